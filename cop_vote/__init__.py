@@ -1,0 +1,77 @@
+"""cop-vote: equal-voice decisions for a network of organisations.
+
+:func:`create_app` builds the application: configuration, extensions,
+blueprints, command line and error handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from apiflask import APIFlask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
+    """Create and configure the application.
+
+    :param test_config: settings that override the environment (tests).
+    :returns: the WSGI application. Its OpenAPI document is served at
+        ``/api/v1/openapi.json``.
+    """
+    app = APIFlask(
+        __name__,
+        title="cop-vote API",
+        version="1",
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,
+        json_errors=False,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from . import config
+
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    from . import database, errors
+    from .extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+
+    from . import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)
+
+    from .web import auth
+
+    login_manager.init_app(app)
+    auth.init_login(app)
+
+    from .api import bp as api_bp
+    from .web import bp as web_bp
+
+    csrf.exempt(api_bp)
+    app.register_blueprint(web_bp)
+    app.register_blueprint(api_bp)
+
+    from . import cli, health
+
+    app.register_blueprint(health.bp)
+    cli.init_app(app)
+    errors.init_app(app)
+    return app

@@ -1,0 +1,92 @@
+"""Configuration from the environment; no secrets in code.
+
+Every setting has a default that works on a fresh machine: SQLite in the
+instance folder, mail written to the log, a secret key generated once and kept
+in the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(url: str) -> str:
+    """Normalise a PostgreSQL URL to the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """``SECRET_KEY`` from the environment, else one generated once and kept.
+
+    :param instance_path: the Flask instance folder; the key lives in
+        ``secret_key`` there with mode 0600.
+    """
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(key)
+        return key
+
+
+def from_environment(instance_path: str) -> dict[str, Any]:
+    """Build the configuration mapping from environment variables.
+
+    :param instance_path: the Flask instance folder (SQLite file, secret key).
+    :returns: a mapping for ``app.config.update``.
+    """
+    env = os.environ
+    port = int(env.get("PORT", "5000"))
+    mail_server = env.get("MAIL_SERVER", "")
+    return {
+        "SECRET_KEY": secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _database_url(
+            env.get("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'cop-vote.sqlite'}")
+        ),
+        "PORT": port,
+        "BASE_URL": env.get("BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+        "NETWORK_TIME_ZONE": env.get("NETWORK_TIME_ZONE", "Europe/Amsterdam"),
+        # Mail (Flask-Mailman): with no MAIL_SERVER, mail is written to the log.
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if mail_server else "console"),
+        "MAIL_SERVER": mail_server or "localhost",
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "cop-vote <noreply@localhost>"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(256 * 1024))),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        "LOGIN_LINK_MINUTES": 30,
+        "COMMENT_MAX_LENGTH": 5000,
+        "COMMENTS_PER_PAGE": 50,
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        # OpenAPI (APIFlask)
+        "VALIDATION_ERROR_STATUS_CODE": 400,
+        "AUTO_OPERATION_ID": True,
+        "INFO": {"description": "cop-vote JSON API: one organisation, one ballot."},
+        "SECURITY_SCHEMES": {"BearerAuth": {"type": "http", "scheme": "bearer"}},
+    }

@@ -1,0 +1,99 @@
+"""Errors of the domain, mapped once to HTTP status codes and form messages.
+
+Each error carries a stable snake_case ``code`` (the API's ``error.code``) and a
+human ``message``. Views never invent status codes: ``cop_vote.errors`` maps
+these types to 400/403/404/409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base class: a rule of the product refused what was asked.
+
+    :param message: one human sentence, shown to the user.
+    :param code: snake_case identifier for the API's ``error.code``.
+    """
+
+    code = "domain_error"
+    status = 400
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(DomainError):
+    """Input is malformed or breaks a rule of its shape (HTTP 400).
+
+    :param fields: maps each bad field (dotted path, e.g. ``"ranking.2"``) to
+        a sentence saying what is wrong with it.
+    """
+
+    code = "invalid_input"
+    status = 400
+
+    def __init__(
+        self, message: str, fields: Mapping[str, str] | None = None, *, code: str | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.fields: dict[str, str] = dict(fields or {})
+
+
+class NotAllowed(DomainError):
+    """The person's role may never do this (HTTP 403)."""
+
+    code = "forbidden"
+    status = 403
+
+
+class NotFound(DomainError):
+    """No such object, or not visible to this person (HTTP 404)."""
+
+    code = "not_found"
+    status = 404
+
+
+class Conflict(DomainError):
+    """The object's state forbids the request (HTTP 409)."""
+
+    code = "conflict"
+    status = 409
+
+
+class TransitionNotAllowed(Conflict):
+    """A decision cannot move from its current status to the one asked for."""
+
+    code = "transition_not_allowed"
+
+
+class DecisionClosed(Conflict):
+    """A ballot or change arrived when the decision no longer accepts it.
+
+    :param closes_at: the decision's deadline (aware UTC datetime) or ``None``
+        when it was closed by hand or never opened.
+    """
+
+    code = "decision_closed"
+
+    def __init__(self, message: str, closes_at: Any = None) -> None:
+        super().__init__(message)
+        self.closes_at = closes_at
+
+
+class StaleBallot(Conflict):
+    """A ballot change was based on a version that is no longer current.
+
+    :param current: the current ballot object (API shape) the client should see.
+    """
+
+    code = "stale_ballot"
+
+    def __init__(self, message: str, current: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.current = dict(current) if current is not None else None

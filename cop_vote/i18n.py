@@ -1,0 +1,73 @@
+"""Language and time zone: Dutch and English; times shown in the network's zone.
+
+The language is, in order: ``?lang=`` (remembered in a cookie), the signed-in
+person's choice, the browser's ``Accept-Language``, the network's default.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+LANGUAGES = ("nl", "en")
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector."""
+    lang = request.args.get("lang") or request.cookies.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    user = current_user
+    if getattr(user, "is_authenticated", False) and getattr(user, "language", None) in LANGUAGES:
+        return str(user.language)
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best or current_app.config.get("BABEL_DEFAULT_LOCALE", "nl")
+
+
+def select_timezone() -> str:
+    """The network's time zone (IANA name)."""
+    return str(current_app.config["NETWORK_TIME_ZONE"])
+
+
+def local_time(value: datetime | None, fmt: str = "medium") -> str:
+    """An aware datetime in the network's zone with the zone named.
+
+    E.g. ``18 dec 2009 17:00 CET (Europe/Amsterdam)``; ``""`` for ``None``.
+    """
+    if value is None:
+        return ""
+    zone_name = select_timezone()
+    local = value.astimezone(ZoneInfo(zone_name))
+    text = format_datetime(local, "d MMM y HH:mm", locale=str(get_locale()))
+    return f"{text} {local.tzname()} ({zone_name})"
+
+
+def local_input(value: datetime | None) -> str:
+    """An aware datetime as a ``datetime-local`` input value in the network's zone."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(select_timezone())).strftime("%Y-%m-%dT%H:%M")
+
+
+def init_app(app: Flask) -> None:
+    """Register the template filters and remember an explicit ``?lang=``."""
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(local_input, "local_input")
+
+    @app.after_request
+    def remember_language(response):  # type: ignore[no-untyped-def]
+        lang = request.args.get("lang")
+        if lang in LANGUAGES:
+            response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
+    @app.context_processor
+    def language() -> dict[str, object]:
+        return {"current_language": str(get_locale()), "languages": LANGUAGES,
+                "network_time_zone": select_timezone()}
+

@@ -1,0 +1,330 @@
+"""Typed models and the constraints that back the rules. No business rules here.
+
+The rule that defines the product, one organisation one ballot, is the unique
+constraint ``uq_ballot_decision_id_organisation_id``. Times are stored in UTC
+(:class:`UTCDateTime`) and are aware datetimes in Python on every database.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A datetime stored as naive UTC and returned as aware UTC.
+
+    SQLite keeps no offset; PostgreSQL's ``timestamp without time zone`` is used
+    on both so that the stored value is the same everywhere. Naive input is
+    refused, so a local time can never be stored by mistake.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; times are stored in UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+ROLES = ("facilitator", "representative", "observer")
+ORG_KINDS = ("diaspora", "ngo", "knowledge", "facilitator", "government", "other")
+
+
+class Network(db.Model):
+    """The one network this installation serves (a single row)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
+    default_language: Mapped[str] = mapped_column(String(8), default="nl")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Organisation(db.Model):
+    """A member (or the facilitating) organisation; its ballot is its voice."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32), default="other")
+    voting: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    people: Mapped[list[Person]] = relationship(back_populates="organisation")
+
+
+class Person(UserMixin, db.Model):
+    """A facilitator, representative or observer. Signs in by e-mail link."""
+
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    role: Mapped[str] = mapped_column(String(16), default="representative")
+    function: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="people")
+
+    @property
+    def is_facilitator(self) -> bool:
+        """Whether this person may run decisions."""
+        return self.role == "facilitator"
+
+    @property
+    def signature(self) -> str:
+        """How comments are signed: ``person (organisation)``."""
+        if self.organisation is None:
+            return self.name
+        return f"{self.name} ({self.organisation.short_name})"
+
+
+class LoginToken(db.Model):
+    """A single-use sign-in link; only the SHA-256 of its secret is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_path: Mapped[str | None] = mapped_column(String(500))
+
+    person: Mapped[Person] = relationship()
+
+
+class LoginSession(db.Model):
+    """A signed-in browser session; signing out revokes it on the server."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person] = relationship()
+
+
+class ApiToken(db.Model):
+    """A personal API token; only the SHA-256 of its secret is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person] = relationship()
+
+
+class Decision(db.Model):
+    """A decision with its options, method and rules. Status per lifecycle.py."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'open', 'closed', 'published', 'withdrawn')", name="status"
+        ),
+        CheckConstraint(
+            "results_visibility IN ('live', 'after_own_ballot', 'after_close')",
+            name="results_visibility",
+        ),
+        CheckConstraint("ballot_secrecy IN ('open', 'secret')", name="ballot_secrecy"),
+        CheckConstraint("comments IN ('open', 'premoderated', 'closed')", name="comments"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    method: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Required share of eligible organisations, as an exact decimal string ("0.5").
+    quorum: Mapped[str] = mapped_column(String(20), default="0")
+    results_visibility: Mapped[str] = mapped_column(String(20), default="after_close")
+    ballot_secrecy: Mapped[str] = mapped_column(String(10), default="open")
+    counting: Mapped[str | None] = mapped_column(String(16))
+    max_score: Mapped[int | None] = mapped_column(Integer)
+    dots: Mapped[int | None] = mapped_column(Integer)
+    dots_per_option: Mapped[int | None] = mapped_column(Integer)
+    facilitator_votes: Mapped[bool] = mapped_column(Boolean, default=False)
+    comments: Mapped[str] = mapped_column(String(16), default="open")
+    proposals_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome_option_id: Mapped[int | None] = mapped_column(
+        ForeignKey("option.id", use_alter=True, name="fk_decision_outcome_option_id_option")
+    )
+    outcome_statement: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    options: Mapped[list[Option]] = relationship(
+        back_populates="decision",
+        order_by="Option.position",
+        foreign_keys="Option.decision_id",
+        cascade="all, delete-orphan",
+    )
+    electorate: Mapped[list[Elector]] = relationship(cascade="all, delete-orphan")
+    outcome_option: Mapped[Option | None] = relationship(foreign_keys=[outcome_option_id])
+
+
+class Option(db.Model):
+    """One option of a decision (a time slot for ``meeting_time``)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    decision: Mapped[Decision] = relationship(
+        back_populates="options", foreign_keys=[decision_id]
+    )
+    proposed_by: Mapped[Organisation | None] = relationship()
+
+
+class Elector(db.Model):
+    """An organisation eligible to cast a ballot on a decision, fixed at opening."""
+
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Ballot(db.Model):
+    """The ballot of one organisation on one decision: at most one, ever.
+
+    ``content`` is the normalised ballot body (domain/ballots.py) or ``None``
+    once withdrawn; the row stays so that ``version`` never goes back.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("decision_id", "organisation_id"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    receipt: Mapped[str | None] = mapped_column(String(32))
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cast_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    given_by: Mapped[str | None] = mapped_column(String(200))
+
+    decision: Mapped[Decision] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    cast_by: Mapped[Person | None] = relationship(foreign_keys=[cast_by_id])
+    recorded_by: Mapped[Person | None] = relationship(foreign_keys=[recorded_by_id])
+
+
+class BallotChange(db.Model):
+    """The change history of a ballot: who, when, what changed."""
+
+    __table_args__ = (UniqueConstraint("ballot_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballot.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))  # cast, change, withdraw, record
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    receipt: Mapped[str | None] = mapped_column(String(32))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person: Mapped[Person | None] = relationship()
+
+
+class Comment(db.Model):
+    """A comment on a decision, optionally on one option, one level of replies."""
+
+    __table_args__ = (
+        CheckConstraint("review IN ('new', 'reviewed', 'flagged', 'hidden')", name="review"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), index=True)
+    option_id: Mapped[int | None] = mapped_column(ForeignKey("option.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review: Mapped[str] = mapped_column(String(16), default="new")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    author: Mapped[Person] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    option: Mapped[Option | None] = relationship()
+    replies: Mapped[list[Comment]] = relationship(order_by="Comment.id")
+
+
+class Event(db.Model):
+    """The append-only audit log, chained by SHA-256 hashes (services/audit.py).
+
+    People are referred to by id only, so erasing a person's name keeps the
+    chain intact.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

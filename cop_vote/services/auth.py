@@ -1,0 +1,157 @@
+"""Sign-in links, browser sessions and personal API tokens.
+
+Every secret handed out is random (``secrets.token_urlsafe``) and only its
+SHA-256 is stored, so a copy of the database signs nobody in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+
+from ..domain.errors import InvalidInput, NotFound
+from ..extensions import db
+from ..models import ApiToken, LoginSession, LoginToken, Person
+from . import audit
+from .organisations import find_person_by_email
+
+
+def digest(secret: str) -> str:
+    """The stored form of a secret: hex SHA-256."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else ``None``.
+
+    Refuses absolute URLs, scheme-relative ``//host`` and backslash tricks, so
+    a sign-in link can never send someone to another site.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def issue_login_link(email: str, now: datetime, *, minutes: int = 30,
+                     next_path: str | None = None) -> tuple[Person, str] | None:
+    """Make a single-use sign-in secret for the active person with ``email``.
+
+    Issuing voids every earlier unused link of that person.
+
+    :returns: ``(person, secret)``, or ``None`` for an unknown or inactive
+        address (the caller must answer the same either way).
+    """
+    person = find_person_by_email(email or "")
+    if person is None or not person.active:
+        return None
+    db.session.execute(
+        update(LoginToken)
+        .where(LoginToken.person_id == person.id, LoginToken.used_at.is_(None),
+               LoginToken.voided_at.is_(None))
+        .values(voided_at=now)
+    )
+    secret = secrets.token_urlsafe(32)
+    db.session.add(LoginToken(person_id=person.id, token_hash=digest(secret), created_at=now,
+                              expires_at=now + timedelta(minutes=minutes),
+                              next_path=safe_next(next_path)))
+    db.session.flush()
+    return person, secret
+
+
+def check_login_link(secret: str, now: datetime) -> LoginToken:
+    """The usable sign-in link for ``secret`` (not used, voided or expired).
+
+    :raises NotFound: for any link that cannot sign in, with one message, so
+        the answer does not tell which.
+    """
+    token = db.session.execute(
+        select(LoginToken).where(LoginToken.token_hash == digest(secret or ""))
+    ).scalar()
+    if (token is None or token.used_at is not None or token.voided_at is not None
+            or token.expires_at <= now or not token.person.active):
+        raise NotFound("This sign-in link is no longer valid. Ask for a new one.",
+                       code="link_invalid")
+    return token
+
+
+def use_login_link(secret: str, now: datetime) -> tuple[Person, str, str | None]:
+    """Spend a sign-in link and open a server-side session.
+
+    :returns: ``(person, session_key, next_path)``; the key goes in the cookie.
+    :raises NotFound: as :func:`check_login_link`.
+    """
+    token = check_login_link(secret, now)
+    token.used_at = now
+    key = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(person_id=token.person_id, key_hash=digest(key), created_at=now))
+    db.session.flush()
+    audit.record("person.signed_in", f"person:{token.person_id}", token.person, {}, at=now)
+    return token.person, key, token.next_path
+
+
+def person_for_session(key: str | None) -> Person | None:
+    """The active person of a live session key, else ``None``."""
+    if not key:
+        return None
+    session = db.session.execute(
+        select(LoginSession).where(LoginSession.key_hash == digest(key),
+                                   LoginSession.revoked_at.is_(None))
+    ).scalar()
+    if session is None or not session.person.active:
+        return None
+    return session.person
+
+
+def end_session(key: str | None, now: datetime) -> None:
+    """Revoke a session on the server: a copied cookie stops working."""
+    if key:
+        db.session.execute(update(LoginSession).where(LoginSession.key_hash == digest(key))
+                           .values(revoked_at=now))
+
+
+def issue_api_token(email: str, now: datetime, *, label: str = "") -> tuple[Person, str]:
+    """Make a personal API token for the person with ``email``.
+
+    :returns: ``(person, token)``; the token is shown once and stored hashed.
+    :raises InvalidInput: no active person with that address.
+    """
+    person = find_person_by_email(email or "")
+    if person is None or not person.active:
+        raise InvalidInput(f"No active person with e-mail address {email!r}.",
+                           {"email": "Unknown address."})
+    token = "cv_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(person_id=person.id, token_hash=digest(token), label=label,
+                            created_at=now))
+    db.session.flush()
+    audit.record("token.created", f"person:{person.id}", person, {}, at=now)
+    return person, token
+
+
+def person_for_token(token: str | None, now: datetime) -> Person | None:
+    """The active person a bearer token belongs to, else ``None``."""
+    if not token:
+        return None
+    row = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
+    ).scalar()
+    if row is None or not row.person.active:
+        return None
+    return row.person
+
+
+def revoke_api_tokens(person: Person, now: datetime) -> int:
+    """Revoke every token of ``person``; :returns: how many were live."""
+    result = db.session.execute(
+        update(ApiToken).where(ApiToken.person_id == person.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

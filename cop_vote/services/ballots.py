@@ -1,0 +1,234 @@
+"""Casting, changing and withdrawing an organisation's ballot.
+
+The rule that defines the product: a ballot belongs to (decision,
+organisation), never to a person. Every write here runs inside one
+transaction that first locks the decision (PostgreSQL: ``SELECT ... FOR
+UPDATE`` on its row; SQLite: the transaction took the write lock when it
+began, see ``cop_vote.database``), then checks the deadline, then inserts or
+updates the one row. The unique constraint on (decision, organisation) backs
+this up: a lost race can never make a second ballot.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..domain import lifecycle
+from ..domain.ballots import BallotRules, validate_ballot
+from ..domain.errors import InvalidInput, NotAllowed, NotFound, StaleBallot
+from ..extensions import db
+from ..models import Ballot, BallotChange, Decision, Organisation, Person
+from . import audit
+from .access import require_facilitator, require_member
+from .decisions import get_decision
+from .organisations import get_organisation
+from .text import clean
+from .timefmt import iso_utc
+
+# Crockford's base 32: no I, L, O, U, so a receipt read aloud is unambiguous.
+_RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_receipt() -> str:
+    """A fresh receipt code, ``XXXX-XXXX-XXXX`` (60 random bits)."""
+    raw = "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def rules_for(decision: Decision) -> BallotRules:
+    """The ballot rules of ``decision`` for :func:`validate_ballot`."""
+    return BallotRules(
+        method=decision.method,
+        option_ids=tuple(o.id for o in decision.options),
+        max_score=decision.max_score,
+        dots=decision.dots,
+        dots_per_option=decision.dots_per_option,
+    )
+
+
+def is_elector(decision: Decision, organisation_id: int | None) -> bool:
+    """Whether the organisation is in the decision's fixed electorate."""
+    return organisation_id is not None and any(
+        e.organisation_id == organisation_id for e in decision.electorate
+    )
+
+
+def find_ballot(decision_id: int, organisation_id: int) -> Ballot | None:
+    """The ballot row of (decision, organisation), cast or withdrawn, or ``None``."""
+    return db.session.execute(
+        select(Ballot).where(Ballot.decision_id == decision_id,
+                             Ballot.organisation_id == organisation_id)
+    ).scalar()
+
+
+def ballot_object(ballot: Ballot) -> dict[str, Any]:
+    """The API's ballot object (API.md, "Ballots")."""
+    return {
+        "decision": ballot.decision_id,
+        "organisation": ballot.organisation.slug,
+        "ballot": ballot.content,
+        "version": ballot.version,
+        "receipt": ballot.receipt,
+        "cast_at": iso_utc(ballot.cast_at),
+        "cast_by": ({"id": ballot.cast_by.id, "name": ballot.cast_by.name}
+                    if ballot.cast_by else None),
+        "recorded_by": ({"id": ballot.recorded_by.id, "name": ballot.recorded_by.name}
+                        if ballot.recorded_by else None),
+        "given_by": ballot.given_by,
+    }
+
+
+def _voter_organisation(actor: Person, decision: Decision) -> Organisation:
+    org = actor.organisation
+    if org is None or not is_elector(decision, org.id):
+        raise NotAllowed("Your organisation has no ballot in this decision.")
+    return org
+
+
+def _write(decision: Decision, org: Organisation, content: dict[str, Any] | None,
+           actor: Person, version: Any, now: datetime, *, action: str,
+           given_by: str | None = None) -> Ballot:
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise InvalidInput("version must be a whole number.", {"version": "A whole number."})
+    lifecycle.check_accepts_ballots(decision.status, decision.closes_at, now)
+    ballot = find_ballot(decision.id, org.id)
+    current_version = ballot.version if ballot is not None else 0
+    if version is not None and version != current_version:
+        raise StaleBallot(
+            "The ballot changed since you loaded it: see the current ballot and confirm.",
+            ballot_object(ballot) if ballot is not None else None,
+        )
+    if content is None and (ballot is None or ballot.content is None):
+        raise NotFound("Your organisation has no ballot to withdraw.")
+    receipt = new_receipt() if content is not None else None
+    if ballot is None:
+        ballot = Ballot(decision_id=decision.id, organisation_id=org.id, version=1)
+        try:
+            with db.session.begin_nested():
+                db.session.add(ballot)
+                _fill(ballot, content, actor, receipt, now, given_by, action)
+        except IntegrityError:
+            # Another transaction inserted it first (no row lock held): update that one.
+            ballot = find_ballot(decision.id, org.id)
+            assert ballot is not None
+            if version is not None:
+                raise StaleBallot("The ballot changed since you loaded it.",
+                                  ballot_object(ballot)) from None
+            ballot.version += 1
+            _fill(ballot, content, actor, receipt, now, given_by, action)
+    else:
+        ballot.version += 1
+        _fill(ballot, content, actor, receipt, now, given_by, action)
+    db.session.add(BallotChange(ballot_id=ballot.id, version=ballot.version, action=action,
+                                content=content, receipt=receipt, person_id=actor.id, at=now))
+    db.session.flush()
+    secret = decision.ballot_secrecy == "secret"
+    audit.record(f"ballot.{action}", f"decision:{decision.id}", actor,
+                 {"organisation_id": org.id, "version": ballot.version,
+                  **({} if secret or content is None else {"ballot": content})}, at=now)
+    return ballot
+
+
+def _fill(ballot: Ballot, content: dict[str, Any] | None, actor: Person, receipt: str | None,
+          now: datetime, given_by: str | None, action: str) -> None:
+    ballot.content = content
+    ballot.receipt = receipt
+    ballot.cast_at = now
+    ballot.cast_by_id = actor.id if action != "record" else None
+    ballot.recorded_by_id = actor.id if action == "record" else None
+    ballot.given_by = given_by
+    db.session.flush()
+
+
+def cast_ballot(actor: Person | None, decision_id: int, body: Any, now: datetime,
+                *, version: Any = None) -> Ballot:
+    """Cast or change the ballot of ``actor``'s organisation.
+
+    :param body: the ballot body for the decision's method (API.md).
+    :param version: the version the change is based on; ``None`` replaces
+        whatever is current (still recorded). ``0`` means "no ballot yet".
+    :returns: the ballot, with a new ``version`` and ``receipt``.
+    :raises NotAllowed: observers, or an organisation outside the electorate.
+    :raises NotFound: no such decision, or not visible.
+    :raises InvalidInput: a body of the wrong shape, naming the field.
+    :raises DecisionClosed: the decision is not open at ``now`` (deadline included).
+    :raises StaleBallot: ``version`` is not the current one; nothing changes.
+    """
+    actor = require_member(actor)
+    decision = get_decision(actor, decision_id, lock=True)
+    org = _voter_organisation(actor, decision)
+    content = validate_ballot(body, rules_for(decision))
+    existing = find_ballot(decision.id, org.id)
+    action = "change" if existing is not None and existing.content is not None else "cast"
+    return _write(decision, org, content, actor, version, now, action=action)
+
+
+def withdraw_ballot(actor: Person | None, decision_id: int, now: datetime,
+                    *, version: Any = None) -> Ballot:
+    """Withdraw the organisation's ballot while the decision is open.
+
+    The row stays, with no content, so its version keeps rising.
+
+    :raises NotFound: no cast ballot to withdraw.
+    :raises DecisionClosed: the decision is not open at ``now``.
+    """
+    actor = require_member(actor)
+    decision = get_decision(actor, decision_id, lock=True)
+    org = _voter_organisation(actor, decision)
+    return _write(decision, org, None, actor, version, now, action="withdraw")
+
+
+def record_ballot(actor: Person | None, decision_id: int, slug: str, body: Any, given_by: Any,
+                  now: datetime, *, version: Any = None) -> Ballot:
+    """A facilitator records the ballot an organisation gave in a meeting.
+
+    :param given_by: the name of the person who gave it, required.
+    :raises NotAllowed: for non-facilitators.
+    :raises NotFound: no such decision or organisation.
+    :raises InvalidInput: not in the electorate, a bad body or a missing ``given_by``.
+    """
+    actor = require_facilitator(actor)
+    decision = get_decision(actor, decision_id, lock=True)
+    org = get_organisation(slug)
+    if not is_elector(decision, org.id):
+        raise InvalidInput(f"{org.name} has no ballot in this decision.",
+                           {"organisation": "Not in this decision's electorate."})
+    content = validate_ballot(body, rules_for(decision))
+    name = clean(given_by, "given_by", max_length=200)
+    return _write(decision, org, content, actor, version, now, action="record", given_by=name)
+
+
+def own_ballot(actor: Person | None, decision_id: int) -> Ballot:
+    """The current cast ballot of ``actor``'s organisation.
+
+    :raises NotFound: no decision visible, no organisation, or no cast ballot.
+    """
+    if actor is None:
+        raise NotAllowed("Sign in to see your organisation's ballot.")
+    decision = get_decision(actor, decision_id)
+    ballot = find_ballot(decision.id, actor.organisation_id) if actor.organisation_id else None
+    if ballot is None or ballot.content is None:
+        raise NotFound("Your organisation has not cast a ballot.")
+    return ballot
+
+
+def history(ballot: Ballot) -> list[BallotChange]:
+    """The change history of a ballot, oldest first."""
+    return list(db.session.execute(
+        select(BallotChange).where(BallotChange.ballot_id == ballot.id)
+        .order_by(BallotChange.version)
+    ).scalars())
+
+
+def cast_ballots(decision: Decision) -> list[Ballot]:
+    """The current cast ballots of the decision's electorate, one per organisation."""
+    electors = {e.organisation_id for e in decision.electorate}
+    rows = db.session.execute(
+        select(Ballot).where(Ballot.decision_id == decision.id, Ballot.content.is_not(None))
+    ).scalars()
+    return [b for b in rows if b.organisation_id in electors and b.content is not None]

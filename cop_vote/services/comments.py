@@ -1,0 +1,190 @@
+"""Comments on a decision or one of its options, with one level of replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ..domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from ..domain.lifecycle import Status
+from ..extensions import db
+from ..models import Comment, Decision, Person
+from . import audit
+from .access import require_facilitator, require_member
+from .decisions import get_decision, status_of
+from .text import clean
+
+REVIEW_STATES = ("new", "reviewed", "flagged", "hidden")
+
+
+def is_visible_to(comment: Comment, decision: Decision, viewer: Person | None) -> bool:
+    """Whether ``viewer`` sees this comment at all.
+
+    Under pre-moderation a new comment is seen only by its author and the
+    facilitators until it is reviewed. A hidden comment stays visible in place,
+    its text replaced by the reason (see :func:`shown_body`).
+    """
+    if viewer is None:
+        return False
+    if viewer.role == "facilitator" or comment.author_id == viewer.id:
+        return True
+    return not (decision.comments == "premoderated" and comment.review == "new")
+
+
+def shown_body(comment: Comment, viewer: Person | None) -> str | None:
+    """The text a viewer sees: ``None`` for a hidden comment (unless facilitator)."""
+    if comment.review == "hidden" and (viewer is None or viewer.role != "facilitator"):
+        return None
+    return comment.body
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of top-level comments; ``next`` is the cursor of the next page."""
+
+    items: list[Comment]
+    next: int | None
+
+
+def list_comments(viewer: Person | None, decision: Decision, *, after: int | None = None,
+                  limit: int = 50) -> Page:
+    """Visible top-level comments, oldest first, with their visible replies.
+
+    :param after: cursor: the id of the last top-level comment already shown.
+    :param limit: page size (1..200).
+    """
+    limit = max(1, min(limit, 200))
+    query = (select(Comment).where(Comment.decision_id == decision.id,
+                                   Comment.parent_id.is_(None))
+             .order_by(Comment.id))
+    if after is not None:
+        query = query.where(Comment.id > after)
+    visible: list[Comment] = []
+    for comment in db.session.execute(query).scalars():
+        if is_visible_to(comment, decision, viewer):
+            visible.append(comment)
+            if len(visible) > limit:
+                break
+    more = len(visible) > limit
+    items = visible[:limit]
+    return Page(items, items[-1].id if more and items else None)
+
+
+def visible_replies(comment: Comment, decision: Decision, viewer: Person | None) -> list[Comment]:
+    """The replies to ``comment`` that ``viewer`` sees, oldest first."""
+    return [r for r in comment.replies if is_visible_to(r, decision, viewer)]
+
+
+def get_comment(viewer: Person | None, comment_id: int) -> Comment:
+    """The comment if visible to ``viewer``; :raises NotFound: otherwise."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(f"No comment {comment_id}.")
+    decision = get_decision(viewer, comment.decision_id)
+    if not is_visible_to(comment, decision, viewer):
+        raise NotFound(f"No comment {comment_id}.")
+    return comment
+
+
+def add_comment(actor: Person | None, decision_id: int, body: Any, now: datetime, *,
+                option_id: Any = None, parent_id: Any = None, max_length: int = 5000) -> Comment:
+    """Post a comment, signed "person (organisation)".
+
+    The text is stored as given (trimmed) and always shown escaped. A reply to a
+    reply attaches to the top-level comment: one level of replies.
+
+    :raises NotAllowed: observers.
+    :raises InvalidInput: blank (also only invisible characters), too long, or
+        an option or parent not of this decision.
+    :raises Conflict: comments closed, or the decision is not open for comments.
+    """
+    actor = require_member(actor)
+    decision = get_decision(actor, decision_id)
+    text = clean(body, "body", max_length=max_length)
+    option = None
+    if option_id is not None:
+        option = next((o for o in decision.options
+                       if not isinstance(option_id, bool) and o.id == option_id), None)
+        if option is None:
+            raise InvalidInput("Unknown option.", {"option": f"{option_id!r} is not an option "
+                                                             "of this decision."})
+    parent = None
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id) if isinstance(parent_id, int) and \
+            not isinstance(parent_id, bool) else None
+        if parent is None or parent.decision_id != decision.id or \
+                not is_visible_to(parent, decision, actor):
+            raise InvalidInput("Unknown comment to reply to.",
+                               {"parent": "Not a comment of this decision."})
+        while parent.parent_id is not None:
+            parent = db.session.get(Comment, parent.parent_id)
+            assert parent is not None
+        if option is None:
+            option = parent.option
+    if decision.comments == "closed":
+        raise Conflict("Comments are closed for this decision.", code="comments_closed")
+    status = status_of(decision, now)
+    if status not in (Status.OPEN, Status.DRAFT, Status.CLOSED):
+        raise Conflict(f"A {status.value} decision takes no more comments.",
+                       code="comments_closed")
+    comment = Comment(decision_id=decision.id, option_id=option.id if option else None,
+                      parent_id=parent.id if parent else None, author_id=actor.id,
+                      organisation_id=actor.organisation_id, body=text, created_at=now,
+                      review="new")
+    db.session.add(comment)
+    db.session.flush()
+    audit.record("comment.added", f"comment:{comment.id}", actor,
+                 {"decision": decision.id, "parent": comment.parent_id}, at=now)
+    return comment
+
+
+def edit_comment(actor: Person | None, comment_id: int, body: Any, now: datetime, *,
+                 max_length: int = 5000) -> Comment:
+    """The author changes their comment's text while the decision is open.
+
+    :raises NotAllowed: someone else's comment.
+    :raises Conflict: hidden, or the decision no longer open.
+    """
+    comment = get_comment(actor, comment_id)
+    if actor is None or comment.author_id != actor.id:
+        raise NotAllowed("Only the author may change a comment's text.")
+    text = clean(body, "body", max_length=max_length)
+    if comment.review == "hidden":
+        raise Conflict("A hidden comment cannot be changed.")
+    if status_of(get_decision(actor, comment.decision_id), now) is not Status.OPEN:
+        raise Conflict("Comments can be changed only while the decision is open.")
+    comment.body = text
+    comment.edited_at = now
+    db.session.flush()
+    audit.record("comment.edited", f"comment:{comment.id}", actor, {}, at=now)
+    return comment
+
+
+def review_comment(actor: Person | None, comment_id: int, review: Any, now: datetime, *,
+                   reason: Any = None, note: Any = None) -> Comment:
+    """A facilitator moves a comment through the review queue.
+
+    :param review: ``new``, ``reviewed``, ``flagged`` (for the meeting) or
+        ``hidden`` (``reason`` required; shown in place of the text).
+    :raises NotAllowed: for non-facilitators.
+    :raises InvalidInput: an unknown state, or hiding without a reason.
+    """
+    actor = require_facilitator(actor)
+    comment = get_comment(actor, comment_id)
+    if review not in REVIEW_STATES:
+        raise InvalidInput("Unknown review state.",
+                           {"review": "One of " + ", ".join(REVIEW_STATES) + "."})
+    if review == "hidden":
+        comment.hidden_reason = clean(reason, "reason", max_length=1000)
+    else:
+        comment.hidden_reason = None
+    if note is not None:
+        comment.note = clean(note, "note", max_length=2000, required=False) or None
+    comment.review = review
+    comment.reviewed_at = now
+    db.session.flush()
+    audit.record("comment.reviewed", f"comment:{comment.id}", actor, {"review": review}, at=now)
+    return comment

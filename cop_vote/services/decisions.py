@@ -1,0 +1,423 @@
+"""Decisions: drafting, the lifecycle transitions, visibility and electorate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import select
+
+from ..domain import lifecycle
+from ..domain.ballots import METHODS
+from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.lifecycle import Status
+from ..extensions import db
+from ..models import Decision, Elector, Option, Organisation, Person
+from . import audit
+from .access import require_facilitator
+from .text import clean
+from .timefmt import iso_utc, parse_instant
+
+DECISION_FIELDS = (
+    "title", "description", "method", "options", "closes_at", "quorum", "results_visibility",
+    "ballot_secrecy", "counting", "max_score", "dots", "dots_per_option", "facilitator_votes",
+    "comments", "proposals_open",
+)
+#: Fields a facilitator may change while a decision is open.
+OPEN_FIELDS = ("closes_at", "description", "options")
+NO_OPTIONS_METHODS = ("consent", "discussion")
+
+
+def is_visible(decision: Decision, viewer: Person | None) -> bool:
+    """Drafts are seen by facilitators only; everything else by every signed-in person."""
+    if viewer is None or not viewer.active:
+        return False
+    return decision.status != Status.DRAFT or viewer.role == "facilitator"
+
+
+def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False) -> Decision:
+    """The decision, if ``viewer`` may see it.
+
+    :param lock: take a row lock (``SELECT ... FOR UPDATE``) for a write; on
+        SQLite the transaction already holds the write lock.
+    :raises NotFound: no such decision, or not visible to ``viewer``.
+    """
+    query = select(Decision).where(Decision.id == decision_id)
+    if lock:
+        query = query.with_for_update()
+    decision = db.session.execute(query).scalar()
+    if decision is None or not is_visible(decision, viewer):
+        raise NotFound(f"No decision {decision_id}.")
+    return decision
+
+
+def list_decisions(viewer: Person | None) -> list[Decision]:
+    """The decisions ``viewer`` may see, newest first."""
+    query = select(Decision).order_by(Decision.created_at.desc(), Decision.id.desc())
+    if viewer is None or viewer.role != "facilitator":
+        query = query.where(Decision.status != Status.DRAFT.value)
+    return list(db.session.execute(query).scalars())
+
+
+def status_of(decision: Decision, now: datetime) -> Status:
+    """The effective status at ``now`` (an open decision past its deadline is closed)."""
+    return lifecycle.effective_status(decision.status, decision.closes_at, now)
+
+
+def quorum_of(decision: Decision) -> Fraction:
+    """The decision's quorum as an exact fraction of eligible organisations."""
+    return Fraction(Decimal(decision.quorum))
+
+
+def eligible_organisations(decision: Decision) -> list[Organisation]:
+    """The electorate: fixed at opening; before that, who would be eligible now.
+
+    An organisation is eligible when it is active and voting, and — unless the
+    decision lets the facilitator vote — not the facilitating organisation.
+    """
+    if decision.status != Status.DRAFT:
+        return sorted((e.organisation for e in decision.electorate), key=lambda o: o.name.lower())
+    query = select(Organisation).where(
+        Organisation.active.is_(True), Organisation.voting.is_(True)
+    )
+    if not decision.facilitator_votes:
+        query = query.where(Organisation.kind != "facilitator")
+    return sorted(db.session.execute(query).scalars(), key=lambda o: o.name.lower())
+
+
+def _choice(data: Mapping[str, Any], key: str, allowed: Sequence[str]) -> str:
+    value = data[key]
+    if value not in allowed:
+        raise InvalidInput(f"Invalid {key}.", {key: "One of " + ", ".join(allowed) + "."})
+    return str(value)
+
+
+def _int(data: Mapping[str, Any], key: str, low: int, high: int) -> int | None:
+    value = data[key]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(f"Invalid {key}.", {key: f"A whole number from {low} to {high}."})
+    return value
+
+
+def _quorum(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InvalidInput("Invalid quorum.", {"quorum": "A number from 0 to 1."})
+    try:
+        quorum = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise InvalidInput("Invalid quorum.", {"quorum": "A number from 0 to 1."}) from exc
+    if not quorum.is_finite() or not Decimal(0) <= quorum <= Decimal(1):
+        raise InvalidInput("Invalid quorum.", {"quorum": "A number from 0 to 1."})
+    return format(quorum.normalize(), "f")
+
+
+def _options(decision: Decision, raw: Any, zone: str | None) -> list[dict[str, Any]]:
+    if not isinstance(raw, list):
+        raise InvalidInput("options must be a list.", {"options": "Must be a list."})
+    if len(raw) > 100:
+        raise InvalidInput("Too many options.", {"options": "At most 100."})
+    parsed: list[dict[str, Any]] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise InvalidInput("Each option is an object.", {f"options.{i}": "Must be an object."})
+        allowed = {"label", "description", "starts_at", "ends_at", "id"}
+        for key in item:
+            if key not in allowed:
+                raise InvalidInput("Unknown option field.", {f"options.{i}.{key}": "Unknown."})
+        option: dict[str, Any] = {}
+        if decision.method == "meeting_time":
+            starts = parse_instant(item.get("starts_at"), f"options.{i}.starts_at", local_zone=zone)
+            ends = parse_instant(item.get("ends_at"), f"options.{i}.ends_at", local_zone=zone)
+            if ends <= starts:
+                raise InvalidInput("A slot ends after it starts.",
+                                   {f"options.{i}.ends_at": "Must be after starts_at."})
+            option.update(starts_at=starts, ends_at=ends)
+            label = item.get("label") or ""
+            option["label"] = clean(label, f"options.{i}.label", max_length=500, required=False)
+        else:
+            option["label"] = clean(item.get("label"), f"options.{i}.label", max_length=500)
+        option["description"] = clean(
+            item.get("description"), f"options.{i}.description", max_length=5000, required=False
+        )
+        parsed.append(option)
+    labels = [o["label"].casefold() for o in parsed if o["label"]]
+    if len(labels) != len(set(labels)):
+        raise InvalidInput("Two options have the same label.", {"options": "Labels must differ."})
+    return parsed
+
+
+def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str | None) -> None:
+    if "title" in data:
+        decision.title = clean(data["title"], "title", max_length=300)
+    if "description" in data:
+        decision.description = clean(
+            data["description"], "description", max_length=20000, required=False
+        )
+    if "method" in data:
+        decision.method = _choice(data, "method", METHODS)
+    if "closes_at" in data:
+        if data["closes_at"] in (None, ""):
+            decision.closes_at = None
+        else:
+            closes_at = parse_instant(data["closes_at"], "closes_at", local_zone=zone)
+            if closes_at <= now:
+                raise InvalidInput("The deadline has passed.",
+                                   {"closes_at": "Must be in the future."})
+            decision.closes_at = closes_at
+    if "quorum" in data:
+        decision.quorum = _quorum(data["quorum"])
+    if "results_visibility" in data:
+        decision.results_visibility = _choice(
+            data, "results_visibility", [v.value for v in lifecycle.Visibility]
+        )
+    if "ballot_secrecy" in data:
+        decision.ballot_secrecy = _choice(data, "ballot_secrecy",
+                                          [v.value for v in lifecycle.Secrecy])
+    if "comments" in data:
+        decision.comments = _choice(data, "comments", ("open", "premoderated", "closed"))
+    if "counting" in data:
+        decision.counting = None if data["counting"] is None else _choice(
+            data, "counting", ("irv", "schulze"))
+    if "max_score" in data:
+        decision.max_score = _int(data, "max_score", 1, 100)
+    if "dots" in data:
+        decision.dots = _int(data, "dots", 1, 100)
+    if "dots_per_option" in data:
+        decision.dots_per_option = _int(data, "dots_per_option", 1, 100)
+    for key in ("facilitator_votes", "proposals_open"):
+        if key in data:
+            if not isinstance(data[key], bool):
+                raise InvalidInput(f"Invalid {key}.", {key: "Must be true or false."})
+            setattr(decision, key, data[key])
+    if decision.method == "ranked" and decision.counting is None:
+        decision.counting = "irv"
+    if decision.method == "score" and decision.max_score is None:
+        decision.max_score = 5
+    if decision.method == "dot_vote" and decision.dots is None:
+        decision.dots = 3
+    if decision.ballot_secrecy == "secret" and decision.results_visibility != "after_close":
+        decision.results_visibility = "after_close"
+
+
+def _set_options(decision: Decision, options: list[dict[str, Any]]) -> None:
+    decision.options.clear()
+    db.session.flush()
+    for position, option in enumerate(options):
+        decision.options.append(Option(position=position, **option))
+
+
+def _unknown(data: Mapping[str, Any], allowed: Sequence[str]) -> None:
+    unknown = [k for k in data if k not in allowed]
+    if unknown:
+        raise InvalidInput("Unknown field: " + ", ".join(unknown) + ".",
+                           {k: "Unknown field." for k in unknown})
+
+
+def create_decision(actor: Person | None, data: Mapping[str, Any], now: datetime,
+                    *, zone: str | None = None) -> Decision:
+    """Draft a decision (facilitator only).
+
+    :param data: the API's decision body (API.md, "Decisions").
+    :param now: the current time, aware.
+    :param zone: IANA zone for wall-clock times from forms; ``None`` requires offsets.
+    :raises InvalidInput: for any bad field, named in ``fields``.
+    """
+    actor = require_facilitator(actor)
+    if not isinstance(data, Mapping):
+        raise InvalidInput("The body must be a JSON object.", {"body": "Must be an object."})
+    _unknown(data, DECISION_FIELDS)
+    for key in ("title", "method"):
+        if key not in data:
+            raise InvalidInput(f"{key} is required.", {key: "This field is required."})
+    decision = Decision(
+        title="", method=str(data["method"]), status=Status.DRAFT.value, quorum="0",
+        results_visibility="after_close", ballot_secrecy="open", comments="open",
+        facilitator_votes=False, proposals_open=False, description="", created_by_id=actor.id,
+        created_at=now,
+    )
+    _apply(decision, data, now, zone)
+    options = _options(decision, data.get("options", []), zone)
+    db.session.add(decision)
+    _set_options(decision, options)
+    db.session.flush()
+    audit.record("decision.created", f"decision:{decision.id}", actor,
+                 {"method": decision.method, "options": len(options)}, at=now)
+    return decision
+
+
+def update_decision(actor: Person | None, decision_id: int, data: Mapping[str, Any],
+                    now: datetime, *, zone: str | None = None) -> Decision:
+    """Change a decision: any field in draft; while open only a later deadline,
+    the description, and options' wording (each shown as edited and logged).
+
+    :raises Conflict: a field that the decision's status does not allow, an
+        earlier deadline on an open decision, or a closed/published decision.
+    """
+    actor = require_facilitator(actor)
+    decision = get_decision(actor, decision_id, lock=True)
+    if not isinstance(data, Mapping):
+        raise InvalidInput("The body must be a JSON object.", {"body": "Must be an object."})
+    _unknown(data, DECISION_FIELDS)
+    status = status_of(decision, now)
+    if status is Status.DRAFT:
+        _apply(decision, data, now, zone)
+        if "options" in data:
+            _set_options(decision, _options(decision, data["options"], zone))
+    elif status is Status.OPEN:
+        locked = [k for k in data if k not in OPEN_FIELDS]
+        if locked:
+            raise Conflict("An open decision can change only its deadline (later), "
+                           "description and option wording; not: " + ", ".join(locked) + ".")
+        if "closes_at" in data:
+            if data["closes_at"] in (None, ""):
+                raise InvalidInput("An open decision keeps a deadline.",
+                                   {"closes_at": "Give a later time."})
+            new = parse_instant(data["closes_at"], "closes_at", local_zone=zone)
+            if decision.closes_at is not None and new <= decision.closes_at:
+                raise Conflict("The deadline of an open decision can only move later.")
+        _apply(decision, {k: v for k, v in data.items() if k != "options"}, now, zone)
+        if "options" in data:
+            _reword_options(decision, data["options"], now)
+    else:
+        raise Conflict(f"A {status.value} decision cannot be changed.")
+    db.session.flush()
+    audit.record("decision.updated", f"decision:{decision.id}", actor,
+                 {"fields": sorted(data), "status": status.value,
+                  "closes_at": iso_utc(decision.closes_at)}, at=now)
+    return decision
+
+
+def _reword_options(decision: Decision, raw: Any, now: datetime) -> None:
+    """Open decisions: change option wording only, matched by option ``id``."""
+    if not isinstance(raw, list):
+        raise InvalidInput("options must be a list.", {"options": "Must be a list."})
+    by_id = {o.id: o for o in decision.options}
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or item.get("id") not in by_id:
+            raise InvalidInput("While open, options are changed by id only.",
+                               {f"options.{i}.id": "The id of an existing option."})
+        if set(item) - {"id", "label", "description"}:
+            raise Conflict("While open, only an option's label and description can change.")
+        option = by_id[item["id"]]
+        if "label" in item:
+            option.label = clean(item["label"], f"options.{i}.label", max_length=500)
+        if "description" in item:
+            option.description = clean(item["description"], f"options.{i}.description",
+                                       max_length=5000, required=False)
+        option.edited_at = now
+
+
+def open_decision(actor: Person | None, decision_id: int, now: datetime) -> Decision:
+    """draft → open. Fixes the electorate: the voting organisations active now.
+
+    :raises Conflict: not a draft, too few options for the method, or a
+        deadline that has already passed.
+    """
+    actor = require_facilitator(actor)
+    decision = get_decision(actor, decision_id, lock=True)
+    lifecycle.check_transition(status_of(decision, now), Status.OPEN)
+    needed = 0 if decision.method in NO_OPTIONS_METHODS else 2
+    if len(decision.options) < needed:
+        raise Conflict(f"A {decision.method} decision needs at least {needed} options to open.")
+    if decision.closes_at is not None and decision.closes_at <= now:
+        raise Conflict("The deadline has passed; set a later one before opening.")
+    decision.electorate = [Elector(organisation_id=o.id) for o in eligible_organisations(decision)]
+    decision.status = Status.OPEN.value
+    decision.opened_at = now
+    db.session.flush()
+    audit.record("decision.opened", f"decision:{decision.id}", actor,
+                 {"electorate": sorted(e.organisation_id for e in decision.electorate),
+                  "closes_at": iso_utc(decision.closes_at)}, at=now)
+    return decision
+
+
+def close_decision(actor: Person | None, decision_id: int, now: datetime) -> Decision:
+    """open → closed now; a decision already past its deadline is closed at it.
+
+    :raises TransitionNotAllowed: when the decision is not open (or past due).
+    """
+    actor = require_facilitator(actor)
+    decision = get_decision(actor, decision_id, lock=True)
+    if decision.status != Status.OPEN.value:
+        lifecycle.check_transition(decision.status, Status.CLOSED)
+    _close(decision, actor, now)
+    return decision
+
+
+def _close(decision: Decision, actor: Person | None, now: datetime) -> None:
+    closed_at = now
+    if decision.closes_at is not None and decision.closes_at <= now:
+        closed_at = decision.closes_at
+    decision.status = Status.CLOSED.value
+    decision.closed_at = closed_at
+    db.session.flush()
+    audit.record("decision.closed", f"decision:{decision.id}", actor,
+                 {"closed_at": iso_utc(closed_at), "by": "facilitator" if actor else "deadline"},
+                 at=now)
+
+
+def close_due(now: datetime) -> list[Decision]:
+    """Close every open decision whose deadline has passed (``cop close-due``).
+
+    :returns: the decisions closed by this call; safe to run twice.
+    """
+    due = db.session.execute(
+        select(Decision).where(Decision.status == Status.OPEN.value,
+                               Decision.closes_at.is_not(None), Decision.closes_at <= now)
+        .with_for_update()
+    ).scalars().all()
+    for decision in due:
+        _close(decision, None, now)
+    return list(due)
+
+
+def publish_decision(actor: Person | None, decision_id: int, option_id: Any, statement: Any,
+                     now: datetime) -> Decision:
+    """closed → published with the chosen option (or none) and a statement.
+
+    :param option_id: an option of this decision, or ``None`` (no option chosen).
+    :param statement: the outcome statement, required.
+    :raises InvalidInput: an option of another decision, or a blank statement.
+    :raises TransitionNotAllowed: when the decision is not closed.
+    """
+    actor = require_facilitator(actor)
+    decision = get_decision(actor, decision_id, lock=True)
+    text = clean(statement, "statement", max_length=20000)
+    option = None
+    if option_id is not None:
+        option = next((o for o in decision.options
+                       if not isinstance(option_id, bool) and o.id == option_id), None)
+        if option is None:
+            raise InvalidInput("Unknown option.", {"option": f"{option_id!r} is not an option "
+                                                             "of this decision."})
+    lifecycle.check_transition(status_of(decision, now), Status.PUBLISHED)
+    if decision.status == Status.OPEN.value:  # deadline passed, not yet recorded
+        _close(decision, None, now)
+    decision.status = Status.PUBLISHED.value
+    decision.outcome_option_id = option.id if option else None
+    decision.outcome_statement = text
+    decision.published_at = now
+    db.session.flush()
+    audit.record("decision.published", f"decision:{decision.id}", actor,
+                 {"option": decision.outcome_option_id}, at=now)
+    return decision
+
+
+def withdraw_decision(actor: Person | None, decision_id: int, statement: Any,
+                      now: datetime) -> Decision:
+    """draft or open → withdrawn, with a statement that says why."""
+    actor = require_facilitator(actor)
+    decision = get_decision(actor, decision_id, lock=True)
+    text = clean(statement, "statement", max_length=20000)
+    lifecycle.check_transition(status_of(decision, now), Status.WITHDRAWN)
+    decision.status = Status.WITHDRAWN.value
+    decision.outcome_statement = text
+    decision.withdrawn_at = now
+    db.session.flush()
+    audit.record("decision.withdrawn", f"decision:{decision.id}", actor, {}, at=now)
+    return decision

@@ -1,0 +1,239 @@
+"""Organisations and people of the network (facilitators write, members read)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..extensions import db
+from ..models import ORG_KINDS, ROLES, Organisation, Person
+from . import audit
+from .access import require_facilitator
+from .text import clean
+
+ORG_FIELDS = ("name", "short_name", "slug", "kind", "voting", "active")
+PERSON_FIELDS = ("name", "email", "organisation", "role", "function", "language", "active")
+
+
+def slugify(text: str) -> str:
+    """A URL slug: ASCII lower case letters, digits and hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:64] or "organisation"
+
+
+def _unknown(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = [k for k in data if k not in allowed]
+    if unknown:
+        raise InvalidInput(
+            "Unknown field: " + ", ".join(unknown) + ".",
+            {k: "Unknown field." for k in unknown},
+        )
+
+
+def _bool(data: Mapping[str, Any], key: str) -> bool:
+    value = data[key]
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{key} must be true or false.", {key: "Must be true or false."})
+    return value
+
+
+def list_organisations(*, include_inactive: bool = False) -> list[Organisation]:
+    """All organisations by name; inactive ones only when asked."""
+    query = select(Organisation).order_by(func.lower(Organisation.name))
+    if not include_inactive:
+        query = query.where(Organisation.active.is_(True))
+    return list(db.session.execute(query).scalars())
+
+
+def get_organisation(slug: str) -> Organisation:
+    """The organisation with ``slug``.
+
+    :raises NotFound: when there is none.
+    """
+    org = db.session.execute(select(Organisation).where(Organisation.slug == slug)).scalar()
+    if org is None:
+        raise NotFound(f"No organisation '{slug}'.")
+    return org
+
+
+def _apply_org(org: Organisation, data: Mapping[str, Any]) -> None:
+    if "name" in data:
+        org.name = clean(data["name"], "name", max_length=200)
+    if "short_name" in data:
+        org.short_name = clean(data["short_name"], "short_name", max_length=64)
+    if "kind" in data:
+        if data["kind"] not in ORG_KINDS:
+            raise InvalidInput("Unknown kind.", {"kind": "One of " + ", ".join(ORG_KINDS) + "."})
+        org.kind = data["kind"]
+    if "voting" in data:
+        org.voting = _bool(data, "voting")
+    if "active" in data:
+        org.active = _bool(data, "active")
+    if "slug" in data:
+        slug = clean(data["slug"], "slug", max_length=64)
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
+            raise InvalidInput(
+                "Invalid slug.", {"slug": "Lower-case letters, digits and single hyphens only."}
+            )
+        clash = db.session.execute(
+            select(Organisation.id).where(Organisation.slug == slug, Organisation.id != org.id)
+        ).scalar()
+        if clash is not None:
+            raise InvalidInput("Slug taken.", {"slug": f"'{slug}' is already in use."})
+        org.slug = slug
+
+
+def create_organisation(actor: Person | None, data: Mapping[str, Any]) -> Organisation:
+    """Add an organisation (facilitator only).
+
+    :param data: ``{name, short_name?, slug?, kind?, voting?}``.
+    :raises NotAllowed: for non-facilitators.
+    :raises InvalidInput: for missing, malformed or clashing fields.
+    """
+    require_facilitator(actor)
+    _unknown(data, ORG_FIELDS)
+    data = dict(data)
+    name = clean(data.get("name"), "name", max_length=200)
+    data.setdefault("short_name", name[:64])
+    if "slug" not in data:
+        base = slugify(data.get("short_name") or name)
+        slug, n = base, 1
+        while db.session.execute(select(Organisation.id).where(Organisation.slug == slug)).scalar():
+            n += 1
+            slug = f"{base}-{n}"
+        data["slug"] = slug
+    org = Organisation(name=name, short_name="", slug="", kind="other", voting=True, active=True)
+    db.session.add(org)
+    _apply_org(org, data)
+    db.session.flush()
+    audit.record("organisation.created", f"organisation:{org.id}", actor,
+                 {"slug": org.slug, "voting": org.voting})
+    return org
+
+
+def update_organisation(actor: Person | None, slug: str, data: Mapping[str, Any]) -> Organisation:
+    """Change an organisation's fields, or deactivate it with ``{active: false}``.
+
+    Deactivation changes no ballot and no published count: electorates are fixed
+    when decisions open.
+    """
+    require_facilitator(actor)
+    org = get_organisation(slug)
+    _unknown(data, ORG_FIELDS)
+    _apply_org(org, data)
+    db.session.flush()
+    audit.record("organisation.updated", f"organisation:{org.id}", actor,
+                 {"fields": sorted(data)})
+    return org
+
+
+def list_people(*, include_inactive: bool = False) -> list[Person]:
+    """Everyone by name; inactive people only when asked."""
+    query = select(Person).order_by(func.lower(Person.name))
+    if not include_inactive:
+        query = query.where(Person.active.is_(True))
+    return list(db.session.execute(query).scalars())
+
+
+def get_person(person_id: int) -> Person:
+    """The person with ``person_id``; :raises NotFound: when there is none."""
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"No person {person_id}.")
+    return person
+
+
+def find_person_by_email(email: str) -> Person | None:
+    """The active person with this address (case-insensitive), or ``None``."""
+    return db.session.execute(
+        select(Person).where(func.lower(Person.email) == email.strip().lower())
+    ).scalar()
+
+
+def _apply_person(person: Person, data: Mapping[str, Any]) -> None:
+    if "name" in data:
+        person.name = clean(data["name"], "name", max_length=200)
+    if "email" in data:
+        raw = clean(data["email"], "email", max_length=254)
+        try:
+            email = validate_email(raw, check_deliverability=False).normalized.lower()
+        except EmailNotValidError as exc:
+            raise InvalidInput("Invalid e-mail address.", {"email": str(exc)}) from exc
+        clash = find_person_by_email(email)
+        if clash is not None and clash.id != person.id:
+            raise InvalidInput("E-mail address in use.", {"email": "Already used by someone."})
+        person.email = email
+    if "organisation" in data:
+        slug = data["organisation"]
+        if slug is None:
+            person.organisation = None
+        else:
+            if not isinstance(slug, str):
+                raise InvalidInput("Organisation must be a slug.", {"organisation": "A slug."})
+            try:
+                person.organisation = get_organisation(slug)
+            except NotFound as exc:
+                raise InvalidInput(exc.message, {"organisation": exc.message}) from exc
+    if "role" in data:
+        if data["role"] not in ROLES:
+            raise InvalidInput("Unknown role.", {"role": "One of " + ", ".join(ROLES) + "."})
+        person.role = data["role"]
+    if "function" in data:
+        person.function = clean(data["function"], "function", max_length=200, required=False)
+    if "language" in data:
+        if data["language"] not in (None, "nl", "en"):
+            raise InvalidInput("Unknown language.", {"language": "nl or en."})
+        person.language = data["language"]
+    if "active" in data:
+        person.active = _bool(data, "active")
+    if person.role == "representative" and person.organisation is None:
+        raise InvalidInput(
+            "A representative belongs to an organisation.",
+            {"organisation": "Required for a representative."},
+        )
+
+
+def create_person(actor: Person | None, data: Mapping[str, Any]) -> Person:
+    """Add a person (facilitator only).
+
+    :param data: ``{name, email, organisation: slug, role, function?, language?}``.
+    :raises InvalidInput: missing or bad fields, an e-mail address in use.
+    """
+    require_facilitator(actor)
+    _unknown(data, PERSON_FIELDS)
+    for key in ("name", "email"):
+        if key not in data:
+            raise InvalidInput(f"{key} is required.", {key: "This field is required."})
+    person = Person(name="", role=data.get("role", "representative"), active=True, function="")
+    _apply_person(person, {"role": "representative", **data})
+    db.session.add(person)
+    db.session.flush()
+    audit.record("person.created", f"person:{person.id}", actor,
+                 {"role": person.role, "organisation_id": person.organisation_id})
+    return person
+
+
+def update_person(actor: Person | None, person_id: int, data: Mapping[str, Any]) -> Person:
+    """Change a person's fields, or deactivate with ``{active: false}``.
+
+    Deactivating someone keeps every ballot they cast: ballots belong to
+    organisations. A facilitator cannot deactivate or demote themself, so the
+    network always keeps one.
+    """
+    require_facilitator(actor)
+    person = get_person(person_id)
+    _unknown(data, PERSON_FIELDS)
+    if person.id == actor.id and (  # type: ignore[union-attr]
+        data.get("active") is False or data.get("role", "facilitator") != "facilitator"
+    ):
+        raise Conflict("You cannot deactivate or demote yourself.")
+    _apply_person(person, data)
+    db.session.flush()
+    audit.record("person.updated", f"person:{person.id}", actor, {"fields": sorted(data)})
+    return person

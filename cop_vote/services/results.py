@@ -1,0 +1,94 @@
+"""Results and participation of a decision, counted by organisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..domain import lifecycle
+from ..domain.errors import NotAllowed
+from ..domain.tally import OptionRef, TallyResult, Verdict, tally, verdict
+from ..models import Ballot, Decision, Organisation, Person
+from .ballots import cast_ballots, find_ballot
+from .decisions import eligible_organisations, quorum_of, status_of
+
+
+def may_see_results(decision: Decision, viewer: Person | None, now: datetime) -> bool:
+    """Whether ``viewer`` may see the results now (the decision's visibility rule)."""
+    if viewer is None or decision.method == "discussion":
+        return False
+    own = False
+    if viewer.organisation_id is not None:
+        ballot = find_ballot(decision.id, viewer.organisation_id)
+        own = ballot is not None and ballot.content is not None
+    return lifecycle.results_visible(
+        visibility=decision.results_visibility,
+        secrecy=decision.ballot_secrecy,
+        status=status_of(decision, now),
+        has_own_ballot=own,
+        is_facilitator=viewer.role == "facilitator",
+    )
+
+
+def count(decision: Decision) -> TallyResult:
+    """Tally the current cast ballots, one per organisation of the electorate."""
+    options = [OptionRef(o.id, o.label or _slot_label(o)) for o in decision.options]
+    ballots = [b.content for b in cast_ballots(decision) if b.content is not None]
+    return tally(
+        decision.method,
+        options,
+        ballots,
+        eligible=len(eligible_organisations(decision)),
+        quorum=quorum_of(decision),
+        counting=decision.counting,
+        max_score=decision.max_score,
+        dots=decision.dots,
+    )
+
+
+def _slot_label(option: Any) -> str:
+    if option.starts_at is None:
+        return ""
+    return option.starts_at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def results(decision: Decision, viewer: Person | None, now: datetime) -> TallyResult:
+    """The results, if ``viewer`` may see them.
+
+    :raises NotAllowed: while hidden by the decision's visibility rule.
+    """
+    if not may_see_results(decision, viewer, now):
+        raise NotAllowed("Results are not visible yet for this decision.",
+                         code="results_hidden")
+    return count(decision)
+
+
+def results_dict(decision: Decision, result: TallyResult, now: datetime) -> dict[str, Any]:
+    """The API's results object (API.md, "Results")."""
+    body = result.to_dict()
+    return {"decision": decision.id, "status": status_of(decision, now).value, **body}
+
+
+def decision_verdict(result: TallyResult) -> Verdict:
+    """Whether the declared decision rule is met, and why not."""
+    return verdict(result)
+
+
+@dataclass(frozen=True)
+class Participation:
+    """One organisation of the electorate and whether it has cast a ballot."""
+
+    organisation: Organisation
+    ballot: Ballot | None
+
+    @property
+    def has_voted(self) -> bool:
+        """Whether a ballot (an abstention included) is cast."""
+        return self.ballot is not None and self.ballot.content is not None
+
+
+def participation(decision: Decision) -> list[Participation]:
+    """Every eligible organisation, by name, with its ballot if cast."""
+    by_org = {b.organisation_id: b for b in cast_ballots(decision)}
+    return [Participation(o, by_org.get(o.id)) for o in eligible_organisations(decision)]

@@ -1,0 +1,36 @@
+"""Text input rules shared by every service: trimming and length limits."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ..domain.errors import InvalidInput
+
+# Unicode white space plus the invisible characters that str.strip() keeps.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+_EDGES = re.compile(rf"^[\s{_INVISIBLE}]+|[\s{_INVISIBLE}]+$")
+
+
+def clean(value: object, field: str, *, max_length: int, required: bool = True) -> str:
+    """Trim all Unicode white space and invisible characters, then check length.
+
+    :param value: the raw input (``None`` allowed when not ``required``).
+    :param field: the field name used in the error.
+    :param max_length: the longest accepted text, in characters, after trimming.
+    :returns: the trimmed text, NFC-normalised.
+    :raises InvalidInput: when not a string, blank but required, or too long.
+    """
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be text.", {field: "Must be text."})
+    text = unicodedata.normalize("NFC", _EDGES.sub("", value))
+    if required and not text:
+        raise InvalidInput(f"{field} is required.", {field: "This field is required."})
+    if len(text) > max_length:
+        raise InvalidInput(
+            f"{field} is too long.",
+            {field: f"At most {max_length} characters ({len(text)} given)."},
+        )
+    return text

@@ -1,0 +1,57 @@
+"""Parsing times given by people and scripts into aware UTC datetimes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from ..domain.errors import InvalidInput
+
+
+def parse_instant(value: object, field: str, *, local_zone: str | None = None) -> datetime:
+    """Parse an ISO 8601 time into an aware UTC datetime.
+
+    :param value: ``"2009-12-18T17:00:00+01:00"`` (offset or ``Z`` required) or,
+        when ``local_zone`` is given, a local wall-clock time without offset
+        (``"2009-12-18T17:00"``, as an HTML ``datetime-local`` field sends it).
+    :param field: the field name used in errors.
+    :param local_zone: IANA zone for wall-clock input, e.g. ``"Europe/Amsterdam"``.
+    :raises InvalidInput: unparsable text, a missing offset without a zone, or a
+        wall-clock time that does not exist in the zone (the spring-forward gap).
+    """
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError as exc:
+            raise InvalidInput(
+                f"{field} is not a valid time.",
+                {field: "Use ISO 8601 with an offset, e.g. 2009-12-18T17:00:00+01:00."},
+            ) from exc
+    else:
+        raise InvalidInput(f"{field} must be a time.", {field: "Must be an ISO 8601 string."})
+    if parsed.tzinfo is None:
+        if local_zone is None:
+            raise InvalidInput(
+                f"{field} needs a time zone offset.",
+                {field: "Give an offset, e.g. +01:00, or Z for UTC."},
+            )
+        zone = ZoneInfo(local_zone)
+        local = parsed.replace(tzinfo=zone)
+        # A wall-clock time in the spring-forward gap does not round-trip.
+        if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
+            raise InvalidInput(
+                f"{field} does not exist in {local_zone} (clocks go forward then).",
+                {field: f"That time does not exist in {local_zone}; choose another."},
+            )
+        parsed = local
+    return parsed.astimezone(UTC)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """An aware datetime as ISO 8601 UTC with ``Z``, seconds precision; ``None`` stays."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

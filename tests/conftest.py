@@ -1,0 +1,209 @@
+"""Shared fixtures: an app on SQLite (default) or PostgreSQL, clients, factories.
+
+``pytest`` runs on a fresh SQLite file; ``pytest --db=postgresql`` runs the same
+tests on ``TEST_DATABASE_URL`` (skipped with the reason when it is not set or
+not reachable). With ``COP_FAIL_ON_SKIP=1`` (CI) any skip fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from cop_vote import create_app
+from cop_vote.extensions import db
+from cop_vote.models import Organisation, Person
+
+# The domain tests need no app; everything else gets one from the fixtures below.
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", default="sqlite", choices=("sqlite", "postgresql"),
+                     help="database for the app tests (postgresql needs TEST_DATABASE_URL)")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("COP_FAIL_ON_SKIP") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        if reporter:
+            reporter.write_line(f"COP_FAIL_ON_SKIP: {len(skipped)} test(s) skipped; failing.",
+                                red=True)
+        session.exitstatus = 1
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1/test)")
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    try:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {exc.__class__.__name__}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test database, migrated once per session from the Alembic revisions."""
+    if request.config.getoption("--db") == "postgresql":
+        url = _postgres_url()
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+class Clock:
+    """A settable clock for the app: ``clock.now``, ``clock.advance(minutes=...)``."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(database_url: str, clock: Clock, tmp_path: Any) -> Iterator[Flask]:
+    """A fresh app on an empty (truncated) database."""
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+        "MAIL_BACKEND": "locmem",
+        "RATELIMIT_ENABLED": False,
+        "CLOCK": clock,
+        "SERVER_NAME": "localhost",
+        "BASE_URL": "http://localhost",
+    })
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                                    + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(text(f'DELETE FROM "{table}"'))
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_org(app: Flask) -> Callable[..., Organisation]:
+    """Factory: ``make_org("adpc", kind="diaspora", voting=True)``."""
+    counter = {"n": 0}
+
+    def make(slug: str | None = None, **fields: Any) -> Organisation:
+        counter["n"] += 1
+        slug = slug or f"org-{counter['n']}"
+        org = Organisation(slug=slug, name=fields.pop("name", slug.upper()),
+                           short_name=fields.pop("short_name", slug.upper()),
+                           kind=fields.pop("kind", "ngo"), voting=fields.pop("voting", True),
+                           active=fields.pop("active", True), **fields)
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_person(app: Flask) -> Callable[..., Person]:
+    """Factory: ``make_person(org, role="representative", name=..., email=...)``."""
+    counter = {"n": 0}
+
+    def make(org: Organisation | None, role: str = "representative", **fields: Any) -> Person:
+        counter["n"] += 1
+        n = counter["n"]
+        person = Person(name=fields.pop("name", f"Person {n}"),
+                        email=fields.pop("email", f"person{n}@example.org"),
+                        organisation=org, role=role, function="", active=True, **fields)
+        db.session.add(person)
+        db.session.commit()
+        return person
+
+    return make
+
+
+@pytest.fixture
+def token_for(app: Flask, clock: Clock) -> Callable[[Person], dict[str, str]]:
+    """Authorization headers with a fresh API token for a person."""
+    from cop_vote.services import auth
+
+    def make(person: Person) -> dict[str, str]:
+        _p, token = auth.issue_api_token(person.email or "", clock.now)
+        db.session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture
+def network(make_org: Callable[..., Organisation], make_person: Callable[..., Person],
+            token_for: Callable[[Person], dict[str, str]]) -> dict[str, Any]:
+    """A small network: a facilitating org, three members (one with two
+    representatives), an observer; with API headers for each role."""
+    pso = make_org("pso", kind="facilitator", name="PSO-bureau", short_name="PSO")
+    adpc = make_org("adpc", kind="diaspora", name="African Diaspora Policy Centre",
+                    short_name="ADPC")
+    oxfam = make_org("oxfam-novib", name="Oxfam Novib", short_name="Oxfam Novib")
+    stro = make_org("stro", name="Social Trade Organisation", short_name="STRO")
+    people = {
+        "facilitator": make_person(pso, "facilitator", name="Samuel Kollie",
+                                   email="samuel@pso.example.org"),
+        "adpc": make_person(adpc, name="Amina Warsame", email="amina@adpc.example.org"),
+        "oxfam1": make_person(oxfam, name="Idris Nuur", email="idris@oxfam.example.org"),
+        "oxfam2": make_person(oxfam, name="Lotte Hendriks", email="lotte@oxfam.example.org"),
+        "stro": make_person(stro, name="Marieke Dijkstra", email="marieke@stro.example.org"),
+        "observer": make_person(None, "observer", name="Olu Observer",
+                                email="olu@partner.example.org"),
+    }
+    headers = {key: token_for(person) for key, person in people.items()}
+    return {"orgs": {"pso": pso, "adpc": adpc, "oxfam": oxfam, "stro": stro},
+            "people": people, "headers": headers}
