@@ -50,9 +50,13 @@ def init_command(email: str, name: str, network_name: str) -> None:
 
 
 @cop.command("load-demo")
-def load_demo_command() -> None:
+@click.option("--if-empty", is_flag=True, help="Only when the installation has no network yet.")
+def load_demo_command(if_empty: bool) -> None:
     """Load the kick-off network and its decisions; safe to run twice."""
     upgrade()
+    if if_empty and network.get_network() is not None:
+        click.echo("The installation has a network already; nothing loaded.", err=True)
+        return
     added = network.load_demo(now())
     db.session.commit()
     click.echo("Kick-off network loaded: " + ", ".join(f"{v} {k}" for k, v in added.items())

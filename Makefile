@@ -1,0 +1,57 @@
+# cop-vote: `make run` serves the app with the kick-off network loaded;
+# `make test` runs lint, type checks and the tests. Both set up .venv first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export PORT
+export FLASK_APP := app
+
+.PHONY: run test lint pytest install install-dev translations bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cop-vote needs Python 3.11 or newer (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements.txt
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed translations
+install-dev: $(VENV)/.installed-dev translations
+
+translations: $(VENV)/.installed
+	@if [ -d cop_vote/translations ]; then $(BIN)/pybabel compile -q -d cop_vote/translations; fi
+
+run: install
+	$(BIN)/flask cop load-demo --if-empty
+	@echo "Sign in as the facilitator:    $$($(BIN)/flask cop login-link samuel.kollie@pso.example.org 2>/dev/null)"
+	@echo "Sign in as a representative:   $$($(BIN)/flask cop login-link amina.warsame@adpc.example.org 2>/dev/null)"
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
+	$(BIN)/waitress-serve --host 127.0.0.1 --port $(PORT) app:app
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+pytest: install-dev
+	$(BIN)/pytest -q
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
+		$(BIN)/pytest -q --db=postgresql; \
+	fi
+
+test: lint pytest
+
+bench: install-dev
+	$(BIN)/python bench/tally.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,72 @@
+"""The ``flask cop`` commands: exit codes, output, idempotence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from cop_vote.extensions import db
+from cop_vote.models import Decision, Event, Organisation, Person
+
+
+def test_load_demo_twice_loads_the_kickoff_network_once(runner: Any) -> None:
+    first = runner.invoke(args=["cop", "load-demo"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(args=["cop", "load-demo"])
+    assert second.exit_code == 0
+    assert db.session.execute(select(func.count()).select_from(Organisation)).scalar() == 16
+    assert db.session.execute(select(func.count()).select_from(Person)).scalar() == 18
+    form = db.session.execute(select(Decision)).scalars().all()
+    assert len(form) == 1 and form[0].status == "open" and len(form[0].options) == 4
+    assert len(form[0].electorate) == 15  # every member but PSO, present or not
+
+
+def test_load_demo_if_empty_leaves_an_initialised_network(runner: Any) -> None:
+    assert runner.invoke(args=["cop", "init", "--facilitator", "f@example.org"]).exit_code == 0
+    result = runner.invoke(args=["cop", "load-demo", "--if-empty"])
+    assert result.exit_code == 0
+    assert db.session.execute(select(func.count()).select_from(Organisation)).scalar() == 1
+
+
+def test_init_refuses_a_second_network(runner: Any) -> None:
+    assert runner.invoke(args=["cop", "init", "--facilitator", "f@example.org"]).exit_code == 0
+    again = runner.invoke(args=["cop", "init", "--facilitator", "g@example.org"])
+    assert again.exit_code == 1
+    assert "already has a network" in again.stderr
+
+
+def test_token_and_login_link_print_only_the_value(runner: Any) -> None:
+    runner.invoke(args=["cop", "load-demo"])
+    token = runner.invoke(args=["cop", "token", "amina.warsame@adpc.example.org"])
+    assert token.exit_code == 0 and token.stdout.strip().startswith("cv_")
+    assert len(token.stdout.strip().splitlines()) == 1
+    link = runner.invoke(args=["cop", "login-link", "samuel.kollie@pso.example.org"])
+    assert link.exit_code == 0 and link.stdout.strip().startswith("http://localhost/auth/link/")
+    unknown = runner.invoke(args=["cop", "token", "nobody@example.org"])
+    assert unknown.exit_code == 1 and unknown.stdout == ""
+
+
+def test_verify_log_names_a_changed_entry(runner: Any) -> None:
+    runner.invoke(args=["cop", "load-demo"])
+    assert runner.invoke(args=["cop", "verify-log"]).exit_code == 0
+    second = db.session.execute(select(Event.id).order_by(Event.id).limit(1).offset(1)).scalar()
+    db.session.execute(update(Event).where(Event.id == second).values(data={"forged": True}))
+    db.session.commit()
+    result = runner.invoke(args=["cop", "verify-log"])
+    assert result.exit_code == 1
+    assert f"event {second}" in result.stderr
+
+
+def test_close_due_closes_once(runner: Any, clock: Any) -> None:
+    runner.invoke(args=["cop", "load-demo"])
+    clock.advance(days=15)
+    assert runner.invoke(args=["cop", "close-due"]).exit_code == 0
+    decision = db.session.execute(select(Decision)).scalar_one()
+    assert decision.status == "closed" and decision.closed_at == decision.closes_at
+    events = db.session.execute(
+        select(func.count()).select_from(Event).where(Event.kind == "decision.closed")).scalar()
+    assert runner.invoke(args=["cop", "close-due"]).exit_code == 0
+    assert db.session.execute(
+        select(func.count()).select_from(Event).where(Event.kind == "decision.closed")
+    ).scalar() == events == 1
