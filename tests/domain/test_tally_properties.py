@@ -1,0 +1,201 @@
+"""Random profiles: our counts agree with the naive reference in ``reference.py``.
+
+Profiles are small (up to 6 options, up to 40 organisations) so ties, cycles,
+partial rankings and exhausted ballots come up often; identical ballots are
+drawn on purpose so grouping is exercised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fractions import Fraction
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cop_vote.domain.ballots import METHODS, BallotRules, validate_ballot
+from cop_vote.domain.tally import OptionRef, tally
+
+from . import reference
+
+# Ranked rules get the most examples: they are where the counting is subtle.
+RANKED = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SIMPLE = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def option_ids(draw: st.DrawFn, min_size: int = 1, max_size: int = 6) -> list[int]:
+    return draw(st.lists(st.integers(1, 999), min_size=min_size, max_size=max_size, unique=True))
+
+
+def options_for(ids: list[int]) -> list[OptionRef]:
+    return [OptionRef(oid, f"Option {oid}") for oid in ids]
+
+
+@st.composite
+def ranked_profile(draw: st.DrawFn) -> tuple[list[int], list[list[int]], int]:
+    """Option ids, rankings (partial, with repeats) and a number of abstentions."""
+    ids = draw(option_ids())
+    distinct = draw(
+        st.lists(
+            st.permutations(ids).flatmap(
+                lambda order: st.integers(1, len(order)).map(lambda k: list(order[:k]))
+            ),
+            min_size=1,
+            max_size=8,
+        )
+    )
+    rankings = draw(st.lists(st.sampled_from(distinct), max_size=40))
+    return ids, rankings, draw(st.integers(0, 3))
+
+
+def with_abstentions(ballots: list[Mapping[str, object]], n: int) -> list[Mapping[str, object]]:
+    return [*ballots, *([{"abstain": True}] * n)]
+
+
+@RANKED
+@given(ranked_profile())
+def test_irv_agrees_with_reference(profile: tuple[list[int], list[list[int]], int]) -> None:
+    ids, rankings, abstaining = profile
+    ballots = with_abstentions([{"ranking": r} for r in rankings], abstaining)
+    result = tally("ranked", options_for(ids), ballots, eligible=50, counting="irv")
+    winners, rounds = reference.irv(ids, rankings)
+    assert result.winners == winners
+    assert result.tie is (len(winners) > 1)
+    assert len(result.explanation) == len(rounds)
+    for ours, theirs in zip(result.explanation, rounds, strict=True):
+        counts = theirs["counts"]
+        assert isinstance(counts, dict)
+        assert ours["counts"] == {str(oid): n for oid, n in counts.items()}
+        assert ours["exhausted"] == theirs["exhausted"]
+        assert ours["eliminated"] == theirs["eliminated"]
+        assert ours["elected"] == theirs["elected"]
+    assert result.ballots_cast == len(rankings) + abstaining
+    assert result.abstentions == abstaining
+    firsts = {row["id"]: row["first_preferences"] for row in result.options}
+    assert firsts == {oid: sum(1 for r in rankings if r[0] == oid) for oid in ids}
+    d = reference.pairwise(ids, rankings)
+    expected = reference.condorcet_winner(ids, d) if rankings else None
+    assert result.extra["condorcet_winner"] == expected
+
+
+@RANKED
+@given(ranked_profile())
+def test_schulze_agrees_with_brute_force_reference(
+    profile: tuple[list[int], list[list[int]], int],
+) -> None:
+    ids, rankings, abstaining = profile
+    ballots = with_abstentions([{"ranking": r} for r in rankings], abstaining)
+    result = tally("ranked", options_for(ids), ballots, eligible=50, counting="schulze")
+    winners, d, p = reference.schulze(ids, rankings, brute_force=True)
+    assert result.winners == winners
+    if rankings:
+        assert winners, "Schulze always has a winner"
+        keyed = {str(a): {str(b): n for b, n in row.items()} for a, row in d.items()}
+        paths = {str(a): {str(b): n for b, n in row.items()} for a, row in p.items()}
+        assert result.explanation == [{"pairwise": keyed, "strongest_paths": paths}]
+        assert p == reference.strongest_paths_floyd(ids, d)
+        condorcet = reference.condorcet_winner(ids, d)
+        assert result.extra["condorcet_winner"] == condorcet
+        if condorcet is not None:
+            assert winners == [condorcet], "Schulze is Condorcet-consistent"
+    else:
+        assert result.explanation == []
+
+
+@SIMPLE
+@given(ids=option_ids(), data=st.data())
+def test_plurality_agrees_with_reference(ids: list[int], data: st.DataObject) -> None:
+    choices = data.draw(st.lists(st.sampled_from(ids), max_size=40))
+    abstaining = data.draw(st.integers(0, 3))
+    ballots = with_abstentions([{"option": c} for c in choices], abstaining)
+    result = tally("single_choice", options_for(ids), ballots, eligible=50)
+    votes, winners = reference.plurality(ids, choices)
+    assert {row["id"]: row["votes"] for row in result.options} == votes
+    assert result.winners == winners
+    assert result.tie is (len(winners) > 1)
+
+
+@SIMPLE
+@given(ids=option_ids(), data=st.data())
+def test_approval_agrees_with_reference(ids: list[int], data: st.DataObject) -> None:
+    sets = data.draw(st.lists(st.lists(st.sampled_from(ids), min_size=1, unique=True), max_size=40))
+    rules = BallotRules("approval", tuple(ids))
+    ballots = [validate_ballot({"options": s}, rules) for s in sets]
+    result = tally("approval", options_for(ids), ballots, eligible=50)
+    votes, winners = reference.approval(ids, sets)
+    assert {row["id"]: row["votes"] for row in result.options} == votes
+    assert result.winners == winners
+
+
+@SIMPLE
+@given(ids=option_ids(), max_score=st.integers(1, 10), data=st.data())
+def test_score_agrees_with_reference(ids: list[int], max_score: int, data: st.DataObject) -> None:
+    raw = data.draw(
+        st.lists(
+            st.dictionaries(st.sampled_from(ids), st.integers(0, max_score), min_size=1),
+            max_size=40,
+        )
+    )
+    rules = BallotRules("score", tuple(ids), max_score=max_score)
+    ballots = [validate_ballot({"scores": {str(k): v for k, v in b.items()}}, rules) for b in raw]
+    result = tally("score", options_for(ids), ballots, eligible=50, max_score=max_score)
+    sums, scored_by, winners = reference.score(ids, raw)
+    assert {row["id"]: row["sum"] for row in result.options} == sums
+    assert {row["id"]: row["scored_by"] for row in result.options} == scored_by
+    for row in result.options:
+        oid = row["id"]
+        assert isinstance(oid, int)
+        mean = row["mean"]
+        if scored_by[oid] == 0:
+            assert mean is None
+        else:
+            assert isinstance(mean, float)
+            assert abs(mean - sums[oid] / scored_by[oid]) <= 0.005 + 1e-9
+    assert result.winners == winners
+
+
+@SIMPLE
+@given(cast=st.integers(0, 60), eligible=st.integers(0, 60), quorum=st.fractions(0, 1))
+def test_quorum_matches_exact_arithmetic(cast: int, eligible: int, quorum: Fraction) -> None:
+    ballots: list[Mapping[str, object]] = [{"abstain": True}] * cast
+    result = tally("approval", options_for([1]), ballots, eligible=eligible, quorum=quorum)
+    if eligible == 0:
+        assert result.quorum_met is (quorum == 0)
+    else:
+        assert result.quorum_met is (cast * quorum.denominator >= quorum.numerator * eligible)
+    assert result.quorum == quorum
+
+
+junk = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 1000) | st.text(max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.text(max_size=2) | st.sampled_from(["1", "2"]), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+junk_ballot = st.dictionaries(
+    st.sampled_from(
+        ["option", "options", "ranking", "scores", "dots", "availability", "position", "abstain"]
+    ),
+    junk | st.sampled_from([1, 2, [1, 2], {"1": 1}, "agree", "block", True]),
+    max_size=2,
+)
+
+
+@SIMPLE
+@given(
+    method=st.sampled_from(METHODS),
+    counting=st.sampled_from(["irv", "schulze"]),
+    ballots=st.lists(junk_ballot, max_size=5),
+)
+def test_tally_refuses_malformed_ballots_with_value_error_only(
+    method: str, counting: str, ballots: list[Mapping[str, object]]
+) -> None:
+    try:
+        options = options_for([1] if method == "consent" else [1, 2])
+        result = tally(method, options, ballots, eligible=5, counting=counting)
+    except ValueError:
+        return
+    assert result.ballots_cast == len(ballots)
