@@ -59,8 +59,10 @@ def load_demo_command(if_empty: bool) -> None:
         return
     added = network.load_demo(now())
     db.session.commit()
-    click.echo("Kick-off network loaded: " + ", ".join(f"{v} {k}" for k, v in added.items())
-               + " added.", err=True)
+    click.echo(
+        "Kick-off network loaded: " + ", ".join(f"{v} {k}" for k, v in added.items()) + " added.",
+        err=True,
+    )
 
 
 @cop.command("token")
@@ -79,8 +81,7 @@ def token_command(email: str) -> None:
 @click.argument("email")
 def login_link_command(email: str) -> None:
     """Print a sign-in link for EMAIL, built on BASE_URL."""
-    issued = auth.issue_login_link(email, now(),
-                                   minutes=current_app.config["LOGIN_LINK_MINUTES"])
+    issued = auth.issue_login_link(email, now(), minutes=current_app.config["LOGIN_LINK_MINUTES"])
     if issued is None:
         _fail(f"no active person with e-mail address {email!r}")
     db.session.commit()

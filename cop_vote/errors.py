@@ -48,8 +48,9 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_body(code: str, message: str, fields: dict[str, str] | None = None,
-               **extra: Any) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, fields: dict[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
     """The API's error object."""
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
@@ -97,8 +98,11 @@ def init_app(app: APIFlask) -> None:
         # Input validation and abort() from APIFlask: same format as everything else.
         db.session.rollback()
         fields = _flatten(error.detail) if error.detail else None
-        code = "invalid_input" if error.status_code == 400 and fields else \
-            HTTP_CODES.get(error.status_code, "error")
+        code = (
+            "invalid_input"
+            if error.status_code == 400 and fields
+            else HTTP_CODES.get(error.status_code, "error")
+        )
         message = error.message or MESSAGES.get(error.status_code, "Request refused.")
         if error.status_code == 400 and fields:
             message = "The request has invalid fields: " + ", ".join(sorted(fields)) + "."
@@ -106,8 +110,11 @@ def init_app(app: APIFlask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
-        return _page(400, "Form expired",
-                     "The form had expired or came from elsewhere. Go back, reload and try again.")
+        return _page(
+            400,
+            "Form expired",
+            "The form had expired or came from elsewhere. Go back, reload and try again.",
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:

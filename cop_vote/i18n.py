@@ -68,6 +68,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language() -> dict[str, object]:
-        return {"current_language": str(get_locale()), "languages": LANGUAGES,
-                "network_time_zone": select_timezone()}
-
+        return {
+            "current_language": str(get_locale()),
+            "languages": LANGUAGES,
+            "network_time_zone": select_timezone(),
+        }

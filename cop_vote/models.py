@@ -225,9 +225,7 @@ class Option(db.Model):
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    decision: Mapped[Decision] = relationship(
-        back_populates="options", foreign_keys=[decision_id]
-    )
+    decision: Mapped[Decision] = relationship(back_populates="options", foreign_keys=[decision_id])
     proposed_by: Mapped[Organisation | None] = relationship()
 
 

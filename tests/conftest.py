@@ -25,8 +25,12 @@ from cop_vote.models import Organisation, Person
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--db", default="sqlite", choices=("sqlite", "postgresql"),
-                     help="database for the app tests (postgresql needs TEST_DATABASE_URL)")
+    parser.addoption(
+        "--db",
+        default="sqlite",
+        choices=("sqlite", "postgresql"),
+        help="database for the app tests (postgresql needs TEST_DATABASE_URL)",
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -36,15 +40,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if skipped:
         if reporter:
-            reporter.write_line(f"COP_FAIL_ON_SKIP: {len(skipped)} test(s) skipped; failing.",
-                                red=True)
+            reporter.write_line(
+                f"COP_FAIL_ON_SKIP: {len(skipped)} test(s) skipped; failing.", red=True
+            )
         session.exitstatus = 1
 
 
 def _postgres_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL", "")
     if not url:
-        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1/test)")
+        pytest.skip(
+            "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1/test)"
+        )
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     try:
@@ -100,21 +107,26 @@ def clock() -> Clock:
 @pytest.fixture
 def app(database_url: str, clock: Clock, tmp_path: Any) -> Iterator[Flask]:
     """A fresh app on an empty (truncated) database."""
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "test-secret",
-        "MAIL_BACKEND": "locmem",
-        "RATELIMIT_ENABLED": False,
-        "CLOCK": clock,
-        "SERVER_NAME": "localhost",
-        "BASE_URL": "http://localhost",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            "MAIL_BACKEND": "locmem",
+            "RATELIMIT_ENABLED": False,
+            "CLOCK": clock,
+            "SERVER_NAME": "localhost",
+            "BASE_URL": "http://localhost",
+        }
+    )
     with app.app_context():
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                                    + " RESTART IDENTITY CASCADE"))
+            db.session.execute(
+                text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
+            )
         else:
             for table in tables:
                 db.session.execute(text(f'DELETE FROM "{table}"'))
@@ -142,10 +154,15 @@ def make_org(app: Flask) -> Callable[..., Organisation]:
     def make(slug: str | None = None, **fields: Any) -> Organisation:
         counter["n"] += 1
         slug = slug or f"org-{counter['n']}"
-        org = Organisation(slug=slug, name=fields.pop("name", slug.upper()),
-                           short_name=fields.pop("short_name", slug.upper()),
-                           kind=fields.pop("kind", "ngo"), voting=fields.pop("voting", True),
-                           active=fields.pop("active", True), **fields)
+        org = Organisation(
+            slug=slug,
+            name=fields.pop("name", slug.upper()),
+            short_name=fields.pop("short_name", slug.upper()),
+            kind=fields.pop("kind", "ngo"),
+            voting=fields.pop("voting", True),
+            active=fields.pop("active", True),
+            **fields,
+        )
         db.session.add(org)
         db.session.commit()
         return org
@@ -161,9 +178,15 @@ def make_person(app: Flask) -> Callable[..., Person]:
     def make(org: Organisation | None, role: str = "representative", **fields: Any) -> Person:
         counter["n"] += 1
         n = counter["n"]
-        person = Person(name=fields.pop("name", f"Person {n}"),
-                        email=fields.pop("email", f"person{n}@example.org"),
-                        organisation=org, role=role, function="", active=True, **fields)
+        person = Person(
+            name=fields.pop("name", f"Person {n}"),
+            email=fields.pop("email", f"person{n}@example.org"),
+            organisation=org,
+            role=role,
+            function="",
+            active=True,
+            **fields,
+        )
         db.session.add(person)
         db.session.commit()
         return person
@@ -185,25 +208,34 @@ def token_for(app: Flask, clock: Clock) -> Callable[[Person], dict[str, str]]:
 
 
 @pytest.fixture
-def network(make_org: Callable[..., Organisation], make_person: Callable[..., Person],
-            token_for: Callable[[Person], dict[str, str]]) -> dict[str, Any]:
+def network(
+    make_org: Callable[..., Organisation],
+    make_person: Callable[..., Person],
+    token_for: Callable[[Person], dict[str, str]],
+) -> dict[str, Any]:
     """A small network: a facilitating org, three members (one with two
     representatives), an observer; with API headers for each role."""
     pso = make_org("pso", kind="facilitator", name="PSO-bureau", short_name="PSO")
-    adpc = make_org("adpc", kind="diaspora", name="African Diaspora Policy Centre",
-                    short_name="ADPC")
+    adpc = make_org(
+        "adpc", kind="diaspora", name="African Diaspora Policy Centre", short_name="ADPC"
+    )
     oxfam = make_org("oxfam-novib", name="Oxfam Novib", short_name="Oxfam Novib")
     stro = make_org("stro", name="Social Trade Organisation", short_name="STRO")
     people = {
-        "facilitator": make_person(pso, "facilitator", name="Samuel Kollie",
-                                   email="samuel@pso.example.org"),
+        "facilitator": make_person(
+            pso, "facilitator", name="Samuel Kollie", email="samuel@pso.example.org"
+        ),
         "adpc": make_person(adpc, name="Amina Warsame", email="amina@adpc.example.org"),
         "oxfam1": make_person(oxfam, name="Idris Nuur", email="idris@oxfam.example.org"),
         "oxfam2": make_person(oxfam, name="Lotte Hendriks", email="lotte@oxfam.example.org"),
         "stro": make_person(stro, name="Marieke Dijkstra", email="marieke@stro.example.org"),
-        "observer": make_person(None, "observer", name="Olu Observer",
-                                email="olu@partner.example.org"),
+        "observer": make_person(
+            None, "observer", name="Olu Observer", email="olu@partner.example.org"
+        ),
     }
     headers = {key: token_for(person) for key, person in people.items()}
-    return {"orgs": {"pso": pso, "adpc": adpc, "oxfam": oxfam, "stro": stro},
-            "people": people, "headers": headers}
+    return {
+        "orgs": {"pso": pso, "adpc": adpc, "oxfam": oxfam, "stro": stro},
+        "people": people,
+        "headers": headers,
+    }

@@ -17,9 +17,16 @@ def test_load_demo_twice_loads_the_kickoff_network_once(runner: Any) -> None:
     assert second.exit_code == 0
     assert db.session.execute(select(func.count()).select_from(Organisation)).scalar() == 16
     assert db.session.execute(select(func.count()).select_from(Person)).scalar() == 18
-    form = db.session.execute(select(Decision)).scalars().all()
-    assert len(form) == 1 and form[0].status == "open" and len(form[0].options) == 4
-    assert len(form[0].electorate) == 15  # every member but PSO, present or not
+    loaded = {d.method: d for d in db.session.execute(select(Decision)).scalars()}
+    assert sorted(loaded) == ["discussion", "dot_vote", "meeting_time", "single_choice"]
+    form = loaded["single_choice"]
+    assert form.status == "open" and len(form.options) == 4
+    assert len(form.electorate) == 15  # every member but PSO, present or not
+    questions = loaded["dot_vote"].options
+    assert len(questions) == 8 and all(o.proposed_by is not None for o in questions)
+    assert {o.proposed_by.slug for o in questions} >= {"oxfam-novib", "cordaid", "adpc"}
+    slots = loaded["meeting_time"].options
+    assert len(slots) == 3 and all(o.starts_at < o.ends_at for o in slots)
 
 
 def test_load_demo_if_empty_leaves_an_initialised_network(runner: Any) -> None:
@@ -62,11 +69,17 @@ def test_close_due_closes_once(runner: Any, clock: Any) -> None:
     runner.invoke(args=["cop", "load-demo"])
     clock.advance(days=15)
     assert runner.invoke(args=["cop", "close-due"]).exit_code == 0
-    decision = db.session.execute(select(Decision)).scalar_one()
-    assert decision.status == "closed" and decision.closed_at == decision.closes_at
+    closed = db.session.execute(select(Decision)).scalars().all()
+    assert {d.status for d in closed} == {"closed"}
+    assert all(d.closed_at == d.closes_at for d in closed)
     events = db.session.execute(
-        select(func.count()).select_from(Event).where(Event.kind == "decision.closed")).scalar()
-    assert runner.invoke(args=["cop", "close-due"]).exit_code == 0
-    assert db.session.execute(
         select(func.count()).select_from(Event).where(Event.kind == "decision.closed")
-    ).scalar() == events == 1
+    ).scalar()
+    assert runner.invoke(args=["cop", "close-due"]).exit_code == 0
+    assert (
+        db.session.execute(
+            select(func.count()).select_from(Event).where(Event.kind == "decision.closed")
+        ).scalar()
+        == events
+        == len(closed)
+    )

@@ -14,8 +14,13 @@ def test_healthz_reports_database_ok(client: FlaskClient) -> None:
 def test_healthz_503_when_database_unreachable(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from cop_vote import create_app
 
-    bad = create_app({"TESTING": True, "SECRET_KEY": "x",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite"})
+    bad = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite",
+        }
+    )
     response = bad.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"

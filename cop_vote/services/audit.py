@@ -23,8 +23,14 @@ from ..models import Event, Person, utcnow
 GENESIS = "0" * 64
 
 
-def _digest(prev_hash: str, at: datetime, actor_id: int | None, kind: str, subject: str,
-            data: Mapping[str, Any]) -> str:
+def _digest(
+    prev_hash: str,
+    at: datetime,
+    actor_id: int | None,
+    kind: str,
+    subject: str,
+    data: Mapping[str, Any],
+) -> str:
     payload = json.dumps(
         {
             "at": at.isoformat(timespec="microseconds"),
@@ -41,8 +47,14 @@ def _digest(prev_hash: str, at: datetime, actor_id: int | None, kind: str, subje
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
-def record(kind: str, subject: str, actor: Person | None, data: Mapping[str, Any] | None = None,
-           *, at: datetime | None = None) -> Event:
+def record(
+    kind: str,
+    subject: str,
+    actor: Person | None,
+    data: Mapping[str, Any] | None = None,
+    *,
+    at: datetime | None = None,
+) -> Event:
     """Append one entry to the log (flushed, not committed).
 
     :param kind: what happened, e.g. ``"decision.opened"``, ``"ballot.cast"``.

@@ -41,8 +41,9 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def issue_login_link(email: str, now: datetime, *, minutes: int = 30,
-                     next_path: str | None = None) -> tuple[Person, str] | None:
+def issue_login_link(
+    email: str, now: datetime, *, minutes: int = 30, next_path: str | None = None
+) -> tuple[Person, str] | None:
     """Make a single-use sign-in secret for the active person with ``email``.
 
     Issuing voids every earlier unused link of that person.
@@ -55,14 +56,23 @@ def issue_login_link(email: str, now: datetime, *, minutes: int = 30,
         return None
     db.session.execute(
         update(LoginToken)
-        .where(LoginToken.person_id == person.id, LoginToken.used_at.is_(None),
-               LoginToken.voided_at.is_(None))
+        .where(
+            LoginToken.person_id == person.id,
+            LoginToken.used_at.is_(None),
+            LoginToken.voided_at.is_(None),
+        )
         .values(voided_at=now)
     )
     secret = secrets.token_urlsafe(32)
-    db.session.add(LoginToken(person_id=person.id, token_hash=digest(secret), created_at=now,
-                              expires_at=now + timedelta(minutes=minutes),
-                              next_path=safe_next(next_path)))
+    db.session.add(
+        LoginToken(
+            person_id=person.id,
+            token_hash=digest(secret),
+            created_at=now,
+            expires_at=now + timedelta(minutes=minutes),
+            next_path=safe_next(next_path),
+        )
+    )
     db.session.flush()
     return person, secret
 
@@ -76,10 +86,16 @@ def check_login_link(secret: str, now: datetime) -> LoginToken:
     token = db.session.execute(
         select(LoginToken).where(LoginToken.token_hash == digest(secret or ""))
     ).scalar()
-    if (token is None or token.used_at is not None or token.voided_at is not None
-            or token.expires_at <= now or not token.person.active):
-        raise NotFound("This sign-in link is no longer valid. Ask for a new one.",
-                       code="link_invalid")
+    if (
+        token is None
+        or token.used_at is not None
+        or token.voided_at is not None
+        or token.expires_at <= now
+        or not token.person.active
+    ):
+        raise NotFound(
+            "This sign-in link is no longer valid. Ask for a new one.", code="link_invalid"
+        )
     return token
 
 
@@ -103,8 +119,9 @@ def person_for_session(key: str | None) -> Person | None:
     if not key:
         return None
     session = db.session.execute(
-        select(LoginSession).where(LoginSession.key_hash == digest(key),
-                                   LoginSession.revoked_at.is_(None))
+        select(LoginSession).where(
+            LoginSession.key_hash == digest(key), LoginSession.revoked_at.is_(None)
+        )
     ).scalar()
     if session is None or not session.person.active:
         return None
@@ -114,8 +131,9 @@ def person_for_session(key: str | None) -> Person | None:
 def end_session(key: str | None, now: datetime) -> None:
     """Revoke a session on the server: a copied cookie stops working."""
     if key:
-        db.session.execute(update(LoginSession).where(LoginSession.key_hash == digest(key))
-                           .values(revoked_at=now))
+        db.session.execute(
+            update(LoginSession).where(LoginSession.key_hash == digest(key)).values(revoked_at=now)
+        )
 
 
 def issue_api_token(email: str, now: datetime, *, label: str = "") -> tuple[Person, str]:
@@ -126,11 +144,13 @@ def issue_api_token(email: str, now: datetime, *, label: str = "") -> tuple[Pers
     """
     person = find_person_by_email(email or "")
     if person is None or not person.active:
-        raise InvalidInput(f"No active person with e-mail address {email!r}.",
-                           {"email": "Unknown address."})
+        raise InvalidInput(
+            f"No active person with e-mail address {email!r}.", {"email": "Unknown address."}
+        )
     token = "cv_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(person_id=person.id, token_hash=digest(token), label=label,
-                            created_at=now))
+    db.session.add(
+        ApiToken(person_id=person.id, token_hash=digest(token), label=label, created_at=now)
+    )
     db.session.flush()
     audit.record("token.created", f"person:{person.id}", person, {}, at=now)
     return person, token
@@ -151,7 +171,8 @@ def person_for_token(token: str | None, now: datetime) -> Person | None:
 def revoke_api_tokens(person: Person, now: datetime) -> int:
     """Revoke every token of ``person``; :returns: how many were live."""
     result = db.session.execute(
-        update(ApiToken).where(ApiToken.person_id == person.id, ApiToken.revoked_at.is_(None))
+        update(ApiToken)
+        .where(ApiToken.person_id == person.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -61,8 +61,9 @@ def is_elector(decision: Decision, organisation_id: int | None) -> bool:
 def find_ballot(decision_id: int, organisation_id: int) -> Ballot | None:
     """The ballot row of (decision, organisation), cast or withdrawn, or ``None``."""
     return db.session.execute(
-        select(Ballot).where(Ballot.decision_id == decision_id,
-                             Ballot.organisation_id == organisation_id)
+        select(Ballot).where(
+            Ballot.decision_id == decision_id, Ballot.organisation_id == organisation_id
+        )
     ).scalar()
 
 
@@ -75,10 +76,14 @@ def ballot_object(ballot: Ballot) -> dict[str, Any]:
         "version": ballot.version,
         "receipt": ballot.receipt,
         "cast_at": iso_utc(ballot.cast_at),
-        "cast_by": ({"id": ballot.cast_by.id, "name": ballot.cast_by.name}
-                    if ballot.cast_by else None),
-        "recorded_by": ({"id": ballot.recorded_by.id, "name": ballot.recorded_by.name}
-                        if ballot.recorded_by else None),
+        "cast_by": (
+            {"id": ballot.cast_by.id, "name": ballot.cast_by.name} if ballot.cast_by else None
+        ),
+        "recorded_by": (
+            {"id": ballot.recorded_by.id, "name": ballot.recorded_by.name}
+            if ballot.recorded_by
+            else None
+        ),
         "given_by": ballot.given_by,
     }
 
@@ -90,9 +95,17 @@ def _voter_organisation(actor: Person, decision: Decision) -> Organisation:
     return org
 
 
-def _write(decision: Decision, org: Organisation, content: dict[str, Any] | None,
-           actor: Person, version: Any, now: datetime, *, action: str,
-           given_by: str | None = None) -> Ballot:
+def _write(
+    decision: Decision,
+    org: Organisation,
+    content: dict[str, Any] | None,
+    actor: Person,
+    version: Any,
+    now: datetime,
+    *,
+    action: str,
+    given_by: str | None = None,
+) -> Ballot:
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise InvalidInput("version must be a whole number.", {"version": "A whole number."})
     lifecycle.check_accepts_ballots(decision.status, decision.closes_at, now)
@@ -117,25 +130,50 @@ def _write(decision: Decision, org: Organisation, content: dict[str, Any] | None
             ballot = find_ballot(decision.id, org.id)
             assert ballot is not None
             if version is not None:
-                raise StaleBallot("The ballot changed since you loaded it.",
-                                  ballot_object(ballot)) from None
+                raise StaleBallot(
+                    "The ballot changed since you loaded it.", ballot_object(ballot)
+                ) from None
             ballot.version += 1
             _fill(ballot, content, actor, receipt, now, given_by, action)
     else:
         ballot.version += 1
         _fill(ballot, content, actor, receipt, now, given_by, action)
-    db.session.add(BallotChange(ballot_id=ballot.id, version=ballot.version, action=action,
-                                content=content, receipt=receipt, person_id=actor.id, at=now))
+    db.session.add(
+        BallotChange(
+            ballot_id=ballot.id,
+            version=ballot.version,
+            action=action,
+            content=content,
+            receipt=receipt,
+            person_id=actor.id,
+            at=now,
+        )
+    )
     db.session.flush()
     secret = decision.ballot_secrecy == "secret"
-    audit.record(f"ballot.{action}", f"decision:{decision.id}", actor,
-                 {"organisation_id": org.id, "version": ballot.version,
-                  **({} if secret or content is None else {"ballot": content})}, at=now)
+    audit.record(
+        f"ballot.{action}",
+        f"decision:{decision.id}",
+        actor,
+        {
+            "organisation_id": org.id,
+            "version": ballot.version,
+            **({} if secret or content is None else {"ballot": content}),
+        },
+        at=now,
+    )
     return ballot
 
 
-def _fill(ballot: Ballot, content: dict[str, Any] | None, actor: Person, receipt: str | None,
-          now: datetime, given_by: str | None, action: str) -> None:
+def _fill(
+    ballot: Ballot,
+    content: dict[str, Any] | None,
+    actor: Person,
+    receipt: str | None,
+    now: datetime,
+    given_by: str | None,
+    action: str,
+) -> None:
     ballot.content = content
     ballot.receipt = receipt
     ballot.cast_at = now
@@ -145,8 +183,9 @@ def _fill(ballot: Ballot, content: dict[str, Any] | None, actor: Person, receipt
     db.session.flush()
 
 
-def cast_ballot(actor: Person | None, decision_id: int, body: Any, now: datetime,
-                *, version: Any = None) -> Ballot:
+def cast_ballot(
+    actor: Person | None, decision_id: int, body: Any, now: datetime, *, version: Any = None
+) -> Ballot:
     """Cast or change the ballot of ``actor``'s organisation.
 
     :param body: the ballot body for the decision's method (API.md).
@@ -168,8 +207,9 @@ def cast_ballot(actor: Person | None, decision_id: int, body: Any, now: datetime
     return _write(decision, org, content, actor, version, now, action=action)
 
 
-def withdraw_ballot(actor: Person | None, decision_id: int, now: datetime,
-                    *, version: Any = None) -> Ballot:
+def withdraw_ballot(
+    actor: Person | None, decision_id: int, now: datetime, *, version: Any = None
+) -> Ballot:
     """Withdraw the organisation's ballot while the decision is open.
 
     The row stays, with no content, so its version keeps rising.
@@ -183,8 +223,16 @@ def withdraw_ballot(actor: Person | None, decision_id: int, now: datetime,
     return _write(decision, org, None, actor, version, now, action="withdraw")
 
 
-def record_ballot(actor: Person | None, decision_id: int, slug: str, body: Any, given_by: Any,
-                  now: datetime, *, version: Any = None) -> Ballot:
+def record_ballot(
+    actor: Person | None,
+    decision_id: int,
+    slug: str,
+    body: Any,
+    given_by: Any,
+    now: datetime,
+    *,
+    version: Any = None,
+) -> Ballot:
     """A facilitator records the ballot an organisation gave in a meeting.
 
     :param given_by: the name of the person who gave it, required.
@@ -196,8 +244,10 @@ def record_ballot(actor: Person | None, decision_id: int, slug: str, body: Any, 
     decision = get_decision(actor, decision_id, lock=True)
     org = get_organisation(slug)
     if not is_elector(decision, org.id):
-        raise InvalidInput(f"{org.name} has no ballot in this decision.",
-                           {"organisation": "Not in this decision's electorate."})
+        raise InvalidInput(
+            f"{org.name} has no ballot in this decision.",
+            {"organisation": "Not in this decision's electorate."},
+        )
     content = validate_ballot(body, rules_for(decision))
     name = clean(given_by, "given_by", max_length=200)
     return _write(decision, org, content, actor, version, now, action="record", given_by=name)
@@ -219,10 +269,13 @@ def own_ballot(actor: Person | None, decision_id: int) -> Ballot:
 
 def history(ballot: Ballot) -> list[BallotChange]:
     """The change history of a ballot, oldest first."""
-    return list(db.session.execute(
-        select(BallotChange).where(BallotChange.ballot_id == ballot.id)
-        .order_by(BallotChange.version)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(BallotChange)
+            .where(BallotChange.ballot_id == ballot.id)
+            .order_by(BallotChange.version)
+        ).scalars()
+    )
 
 
 def cast_ballots(decision: Decision) -> list[Ballot]:

@@ -49,17 +49,20 @@ class Page:
     next: int | None
 
 
-def list_comments(viewer: Person | None, decision: Decision, *, after: int | None = None,
-                  limit: int = 50) -> Page:
+def list_comments(
+    viewer: Person | None, decision: Decision, *, after: int | None = None, limit: int = 50
+) -> Page:
     """Visible top-level comments, oldest first, with their visible replies.
 
     :param after: cursor: the id of the last top-level comment already shown.
     :param limit: page size (1..200).
     """
     limit = max(1, min(limit, 200))
-    query = (select(Comment).where(Comment.decision_id == decision.id,
-                                   Comment.parent_id.is_(None))
-             .order_by(Comment.id))
+    query = (
+        select(Comment)
+        .where(Comment.decision_id == decision.id, Comment.parent_id.is_(None))
+        .order_by(Comment.id)
+    )
     if after is not None:
         query = query.where(Comment.id > after)
     visible: list[Comment] = []
@@ -89,8 +92,16 @@ def get_comment(viewer: Person | None, comment_id: int) -> Comment:
     return comment
 
 
-def add_comment(actor: Person | None, decision_id: int, body: Any, now: datetime, *,
-                option_id: Any = None, parent_id: Any = None, max_length: int = 5000) -> Comment:
+def add_comment(
+    actor: Person | None,
+    decision_id: int,
+    body: Any,
+    now: datetime,
+    *,
+    option_id: Any = None,
+    parent_id: Any = None,
+    max_length: int = 5000,
+) -> Comment:
     """Post a comment, signed "person (organisation)".
 
     The text is stored as given (trimmed) and always shown escaped. A reply to a
@@ -106,19 +117,31 @@ def add_comment(actor: Person | None, decision_id: int, body: Any, now: datetime
     text = clean(body, "body", max_length=max_length)
     option = None
     if option_id is not None:
-        option = next((o for o in decision.options
-                       if not isinstance(option_id, bool) and o.id == option_id), None)
+        option = next(
+            (o for o in decision.options if not isinstance(option_id, bool) and o.id == option_id),
+            None,
+        )
         if option is None:
-            raise InvalidInput("Unknown option.", {"option": f"{option_id!r} is not an option "
-                                                             "of this decision."})
+            raise InvalidInput(
+                "Unknown option.", {"option": f"{option_id!r} is not an option of this decision."}
+            )
     parent = None
     if parent_id is not None:
-        parent = db.session.get(Comment, parent_id) if isinstance(parent_id, int) and \
-            not isinstance(parent_id, bool) else None
-        if parent is None or parent.decision_id != decision.id or \
-                not is_visible_to(parent, decision, actor):
-            raise InvalidInput("Unknown comment to reply to.",
-                               {"parent": "Not a comment of this decision."})
+        parent = (
+            db.session.get(Comment, parent_id)
+            if isinstance(parent_id, int)
+            and not isinstance(parent_id, bool)
+            and 0 < parent_id < 2**31
+            else None
+        )
+        if (
+            parent is None
+            or parent.decision_id != decision.id
+            or not is_visible_to(parent, decision, actor)
+        ):
+            raise InvalidInput(
+                "Unknown comment to reply to.", {"parent": "Not a comment of this decision."}
+            )
         while parent.parent_id is not None:
             parent = db.session.get(Comment, parent.parent_id)
             assert parent is not None
@@ -128,21 +151,32 @@ def add_comment(actor: Person | None, decision_id: int, body: Any, now: datetime
         raise Conflict("Comments are closed for this decision.", code="comments_closed")
     status = status_of(decision, now)
     if status not in (Status.OPEN, Status.DRAFT, Status.CLOSED):
-        raise Conflict(f"A {status.value} decision takes no more comments.",
-                       code="comments_closed")
-    comment = Comment(decision_id=decision.id, option_id=option.id if option else None,
-                      parent_id=parent.id if parent else None, author_id=actor.id,
-                      organisation_id=actor.organisation_id, body=text, created_at=now,
-                      review="new")
+        raise Conflict(f"A {status.value} decision takes no more comments.", code="comments_closed")
+    comment = Comment(
+        decision_id=decision.id,
+        option_id=option.id if option else None,
+        parent_id=parent.id if parent else None,
+        author_id=actor.id,
+        organisation_id=actor.organisation_id,
+        body=text,
+        created_at=now,
+        review="new",
+    )
     db.session.add(comment)
     db.session.flush()
-    audit.record("comment.added", f"comment:{comment.id}", actor,
-                 {"decision": decision.id, "parent": comment.parent_id}, at=now)
+    audit.record(
+        "comment.added",
+        f"comment:{comment.id}",
+        actor,
+        {"decision": decision.id, "parent": comment.parent_id},
+        at=now,
+    )
     return comment
 
 
-def edit_comment(actor: Person | None, comment_id: int, body: Any, now: datetime, *,
-                 max_length: int = 5000) -> Comment:
+def edit_comment(
+    actor: Person | None, comment_id: int, body: Any, now: datetime, *, max_length: int = 5000
+) -> Comment:
     """The author changes their comment's text while the decision is open.
 
     :raises NotAllowed: someone else's comment.
@@ -163,8 +197,15 @@ def edit_comment(actor: Person | None, comment_id: int, body: Any, now: datetime
     return comment
 
 
-def review_comment(actor: Person | None, comment_id: int, review: Any, now: datetime, *,
-                   reason: Any = None, note: Any = None) -> Comment:
+def review_comment(
+    actor: Person | None,
+    comment_id: int,
+    review: Any,
+    now: datetime,
+    *,
+    reason: Any = None,
+    note: Any = None,
+) -> Comment:
     """A facilitator moves a comment through the review queue.
 
     :param review: ``new``, ``reviewed``, ``flagged`` (for the meeting) or
@@ -175,8 +216,9 @@ def review_comment(actor: Person | None, comment_id: int, review: Any, now: date
     actor = require_facilitator(actor)
     comment = get_comment(actor, comment_id)
     if review not in REVIEW_STATES:
-        raise InvalidInput("Unknown review state.",
-                           {"review": "One of " + ", ".join(REVIEW_STATES) + "."})
+        raise InvalidInput(
+            "Unknown review state.", {"review": "One of " + ", ".join(REVIEW_STATES) + "."}
+        )
     if review == "hidden":
         comment.hidden_reason = clean(reason, "reason", max_length=1000)
     else:

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -15,16 +16,28 @@ from ..domain.ballots import METHODS
 from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..domain.lifecycle import Status
 from ..extensions import db
-from ..models import Decision, Elector, Option, Organisation, Person
+from ..models import Decision, Elector, Network, Option, Organisation, Person
 from . import audit
 from .access import require_facilitator
 from .text import clean
 from .timefmt import iso_utc, parse_instant
 
 DECISION_FIELDS = (
-    "title", "description", "method", "options", "closes_at", "quorum", "results_visibility",
-    "ballot_secrecy", "counting", "max_score", "dots", "dots_per_option", "facilitator_votes",
-    "comments", "proposals_open",
+    "title",
+    "description",
+    "method",
+    "options",
+    "closes_at",
+    "quorum",
+    "results_visibility",
+    "ballot_secrecy",
+    "counting",
+    "max_score",
+    "dots",
+    "dots_per_option",
+    "facilitator_votes",
+    "comments",
+    "proposals_open",
 )
 #: Fields a facilitator may change while a decision is open.
 OPEN_FIELDS = ("closes_at", "description", "options")
@@ -80,9 +93,7 @@ def eligible_organisations(decision: Decision) -> list[Organisation]:
     """
     if decision.status != Status.DRAFT:
         return sorted((e.organisation for e in decision.electorate), key=lambda o: o.name.lower())
-    query = select(Organisation).where(
-        Organisation.active.is_(True), Organisation.voting.is_(True)
-    )
+    query = select(Organisation).where(Organisation.active.is_(True), Organisation.voting.is_(True))
     if not decision.facilitator_votes:
         query = query.where(Organisation.kind != "facilitator")
     return sorted(db.session.execute(query).scalars(), key=lambda o: o.name.lower())
@@ -113,7 +124,13 @@ def _quorum(value: Any) -> str:
         raise InvalidInput("Invalid quorum.", {"quorum": "A number from 0 to 1."}) from exc
     if not quorum.is_finite() or not Decimal(0) <= quorum <= Decimal(1):
         raise InvalidInput("Invalid quorum.", {"quorum": "A number from 0 to 1."})
-    return format(quorum.normalize(), "f")
+    # The column holds 20 characters; a tiny exponent would also print a huge string.
+    if quorum != 0 and quorum.adjusted() < -12:
+        raise InvalidInput("Invalid quorum.", {"quorum": "At most 12 decimal places."})
+    text = format(quorum.normalize(), "f")
+    if len(text) > 20:
+        raise InvalidInput("Invalid quorum.", {"quorum": "At most 18 decimal places."})
+    return text
 
 
 def _options(decision: Decision, raw: Any, zone: str | None) -> list[dict[str, Any]]:
@@ -134,11 +151,13 @@ def _options(decision: Decision, raw: Any, zone: str | None) -> list[dict[str, A
             starts = parse_instant(item.get("starts_at"), f"options.{i}.starts_at", local_zone=zone)
             ends = parse_instant(item.get("ends_at"), f"options.{i}.ends_at", local_zone=zone)
             if ends <= starts:
-                raise InvalidInput("A slot ends after it starts.",
-                                   {f"options.{i}.ends_at": "Must be after starts_at."})
+                raise InvalidInput(
+                    "A slot ends after it starts.",
+                    {f"options.{i}.ends_at": "Must be after starts_at."},
+                )
             option.update(starts_at=starts, ends_at=ends)
-            label = item.get("label") or ""
-            option["label"] = clean(label, f"options.{i}.label", max_length=500, required=False)
+            label = clean(item.get("label"), f"options.{i}.label", max_length=500, required=False)
+            option["label"] = label or slot_label(starts, ends, zone or network_zone())
         else:
             option["label"] = clean(item.get("label"), f"options.{i}.label", max_length=500)
         option["description"] = clean(
@@ -149,6 +168,23 @@ def _options(decision: Decision, raw: Any, zone: str | None) -> list[dict[str, A
     if len(labels) != len(set(labels)):
         raise InvalidInput("Two options have the same label.", {"options": "Labels must differ."})
     return parsed
+
+
+def network_zone() -> str:
+    """The network's IANA time zone (``UTC`` before a network exists)."""
+    zone = db.session.execute(select(Network.time_zone).limit(1)).scalar()
+    return zone or "UTC"
+
+
+def slot_label(starts: datetime, ends: datetime, zone: str) -> str:
+    """A time slot in words, in ``zone`` with the zone named:
+    ``"Tue 2010-01-12 14:00–17:00 CET"``; an end on another day shows its date."""
+    tz = ZoneInfo(zone)
+    start, end = starts.astimezone(tz), ends.astimezone(tz)
+    end_text = (
+        end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%a %Y-%m-%d %H:%M")
+    )
+    return f"{start:%a %Y-%m-%d %H:%M}–{end_text} {start.tzname()}"
 
 
 def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str | None) -> None:
@@ -166,8 +202,9 @@ def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str
         else:
             closes_at = parse_instant(data["closes_at"], "closes_at", local_zone=zone)
             if closes_at <= now:
-                raise InvalidInput("The deadline has passed.",
-                                   {"closes_at": "Must be in the future."})
+                raise InvalidInput(
+                    "The deadline has passed.", {"closes_at": "Must be in the future."}
+                )
             decision.closes_at = closes_at
     if "quorum" in data:
         decision.quorum = _quorum(data["quorum"])
@@ -176,13 +213,15 @@ def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str
             data, "results_visibility", [v.value for v in lifecycle.Visibility]
         )
     if "ballot_secrecy" in data:
-        decision.ballot_secrecy = _choice(data, "ballot_secrecy",
-                                          [v.value for v in lifecycle.Secrecy])
+        decision.ballot_secrecy = _choice(
+            data, "ballot_secrecy", [v.value for v in lifecycle.Secrecy]
+        )
     if "comments" in data:
         decision.comments = _choice(data, "comments", ("open", "premoderated", "closed"))
     if "counting" in data:
-        decision.counting = None if data["counting"] is None else _choice(
-            data, "counting", ("irv", "schulze"))
+        decision.counting = (
+            None if data["counting"] is None else _choice(data, "counting", ("irv", "schulze"))
+        )
     if "max_score" in data:
         decision.max_score = _int(data, "max_score", 1, 100)
     if "dots" in data:
@@ -214,12 +253,14 @@ def _set_options(decision: Decision, options: list[dict[str, Any]]) -> None:
 def _unknown(data: Mapping[str, Any], allowed: Sequence[str]) -> None:
     unknown = [k for k in data if k not in allowed]
     if unknown:
-        raise InvalidInput("Unknown field: " + ", ".join(unknown) + ".",
-                           {k: "Unknown field." for k in unknown})
+        raise InvalidInput(
+            "Unknown field: " + ", ".join(unknown) + ".", {k: "Unknown field." for k in unknown}
+        )
 
 
-def create_decision(actor: Person | None, data: Mapping[str, Any], now: datetime,
-                    *, zone: str | None = None) -> Decision:
+def create_decision(
+    actor: Person | None, data: Mapping[str, Any], now: datetime, *, zone: str | None = None
+) -> Decision:
     """Draft a decision (facilitator only).
 
     :param data: the API's decision body (API.md, "Decisions").
@@ -235,9 +276,17 @@ def create_decision(actor: Person | None, data: Mapping[str, Any], now: datetime
         if key not in data:
             raise InvalidInput(f"{key} is required.", {key: "This field is required."})
     decision = Decision(
-        title="", method=str(data["method"]), status=Status.DRAFT.value, quorum="0",
-        results_visibility="after_close", ballot_secrecy="open", comments="open",
-        facilitator_votes=False, proposals_open=False, description="", created_by_id=actor.id,
+        title="",
+        method=str(data["method"]),
+        status=Status.DRAFT.value,
+        quorum="0",
+        results_visibility="after_close",
+        ballot_secrecy="open",
+        comments="open",
+        facilitator_votes=False,
+        proposals_open=False,
+        description="",
+        created_by_id=actor.id,
         created_at=now,
     )
     _apply(decision, data, now, zone)
@@ -245,13 +294,24 @@ def create_decision(actor: Person | None, data: Mapping[str, Any], now: datetime
     db.session.add(decision)
     _set_options(decision, options)
     db.session.flush()
-    audit.record("decision.created", f"decision:{decision.id}", actor,
-                 {"method": decision.method, "options": len(options)}, at=now)
+    audit.record(
+        "decision.created",
+        f"decision:{decision.id}",
+        actor,
+        {"method": decision.method, "options": len(options)},
+        at=now,
+    )
     return decision
 
 
-def update_decision(actor: Person | None, decision_id: int, data: Mapping[str, Any],
-                    now: datetime, *, zone: str | None = None) -> Decision:
+def update_decision(
+    actor: Person | None,
+    decision_id: int,
+    data: Mapping[str, Any],
+    now: datetime,
+    *,
+    zone: str | None = None,
+) -> Decision:
     """Change a decision: any field in draft; while open only a later deadline,
     the description, and options' wording (each shown as edited and logged).
 
@@ -271,12 +331,15 @@ def update_decision(actor: Person | None, decision_id: int, data: Mapping[str, A
     elif status is Status.OPEN:
         locked = [k for k in data if k not in OPEN_FIELDS]
         if locked:
-            raise Conflict("An open decision can change only its deadline (later), "
-                           "description and option wording; not: " + ", ".join(locked) + ".")
+            raise Conflict(
+                "An open decision can change only its deadline (later), "
+                "description and option wording; not: " + ", ".join(locked) + "."
+            )
         if "closes_at" in data:
             if data["closes_at"] in (None, ""):
-                raise InvalidInput("An open decision keeps a deadline.",
-                                   {"closes_at": "Give a later time."})
+                raise InvalidInput(
+                    "An open decision keeps a deadline.", {"closes_at": "Give a later time."}
+                )
             new = parse_instant(data["closes_at"], "closes_at", local_zone=zone)
             if decision.closes_at is not None and new <= decision.closes_at:
                 raise Conflict("The deadline of an open decision can only move later.")
@@ -286,9 +349,13 @@ def update_decision(actor: Person | None, decision_id: int, data: Mapping[str, A
     else:
         raise Conflict(f"A {status.value} decision cannot be changed.")
     db.session.flush()
-    audit.record("decision.updated", f"decision:{decision.id}", actor,
-                 {"fields": sorted(data), "status": status.value,
-                  "closes_at": iso_utc(decision.closes_at)}, at=now)
+    audit.record(
+        "decision.updated",
+        f"decision:{decision.id}",
+        actor,
+        {"fields": sorted(data), "status": status.value, "closes_at": iso_utc(decision.closes_at)},
+        at=now,
+    )
     return decision
 
 
@@ -299,16 +366,19 @@ def _reword_options(decision: Decision, raw: Any, now: datetime) -> None:
     by_id = {o.id: o for o in decision.options}
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or item.get("id") not in by_id:
-            raise InvalidInput("While open, options are changed by id only.",
-                               {f"options.{i}.id": "The id of an existing option."})
+            raise InvalidInput(
+                "While open, options are changed by id only.",
+                {f"options.{i}.id": "The id of an existing option."},
+            )
         if set(item) - {"id", "label", "description"}:
             raise Conflict("While open, only an option's label and description can change.")
         option = by_id[item["id"]]
         if "label" in item:
             option.label = clean(item["label"], f"options.{i}.label", max_length=500)
         if "description" in item:
-            option.description = clean(item["description"], f"options.{i}.description",
-                                       max_length=5000, required=False)
+            option.description = clean(
+                item["description"], f"options.{i}.description", max_length=5000, required=False
+            )
         option.edited_at = now
 
 
@@ -330,9 +400,16 @@ def open_decision(actor: Person | None, decision_id: int, now: datetime) -> Deci
     decision.status = Status.OPEN.value
     decision.opened_at = now
     db.session.flush()
-    audit.record("decision.opened", f"decision:{decision.id}", actor,
-                 {"electorate": sorted(e.organisation_id for e in decision.electorate),
-                  "closes_at": iso_utc(decision.closes_at)}, at=now)
+    audit.record(
+        "decision.opened",
+        f"decision:{decision.id}",
+        actor,
+        {
+            "electorate": sorted(e.organisation_id for e in decision.electorate),
+            "closes_at": iso_utc(decision.closes_at),
+        },
+        at=now,
+    )
     return decision
 
 
@@ -356,9 +433,13 @@ def _close(decision: Decision, actor: Person | None, now: datetime) -> None:
     decision.status = Status.CLOSED.value
     decision.closed_at = closed_at
     db.session.flush()
-    audit.record("decision.closed", f"decision:{decision.id}", actor,
-                 {"closed_at": iso_utc(closed_at), "by": "facilitator" if actor else "deadline"},
-                 at=now)
+    audit.record(
+        "decision.closed",
+        f"decision:{decision.id}",
+        actor,
+        {"closed_at": iso_utc(closed_at), "by": "facilitator" if actor else "deadline"},
+        at=now,
+    )
 
 
 def close_due(now: datetime) -> list[Decision]:
@@ -366,18 +447,27 @@ def close_due(now: datetime) -> list[Decision]:
 
     :returns: the decisions closed by this call; safe to run twice.
     """
-    due = db.session.execute(
-        select(Decision).where(Decision.status == Status.OPEN.value,
-                               Decision.closes_at.is_not(None), Decision.closes_at <= now)
-        .with_for_update()
-    ).scalars().all()
+    due = (
+        db.session.execute(
+            select(Decision)
+            .where(
+                Decision.status == Status.OPEN.value,
+                Decision.closes_at.is_not(None),
+                Decision.closes_at <= now,
+            )
+            .with_for_update()
+        )
+        .scalars()
+        .all()
+    )
     for decision in due:
         _close(decision, None, now)
     return list(due)
 
 
-def publish_decision(actor: Person | None, decision_id: int, option_id: Any, statement: Any,
-                     now: datetime) -> Decision:
+def publish_decision(
+    actor: Person | None, decision_id: int, option_id: Any, statement: Any, now: datetime
+) -> Decision:
     """closed → published with the chosen option (or none) and a statement.
 
     :param option_id: an option of this decision, or ``None`` (no option chosen).
@@ -390,11 +480,14 @@ def publish_decision(actor: Person | None, decision_id: int, option_id: Any, sta
     text = clean(statement, "statement", max_length=20000)
     option = None
     if option_id is not None:
-        option = next((o for o in decision.options
-                       if not isinstance(option_id, bool) and o.id == option_id), None)
+        option = next(
+            (o for o in decision.options if not isinstance(option_id, bool) and o.id == option_id),
+            None,
+        )
         if option is None:
-            raise InvalidInput("Unknown option.", {"option": f"{option_id!r} is not an option "
-                                                             "of this decision."})
+            raise InvalidInput(
+                "Unknown option.", {"option": f"{option_id!r} is not an option of this decision."}
+            )
     lifecycle.check_transition(status_of(decision, now), Status.PUBLISHED)
     if decision.status == Status.OPEN.value:  # deadline passed, not yet recorded
         _close(decision, None, now)
@@ -403,13 +496,19 @@ def publish_decision(actor: Person | None, decision_id: int, option_id: Any, sta
     decision.outcome_statement = text
     decision.published_at = now
     db.session.flush()
-    audit.record("decision.published", f"decision:{decision.id}", actor,
-                 {"option": decision.outcome_option_id}, at=now)
+    audit.record(
+        "decision.published",
+        f"decision:{decision.id}",
+        actor,
+        {"option": decision.outcome_option_id},
+        at=now,
+    )
     return decision
 
 
-def withdraw_decision(actor: Person | None, decision_id: int, statement: Any,
-                      now: datetime) -> Decision:
+def withdraw_decision(
+    actor: Person | None, decision_id: int, statement: Any, now: datetime
+) -> Decision:
     """draft or open → withdrawn, with a statement that says why."""
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)

@@ -7,9 +7,10 @@ of the PSO kick-off meeting of 4 December 2009; people are invented.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -41,8 +42,15 @@ def init_network(email: str, name: str, network_name: str, now: datetime) -> Per
     if get_network() is not None:
         raise Conflict("This installation already has a network.")
     db.session.add(Network(name=network_name, created_at=now))
-    org = Organisation(slug="facilitators", name="Facilitators", short_name="Facilitators",
-                       kind="facilitator", voting=False, active=True, created_at=now)
+    org = Organisation(
+        slug="facilitators",
+        name="Facilitators",
+        short_name="Facilitators",
+        kind="facilitator",
+        voting=False,
+        active=True,
+        created_at=now,
+    )
     person = Person(name=name, role="representative", active=True, function="")
     db.session.add(org)
     db.session.flush()
@@ -69,16 +77,29 @@ def load_demo(now: datetime) -> dict[str, int]:
     network = get_network()
     if network is None:
         net = data["network"]
-        db.session.add(Network(name=net["name"], time_zone=net["time_zone"],
-                               default_language=net["default_language"], created_at=now))
+        db.session.add(
+            Network(
+                name=net["name"],
+                time_zone=net["time_zone"],
+                default_language=net["default_language"],
+                created_at=now,
+            )
+        )
     orgs: dict[str, Organisation] = {
         o.slug: o for o in db.session.execute(select(Organisation)).scalars()
     }
     for item in data["organisations"]:
         if item["slug"] in orgs:
             continue
-        org = Organisation(slug=item["slug"], name=item["name"], short_name=item["short_name"],
-                           kind=item["kind"], voting=True, active=True, created_at=now)
+        org = Organisation(
+            slug=item["slug"],
+            name=item["name"],
+            short_name=item["short_name"],
+            kind=item["kind"],
+            voting=True,
+            active=True,
+            created_at=now,
+        )
         db.session.add(org)
         orgs[org.slug] = org
         added["organisations"] += 1
@@ -89,29 +110,123 @@ def load_demo(now: datetime) -> dict[str, int]:
         if item["email"] in emails:
             if facilitator is None and item["role"] == "facilitator":
                 facilitator = db.session.execute(
-                    select(Person).where(Person.email == item["email"])).scalar()
+                    select(Person).where(Person.email == item["email"])
+                ).scalar()
             continue
-        person = Person(name=item["name"], email=item["email"],
-                        organisation=orgs[item["organisation"]], role=item["role"],
-                        function=item.get("function", ""), active=True, created_at=now)
+        person = Person(
+            name=item["name"],
+            email=item["email"],
+            organisation=orgs[item["organisation"]],
+            role=item["role"],
+            function=item.get("function", ""),
+            active=True,
+            created_at=now,
+        )
         db.session.add(person)
         added["people"] += 1
         if facilitator is None and item["role"] == "facilitator":
             facilitator = person
     db.session.flush()
-    form = next(d for d in data["decisions"] if d["key"] == "cop-form")
-    title = form["title_en"]
-    exists = db.session.execute(select(Decision.id).where(Decision.title == title)).scalar()
-    if exists is None:
-        decision = decisions.create_decision(facilitator, {
-            "title": title,
-            "description": form["context_en"] + "\n\n" + form["title_nl"],
-            "method": form["method"],
-            "results_visibility": form["results_visibility"],
-            "options": [{"label": o["label_en"], "description": o["label_nl"]}
-                        for o in form["options"]],
-            "closes_at": (now + timedelta(days=14)).isoformat(),
-        }, now)
+    closes_at = (now + timedelta(days=14)).isoformat()
+    for body, credits in _demo_decisions(data, orgs, now, closes_at):
+        exists = db.session.execute(
+            select(Decision.id).where(Decision.title == body["title"])
+        ).scalar()
+        if exists is not None:
+            continue
+        decision = decisions.create_decision(facilitator, body, now)
+        for option, org in zip(decision.options, credits, strict=True):
+            option.proposed_by = org
         decisions.open_decision(facilitator, decision.id, now)
         added["decisions"] += 1
     return added
+
+
+def candidate_slots(now: datetime, zone: str, count: int = 3) -> list[tuple[datetime, datetime]]:
+    """Afternoon slots (14:00–17:00 local) on the Tuesdays and Thursdays that
+    follow three weeks from ``now``, skipping 24 December to 1 January: the
+    follow-up meeting's candidate dates."""
+    tz = ZoneInfo(zone)
+    day = (now + timedelta(days=21)).astimezone(tz).date()
+    slots: list[tuple[datetime, datetime]] = []
+    while len(slots) < count:
+        day += timedelta(days=1)
+        holidays = (day.month == 12 and day.day >= 24) or (day.month == 1 and day.day == 1)
+        if day.weekday() in (1, 3) and not holidays:
+            start = datetime.combine(day, time(14, 0), tzinfo=tz)
+            slots.append((start, start + timedelta(hours=3)))
+    return slots
+
+
+def _demo_decisions(
+    data: dict[str, Any], orgs: dict[str, Organisation], now: datetime, closes_at: str
+) -> list[tuple[dict[str, Any], list[Organisation | None]]]:
+    """The kick-off's decision on the form and its three follow-ups, as API bodies
+    with the organisation credited for each option (``None``: the facilitator)."""
+    by_key = {d["key"]: d for d in data["decisions"]}
+    form = by_key["cop-form"]
+    questions = [q for q in data["learning_questions"] if q["text_en"]]
+    agenda = by_key["learning-agenda-2010"]
+    meeting = by_key["follow-up-meeting"]
+    feedback = by_key["ids-proposal-feedback"]
+    slots = candidate_slots(now, data["network"]["time_zone"])
+    return [
+        (
+            {
+                "title": form["title_en"],
+                "description": form["context_en"] + "\n\n" + form["title_nl"],
+                "method": form["method"],
+                "results_visibility": form["results_visibility"],
+                "options": [
+                    {"label": o["label_en"], "description": o["label_nl"]} for o in form["options"]
+                ],
+                "closes_at": closes_at,
+            },
+            [None] * len(form["options"]),
+        ),
+        (
+            {
+                "title": agenda["title_en"],
+                "description": "Each member organisation spreads its dots over the learning "
+                "questions that the organisations put forward at the kick-off. "
+                "The questions with most dots go into the joint 2010 activity plan.",
+                "method": "dot_vote",
+                "dots": agenda["dots"],
+                "results_visibility": "live",
+                "options": [
+                    {"label": q["text_en"], "description": q.get("remark_en", "")}
+                    for q in questions
+                ],
+                "closes_at": closes_at,
+            },
+            [orgs[q["organisation"]] for q in questions],
+        ),
+        (
+            {
+                "title": meeting["title_en"],
+                "description": "Candidate dates proposed by the facilitator. Say for each date "
+                "whether your organisation can come.",
+                "method": "meeting_time",
+                "results_visibility": "live",
+                "options": [
+                    {"starts_at": start.isoformat(), "ends_at": end.isoformat()}
+                    for start, end in slots
+                ],
+                "closes_at": closes_at,
+            },
+            [None] * len(slots),
+        ),
+        (
+            {
+                "title": feedback["title_en"],
+                "description": "IDS / Universiteit Utrecht sent a research proposal as input for "
+                "the kick-off: what are the main characteristics of development "
+                "interventions by migrant and 'classic' development organisations, "
+                "and which options for collaboration can be identified? Please "
+                "give your organisation's feedback as comments.",
+                "method": "discussion",
+                "closes_at": closes_at,
+            },
+            [],
+        ),
+    ]

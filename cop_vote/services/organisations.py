@@ -112,8 +112,12 @@ def create_organisation(actor: Person | None, data: Mapping[str, Any]) -> Organi
     db.session.add(org)
     _apply_org(org, data)
     db.session.flush()
-    audit.record("organisation.created", f"organisation:{org.id}", actor,
-                 {"slug": org.slug, "voting": org.voting})
+    audit.record(
+        "organisation.created",
+        f"organisation:{org.id}",
+        actor,
+        {"slug": org.slug, "voting": org.voting},
+    )
     return org
 
 
@@ -128,8 +132,7 @@ def update_organisation(actor: Person | None, slug: str, data: Mapping[str, Any]
     _unknown(data, ORG_FIELDS)
     _apply_org(org, data)
     db.session.flush()
-    audit.record("organisation.updated", f"organisation:{org.id}", actor,
-                 {"fields": sorted(data)})
+    audit.record("organisation.updated", f"organisation:{org.id}", actor, {"fields": sorted(data)})
     return org
 
 
@@ -214,8 +217,12 @@ def create_person(actor: Person | None, data: Mapping[str, Any]) -> Person:
     _apply_person(person, {"role": "representative", **data})
     db.session.add(person)
     db.session.flush()
-    audit.record("person.created", f"person:{person.id}", actor,
-                 {"role": person.role, "organisation_id": person.organisation_id})
+    audit.record(
+        "person.created",
+        f"person:{person.id}",
+        actor,
+        {"role": person.role, "organisation_id": person.organisation_id},
+    )
     return person
 
 

@@ -59,8 +59,7 @@ def results(decision: Decision, viewer: Person | None, now: datetime) -> TallyRe
     :raises NotAllowed: while hidden by the decision's visibility rule.
     """
     if not may_see_results(decision, viewer, now):
-        raise NotAllowed("Results are not visible yet for this decision.",
-                         code="results_hidden")
+        raise NotAllowed("Results are not visible yet for this decision.", code="results_hidden")
     return count(decision)
 
 

@@ -47,7 +47,16 @@ def parse_instant(value: object, field: str, *, local_zone: str | None = None) -
                 {field: f"That time does not exist in {local_zone}; choose another."},
             )
         parsed = local
-    return parsed.astimezone(UTC)
+    try:
+        result = parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+        result = None
+    # Years 1 and 9999 cannot be shown in every time zone: refuse them here.
+    if result is None or not 1 < result.year < 9999:
+        raise InvalidInput(
+            f"{field} is out of range.", {field: "A time between the years 2 and 9998."}
+        )
+    return result
 
 
 def iso_utc(value: datetime | None) -> str | None:

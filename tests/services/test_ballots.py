@@ -18,14 +18,22 @@ from cop_vote.services import ballots, decisions, results
 
 def _open_decision(network: dict[str, Any], clock: Any, **extra: Any) -> int:
     facilitator = network["people"]["facilitator"]
-    decision = decisions.create_decision(facilitator, {
-        "title": "Form of the cooperation",
-        "method": "single_choice",
-        "options": [{"label": "MOS"}, {"label": "Kenniscentrum"}, {"label": "CoP"},
-                    {"label": "Taskforce"}],
-        "closes_at": (clock.now + timedelta(days=14)).isoformat(),
-        **extra,
-    }, clock.now)
+    decision = decisions.create_decision(
+        facilitator,
+        {
+            "title": "Form of the cooperation",
+            "method": "single_choice",
+            "options": [
+                {"label": "MOS"},
+                {"label": "Kenniscentrum"},
+                {"label": "CoP"},
+                {"label": "Taskforce"},
+            ],
+            "closes_at": (clock.now + timedelta(days=14)).isoformat(),
+            **extra,
+        },
+        clock.now,
+    )
     decisions.open_decision(facilitator, decision.id, clock.now)
     db.session.commit()
     return decision.id
@@ -49,7 +57,9 @@ def test_two_representatives_share_one_ballot(network: dict[str, Any], clock: An
     assert rows == 1
     history = ballots.history(ballot)
     assert [(c.version, c.action, c.person_id) for c in history] == [
-        (1, "cast", people["oxfam1"].id), (2, "change", people["oxfam2"].id)]
+        (1, "cast", people["oxfam1"].id),
+        (2, "change", people["oxfam2"].id),
+    ]
     assert history[0].receipt != history[1].receipt
     decision = db.session.get(decisions.Decision, decision_id)
     result = results.count(decision)
@@ -64,8 +74,7 @@ def test_stale_version_changes_nothing(network: dict[str, Any], clock: Any) -> N
     ballots.cast_ballot(people["oxfam1"], decision_id, {"option": first}, clock.now, version=0)
     db.session.commit()
     with pytest.raises(StaleBallot) as info:
-        ballots.cast_ballot(people["oxfam2"], decision_id, {"option": second}, clock.now,
-                            version=0)
+        ballots.cast_ballot(people["oxfam2"], decision_id, {"option": second}, clock.now, version=0)
     db.session.rollback()
     assert info.value.current is not None and info.value.current["ballot"] == {"option": first}
     assert ballots.own_ballot(people["oxfam2"], decision_id).content == {"option": first}
@@ -82,8 +91,9 @@ def test_deadline_is_checked_inside_the_write(network: dict[str, Any], clock: An
     assert db.session.execute(select(func.count()).select_from(Ballot)).scalar() == 0
 
 
-def test_observer_and_facilitator_organisation_cannot_vote(network: dict[str, Any],
-                                                           clock: Any) -> None:
+def test_observer_and_facilitator_organisation_cannot_vote(
+    network: dict[str, Any], clock: Any
+) -> None:
     decision_id = _open_decision(network, clock)
     first = _option_ids(decision_id)[0]
     for who in ("observer", "facilitator"):
@@ -92,12 +102,12 @@ def test_observer_and_facilitator_organisation_cannot_vote(network: dict[str, An
         db.session.rollback()
 
 
-def test_facilitator_votes_when_the_decision_says_so(network: dict[str, Any],
-                                                     clock: Any) -> None:
+def test_facilitator_votes_when_the_decision_says_so(network: dict[str, Any], clock: Any) -> None:
     decision_id = _open_decision(network, clock, facilitator_votes=True)
     first = _option_ids(decision_id)[0]
-    ballot = ballots.cast_ballot(network["people"]["facilitator"], decision_id,
-                                 {"option": first}, clock.now)
+    ballot = ballots.cast_ballot(
+        network["people"]["facilitator"], decision_id, {"option": first}, clock.now
+    )
     assert ballot.organisation.slug == "pso"
 
 
@@ -113,14 +123,19 @@ def test_withdraw_keeps_version_rising(network: dict[str, Any], clock: Any) -> N
     db.session.commit()
 
 
-def _cast_in_thread(app: Flask, person_id: int, decision_id: int, option_id: int,
-                    barrier: threading.Barrier, errors: list[BaseException]) -> None:
+def _cast_in_thread(
+    app: Flask,
+    person_id: int,
+    decision_id: int,
+    option_id: int,
+    barrier: threading.Barrier,
+    errors: list[BaseException],
+) -> None:
     with app.app_context():
         try:
             barrier.wait(timeout=10)  # before any query: on SQLite a query takes the lock
             person = db.session.get(Person, person_id)
-            ballots.cast_ballot(person, decision_id, {"option": option_id},
-                                app.config["CLOCK"]())
+            ballots.cast_ballot(person, decision_id, {"option": option_id}, app.config["CLOCK"]())
             db.session.commit()
         except BaseException as exc:  # noqa: BLE001 - reported to the test below
             db.session.rollback()
@@ -129,8 +144,9 @@ def _cast_in_thread(app: Flask, person_id: int, decision_id: int, option_id: int
             db.session.remove()
 
 
-def test_simultaneous_casts_leave_one_ballot(app: Flask, network: dict[str, Any],
-                                             clock: Any) -> None:
+def test_simultaneous_casts_leave_one_ballot(
+    app: Flask, network: dict[str, Any], clock: Any
+) -> None:
     decision_id = _open_decision(network, clock)
     first, second = _option_ids(decision_id)[:2]
     ids = {key: network["people"][key].id for key in ("oxfam1", "oxfam2")}
@@ -139,8 +155,9 @@ def test_simultaneous_casts_leave_one_ballot(app: Flask, network: dict[str, Any]
         barrier = threading.Barrier(2)
         errors: list[BaseException] = []
         threads = [
-            threading.Thread(target=_cast_in_thread,
-                             args=(app, ids[key], decision_id, option, barrier, errors))
+            threading.Thread(
+                target=_cast_in_thread, args=(app, ids[key], decision_id, option, barrier, errors)
+            )
             for key, option in (("oxfam1", first), ("oxfam2", second))
         ]
         for thread in threads:
@@ -152,6 +169,9 @@ def test_simultaneous_casts_leave_one_ballot(app: Flask, network: dict[str, Any]
     rows = db.session.execute(select(Ballot)).scalars().all()
     assert len(rows) == 1
     assert rows[0].version == 10
-    versions = db.session.execute(
-        select(BallotChange.version).order_by(BallotChange.version)).scalars().all()
+    versions = (
+        db.session.execute(select(BallotChange.version).order_by(BallotChange.version))
+        .scalars()
+        .all()
+    )
     assert versions == list(range(1, 11))
