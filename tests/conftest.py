@@ -128,6 +128,8 @@ def app(database_url: str, clock: Clock, tmp_path: Any) -> Iterator[Flask]:
                 )
             )
         else:
+            # decision.outcome_option_id and option.decision_id form a cycle.
+            db.session.execute(text("UPDATE decision SET outcome_option_id = NULL"))
             for table in tables:
                 db.session.execute(text(f'DELETE FROM "{table}"'))
         db.session.commit()
