@@ -240,7 +240,9 @@ def _rankings(options: Sequence[OptionRef], ballots: Ballots) -> Counter[tuple[i
         raise ValueError("a ranking is empty")
     unknown = set().union(*rankings) - known
     if unknown:
-        raise ValueError(f"rankings name options this decision does not have: {sorted(unknown)}")
+        raise ValueError(
+            f"rankings name options this decision does not have: {sorted(unknown, key=repr)}"
+        )
     return rankings
 
 

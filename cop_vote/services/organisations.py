@@ -102,7 +102,8 @@ def create_organisation(actor: Person | None, data: Mapping[str, Any]) -> Organi
     name = clean(data.get("name"), "name", max_length=200)
     data.setdefault("short_name", name[:64])
     if "slug" not in data:
-        base = slugify(data.get("short_name") or name)
+        short_name = clean(data.get("short_name"), "short_name", max_length=64, required=False)
+        base = slugify(short_name or name)
         slug, n = base, 1
         while db.session.execute(select(Organisation.id).where(Organisation.slug == slug)).scalar():
             n += 1

@@ -1,0 +1,153 @@
+"""Decisions and their lifecycle; results (API.md, "Decisions", "Results")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.typing import ResponseReturnValue
+
+from .. import clock
+from ..extensions import db
+from ..services import access, decisions, results
+from . import bp, serialize
+from .common import actor, auth, checks, error_responses, only, paginate, respond
+from .schemas import (
+    DecisionInSchema,
+    DecisionListSchema,
+    DecisionPatchSchema,
+    DecisionSchema,
+    PageQuerySchema,
+    PublishInSchema,
+    ResultsSchema,
+    WithdrawInSchema,
+)
+
+
+def find_decision(person: Any, decision_id: int, **_: Any) -> None:
+    """404 unless ``person`` may see decision ``decision_id``."""
+    decisions.get_decision(person, decision_id)
+
+
+@bp.post("/decisions")
+@bp.auth_required(auth)
+@checks(role=access.require_facilitator, body=True)
+@bp.input(DecisionInSchema, validation=False)
+@bp.output(DecisionSchema, status_code=201)
+@bp.doc(responses=error_responses(400, 401, 403, 413))
+def create_decision(json_data: dict[str, Any]) -> ResponseReturnValue:
+    """Draft a decision (facilitator)."""
+    now = clock.now()
+    decision = decisions.create_decision(actor(), json_data, now)
+    db.session.commit()
+    return respond(serialize.decision(decision, actor(), now), 201)
+
+
+@bp.get("/decisions")
+@bp.auth_required(auth)
+@bp.input(PageQuerySchema, location="query", validation=False)
+@bp.output(DecisionListSchema)
+@bp.doc(responses=error_responses(400, 401))
+def list_decisions(query_data: Any = None) -> ResponseReturnValue:
+    """List the decisions you may see, newest first."""
+    person, now = actor(), clock.now()
+    items, next_cursor = paginate(decisions.list_decisions(person))
+    return respond(
+        {"items": [serialize.decision(d, person, now) for d in items], "next": next_cursor}
+    )
+
+
+@bp.get("/decisions/<int:decision_id>")
+@bp.auth_required(auth)
+@checks()
+@bp.output(DecisionSchema)
+@bp.doc(responses=error_responses(401, 404))
+def get_decision(decision_id: int) -> ResponseReturnValue:
+    """A decision with its options, status, participation and links."""
+    person = actor()
+    decision = decisions.get_decision(person, decision_id)
+    return respond(serialize.decision(decision, person, clock.now()))
+
+
+@bp.patch("/decisions/<int:decision_id>")
+@bp.auth_required(auth)
+@checks(role=access.require_facilitator, find=find_decision, body=True)
+@bp.input(DecisionPatchSchema, validation=False)
+@bp.output(DecisionSchema)
+@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
+def update_decision(decision_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
+    """Change a decision: any field in draft; while open a later deadline and wording."""
+    now = clock.now()
+    decision = decisions.update_decision(actor(), decision_id, json_data, now)
+    db.session.commit()
+    return respond(serialize.decision(decision, actor(), now))
+
+
+@bp.post("/decisions/<int:decision_id>/open")
+@bp.auth_required(auth)
+@checks(role=access.require_facilitator, find=find_decision)
+@bp.output(DecisionSchema)
+@bp.doc(responses=error_responses(401, 403, 404, 409))
+def open_decision(decision_id: int) -> ResponseReturnValue:
+    """Open a draft for ballots, fixing its electorate (facilitator)."""
+    now = clock.now()
+    decision = decisions.open_decision(actor(), decision_id, now)
+    db.session.commit()
+    return respond(serialize.decision(decision, actor(), now))
+
+
+@bp.post("/decisions/<int:decision_id>/close")
+@bp.auth_required(auth)
+@checks(role=access.require_facilitator, find=find_decision)
+@bp.output(DecisionSchema)
+@bp.doc(responses=error_responses(401, 403, 404, 409))
+def close_decision(decision_id: int) -> ResponseReturnValue:
+    """Close an open decision now (facilitator)."""
+    now = clock.now()
+    decision = decisions.close_decision(actor(), decision_id, now)
+    db.session.commit()
+    return respond(serialize.decision(decision, actor(), now))
+
+
+@bp.post("/decisions/<int:decision_id>/publish")
+@bp.auth_required(auth)
+@checks(role=access.require_facilitator, find=find_decision, body=True)
+@bp.input(PublishInSchema, validation=False)
+@bp.output(DecisionSchema)
+@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
+def publish_decision(decision_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
+    """Publish a closed decision with the chosen option and a statement (facilitator)."""
+    body = only(json_data, ("option", "statement"))
+    now = clock.now()
+    decision = decisions.publish_decision(
+        actor(), decision_id, body.get("option"), body.get("statement"), now
+    )
+    db.session.commit()
+    return respond(serialize.decision(decision, actor(), now))
+
+
+@bp.post("/decisions/<int:decision_id>/withdraw")
+@bp.auth_required(auth)
+@checks(role=access.require_facilitator, find=find_decision, body=True)
+@bp.input(WithdrawInSchema, validation=False)
+@bp.output(DecisionSchema)
+@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
+def withdraw_decision(decision_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
+    """Withdraw a draft or open decision, saying why (facilitator)."""
+    body = only(json_data, ("statement",))
+    now = clock.now()
+    decision = decisions.withdraw_decision(actor(), decision_id, body.get("statement"), now)
+    db.session.commit()
+    return respond(serialize.decision(decision, actor(), now))
+
+
+@bp.get("/decisions/<int:decision_id>/results")
+@bp.auth_required(auth)
+@checks(find=find_decision)
+@bp.output(ResultsSchema)
+@bp.doc(responses=error_responses(401, 403, 404))
+def get_results(decision_id: int) -> ResponseReturnValue:
+    """The results, counted by organisation; 403 while the visibility rule hides them."""
+    person, now = actor(), clock.now()
+    decision = decisions.get_decision(person, decision_id)
+    result = results.results(decision, person, now)
+    return respond(results.results_dict(decision, result, now))

@@ -1,0 +1,124 @@
+"""Organisations and people: facilitators write, members read (API.md).
+
+Every signed-in person reads the organisations (observers see them on every
+decision anyway); people are personal data, listed to members only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.typing import ResponseReturnValue
+
+from ..extensions import db
+from ..services import access, organisations
+from . import bp, serialize
+from .common import actor, auth, checks, error_responses, paginate, respond
+from .schemas import (
+    MeSchema,
+    OrganisationInSchema,
+    OrganisationListSchema,
+    OrganisationPatchSchema,
+    OrganisationSchema,
+    PageQuerySchema,
+    PersonInSchema,
+    PersonListSchema,
+    PersonPatchSchema,
+    PersonSchema,
+)
+
+
+@bp.post("/organisations")
+@bp.auth_required(auth)
+@checks(role=access.require_facilitator, body=True)
+@bp.input(OrganisationInSchema, validation=False)
+@bp.output(OrganisationSchema, status_code=201)
+@bp.doc(responses=error_responses(400, 401, 403, 413))
+def create_organisation(json_data: dict[str, Any]) -> ResponseReturnValue:
+    """Add an organisation (facilitator)."""
+    org = organisations.create_organisation(actor(), json_data)
+    db.session.commit()
+    return respond(serialize.organisation(org), 201)
+
+
+@bp.get("/organisations")
+@bp.auth_required(auth)
+@bp.input(PageQuerySchema, location="query", validation=False)
+@bp.output(OrganisationListSchema)
+@bp.doc(responses=error_responses(400, 401))
+def list_organisations(query_data: Any = None) -> ResponseReturnValue:
+    """List the organisations (facilitators also see inactive ones)."""
+    person = actor()
+    orgs = organisations.list_organisations(include_inactive=person.role == "facilitator")
+    items, next_cursor = paginate(orgs)
+    return respond({"items": [serialize.organisation(o) for o in items], "next": next_cursor})
+
+
+@bp.patch("/organisations/<slug>")
+@bp.auth_required(auth)
+@checks(
+    role=access.require_facilitator,
+    find=lambda person, slug: organisations.get_organisation(slug),
+    body=True,
+)
+@bp.input(OrganisationPatchSchema, validation=False)
+@bp.output(OrganisationSchema)
+@bp.doc(responses=error_responses(400, 401, 403, 404, 413))
+def update_organisation(slug: str, json_data: dict[str, Any]) -> ResponseReturnValue:
+    """Change an organisation, or deactivate it with {active: false} (facilitator)."""
+    org = organisations.update_organisation(actor(), slug, json_data)
+    db.session.commit()
+    return respond(serialize.organisation(org))
+
+
+@bp.get("/me")
+@bp.auth_required(auth)
+@bp.output(MeSchema)
+@bp.doc(responses=error_responses(401))
+def me() -> ResponseReturnValue:
+    """The token's person, with organisation and role."""
+    return respond(serialize.me(actor()))
+
+
+@bp.post("/people")
+@bp.auth_required(auth)
+@checks(role=access.require_facilitator, body=True)
+@bp.input(PersonInSchema, validation=False)
+@bp.output(PersonSchema, status_code=201)
+@bp.doc(responses=error_responses(400, 401, 403, 413))
+def create_person(json_data: dict[str, Any]) -> ResponseReturnValue:
+    """Add a person (facilitator)."""
+    person = organisations.create_person(actor(), json_data)
+    db.session.commit()
+    return respond(serialize.person(person, actor()), 201)
+
+
+@bp.get("/people")
+@bp.auth_required(auth)
+@checks(role=access.require_member)
+@bp.input(PageQuerySchema, location="query", validation=False)
+@bp.output(PersonListSchema)
+@bp.doc(responses=error_responses(400, 401, 403))
+def list_people(query_data: Any = None) -> ResponseReturnValue:
+    """List the people of the network (e-mail addresses for facilitators only)."""
+    person = actor()
+    people = organisations.list_people(include_inactive=person.role == "facilitator")
+    items, next_cursor = paginate(people)
+    return respond({"items": [serialize.person(p, person) for p in items], "next": next_cursor})
+
+
+@bp.patch("/people/<int:person_id>")
+@bp.auth_required(auth)
+@checks(
+    role=access.require_facilitator,
+    find=lambda person, person_id: organisations.get_person(person_id),
+    body=True,
+)
+@bp.input(PersonPatchSchema, validation=False)
+@bp.output(PersonSchema)
+@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
+def update_person(person_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
+    """Change a person, or deactivate them with {active: false} (facilitator)."""
+    person = organisations.update_person(actor(), person_id, json_data)
+    db.session.commit()
+    return respond(serialize.person(person, actor()))

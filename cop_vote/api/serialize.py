@@ -1,0 +1,188 @@
+"""The API's objects, built from models (API.md). Times are UTC with ``Z``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+
+from ..domain.lifecycle import Status
+from ..models import Comment, Decision, Organisation, Person
+from ..services import ballots, comments, decisions, results
+from ..services.timefmt import iso_utc
+
+
+def organisation(org: Organisation) -> dict[str, Any]:
+    """``{id, slug, name, short_name, kind, voting, active}``."""
+    return {
+        "id": org.id,
+        "slug": org.slug,
+        "name": org.name,
+        "short_name": org.short_name,
+        "kind": org.kind,
+        "voting": org.voting,
+        "active": org.active,
+    }
+
+
+def person(p: Person, viewer: Person) -> dict[str, Any]:
+    """``{id, name, email, organisation, role, function, active}``; the e-mail
+    address only for facilitators and for the person themself."""
+    data: dict[str, Any] = {
+        "id": p.id,
+        "name": p.name,
+        "organisation": p.organisation.slug if p.organisation else None,
+        "role": p.role,
+        "function": p.function,
+        "active": p.active,
+    }
+    if viewer.role == "facilitator" or viewer.id == p.id:
+        data["email"] = p.email
+    return data
+
+
+def me(p: Person) -> dict[str, Any]:
+    """The token's person with their organisation as an object."""
+    data = person(p, p)
+    data["organisation"] = organisation(p.organisation) if p.organisation else None
+    data["language"] = p.language
+    return data
+
+
+def _option(option: Any, method: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": option.id,
+        "label": option.label,
+        "description": option.description,
+        "edited": option.edited_at is not None,
+    }
+    if method == "meeting_time":
+        data["starts_at"] = iso_utc(option.starts_at)
+        data["ends_at"] = iso_utc(option.ends_at)
+    return data
+
+
+def page_url(decision_id: int) -> str:
+    """The absolute address of the decision's web page."""
+    if "web.decision" in current_app.view_functions:
+        return url_for("web.decision", decision_id=decision_id, _external=True)
+    return f"{current_app.config['BASE_URL']}/decisions/{decision_id}"
+
+
+def _download_exists(name: str, d: Decision, status: Status, viewer: Person) -> bool:
+    """Whether the download ``name`` exists for this decision and viewer now."""
+    after_close = status in (Status.CLOSED, Status.PUBLISHED)
+    if name == "calendar":
+        return (
+            d.method == "meeting_time"
+            and status is Status.PUBLISHED
+            and d.outcome_option is not None
+            and d.outcome_option.starts_at is not None
+        )
+    if name.startswith("meeting_pack"):
+        return after_close and viewer.role == "facilitator"
+    if name == "ballots_csv":
+        return after_close and d.ballot_secrecy == "open"
+    if name == "ballot_record":
+        return status is Status.PUBLISHED
+    return False
+
+
+#: Downloads of a decision offered by the web pages: link name → endpoint. A
+#: link is given only when its page is registered and the download exists.
+DOWNLOADS: dict[str, str] = {
+    "meeting_pack": "web.meeting_pack",
+    "meeting_pack_csv": "web.meeting_pack_csv",
+    "meeting_pack_docx": "web.meeting_pack_docx",
+    "ballots_csv": "web.ballots_csv",
+    "calendar": "web.meeting_calendar",
+    "ballot_record": "web.ballot_record",
+}
+
+
+def _links(decision: Decision, status: Status, viewer: Person, now: datetime) -> dict[str, str]:
+    links: dict[str, str] = {}
+    if results.may_see_results(decision, viewer, now):
+        links["results"] = url_for("api.get_results", decision_id=decision.id, _external=True)
+    for name, endpoint in DOWNLOADS.items():
+        if endpoint in current_app.view_functions and _download_exists(
+            name, decision, status, viewer
+        ):
+            links[name] = url_for(endpoint, decision_id=decision.id, _external=True)
+    return links
+
+
+def decision(d: Decision, viewer: Person, now: datetime) -> dict[str, Any]:
+    """The API's decision object (API.md, "Decisions"), with its *effective* status."""
+    status = decisions.status_of(d, now)
+    outcome = None
+    if d.status in (Status.PUBLISHED.value, Status.WITHDRAWN.value):
+        outcome = {"option": d.outcome_option_id, "statement": d.outcome_statement}
+    return {
+        "id": d.id,
+        "title": d.title,
+        "description": d.description,
+        "method": d.method,
+        "status": status.value,
+        "options": [_option(o, d.method) for o in d.options],
+        "closes_at": iso_utc(d.closes_at),
+        "quorum": float(Decimal(d.quorum)),
+        "results_visibility": d.results_visibility,
+        "ballot_secrecy": d.ballot_secrecy,
+        "counting": d.counting,
+        "max_score": d.max_score,
+        "dots": d.dots,
+        "facilitator_votes": d.facilitator_votes,
+        "comments": d.comments,
+        "eligible": len(decisions.eligible_organisations(d)),
+        "ballots_cast": len(ballots.cast_ballots(d)) if d.status != Status.DRAFT.value else 0,
+        "outcome": outcome,
+        "created_at": iso_utc(d.created_at),
+        "opened_at": iso_utc(d.opened_at),
+        "closed_at": iso_utc(
+            d.closed_at
+            or (d.closes_at if status is Status.CLOSED and d.status == Status.OPEN.value else None)
+        ),
+        "published_at": iso_utc(d.published_at),
+        "withdrawn_at": iso_utc(d.withdrawn_at),
+        "url": page_url(d.id),
+        "links": _links(d, status, viewer, now),
+    }
+
+
+def comment(c: Comment, decision_: Decision, viewer: Person) -> dict[str, Any]:
+    """A comment with its visible replies; the body is plain text, never HTML."""
+    body = comments.shown_body(c, viewer)
+    org = c.organisation
+    data: dict[str, Any] = {
+        "id": c.id,
+        "body": body,
+        "hidden_reason": c.hidden_reason if c.review == "hidden" else None,
+        "author": {"id": c.author.id, "name": c.author.name},
+        "organisation": org.slug if org else None,
+        "signature": f"{c.author.name} ({org.short_name})" if org else c.author.name,
+        "option": c.option_id,
+        "parent": c.parent_id,
+        "created_at": iso_utc(c.created_at),
+        "edited_at": iso_utc(c.edited_at),
+    }
+    if viewer.role == "facilitator":
+        data["review"] = c.review
+        data["note"] = c.note
+    if c.parent_id is None:
+        data["replies"] = [
+            comment(r, decision_, viewer) for r in comments.visible_replies(c, decision_, viewer)
+        ]
+    else:
+        data["replies"] = []
+    return data
+
+
+def local_time(value: datetime) -> str:
+    """``value`` in the network's time zone, e.g. ``2031-03-30 02:30 CEST (Europe/Amsterdam)``."""
+    zone_name = current_app.config.get("NETWORK_TIME_ZONE", "Europe/Amsterdam")
+    local = value.astimezone(ZoneInfo(zone_name))
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({zone_name})"

@@ -1,0 +1,291 @@
+"""Every route for every role, and which refusal wins when several apply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from .conftest import API
+
+ROLES = ("facilitator", "representative", "observer", "anonymous")
+HEADER_OF = {"facilitator": "facilitator", "representative": "adpc", "observer": "observer"}
+
+# (method, path template, body template, {role: status}); the path and body are
+# filled in from the world built by ``world`` below.
+F, R, OBS, A = ROLES
+TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
+    ("GET", "/me", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    ("GET", "/organisations", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    ("POST", "/organisations", {"name": "New Org"}, {F: 201, R: 403, OBS: 403, A: 401}),
+    (
+        "PATCH",
+        "/organisations/stro",
+        {"short_name": "S.T.R.O."},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    ("GET", "/people", None, {F: 200, R: 200, OBS: 403, A: 401}),
+    (
+        "POST",
+        "/people",
+        {
+            "name": "New Person",
+            "email": "new@stro.example.org",
+            "organisation": "stro",
+            "role": "representative",
+        },
+        {F: 201, R: 403, OBS: 403, A: 401},
+    ),
+    (
+        "PATCH",
+        "/people/{stro_person}",
+        {"function": "Director"},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    ("GET", "/decisions", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    (
+        "POST",
+        "/decisions",
+        {"title": "T", "method": "approval", "options": [{"label": "a"}, {"label": "b"}]},
+        {F: 201, R: 403, OBS: 403, A: 401},
+    ),
+    ("GET", "/decisions/{open}", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    ("GET", "/decisions/{draft}", None, {F: 200, R: 404, OBS: 404, A: 401}),
+    (
+        "PATCH",
+        "/decisions/{open}",
+        {"description": "More context."},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    ("POST", "/decisions/{draft}/open", None, {F: 200, R: 403, OBS: 403, A: 401}),
+    ("POST", "/decisions/{open}/close", None, {F: 200, R: 403, OBS: 403, A: 401}),
+    (
+        "POST",
+        "/decisions/{closed}/publish",
+        {"option": None, "statement": "Done."},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    (
+        "POST",
+        "/decisions/{draft}/withdraw",
+        {"statement": "Not needed."},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    ("PUT", "/decisions/{open}/ballot", {"option": "{option}"}, {F: 403, R: 200, OBS: 403, A: 401}),
+    ("GET", "/decisions/{open}/ballot", None, {F: 404, R: 200, OBS: 403, A: 401}),
+    ("DELETE", "/decisions/{open}/ballot", None, {F: 403, R: 204, OBS: 403, A: 401}),
+    (
+        "PUT",
+        "/decisions/{open}/ballots/stro",
+        {"option": "{option}", "given_by": "Marieke"},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    ("GET", "/decisions/{open}/results", None, {F: 200, R: 403, OBS: 403, A: 401}),
+    ("GET", "/decisions/{closed}/results", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    ("GET", "/decisions/{open}/comments", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    (
+        "POST",
+        "/decisions/{open}/comments",
+        {"body": "A thought."},
+        {F: 201, R: 201, OBS: 403, A: 401},
+    ),
+    ("PATCH", "/comments/{comment}", {"body": "Reworded."}, {F: 403, R: 200, OBS: 403, A: 401}),
+    (
+        "PATCH",
+        "/comments/{comment}",
+        {"review": "flagged", "note": "For the meeting"},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+]
+
+
+@pytest.fixture
+def world(client: FlaskClient, network: dict[str, Any], make_decision: Any) -> dict[str, Any]:
+    """An open, a draft and a closed decision; a ballot and a comment by ADPC."""
+    open_ = make_decision("open")
+    draft = make_decision("draft")
+    closed = make_decision("closed")
+    option = open_["options"][0]["id"]
+    adpc = network["headers"]["adpc"]
+    assert (
+        client.put(
+            f"{API}/decisions/{open_['id']}/ballot", headers=adpc, json={"option": option}
+        ).status_code
+        == 200
+    )
+    response = client.post(
+        f"{API}/decisions/{open_['id']}/comments", headers=adpc, json={"body": "First!"}
+    )
+    assert response.status_code == 201
+    return {
+        "open": open_["id"],
+        "draft": draft["id"],
+        "closed": closed["id"],
+        "option": option,
+        "comment": response.get_json()["id"],
+        "stro_person": network["people"]["stro"].id,
+    }
+
+
+def _fill(value: Any, world: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        if value.startswith("{") and value.endswith("}") and value[1:-1] in world:
+            return world[value[1:-1]]
+        return value.format(**world)
+    if isinstance(value, dict):
+        return {k: _fill(v, world) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected"),
+    TABLE,
+    ids=[f"{m} {p} {sorted(b or {})}" for m, p, b, _ in TABLE],
+)
+def test_route_for_role(
+    client: FlaskClient,
+    network: dict[str, Any],
+    world: dict[str, Any],
+    role: str,
+    method: str,
+    path: str,
+    body: Any,
+    expected: dict[str, int],
+) -> None:
+    headers = network["headers"][HEADER_OF[role]] if role in HEADER_OF else {}
+    response = client.open(
+        f"{API}{_fill(path, world)}", method=method, headers=headers, json=_fill(body, world)
+    )
+    assert response.status_code == expected[role], response.get_data(as_text=True)
+    if response.status_code >= 400:
+        assert response.content_type == "application/json"
+        error = response.get_json()["error"]
+        assert error["code"] and error["message"]
+    elif response.status_code != 204:
+        assert response.content_type == "application/json"
+
+
+def test_the_table_covers_every_route(app: Flask) -> None:
+    routes = {
+        (method, rule.rule.removeprefix(API))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+    routes.discard(("GET", "/openapi.json"))
+    import re
+
+    covered = {(m, re.sub(r"\{[a-z_]+\}", "X", p)) for m, p, _b, _e in TABLE}
+    expected = {(m, re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "X", p)) for m, p in routes}
+    # Path templates in the table use concrete slugs where the rule has <slug>.
+    covered = {(m, p.replace("/stro", "/X")) for m, p in covered}
+    assert expected <= covered, expected - covered
+
+
+# --- which refusal wins -----------------------------------------------------------
+
+
+def test_role_refusal_comes_before_not_found(client: FlaskClient, network: dict[str, Any]) -> None:
+    rep = network["headers"]["adpc"]
+    response = client.post(f"{API}/decisions/99999/open", headers=rep)
+    assert response.status_code == 403
+    assert (
+        client.post(
+            f"{API}/decisions/99999/publish",
+            headers=rep,
+            data="{nonsense",
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
+    assert client.patch(f"{API}/people/99999", headers=rep, json={}).status_code == 403
+    assert (
+        client.put(
+            f"{API}/decisions/99999/ballot",
+            headers=network["headers"]["observer"],
+            data="[[[",
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
+    assert client.post(f"{API}/decisions/99999/open").status_code == 401
+
+
+def test_not_found_comes_before_bad_or_large_body(
+    app: Flask, client: FlaskClient, network: dict[str, Any], make_decision: Any
+) -> None:
+    fac = network["headers"]["facilitator"]
+    response = client.patch(
+        f"{API}/decisions/99999", headers=fac, data="{not json", content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+    big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 10)
+    assert (
+        client.patch(f"{API}/decisions/99999", headers=fac, json={"description": big}).status_code
+        == 404
+    )
+    assert (
+        client.patch(f"{API}/organisations/nobody", headers=fac, json={"name": 5}).status_code
+        == 404
+    )
+    assert (
+        client.patch(
+            f"{API}/comments/99999", headers=network["headers"]["adpc"], json={"body": 5}
+        ).status_code
+        == 404
+    )
+    # A draft is invisible to a representative: 404 before the body is read.
+    draft = make_decision("draft")
+    assert (
+        client.put(
+            f"{API}/decisions/{draft['id']}/ballot",
+            headers=network["headers"]["adpc"],
+            data="{",
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    # Identifiers beyond the database's range are simply not found.
+    for path in (
+        "/decisions/99999999999999999999",
+        "/people/99999999999999999999",
+        "/comments/99999999999999999999",
+    ):
+        method = "GET" if path.startswith("/decisions") else "PATCH"
+        response = client.open(f"{API}{path}", method=method, headers=fac, json={})
+        assert response.status_code == 404, path
+        assert client.open(f"{API}{path}", method=method).status_code == 401
+
+
+def test_too_large_comes_before_bad_body_and_bad_body_before_conflict(
+    app: Flask, client: FlaskClient, network: dict[str, Any], make_decision: Any
+) -> None:
+    fac = network["headers"]["facilitator"]
+    closed = make_decision("closed")
+    big = "{" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = client.post(
+        f"{API}/decisions/{closed['id']}/publish",
+        headers=fac,
+        data=big,
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "body_too_large"
+    # A bad ballot on a closed decision is a 400 (the body is checked first).
+    response = client.put(
+        f"{API}/decisions/{closed['id']}/ballot",
+        headers=network["headers"]["adpc"],
+        json={"option": "nope"},
+    )
+    assert response.status_code == 400
+    response = client.put(
+        f"{API}/decisions/{closed['id']}/ballot",
+        headers=network["headers"]["adpc"],
+        json={"option": closed["options"][0]["id"]},
+    )
+    assert response.status_code == 409

@@ -1,0 +1,132 @@
+"""The OpenAPI document is generated from the code and describes every route of API.md."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from .conftest import API
+
+#: Every route of API.md sections "Organisations and people", "Decisions",
+#: "Ballots", "Results" and "Comments", with the errors it can answer.
+ROUTES: dict[tuple[str, str], set[int]] = {
+    ("get", "/organisations"): {400, 401},
+    ("post", "/organisations"): {400, 401, 403, 413},
+    ("patch", "/organisations/{slug}"): {400, 401, 403, 404, 413},
+    ("get", "/people"): {400, 401, 403},
+    ("post", "/people"): {400, 401, 403, 413},
+    ("patch", "/people/{person_id}"): {400, 401, 403, 404, 413},
+    ("get", "/me"): {401},
+    ("get", "/decisions"): {400, 401},
+    ("post", "/decisions"): {400, 401, 403, 413},
+    ("get", "/decisions/{decision_id}"): {401, 404},
+    ("post", "/decisions/{decision_id}/open"): {401, 403, 404, 409},
+    ("post", "/decisions/{decision_id}/close"): {401, 403, 404, 409},
+    ("post", "/decisions/{decision_id}/publish"): {400, 401, 403, 404, 409, 413},
+    ("post", "/decisions/{decision_id}/withdraw"): {400, 401, 403, 404, 409, 413},
+    ("patch", "/decisions/{decision_id}"): {400, 401, 403, 404, 409, 413},
+    ("put", "/decisions/{decision_id}/ballot"): {400, 401, 403, 404, 409, 413},
+    ("get", "/decisions/{decision_id}/ballot"): {401, 403, 404},
+    ("delete", "/decisions/{decision_id}/ballot"): {401, 403, 404, 409},
+    ("put", "/decisions/{decision_id}/ballots/{slug}"): {400, 401, 403, 404, 409, 413},
+    ("get", "/decisions/{decision_id}/results"): {401, 403, 404},
+    ("get", "/decisions/{decision_id}/comments"): {401, 404},
+    ("post", "/decisions/{decision_id}/comments"): {400, 401, 403, 404, 409, 413},
+    ("patch", "/comments/{comment_id}"): {400, 401, 403, 404, 409, 413},
+}
+
+
+def _spec(client: FlaskClient) -> dict[str, Any]:
+    response = client.get(f"{API}/openapi.json")
+    assert response.status_code == 200
+    assert response.content_type == "application/json"
+    spec: dict[str, Any] = json.loads(response.get_data(as_text=True))
+    return spec
+
+
+def test_document_is_openapi_3_and_needs_no_token(client: FlaskClient) -> None:
+    spec = _spec(client)
+    assert spec["openapi"].startswith("3.")
+    assert (
+        spec["components"]["securitySchemes"]["BearerAuth"]
+        == {"type": "http", "scheme": "bearer"}
+        | spec["components"]["securitySchemes"]["BearerAuth"]
+    )
+
+
+def test_every_route_is_documented_with_its_errors(client: FlaskClient) -> None:
+    spec = _spec(client)
+    documented = {
+        (method, path.removeprefix(API)): operation
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+    }
+    missing = set(ROUTES) - set(documented)
+    assert not missing
+    error_ref = "#/components/schemas/ErrorSchema"
+    for key, codes in ROUTES.items():
+        operation = documented[key]
+        responses = operation["responses"]
+        assert codes <= {int(c) for c in responses}, (key, sorted(responses))
+        assert "422" not in responses, key
+        assert any(c.startswith("2") for c in responses), key
+        for code in responses:
+            if code.startswith("4"):
+                schema = responses[code]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": error_ref}, (key, code)
+        assert operation["summary"], key
+        assert operation["security"] == [{"BearerAuth": []}], key
+        if key[0] in ("post", "put", "patch") and not key[1].endswith(("/open", "/close")):
+            assert "application/json" in operation["requestBody"]["content"], key
+
+
+def test_no_route_is_documented_with_422(client: FlaskClient) -> None:
+    spec = _spec(client)
+    assert '"422"' not in json.dumps(spec["paths"])
+    assert "HTTPError" not in spec["components"]["schemas"]
+    assert "ValidationError" not in spec["components"]["schemas"]
+
+
+def test_error_schema_has_the_contract_shape(client: FlaskClient) -> None:
+    schemas = _spec(client)["components"]["schemas"]
+    error = schemas["ErrorSchema"]
+    assert error["required"] == ["error"]
+    detail_ref = error["properties"]["error"]["$ref"].rsplit("/", 1)[1]
+    detail = schemas[detail_ref]
+    assert {"code", "message", "fields"} <= set(detail["properties"])
+    assert set(detail["required"]) == {"code", "message"}
+
+
+def test_documented_objects_match_the_answers(
+    client: FlaskClient, network: dict[str, Any], make_decision: Any
+) -> None:
+    schemas = _spec(client)["components"]["schemas"]
+
+    def props(name: str) -> set[str]:
+        return set(schemas[name]["properties"])
+
+    h = network["headers"]
+    decision = make_decision("open")
+    did = decision["id"]
+    assert set(decision) == props("DecisionSchema")
+    assert set(decision["options"][0]) <= props("OptionSchema")
+    ballot = client.put(
+        f"{API}/decisions/{did}/ballot",
+        headers=h["adpc"],
+        json={"option": decision["options"][0]["id"]},
+    ).get_json()
+    assert set(ballot) == props("BallotSchema")
+    comment = client.post(
+        f"{API}/decisions/{did}/comments", headers=h["facilitator"], json={"body": "x"}
+    ).get_json()
+    assert set(comment) == props("CommentSchema")
+    me = client.get(f"{API}/me", headers=h["adpc"]).get_json()
+    assert set(me) == props("MeSchema")
+    person = client.get(f"{API}/people", headers=h["facilitator"]).get_json()["items"][0]
+    assert set(person) == props("PersonItemSchema")
+    org = client.get(f"{API}/organisations", headers=h["adpc"]).get_json()["items"][0]
+    assert set(org) == props("OrganisationItemSchema")
+    results = client.get(f"{API}/decisions/{did}/results", headers=h["facilitator"]).get_json()
+    assert props("ResultsSchema") <= set(results)
