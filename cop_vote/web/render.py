@@ -1,0 +1,149 @@
+"""Rendering helpers: whole pages, htmx fragments of the same template, the person.
+
+One template serves a page and its fragments (jinja2-fragments): an htmx
+request whose ``HX-Target`` names a region of the page gets that region's
+block only, whose root element carries the same ``id``. Every page answer
+varies on ``HX-Request`` so that caches keep the two apart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response, current_app, make_response, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup, escape
+
+from ..extensions import htmx
+from ..models import Person
+from . import bp
+from .forms import ConfirmForm
+
+
+def person() -> Person | None:
+    """The signed-in person, or ``None``."""
+    if getattr(current_user, "is_authenticated", False):
+        return current_user._get_current_object()  # type: ignore[no-any-return]
+    return None
+
+
+def is_htmx() -> bool:
+    """Whether the request comes from htmx (``HX-Request``), not a history restore."""
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def fragment_for(fragments: Mapping[str, str] | None) -> str | None:
+    """The block to render for this request: the one named by ``HX-Target``, if any."""
+    if not fragments or not is_htmx():
+        return None
+    return fragments.get(htmx.target or "")
+
+
+def page(
+    template: str,
+    *,
+    http_status: int = 200,
+    fragments: Mapping[str, str] | None = None,
+    block: str | None = None,
+    **context: Any,
+) -> Response:
+    """Render ``template`` as a page, or one of its blocks for htmx.
+
+    :param fragments: ``{element id: block name}``: the regions htmx may ask for.
+    :param block: force this block for an htmx request (after a POST).
+    :param http_status: the HTTP status of a whole page. A fragment is always sent
+        with 200 so that htmx swaps it (its error messages are inside it).
+    """
+    name = (block if is_htmx() else None) or fragment_for(fragments)
+    if name:
+        response = make_response(render_block(template, name, **context), 200)
+    else:
+        response = make_response(render_template(template, **context), http_status)
+    response.vary.add("HX-Request")
+    return response
+
+
+#: Messages of the domain and of the error handlers (English), for the error page.
+KNOWN_MESSAGES = {
+    "Only a facilitator may do this.": _l("Only a facilitator may do this."),
+    "Only representatives of member organisations may do this.": _l(
+        "Only representatives of member organisations may do this."
+    ),
+    "Your organisation has no ballot in this decision.": _l(
+        "Your organisation has no ballot in this decision."
+    ),
+    "Results are not visible yet for this decision.": _l(
+        "Results are not visible yet for this decision."
+    ),
+    "Comments are closed for this decision.": _l("Comments are closed for this decision."),
+    "The form had expired or came from elsewhere. Go back, reload and try again.": _l(
+        "The form had expired or came from elsewhere. Go back, reload and try again."
+    ),
+}
+_NO_DECISION = re.compile(r"No (decision|comment) \d+\.")
+
+
+def domain_message(message: object) -> str | None:
+    """An error page's message in the reader's language, or ``None`` to leave it out.
+
+    Known messages are translated; "No decision 7." and HTTP descriptions
+    (English sentences from Werkzeug) are left out for readers of other
+    languages: the page's translated title and hint say enough.
+    """
+    text = str(message or "")
+    if text in KNOWN_MESSAGES:
+        return str(KNOWN_MESSAGES[text])
+    if _NO_DECISION.fullmatch(text) or str(get_locale()) != "en":
+        return None
+    return text or None
+
+
+def nl2br(value: object) -> Markup:
+    """Escape text and turn its line breaks into ``<br>``: safe for any input."""
+    lines = str(value if value is not None else "").replace("\r\n", "\n").split("\n")
+    return Markup("<br>\n").join(escape(line) for line in lines)
+
+
+@bp.app_template_filter("domain_message")
+def _domain_message_filter(value: object) -> str | None:
+    return domain_message(value)
+
+
+@bp.app_template_filter("nl2br")
+def _nl2br_filter(value: object) -> Markup:
+    return nl2br(value)
+
+
+def _lang_url(code: str) -> str:
+    """This page in another language (a plain link: works without JavaScript)."""
+    if request.method == "GET" and request.endpoint and request.url_rule is not None:
+        args = {k: v for k, v in request.args.items() if k != "lang"}
+        try:
+            return url_for(request.endpoint, **(request.view_args or {}), **args, lang=code)
+        except Exception:  # noqa: BLE001 - fall back to the home page
+            pass
+    return url_for("web.index", lang=code)
+
+
+@bp.app_context_processor
+def _layout_context() -> dict[str, Any]:
+    """What base.html needs: the person, the facilitator link, the sign-out form."""
+    viewer = person()
+    admin_url = None
+    if (
+        viewer is not None
+        and viewer.role == "facilitator"
+        and "web.admin_index" in current_app.view_functions
+    ):
+        admin_url = url_for("web.admin_index")
+    return {
+        "lang_url": _lang_url,
+        "viewer": viewer,
+        "admin_url": admin_url,
+        "logout_form": ConfirmForm() if viewer is not None else None,
+    }

@@ -1,0 +1,674 @@
+"""The members' pages: decisions, ballots, comments, participation, results, outcome, profile.
+
+Each view parses its input, makes one service call, commits once, and answers
+with a page (after a POST: a redirect) or, for htmx, the changed region of the
+same template. Every form works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from math import ceil
+from typing import Any
+
+from flask import current_app, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from ..clock import now
+from ..domain.errors import Conflict, DecisionClosed, DomainError, InvalidInput, StaleBallot
+from ..domain.lifecycle import Status
+from ..extensions import db
+from ..i18n import LANGUAGES, local_time
+from ..models import Ballot, Decision, Person
+from ..services import auth as auth_service
+from ..services import ballots as ballot_service
+from ..services import comments as comment_service
+from ..services import decisions as decision_service
+from ..services import results as results_service
+from . import bp
+from .forms import BallotForm, CommentForm, LanguageForm, TokenForm
+from .render import is_htmx, page, person
+
+#: Regions of the decision page that htmx may ask for, by element id.
+DECISION_FRAGMENTS = {
+    "ballot": "ballot",
+    "comments": "comments",
+    "participation-count": "participation_count",
+}
+
+#: Order of decisions on the home page: open ones first.
+STATUS_ORDER = {"open": 0, "draft": 1, "closed": 2, "published": 3, "withdrawn": 4}
+
+#: The domain's ballot messages, translated (the domain speaks English).
+BALLOT_MESSAGES = {
+    "Choose an option or abstain.": _l("Choose an option or abstain."),
+    "Choose at least one option or abstain.": _l("Choose at least one option or abstain."),
+    "Rank at least one option or abstain.": _l("Rank at least one option or abstain."),
+    "Score at least one option or abstain.": _l("Score at least one option or abstain."),
+    "Place at least one dot or abstain.": _l("Place at least one dot or abstain."),
+    "Answer for at least one time slot or abstain.": _l(
+        "Answer for at least one time slot or abstain."
+    ),
+    "A block needs a reason.": _l("A block needs a reason."),
+}
+
+
+def _me() -> Person:
+    viewer = person()
+    assert viewer is not None  # require_sign_in ran first
+    return viewer
+
+
+# --- home -----------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """The decisions you may see, open ones first, with your organisation's ballot status."""
+    viewer = _me()
+    at = now()
+    rows = []
+    for decision in decision_service.list_decisions(viewer):
+        status = decision_service.status_of(decision, at)
+        rows.append(
+            {
+                "decision": decision,
+                "status": status.value,
+                "ballot": _own_ballot(decision, viewer),
+                "elector": ballot_service.is_elector(decision, viewer.organisation_id),
+            }
+        )
+    far = at.replace(year=9999)
+    rows.sort(
+        key=lambda r: (
+            STATUS_ORDER.get(r["status"], 9),
+            r["decision"].closes_at or far,
+            -r["decision"].id,
+        )
+    )
+    return page("decisions/index.html", rows=rows)
+
+
+# --- one decision ---------------------------------------------------------------------
+
+
+def _own_ballot(decision: Decision, viewer: Person) -> Ballot | None:
+    """The organisation's ballot row if it holds a cast ballot."""
+    if viewer.organisation_id is None:
+        return None
+    ballot = ballot_service.find_ballot(decision.id, viewer.organisation_id)
+    return ballot if ballot is not None and ballot.content is not None else None
+
+
+def _may_vote(decision: Decision, viewer: Person, status: Status) -> bool:
+    return (
+        status is Status.OPEN
+        and decision.method != "discussion"
+        and viewer.role in ("facilitator", "representative")
+        and ballot_service.is_elector(decision, viewer.organisation_id)
+    )
+
+
+def _may_comment(decision: Decision, viewer: Person, status: Status) -> bool:
+    return (
+        viewer.role in ("facilitator", "representative")
+        and decision.comments != "closed"
+        and status in (Status.OPEN, Status.DRAFT, Status.CLOSED)
+    )
+
+
+def _values_from_content(content: dict[str, Any] | None) -> dict[str, Any]:
+    """A stored ballot as the form's values.
+
+    :returns: ``{"abstain", "choice": {str(option id): value}, "position", "reason"}``.
+    """
+    values: dict[str, Any] = {"abstain": False, "choice": {}, "position": None, "reason": ""}
+    if not content:
+        return values
+    if content.get("abstain") is True:
+        values["abstain"] = True
+    if "option" in content:
+        values["choice"] = {str(content["option"]): 1}
+    elif "options" in content:
+        values["choice"] = {str(o): 1 for o in content["options"]}
+    elif "ranking" in content:
+        values["choice"] = {str(o): i + 1 for i, o in enumerate(content["ranking"])}
+    else:
+        for key in ("scores", "dots", "availability"):
+            if key in content:
+                values["choice"] = {str(k): v for k, v in content[key].items()}
+    if "position" in content:
+        values["position"] = content["position"]
+        values["reason"] = content.get("reason", "")
+    return values
+
+
+def _number(raw: str) -> int | str:
+    raw = raw.strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else raw
+
+
+def _ballot_from_form(
+    decision: Decision, form: MultiDict[str, str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ballot body a form sent, and the values to show back in the form.
+
+    :raises InvalidInput: for a ranking that gives one rank twice (``values``
+        are attached to the error so that the form can show them back).
+    """
+    problem: str | None = None
+    if form.get("action") == "abstain" or form.get("option") == "abstain":
+        return {"abstain": True}, {"abstain": True, "choice": {}, "position": None, "reason": ""}
+    method = decision.method
+    ids = [o.id for o in decision.options]
+    choice: dict[str, Any] = {}
+    body: dict[str, Any] = {}
+    if method == "single_choice":
+        if form.get("option"):
+            body["option"] = form["option"]
+            choice[form["option"]] = 1
+    elif method == "approval":
+        picked = form.getlist("options")
+        body["options"] = picked
+        choice = dict.fromkeys(picked, 1)
+    elif method == "ranked":
+        ranks: dict[int, int] = {}
+        for oid in ids:
+            raw = form.get(f"rank-{oid}", "").strip()
+            rank = _number(raw) if raw else None
+            if rank is None:
+                continue
+            choice[str(oid)] = rank
+            if not isinstance(rank, int):
+                problem = problem or str(_("Choose a rank from the list."))
+                continue
+            ranks[oid] = rank
+        if len(set(ranks.values())) != len(ranks):
+            problem = str(_("Each rank can be given to one option only."))
+        body["ranking"] = sorted(ranks, key=lambda oid: ranks[oid])
+    elif method in ("score", "dot_vote"):
+        key, prefix = ("scores", "score") if method == "score" else ("dots", "dots")
+        mapping: dict[str, Any] = {}
+        for oid in ids:
+            raw = form.get(f"{prefix}-{oid}", "")
+            if raw.strip():
+                mapping[str(oid)] = _number(raw)
+        body[key] = mapping
+        choice = dict(mapping)
+    elif method == "meeting_time":
+        answers = {str(oid): form[f"slot-{oid}"] for oid in ids if form.get(f"slot-{oid}")}
+        body["availability"] = answers
+        choice = dict(answers)
+    elif method == "consent":
+        if form.get("position"):
+            body["position"] = form["position"]
+        body["reason"] = form.get("reason", "")
+    values = {
+        "abstain": False,
+        "choice": choice,
+        "position": form.get("position"),
+        "reason": form.get("reason", ""),
+    }
+    if problem is not None:
+        error = InvalidInput(problem, {"ranking": problem})
+        error.values = values  # type: ignore[attr-defined]
+        raise error
+    return body, values
+
+
+def _ballot_errors(error: InvalidInput) -> dict[str, str]:
+    """Field errors for the ballot form, keyed ``reason`` or ``choices``, translated."""
+    errors: dict[str, str] = {}
+    for field, sentence in (error.fields or {"ballot": error.message}).items():
+        target = "reason" if field == "reason" else "choices"
+        text = str(BALLOT_MESSAGES.get(sentence, sentence))
+        errors[target] = (errors[target] + " " + text) if target in errors else text
+    return errors
+
+
+def _comment_cursors(viewer: Person, decision: Decision, limit: int) -> list[int | None]:
+    """The cursor of every page of comments, oldest page first (``None`` is page 1)."""
+    cursors: list[int | None] = [None]
+    while True:
+        found = comment_service.list_comments(viewer, decision, after=cursors[-1], limit=limit)
+        if found.next is None:
+            return cursors
+        cursors.append(found.next)
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+
+
+def _decision_context(
+    decision: Decision,
+    viewer: Person,
+    *,
+    ballot_values: dict[str, Any] | None = None,
+    ballot_errors: dict[str, str] | None = None,
+    ballot_version: int | None = None,
+    stale_ballot: Ballot | None = None,
+    ballot_message: str | None = None,
+    comment_form: CommentForm | None = None,
+    comment_errors: dict[str, str] | None = None,
+    comment_message: str | None = None,
+    after: int | None = None,
+    last_page: bool = False,
+    reply_to: int | None = None,
+) -> dict[str, Any]:
+    """Everything the decision page (and each of its fragments) shows."""
+    at = now()
+    status = decision_service.status_of(decision, at)
+    own = _own_ballot(decision, viewer)
+    limit = int(current_app.config.get("COMMENTS_PER_PAGE", 50))
+    cursors = _comment_cursors(viewer, decision, limit)
+    if last_page:
+        after = cursors[-1]
+    if after not in cursors:
+        after = None
+    position = cursors.index(after)
+    comments = comment_service.list_comments(viewer, decision, after=after, limit=limit)
+    threads = [(c, comment_service.visible_replies(c, decision, viewer)) for c in comments.items]
+    participation = results_service.participation(decision)
+    form = BallotForm(formdata=None)
+    if ballot_version is None:
+        row = (
+            ballot_service.find_ballot(decision.id, viewer.organisation_id)
+            if viewer.organisation_id
+            else None
+        )
+        ballot_version = row.version if row is not None else 0
+    form.version.data = ballot_version
+    if comment_form is None:
+        comment_form = CommentForm(formdata=None)
+    option_choices = [("", str(_("The decision as a whole")))] + [
+        (str(o.id), o.label or local_time(o.starts_at)) for o in decision.options
+    ]
+    parent = None
+    if reply_to is not None:
+        parent = next((c for c in comments.items if c.id == reply_to), None)
+        if parent is None:
+            try:
+                found = comment_service.get_comment(viewer, reply_to)
+                parent = found if found.decision_id == decision.id else None
+            except DomainError:  # a bad reply link just shows the plain form
+                parent = None
+        if parent is not None:
+            comment_form.parent.data = str(parent.id)
+    return {
+        "decision": decision,
+        "status": status.value,
+        "option_labels": {o.id: o.label or local_time(o.starts_at) for o in decision.options},
+        "may_vote": _may_vote(decision, viewer, status),
+        "may_comment": _may_comment(decision, viewer, status),
+        "is_elector": ballot_service.is_elector(decision, viewer.organisation_id),
+        "own_ballot": own,
+        "ballot_form": form,
+        "values": ballot_values
+        if ballot_values is not None
+        else _values_from_content(own.content if own else None),
+        "ballot_errors": ballot_errors or {},
+        "stale_ballot": stale_ballot,
+        "ballot_message": ballot_message,
+        "voted": sum(1 for p in participation if p.has_voted),
+        "eligible": len(participation),
+        "may_see_results": results_service.may_see_results(decision, viewer, at),
+        "comment_form": comment_form,
+        "option_choices": option_choices,
+        "comment_errors": comment_errors or {},
+        "comment_message": comment_message,
+        "reply_parent": parent,
+        "threads": threads,
+        "after": after,
+        "older": cursors[position - 1] if position > 0 else None,
+        "has_older": position > 0,
+        "newer": comments.next,
+        "comment_max": int(current_app.config.get("COMMENT_MAX_LENGTH", 5000)),
+    }
+
+
+@bp.get("/decisions/<int:decision_id>")
+def decision(decision_id: int) -> ResponseReturnValue:
+    """A decision: context, options, the ballot form, participation and comments."""
+    viewer = _me()
+    found = decision_service.get_decision(viewer, decision_id)
+    context = _decision_context(
+        found, viewer, after=_int_arg("after"), reply_to=_int_arg("reply_to")
+    )
+    return page("decisions/decision.html", fragments=DECISION_FRAGMENTS, **context)
+
+
+@bp.post("/decisions/<int:decision_id>/ballot")
+def cast(decision_id: int) -> ResponseReturnValue:
+    """Cast or change the organisation's ballot (the version guards against stale views)."""
+    viewer = _me()
+    found = decision_service.get_decision(viewer, decision_id)
+    form = BallotForm()
+    form.validate()
+    # A form without a readable version never overwrites silently: it asks to confirm.
+    version = form.version.data
+    if form.version.errors or not isinstance(version, int):
+        version = -1
+    values: dict[str, Any] = {}
+    try:
+        body, values = _ballot_from_form(found, request.form)
+        ballot = ballot_service.cast_ballot(viewer, decision_id, body, now(), version=version)
+    except StaleBallot:
+        db.session.rollback()
+        current = (
+            ballot_service.find_ballot(found.id, viewer.organisation_id)
+            if viewer.organisation_id
+            else None
+        )
+        context = _decision_context(
+            found,
+            viewer,
+            ballot_values=values,
+            stale_ballot=current,
+            ballot_version=current.version if current else 0,
+            ballot_message=_(
+                "A colleague changed your organisation's ballot after you opened "
+                "this page. Their ballot is shown below; your change was not "
+                "saved. Check it and confirm if you still want to change it."
+            ),
+        )
+        return page("decisions/decision.html", http_status=409, block="ballot", **context)
+    except DecisionClosed as error:
+        db.session.rollback()
+        if error.closes_at is not None:
+            message = _(
+                "This decision closed at %(time)s; your ballot was not recorded.",
+                time=local_time(error.closes_at),
+            )
+        else:
+            message = _("This decision does not accept ballots now; your ballot was not recorded.")
+        context = _decision_context(found, viewer, ballot_message=message)
+        return page("decisions/decision.html", http_status=409, block="ballot", **context)
+    except InvalidInput as error:
+        db.session.rollback()
+        values = values or getattr(error, "values", None) or _values_from_content(None)
+        context = _decision_context(
+            found,
+            viewer,
+            ballot_values=values,
+            ballot_errors=_ballot_errors(error),
+            ballot_version=version if version >= 0 else None,
+        )
+        return page("decisions/decision.html", http_status=400, block="ballot", **context)
+    db.session.commit()
+    message = _(
+        "Your organisation's ballot is recorded. Receipt code: %(receipt)s",
+        receipt=ballot.receipt or "",
+    )
+    if is_htmx():
+        context = _decision_context(found, viewer, ballot_message=message)
+        response = page("decisions/decision.html", block="ballot", **context)
+        response.headers["HX-Trigger"] = "ballot-cast"
+        return response
+    flash(message, "success")
+    return redirect(url_for("web.decision", decision_id=decision_id, _anchor="ballot"))
+
+
+@bp.post("/decisions/<int:decision_id>/comments")
+def comment_add(decision_id: int) -> ResponseReturnValue:
+    """Post a comment (or a reply); its text is always shown escaped."""
+    viewer = _me()
+    found = decision_service.get_decision(viewer, decision_id)
+    form = CommentForm()
+    form.validate()
+    option_id = _form_int(form.option.data)
+    parent_id = _form_int(form.parent.data)
+    try:
+        comment = comment_service.add_comment(
+            viewer,
+            decision_id,
+            form.body.data or "",
+            now(),
+            option_id=option_id,
+            parent_id=parent_id,
+            max_length=int(current_app.config.get("COMMENT_MAX_LENGTH", 5000)),
+        )
+    except InvalidInput as error:
+        db.session.rollback()
+        errors = {}
+        if "body" in error.fields or not error.fields:
+            errors["body"] = _comment_body_error(error)
+        else:
+            errors["option"] = _("Choose an option of this decision, or the decision as a whole.")
+        context = _decision_context(
+            found,
+            viewer,
+            comment_form=form,
+            comment_errors=errors,
+            last_page=True,
+            reply_to=parent_id,
+        )
+        return page("decisions/decision.html", http_status=400, block="comments", **context)
+    except Conflict:
+        db.session.rollback()
+        context = _decision_context(
+            found,
+            viewer,
+            comment_form=form,
+            last_page=True,
+            comment_message=_("Comments are closed for this decision."),
+        )
+        return page("decisions/decision.html", http_status=409, block="comments", **context)
+    db.session.commit()
+    if found.comments == "premoderated" and viewer.role != "facilitator":
+        message = _(
+            "Your comment is saved. Others will see it after the facilitator has reviewed it."
+        )
+    else:
+        message = _("Your comment is posted.")
+    if is_htmx():
+        context = _decision_context(found, viewer, last_page=True, comment_message=message)
+        return page("decisions/decision.html", block="comments", **context)
+    flash(message, "success")
+    limit = int(current_app.config.get("COMMENTS_PER_PAGE", 50))
+    after = _comment_cursors(viewer, found, limit)[-1]
+    return redirect(
+        url_for(
+            "web.decision", decision_id=decision_id, after=after, _anchor=f"comment-{comment.id}"
+        )
+    )
+
+
+def _form_int(raw: str | None) -> int | str | None:
+    if not raw:
+        return None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else raw
+
+
+def _comment_body_error(error: InvalidInput) -> str:
+    message = error.fields.get("body", "")
+    if message.startswith("At most"):
+        return _(
+            "Your comment is too long: at most %(max)s characters.",
+            max=current_app.config.get("COMMENT_MAX_LENGTH", 5000),
+        )
+    return _("Write a comment: it cannot be empty or only spaces.")
+
+
+# --- participation, results, outcome ---------------------------------------------------
+
+
+@bp.get("/decisions/<int:decision_id>/participation")
+def participation(decision_id: int) -> ResponseReturnValue:
+    """Which organisations have cast a ballot, counted by organisation."""
+    viewer = _me()
+    found = decision_service.get_decision(viewer, decision_id)
+    rows = results_service.participation(found)
+    return page(
+        "decisions/participation.html",
+        decision=found,
+        rows=rows,
+        voted=sum(1 for r in rows if r.has_voted),
+        eligible=len(rows),
+        status_value=decision_service.status_of(found, now()).value,
+    )
+
+
+def _percent(value: float) -> int:
+    return max(0, min(100, round(value * 100)))
+
+
+@bp.get("/decisions/<int:decision_id>/results")
+def results(decision_id: int) -> ResponseReturnValue:
+    """The results when the decision's visibility rule allows; otherwise when they will be."""
+    viewer = _me()
+    found = decision_service.get_decision(viewer, decision_id)
+    at = now()
+    status = decision_service.status_of(found, at).value
+    if not results_service.may_see_results(found, viewer, at):
+        return page(
+            "decisions/results_hidden.html", http_status=403, decision=found, status_value=status
+        )
+    result = results_service.results(found, viewer, at)
+    columns = RESULT_COLUMNS.get(found.method, [])
+    main = columns[0][0] if columns else None
+    top = max((float(row.get(main) or 0) for row in result.options), default=0) if main else 0
+    rows = []
+    for row in result.options:
+        value = float(row.get(main) or 0) if main else 0
+        rows.append(
+            {
+                **row,
+                "bar": _percent(value / top) if top else 0,
+                "winner": row["id"] in result.winners,
+            }
+        )
+    labels = {row["id"]: str(row["label"]) for row in result.options}
+    rounds = []
+    if found.method == "ranked" and (found.counting or "irv") == "irv":
+        for record in result.explanation:
+            counts = record.get("counts", {})
+            rounds.append(
+                {
+                    "round": record.get("round"),
+                    "counts": [
+                        (labels.get(int(k), k), v)
+                        for k, v in (counts.items() if isinstance(counts, dict) else [])
+                    ],
+                    "eliminated": [labels.get(e, e) for e in _as_list(record.get("eliminated"))],
+                    "exhausted": record.get("exhausted", 0),
+                }
+            )
+    return page(
+        "decisions/results.html",
+        decision=found,
+        result=result,
+        rows=rows,
+        columns=[(key, str(label)) for key, label in columns],
+        winners=[labels[w] for w in result.winners if w in labels],
+        rounds=rounds,
+        status_value=status,
+        quorum_percent=_percent_text(result.quorum),
+        needed=_needed(result.quorum, result.eligible),
+    )
+
+
+def _percent_text(share: Any) -> str:
+    """A share as a percentage for people: ``50``, ``66.7``."""
+    value = round(float(share) * 100, 1)
+    return str(int(value)) if value == int(value) else str(value)
+
+
+def _as_list(value: object) -> list[Any]:
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [] if value is None else [value]
+
+
+def _needed(quorum: Any, eligible: int) -> int:
+    return ceil(quorum * eligible)
+
+
+RESULT_COLUMNS: dict[str, list[tuple[str, Any]]] = {
+    "single_choice": [("votes", _l("Votes"))],
+    "approval": [("votes", _l("Approvals"))],
+    "ranked": [("first_preferences", _l("First preferences"))],
+    "score": [
+        ("sum", _l("Total score")),
+        ("mean", _l("Mean score")),
+        ("scored_by", _l("Scored by")),
+    ],
+    "dot_vote": [("dots", _l("Dots"))],
+    "meeting_time": [("yes", _l("Yes")), ("if_need_be", _l("If need be")), ("no", _l("No"))],
+}
+
+
+@bp.get("/decisions/<int:decision_id>/outcome")
+def outcome(decision_id: int) -> ResponseReturnValue:
+    """The published outcome, or the statement of a withdrawn decision."""
+    viewer = _me()
+    found = decision_service.get_decision(viewer, decision_id)
+    return page(
+        "decisions/outcome.html",
+        decision=found,
+        status_value=decision_service.status_of(found, now()).value,
+    )
+
+
+# --- profile --------------------------------------------------------------------------
+
+
+def _profile(
+    token: str | None = None, status: int = 200, token_form: TokenForm | None = None
+) -> ResponseReturnValue:
+    viewer = _me()
+    language_form = LanguageForm(formdata=None)
+    language_form.language.data = _current_language()
+    response = page(
+        "profile.html",
+        http_status=status,
+        person=viewer,
+        language_form=language_form,
+        token_form=token_form or TokenForm(formdata=None),
+        token=token,
+    )
+    if token:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _current_language() -> str:
+    return str(get_locale())
+
+
+@bp.get("/profile")
+def profile() -> ResponseReturnValue:
+    """Your name, organisation, language and API tokens."""
+    return _profile()
+
+
+@bp.post("/profile/language")
+def profile_language() -> ResponseReturnValue:
+    """Choose the language of the pages (kept in a cookie for a year)."""
+    form = LanguageForm()
+    if not form.validate_on_submit() or form.language.data not in LANGUAGES:
+        flash(_("Choose a language."), "error")
+        return redirect(url_for("web.profile"))
+    response = redirect(url_for("web.profile", lang=form.language.data))
+    response.set_cookie(
+        "lang", form.language.data, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+    )
+    return response
+
+
+@bp.post("/profile/token")
+def profile_token() -> ResponseReturnValue:
+    """Create a personal API token and show it once."""
+    viewer = _me()
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _profile(status=400, token_form=form)
+    _person, token = auth_service.issue_api_token(
+        viewer.email or "", now(), label=form.label.data or ""
+    )
+    db.session.commit()
+    return _profile(token=token)
