@@ -1,0 +1,931 @@
+"""The facilitator's pages under ``/admin``: organisations, people, decisions.
+
+Every view is thin: parse the form, make one service call, commit once, and
+redirect with a message (POST/redirect/GET). A refused input re-renders the
+form with the service's field messages beside the fields and changes nothing;
+a refused state change (``Conflict``) is shown as a message. Every state change
+is a POST with a CSRF token behind a confirmation page, so nothing needs
+JavaScript. Only facilitators get in: others get 403, anonymous visitors are
+sent to sign in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
+from wtforms import Field
+from wtforms import Form as WTForm
+from wtforms.fields.choices import SelectChoice
+
+from .. import clock
+from ..domain import lifecycle
+from ..domain.errors import Conflict, InvalidInput
+from ..domain.lifecycle import Status
+from ..extensions import db, login_manager
+from ..i18n import local_input, local_time
+from ..models import Decision, Person
+from ..services import decisions as decision_service
+from ..services import organisations as org_service
+from ..services.ballots import cast_ballots
+from ..services.results import count, decision_verdict, participation
+from . import bp
+from .admin_forms import (
+    COMMENTS_LABELS,
+    KIND_LABELS,
+    MAX_OPTIONS,
+    METHOD_LABELS,
+    MORE_ROWS,
+    OPTION_ROWS,
+    ROLE_LABELS,
+    SECRECY_LABELS,
+    VISIBILITY_LABELS,
+    ConfirmForm,
+    DecisionForm,
+    OpenDecisionForm,
+    OrganisationForm,
+    PersonForm,
+    PublishForm,
+    WithdrawForm,
+)
+
+F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def facilitator_required(view: F) -> F:
+    """Let facilitators in; send anonymous visitors to sign in; 403 for the rest."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.active or current_user.role != "facilitator":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _actor() -> Person:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _zone() -> str:
+    return str(current_app.config["NETWORK_TIME_ZONE"])
+
+
+# --- form errors --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormError:
+    """One message of the error summary: the field's id (for the link) and text."""
+
+    target: str
+    label: str
+    message: str
+
+
+def _resolve(form: WTForm, path: str, rows: list[int] | None) -> Field | None:
+    """The form field named by a service's dotted field path, e.g. ``options.2.label``.
+
+    :param rows: for option paths, the form row of each option the service saw
+        (blank rows are not sent, so the service's index is not the row's).
+    """
+    parts = path.split(".")
+    field = form._fields.get(parts[0])
+    if field is None:
+        return None
+    if field.type == "FieldList" and len(parts) > 1 and parts[1].isdigit():
+        index = int(parts[1])
+        if rows is not None:
+            index = rows[index] if index < len(rows) else -1
+        if not 0 <= index < len(field.entries):
+            return field
+        entry = field.entries[index]
+        if len(parts) > 2 and parts[2] in entry.form._fields:
+            return entry.form._fields[parts[2]]  # type: ignore[no-any-return]
+        return entry.form._fields.get("label", field)  # type: ignore[no-any-return]
+    return field  # type: ignore[no-any-return]
+
+
+def show_errors(form: WTForm, error: InvalidInput, rows: list[int] | None = None) -> None:
+    """Put the service's field messages on the form's fields; the rest on the form."""
+    db.session.rollback()
+    if not error.fields:
+        form.form_errors.append(error.message)
+    for path, message in error.fields.items():
+        field = _resolve(form, path, rows)
+        if field is None or field.type in ("FieldList", "FormField"):
+            form.form_errors.append(message if field is None else f"{error.message} {message}")
+        else:
+            field.errors = [*field.errors, message]
+
+
+def error_items(form: WTForm) -> list[FormError]:
+    """Every message on the form, in field order, for the summary at the top."""
+    items = [FormError("", "", message) for message in form.form_errors]
+
+    def walk(fields: Iterable[Field], prefix: str) -> None:
+        for field in fields:
+            if field.type == "FieldList":
+                for n, entry in enumerate(field.entries, start=1):
+                    walk(entry.form, _("Option %(n)d", n=n) + ": ")
+            elif field.type in ("CSRFTokenField", "SubmitField"):
+                if field.errors:
+                    items.append(FormError("", "", " ".join(field.errors)))
+            else:
+                for message in field.errors:
+                    items.append(FormError(field.id, prefix + str(field.label.text), message))
+
+    walk(form, "")
+    return items
+
+
+def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
+    form = context.get("form")
+    context.setdefault("errors", error_items(form) if form is not None else [])
+    return render_template(template, **context), status
+
+
+# --- shared page data ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """A decision with its effective status and participation figures."""
+
+    decision: Decision
+    status: Status
+    cast: int
+    eligible: int
+
+
+def _row(decision: Decision, now: Any) -> DecisionRow:
+    cast = 0 if decision.status == Status.DRAFT else len(cast_ballots(decision))
+    eligible = len(decision_service.eligible_organisations(decision))
+    return DecisionRow(decision, decision_service.status_of(decision, now), cast, eligible)
+
+
+def member_url(decision: Decision) -> str:
+    """The members' page of the decision (``web.decision``)."""
+    try:
+        return url_for("web.decision", decision_id=decision.id)
+    except BuildError:  # the members' pages are registered by views.py
+        return f"/decisions/{decision.id}"
+
+
+def _allowed(decision: Decision, target: Status) -> bool:
+    status = decision_service.status_of(decision, clock.now())
+    return target in lifecycle.TRANSITIONS[status]
+
+
+def _decision(decision_id: int) -> Decision:
+    return decision_service.get_decision(_actor(), decision_id)
+
+
+# --- overview -----------------------------------------------------------------------------
+
+STATUS_ORDER = (Status.OPEN, Status.CLOSED, Status.DRAFT, Status.PUBLISHED, Status.WITHDRAWN)
+
+
+@bp.get("/admin")
+@facilitator_required
+def admin_index() -> ResponseReturnValue:
+    """Overview: decisions by status with ballots cast of eligible, and links."""
+    now = clock.now()
+    rows = [_row(d, now) for d in decision_service.list_decisions(_actor())]
+    groups = [(s, [r for r in rows if r.status is s]) for s in STATUS_ORDER]
+    return _page(
+        "admin/index.html",
+        groups=groups,
+        organisations=len(org_service.list_organisations()),
+        people=len(org_service.list_people()),
+    )
+
+
+# --- organisations ------------------------------------------------------------------------
+
+
+def _org_data(form: OrganisationForm, *, new: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": form.name.data or "",
+        "kind": form.kind.data,
+        "voting": bool(form.voting.data),
+    }
+    for key in ("short_name", "slug"):
+        value = form[key].data or ""
+        if value or not new:
+            data[key] = value
+    return data
+
+
+@bp.get("/admin/organisations")
+@facilitator_required
+def admin_organisations() -> ResponseReturnValue:
+    """All organisations, inactive ones marked."""
+    return _page(
+        "admin/organisations.html",
+        organisations=org_service.list_organisations(include_inactive=True),
+    )
+
+
+@bp.route("/admin/organisations/new", methods=["GET", "POST"])
+@facilitator_required
+def admin_organisation_new() -> ResponseReturnValue:
+    """Add an organisation."""
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            org = org_service.create_organisation(_actor(), _org_data(form, new=True))
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Organisation %(name)s added.", name=org.name), "success")
+            return redirect(url_for("web.admin_organisations"), 303)
+    status = 400 if form.is_submitted() else 200
+    return _page("admin/organisation_form.html", status, form=form, organisation=None)
+
+
+@bp.route("/admin/organisations/<slug>/edit", methods=["GET", "POST"])
+@facilitator_required
+def admin_organisation_edit(slug: str) -> ResponseReturnValue:
+    """Edit an organisation's name, short name, slug, kind and voting."""
+    org = org_service.get_organisation(slug)
+    form = OrganisationForm(obj=org)
+    if form.validate_on_submit():
+        try:
+            org = org_service.update_organisation(_actor(), slug, _org_data(form, new=False))
+        except InvalidInput as error:
+            show_errors(form, error)
+            org = org_service.get_organisation(slug)
+        else:
+            db.session.commit()
+            flash(_("Organisation %(name)s saved.", name=org.name), "success")
+            return redirect(url_for("web.admin_organisations"), 303)
+    status = 400 if form.is_submitted() else 200
+    return _page("admin/organisation_form.html", status, form=form, organisation=org)
+
+
+def _set_org_active(slug: str, active: bool) -> ResponseReturnValue:
+    org = org_service.get_organisation(slug)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            org = org_service.update_organisation(_actor(), slug, {"active": active})
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return _page(
+                "admin/confirm_active.html",
+                409,
+                form=form,
+                subject=org.name,
+                active=active,
+                cancel=url_for("web.admin_organisations"),
+            )
+        db.session.commit()
+        message = (
+            _("%(name)s reactivated.", name=org.name)
+            if active
+            else _("%(name)s deactivated.", name=org.name)
+        )
+        flash(message, "success")
+        return redirect(url_for("web.admin_organisations"), 303)
+    return _page(
+        "admin/confirm_active.html",
+        form=form,
+        subject=org.name,
+        active=active,
+        cancel=url_for("web.admin_organisations"),
+    )
+
+
+@bp.route("/admin/organisations/<slug>/deactivate", methods=["GET", "POST"])
+@facilitator_required
+def admin_organisation_deactivate(slug: str) -> ResponseReturnValue:
+    """Deactivate an organisation (its ballots stay); confirm first."""
+    return _set_org_active(slug, False)
+
+
+@bp.route("/admin/organisations/<slug>/reactivate", methods=["GET", "POST"])
+@facilitator_required
+def admin_organisation_reactivate(slug: str) -> ResponseReturnValue:
+    """Reactivate an organisation; confirm first."""
+    return _set_org_active(slug, True)
+
+
+# --- people -------------------------------------------------------------------------------
+
+
+def _person_form(person: Person | None = None) -> PersonForm:
+    if person is None:
+        form = PersonForm()
+    else:
+        form = PersonForm(
+            data={
+                "name": person.name,
+                "email": person.email or "",
+                "organisation": person.organisation.slug if person.organisation else "",
+                "role": person.role,
+                "function": person.function,
+                "language": person.language or "",
+            }
+        )
+    orgs = org_service.list_organisations(include_inactive=True)
+    form.organisation.choices = [SelectChoice("", _("(none)"))] + [
+        SelectChoice(o.slug, o.name if o.active else _("%(name)s (inactive)", name=o.name))
+        for o in orgs
+    ]
+    return form
+
+
+def _person_data(form: PersonForm, person: Person | None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": form.name.data or "",
+        "organisation": form.organisation.data or None,
+        "role": form.role.data,
+        "function": form.function.data or "",
+        "language": form.language.data or None,
+    }
+    # An erased person has no address; leaving it blank keeps it so.
+    if form.email.data or person is None or person.email is not None:
+        data["email"] = form.email.data or ""
+    return data
+
+
+@bp.get("/admin/people")
+@facilitator_required
+def admin_people() -> ResponseReturnValue:
+    """Everyone, with organisation and role; inactive people marked."""
+    return _page("admin/people.html", people=org_service.list_people(include_inactive=True))
+
+
+@bp.route("/admin/people/new", methods=["GET", "POST"])
+@facilitator_required
+def admin_person_new() -> ResponseReturnValue:
+    """Add a person."""
+    form = _person_form()
+    if form.validate_on_submit():
+        try:
+            person = org_service.create_person(_actor(), _person_data(form, None))
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s added.", name=person.name), "success")
+            return redirect(url_for("web.admin_people"), 303)
+    status = 400 if form.is_submitted() else 200
+    return _page("admin/person_form.html", status, form=form, person=None)
+
+
+@bp.route("/admin/people/<int:person_id>/edit", methods=["GET", "POST"])
+@facilitator_required
+def admin_person_edit(person_id: int) -> ResponseReturnValue:
+    """Edit a person's name, e-mail, organisation, role, function and language."""
+    person = org_service.get_person(person_id)
+    form = _person_form(person)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            org_service.update_person(_actor(), person_id, _person_data(form, person))
+        except InvalidInput as error:
+            show_errors(form, error)
+            status = 400
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("%(name)s saved.", name=person.name), "success")
+            return redirect(url_for("web.admin_people"), 303)
+    elif form.is_submitted():
+        status = 400
+    person = org_service.get_person(person_id)
+    return _page("admin/person_form.html", status, form=form, person=person)
+
+
+def _set_person_active(person_id: int, active: bool) -> ResponseReturnValue:
+    person = org_service.get_person(person_id)
+    form = ConfirmForm()
+    cancel = url_for("web.admin_people")
+    if form.validate_on_submit():
+        try:
+            org_service.update_person(_actor(), person_id, {"active": active})
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return _page(
+                "admin/confirm_active.html",
+                409,
+                form=form,
+                subject=person.name,
+                active=active,
+                cancel=cancel,
+            )
+        db.session.commit()
+        message = (
+            _("%(name)s reactivated.", name=person.name)
+            if active
+            else _("%(name)s deactivated.", name=person.name)
+        )
+        flash(message, "success")
+        return redirect(cancel, 303)
+    return _page(
+        "admin/confirm_active.html", form=form, subject=person.name, active=active, cancel=cancel
+    )
+
+
+@bp.route("/admin/people/<int:person_id>/deactivate", methods=["GET", "POST"])
+@facilitator_required
+def admin_person_deactivate(person_id: int) -> ResponseReturnValue:
+    """Deactivate a person (the organisation's ballots stay); confirm first."""
+    return _set_person_active(person_id, False)
+
+
+@bp.route("/admin/people/<int:person_id>/reactivate", methods=["GET", "POST"])
+@facilitator_required
+def admin_person_reactivate(person_id: int) -> ResponseReturnValue:
+    """Reactivate a person; confirm first."""
+    return _set_person_active(person_id, True)
+
+
+# --- decisions: lists and page ------------------------------------------------------------
+
+
+@bp.get("/admin/decisions")
+@facilitator_required
+def admin_decisions() -> ResponseReturnValue:
+    """Every decision, newest first, with status and participation."""
+    now = clock.now()
+    rows = [_row(d, now) for d in decision_service.list_decisions(_actor())]
+    return _page("admin/decisions.html", rows=rows)
+
+
+@bp.get("/admin/decisions/<int:decision_id>")
+@facilitator_required
+def admin_decision(decision_id: int) -> ResponseReturnValue:
+    """One decision for the facilitator: status, electorate, participation, actions."""
+    decision = _decision(decision_id)
+    now = clock.now()
+    row = _row(decision, now)
+    return _page(
+        "admin/decision.html",
+        row=row,
+        decision=decision,
+        participation=participation(decision),
+        quorum_percent=_percent(decision.quorum),
+        member_url=member_url(decision),
+        can={t.value: _allowed(decision, t) for t in Status},
+    )
+
+
+def _percent(quorum: str) -> str:
+    value = (Decimal(quorum) * 100).normalize()
+    return format(value, "f")
+
+
+# --- decisions: drafting ------------------------------------------------------------------
+
+
+def _option_rows(form: DecisionForm) -> tuple[list[dict[str, Any]], list[int]]:
+    """The non-blank option rows in the service's shape, and each one's form row."""
+    meeting = form.method.data == "meeting_time"
+    options: list[dict[str, Any]] = []
+    rows: list[int] = []
+    for index, entry in enumerate(form.options.entries):
+        row = entry.form
+        if row.is_blank():
+            continue
+        option: dict[str, Any] = {
+            "label": row.label.data or "",
+            "description": row.description.data or "",
+        }
+        if meeting:
+            option["starts_at"] = (row.starts_at.data or "").strip() or None
+            option["ends_at"] = (row.ends_at.data or "").strip() or None
+        options.append(option)
+        rows.append(index)
+    return options, rows
+
+
+def _decision_data(form: DecisionForm) -> tuple[dict[str, Any], list[int]]:
+    """The service's decision body from the form, and the form row of each option."""
+    method = form.method.data
+    options, rows = _option_rows(form)
+    data = {
+        "title": form.title.data or "",
+        "description": form.description.data or "",
+        "method": method,
+        "options": options,
+        "closes_at": form.closes_at.data or None,
+        "quorum": format(form.quorum.fraction.normalize(), "f"),  # type: ignore[attr-defined]
+        "results_visibility": form.results_visibility.data,
+        "ballot_secrecy": form.ballot_secrecy.data,
+        "comments": form.comments.data,
+        "counting": form.counting.data if method == "ranked" else None,
+        "max_score": form.max_score.data if method == "score" else None,
+        "dots": form.dots.data if method == "dot_vote" else None,
+        "dots_per_option": form.dots_per_option.data if method == "dot_vote" else None,
+        "facilitator_votes": bool(form.facilitator_votes.data),
+        "proposals_open": bool(form.proposals_open.data),
+    }
+    return data, rows
+
+
+def _add_rows(form: DecisionForm, n: int) -> None:
+    for _i in range(n):
+        if len(form.options.entries) >= MAX_OPTIONS:
+            break
+        form.options.append_entry()
+
+
+def _draft_form_page(
+    form: DecisionForm, decision: Decision | None, status: int
+) -> ResponseReturnValue:
+    return _page("admin/decision_form.html", status, form=form, decision=decision, zone=_zone())
+
+
+@bp.route("/admin/decisions/new", methods=["GET", "POST"])
+@facilitator_required
+def admin_decision_new() -> ResponseReturnValue:
+    """Draft a new decision with its options (blank rows are left out)."""
+    form = DecisionForm()
+    if form.is_submitted() and form.add_rows.data:
+        _add_rows(form, MORE_ROWS)
+        return _draft_form_page(form, None, 200)
+    if form.validate_on_submit():
+        data, rows = _decision_data(form)
+        try:
+            decision = decision_service.create_decision(_actor(), data, clock.now(), zone=_zone())
+        except InvalidInput as error:
+            show_errors(form, error, rows)
+        else:
+            db.session.commit()
+            flash(_("Draft “%(title)s” saved.", title=decision.title), "success")
+            return redirect(url_for("web.admin_decision", decision_id=decision.id), 303)
+    return _draft_form_page(form, None, 400 if form.is_submitted() else 200)
+
+
+def _draft_form_data(decision: Decision) -> dict[str, Any]:
+    return {
+        "title": decision.title,
+        "description": decision.description,
+        "method": decision.method,
+        "counting": decision.counting or "irv",
+        "max_score": decision.max_score or 5,
+        "dots": decision.dots or 3,
+        "dots_per_option": decision.dots_per_option,
+        "options": [
+            {
+                "label": o.label,
+                "description": o.description,
+                "starts_at": local_input(o.starts_at),
+                "ends_at": local_input(o.ends_at),
+            }
+            for o in decision.options
+        ],
+        "closes_at": local_input(decision.closes_at),
+        "quorum": _percent(decision.quorum),
+        "results_visibility": decision.results_visibility,
+        "ballot_secrecy": decision.ballot_secrecy,
+        "comments": decision.comments,
+        "facilitator_votes": decision.facilitator_votes,
+        "proposals_open": decision.proposals_open,
+    }
+
+
+def _open_form_data(decision: Decision) -> dict[str, Any]:
+    return {
+        "description": decision.description,
+        "closes_at": local_input(decision.closes_at),
+        "options": [
+            {"id": str(o.id), "label": o.label, "description": o.description}
+            for o in decision.options
+        ],
+    }
+
+
+@bp.route("/admin/decisions/<int:decision_id>/edit", methods=["GET", "POST"])
+@facilitator_required
+def admin_decision_edit(decision_id: int) -> ResponseReturnValue:
+    """Edit a draft (every field) or an open decision (deadline, description, wording)."""
+    decision = _decision(decision_id)
+    status = decision_service.status_of(decision, clock.now())
+    if status is Status.OPEN:
+        return _edit_open(decision)
+    if status is not Status.DRAFT:
+        flash(_("A %(status)s decision cannot be changed.", status=_status_name(status)), "error")
+        return redirect(url_for("web.admin_decision", decision_id=decision_id), 303)
+    form = (
+        DecisionForm()
+        if request.method == "POST"
+        else DecisionForm(data=_draft_form_data(decision))
+    )
+    if request.method == "GET" and len(form.options.entries) >= OPTION_ROWS:
+        _add_rows(form, 2)
+    if form.is_submitted() and form.add_rows.data:
+        _add_rows(form, MORE_ROWS)
+        return _draft_form_page(form, decision, 200)
+    if form.validate_on_submit():
+        data, rows = _decision_data(form)
+        try:
+            decision_service.update_decision(_actor(), decision_id, data, clock.now(), zone=_zone())
+        except InvalidInput as error:
+            show_errors(form, error, rows)
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return _draft_form_page(form, _decision(decision_id), 409)
+        else:
+            db.session.commit()
+            flash(_("Draft saved."), "success")
+            return redirect(url_for("web.admin_decision", decision_id=decision_id), 303)
+    decision = _decision(decision_id)
+    return _draft_form_page(form, decision, 400 if form.is_submitted() else 200)
+
+
+def _open_changes(form: OpenDecisionForm, decision: Decision) -> dict[str, Any]:
+    """Only what changed: an unchanged deadline or wording is not sent (nor logged)."""
+    data: dict[str, Any] = {}
+    if (form.description.data or "").strip() != decision.description:
+        data["description"] = form.description.data or ""
+    if (form.closes_at.data or "") != local_input(decision.closes_at):
+        data["closes_at"] = form.closes_at.data or ""
+    current = {str(o.id): o for o in decision.options}
+    changes = []
+    for entry in form.options.entries:
+        row = entry.form
+        raw_id = (row.id.data or "").strip()
+        option = current.get(raw_id)
+        label = row.label.data or ""
+        description = row.description.data or ""
+        if (
+            option is not None
+            and label.strip() == option.label
+            and description.strip() == option.description
+        ):
+            continue
+        changes.append(
+            {
+                "id": int(raw_id) if raw_id.isdigit() else raw_id,
+                "label": label,
+                "description": description,
+            }
+        )
+    if changes:
+        data["options"] = changes
+    return data
+
+
+def _edit_open(decision: Decision) -> ResponseReturnValue:
+    """The open decision's form: only a later deadline, description and option wording."""
+    decision_id = decision.id
+    form = (
+        OpenDecisionForm()
+        if request.method == "POST"
+        else OpenDecisionForm(data=_open_form_data(decision))
+    )
+    status = 200
+    if form.validate_on_submit():
+        data = _open_changes(form, decision)
+        if not data:
+            flash(_("Nothing was changed."), "success")
+            return redirect(url_for("web.admin_decision", decision_id=decision_id), 303)
+        rows = None
+        if "options" in data:
+            by_id = {str(e.form.id.data): n for n, e in enumerate(form.options.entries)}
+            rows = [by_id.get(str(o["id"]), -1) for o in data["options"]]
+        try:
+            decision_service.update_decision(_actor(), decision_id, data, clock.now(), zone=_zone())
+        except InvalidInput as error:
+            show_errors(form, error, rows)
+            status = 400
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("Changes saved; members see the options as edited."), "success")
+            return redirect(url_for("web.admin_decision", decision_id=decision_id), 303)
+    elif form.is_submitted():
+        status = 400
+    decision = _decision(decision_id)
+    return _page(
+        "admin/decision_open_form.html", status, form=form, decision=decision, zone=_zone()
+    )
+
+
+# --- decisions: lifecycle -----------------------------------------------------------------
+
+
+def _status_name(status: Status) -> str:
+    names = {
+        Status.DRAFT: _("draft"),
+        Status.OPEN: _("open"),
+        Status.CLOSED: _("closed"),
+        Status.PUBLISHED: _("published"),
+        Status.WITHDRAWN: _("withdrawn"),
+    }
+    return names[status]
+
+
+def _not_now(decision: Decision) -> ResponseReturnValue:
+    status = decision_service.status_of(decision, clock.now())
+    flash(_("Not possible: the decision is %(status)s.", status=_status_name(status)), "error")
+    return redirect(url_for("web.admin_decision", decision_id=decision.id), 303)
+
+
+def _transition(
+    decision_id: int, target: Status, template: str, act: Callable[[Decision], Decision], done: str
+) -> ResponseReturnValue:
+    """Confirm page on GET; on POST the one service call, commit and redirect."""
+    decision = _decision(decision_id)
+    form = ConfirmForm()
+    if request.method == "GET" and not _allowed(decision, target):
+        return _not_now(decision)
+    if form.validate_on_submit():
+        try:
+            act(decision)
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            decision = _decision(decision_id)
+            return _page(
+                template, 409, form=form, decision=decision, row=_row(decision, clock.now())
+            )
+        db.session.commit()
+        flash(done, "success")
+        return redirect(url_for("web.admin_decision", decision_id=decision_id), 303)
+    return _page(
+        template,
+        400 if form.is_submitted() else 200,
+        form=form,
+        decision=decision,
+        row=_row(decision, clock.now()),
+    )
+
+
+@bp.route("/admin/decisions/<int:decision_id>/open", methods=["GET", "POST"])
+@facilitator_required
+def admin_decision_open(decision_id: int) -> ResponseReturnValue:
+    """Open a draft for voting (fixes the electorate); confirm first."""
+    return _transition(
+        decision_id,
+        Status.OPEN,
+        "admin/decision_open.html",
+        lambda d: decision_service.open_decision(_actor(), d.id, clock.now()),
+        _("The decision is open for voting."),
+    )
+
+
+@bp.route("/admin/decisions/<int:decision_id>/close", methods=["GET", "POST"])
+@facilitator_required
+def admin_decision_close(decision_id: int) -> ResponseReturnValue:
+    """Close an open decision now; confirm first."""
+    return _transition(
+        decision_id,
+        Status.CLOSED,
+        "admin/decision_close.html",
+        lambda d: decision_service.close_decision(_actor(), d.id, clock.now()),
+        _("The decision is closed."),
+    )
+
+
+def _publish_choices(decision: Decision) -> list[SelectChoice]:
+    choices = [SelectChoice("", _("No option chosen"))]
+    choices += [
+        SelectChoice(str(o.id), o.label or local_time(o.starts_at)) for o in decision.options
+    ]
+    return choices
+
+
+@bp.route("/admin/decisions/<int:decision_id>/publish", methods=["GET", "POST"])
+@facilitator_required
+def admin_decision_publish(decision_id: int) -> ResponseReturnValue:
+    """Publish a closed decision with the chosen option (or none) and a statement."""
+    decision = _decision(decision_id)
+    if request.method == "GET" and not _allowed(decision, Status.PUBLISHED):
+        return _not_now(decision)
+    result = count(decision)
+    verdict = decision_verdict(result)
+    form = PublishForm()
+    form.option.choices = _publish_choices(decision)
+    if request.method == "GET":
+        form.option.data = str(verdict.option) if verdict.rule_met and verdict.option else ""
+    status = 200
+    if form.validate_on_submit():
+        option_id = int(form.option.data) if form.option.data else None
+        try:
+            decision_service.publish_decision(
+                _actor(), decision_id, option_id, form.statement.data, clock.now()
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+            status = 400
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("The outcome is published."), "success")
+            return redirect(url_for("web.admin_decision", decision_id=decision_id), 303)
+    elif form.is_submitted():
+        status = 400
+    decision = _decision(decision_id)
+    return _page(
+        "admin/decision_publish.html",
+        status,
+        form=form,
+        decision=decision,
+        result=result,
+        verdict=verdict,
+        row=_row(decision, clock.now()),
+    )
+
+
+@bp.route("/admin/decisions/<int:decision_id>/withdraw", methods=["GET", "POST"])
+@facilitator_required
+def admin_decision_withdraw(decision_id: int) -> ResponseReturnValue:
+    """Withdraw a draft or open decision with a statement saying why."""
+    decision = _decision(decision_id)
+    if request.method == "GET" and not _allowed(decision, Status.WITHDRAWN):
+        return _not_now(decision)
+    form = WithdrawForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            decision_service.withdraw_decision(
+                _actor(), decision_id, form.statement.data, clock.now()
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+            status = 400
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("The decision is withdrawn."), "success")
+            return redirect(url_for("web.admin_decision", decision_id=decision_id), 303)
+    elif form.is_submitted():
+        status = 400
+    decision = _decision(decision_id)
+    return _page(
+        "admin/decision_withdraw.html",
+        status,
+        form=form,
+        decision=decision,
+        row=_row(decision, clock.now()),
+    )
+
+
+@bp.app_template_global("admin_status_name")
+def admin_status_name(status: Status | str) -> str:
+    """A decision status in the reader's language (for the admin templates)."""
+    return _status_name(Status(status))
+
+
+@bp.app_template_global("admin_method_name")
+def admin_method_name(method: str) -> str:
+    """A method's name in the reader's language."""
+    return str(METHOD_LABELS.get(method, method))
+
+
+@bp.app_template_global("admin_kind_name")
+def admin_kind_name(kind: str) -> str:
+    """An organisation kind in the reader's language."""
+    return str(KIND_LABELS.get(kind, kind))
+
+
+@bp.app_template_global("admin_role_name")
+def admin_role_name(role: str) -> str:
+    """A role in the reader's language."""
+    return str(ROLE_LABELS.get(role, role))
+
+
+@bp.app_template_global("admin_choice_name")
+def admin_choice_name(field: str, value: str) -> str:
+    """The label of a decision setting's value (visibility, secrecy, comments)."""
+    labels = {
+        "results_visibility": VISIBILITY_LABELS,
+        "ballot_secrecy": SECRECY_LABELS,
+        "comments": COMMENTS_LABELS,
+    }[field]
+    return str(labels.get(value, value))
