@@ -27,7 +27,7 @@ install: $(VENV)/.installed translations
 install-dev: $(VENV)/.installed-dev translations
 
 translations: $(VENV)/.installed
-	@if [ -d cop_vote/translations ]; then $(BIN)/pybabel compile -q -d cop_vote/translations; fi
+	@if [ -d cop_vote/translations ]; then $(BIN)/pybabel compile --statistics -d cop_vote/translations >/dev/null; fi
 
 run: install
 	$(BIN)/flask cop load-demo --if-empty
