@@ -136,5 +136,7 @@ def test_sign_in_is_rate_limited_per_address(app, network, database_url, clock):
     with limited.app_context():
         client = limited.test_client()
         codes = [request_link(client, "amina@adpc.example.org").status_code for _ in range(6)]
+        db.session.remove()
+        db.engine.dispose()  # close its connections now, not when garbage-collected
     assert codes[:5] == [302] * 5
     assert codes[5] == 429
