@@ -243,6 +243,8 @@ def record_ballot(
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)
     org = get_organisation(slug)
+    if decision.status == "draft":
+        lifecycle.check_accepts_ballots(decision.status, decision.closes_at, now)
     if not is_elector(decision, org.id):
         raise InvalidInput(
             f"{org.name} has no ballot in this decision.",

@@ -304,6 +304,26 @@ def create_decision(
     return decision
 
 
+def _check_values(
+    decision: Decision, data: Mapping[str, Any], now: datetime, zone: str | None
+) -> None:
+    """Validate every value of ``data`` on a scratch copy, changing nothing.
+
+    :raises InvalidInput: for the first bad field, whatever the decision's status.
+    """
+    scratch = Decision(
+        method=decision.method,
+        counting=decision.counting,
+        max_score=decision.max_score,
+        dots=decision.dots,
+        results_visibility=decision.results_visibility,
+        ballot_secrecy=decision.ballot_secrecy,
+    )
+    _apply(scratch, {k: v for k, v in data.items() if k != "options"}, now, zone)
+    if "options" in data and decision.status == Status.DRAFT.value:
+        _options(scratch, data["options"], zone)
+
+
 def update_decision(
     actor: Person | None,
     decision_id: int,
@@ -323,6 +343,7 @@ def update_decision(
     if not isinstance(data, Mapping):
         raise InvalidInput("The body must be a JSON object.", {"body": "Must be an object."})
     _unknown(data, DECISION_FIELDS)
+    _check_values(decision, data, now, zone)  # bad values are 400 before any 409
     status = status_of(decision, now)
     if status is Status.DRAFT:
         _apply(decision, data, now, zone)
