@@ -380,7 +380,9 @@ def count_meeting_time(options: Sequence[OptionRef], ballots: Ballots) -> Method
     no slot.
 
     Tie rule: every slot sharing the highest ``yes`` and then the highest
-    ``if_need_be`` is a winner (``tie`` true); nothing breaks the tie.
+    ``if_need_be`` is a winner (``tie`` true); nothing breaks the tie. A slot
+    that no organisation can make (no ``yes`` and no ``if_need_be``) never
+    wins: when every slot is like that there is no winner.
 
     :param options: the time slots, in display order.
     :param ballots: normalised ballots ``{"availability": {str(id): answer}}``
@@ -399,7 +401,8 @@ def count_meeting_time(options: Sequence[OptionRef], ballots: Ballots) -> Method
             answers[answer][oid] += count
     yes, if_need_be = answers["yes"], answers["if_need_be"]
     no = {oid: voters - yes[oid] - if_need_be[oid] for oid in known}
-    winners = _top(_top(known, yes), if_need_be) if voters else []
+    possible = [oid for oid in known if yes[oid] + if_need_be[oid] > 0]
+    winners = _top(_top(possible, yes), if_need_be) if possible else []
     rows = _figures(options, yes=yes, if_need_be=if_need_be, no=no)
     return MethodCount(rows, _in_order(options, winners))
 

@@ -318,6 +318,19 @@ def test_meeting_time_yes_then_if_need_be() -> None:
     assert result.abstentions == 1
 
 
+def test_meeting_time_slot_nobody_can_make_never_wins() -> None:
+    ballots: list[Ballot] = [
+        {"availability": {"1": "no", "2": "no"}},
+        {"availability": {"1": "no"}},
+    ]
+    result = tally("meeting_time", opts("Mon", "Tue"), ballots, eligible=2)
+    assert figure(result, "no") == {1: 2, 2: 2}
+    assert result.winners == []
+    assert not result.tie
+    ballots.append({"availability": {"2": "if_need_be"}})
+    assert tally("meeting_time", opts("Mon", "Tue"), ballots, eligible=3).winners == [2]
+
+
 def test_consent_passes_without_block_when_agree_outnumbers_disagree() -> None:
     ballots: list[Ballot] = [
         {"position": "agree"},
