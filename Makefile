@@ -27,7 +27,7 @@ install: $(VENV)/.installed translations
 install-dev: $(VENV)/.installed-dev translations
 
 translations: $(VENV)/.installed
-	@if [ -d cop_vote/translations ]; then $(BIN)/pybabel compile --statistics -d cop_vote/translations >/dev/null; fi
+	@if [ -d cop_vote/translations ]; then $(BIN)/pybabel -q compile -d cop_vote/translations; fi
 
 run: install
 	$(BIN)/flask cop load-demo --if-empty

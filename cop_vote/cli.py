@@ -57,7 +57,10 @@ def load_demo_command(if_empty: bool) -> None:
     if if_empty and network.get_network() is not None:
         click.echo("The installation has a network already; nothing loaded.", err=True)
         return
-    added = network.load_demo(now())
+    try:
+        added = network.load_demo(now())
+    except DomainError as exc:
+        _fail(exc.message)
     db.session.commit()
     click.echo(
         "Kick-off network loaded: " + ", ".join(f"{v} {k}" for k, v in added.items()) + " added.",

@@ -83,3 +83,11 @@ def test_close_due_closes_once(runner: Any, clock: Any) -> None:
         == events
         == len(closed)
     )
+
+
+def test_load_demo_refuses_an_installation_of_another_network(runner: Any) -> None:
+    assert runner.invoke(args=["cop", "init", "--facilitator", "f@example.org"]).exit_code == 0
+    result = runner.invoke(args=["cop", "load-demo"])
+    assert result.exit_code == 1
+    assert "only into an empty installation" in result.stderr
+    assert db.session.execute(select(func.count()).select_from(Organisation)).scalar() == 1

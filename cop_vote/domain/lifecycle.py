@@ -77,7 +77,10 @@ def check_transition(current: Status | str, target: Status | str) -> None:
     """
     current, target = Status(current), Status(target)
     if target not in TRANSITIONS[current]:
-        raise TransitionNotAllowed(f"A {current.value} decision cannot be made {target.value}.")
+        article = "An" if current.value[0] in "aeiou" else "A"
+        raise TransitionNotAllowed(
+            f"{article} {current.value} decision cannot be made {target.value}."
+        )
 
 
 def check_accepts_ballots(status: Status | str, closes_at: datetime | None, now: datetime) -> None:

@@ -65,16 +65,22 @@ def init_network(email: str, name: str, network_name: str, now: datetime) -> Per
 
 
 def load_demo(now: datetime) -> dict[str, int]:
-    """Load the kick-off network and its form decision, open, closing in two weeks.
+    """Load the kick-off network and its decisions, open, closing in two weeks.
 
     Safe to run twice: organisations, people and decisions that exist (by
     slug, e-mail and title) are left as they are.
 
     :returns: counts of what was added, e.g. ``{"organisations": 16, ...}``.
+    :raises Conflict: the installation runs another network (``cop init``).
     """
     data = kickoff_data()
     added = {"organisations": 0, "people": 0, "decisions": 0}
     network = get_network()
+    if network is not None and network.name != data["network"]["name"]:
+        raise Conflict(
+            f"This installation runs the network '{network.name}'; the kick-off demo "
+            "loads only into an empty installation or its own."
+        )
     if network is None:
         net = data["network"]
         db.session.add(

@@ -62,9 +62,33 @@ def get_organisation(slug: str) -> Organisation:
     return org
 
 
+def _taken(condition: Any, org: Organisation) -> bool:
+    """Whether another organisation than ``org`` matches ``condition``."""
+    query = select(Organisation.id).where(condition)
+    if org.id is not None:
+        query = query.where(Organisation.id != org.id)
+    with db.session.no_autoflush:  # org itself must not be written before the check
+        return db.session.execute(query).first() is not None
+
+
+def _name_taken(org: Organisation) -> bool:
+    """Whether another organisation has ``org``'s name, compared case-insensitively
+    in Python (SQLite's ``lower()`` folds only ASCII letters)."""
+    wanted = org.name.casefold()
+    query = select(Organisation.id, Organisation.name)
+    with db.session.no_autoflush:
+        rows = db.session.execute(query).all()
+    return any(name.casefold() == wanted and oid != org.id for oid, name in rows)
+
+
 def _apply_org(org: Organisation, data: Mapping[str, Any]) -> None:
     if "name" in data:
         org.name = clean(data["name"], "name", max_length=200)
+        if _name_taken(org):
+            raise InvalidInput(
+                "An organisation with this name exists.",
+                {"name": f"'{org.name}' is already in the network."},
+            )
     if "short_name" in data:
         org.short_name = clean(data["short_name"], "short_name", max_length=64)
     if "kind" in data:
@@ -81,10 +105,7 @@ def _apply_org(org: Organisation, data: Mapping[str, Any]) -> None:
             raise InvalidInput(
                 "Invalid slug.", {"slug": "Lower-case letters, digits and single hyphens only."}
             )
-        clash = db.session.execute(
-            select(Organisation.id).where(Organisation.slug == slug, Organisation.id != org.id)
-        ).scalar()
-        if clash is not None:
+        if _taken(Organisation.slug == slug, org):
             raise InvalidInput("Slug taken.", {"slug": f"'{slug}' is already in use."})
         org.slug = slug
 
