@@ -517,6 +517,117 @@ def _percent(value: float) -> int:
     return max(0, min(100, round(value * 100)))
 
 
+#: Each method's tie rule in one sentence (from its counting docstring in domain/tally.py).
+TIE_RULES: dict[str, Any] = {
+    "single_choice": _l(
+        "Tie rule: every option sharing the highest number of votes is a winner; "
+        "nothing breaks the tie."
+    ),
+    "approval": _l(
+        "Tie rule: every option sharing the highest number of approvals is a winner; "
+        "nothing breaks the tie."
+    ),
+    "irv": _l(
+        "Tie rule: when several options tie for fewest votes they are all eliminated "
+        "together, unless that would eliminate every continuing option; then the count "
+        "ends in a tie between them."
+    ),
+    "schulze": _l(
+        "Tie rule: when several options beat or equal every other option on the "
+        "strongest paths, they are all winners; no tie-breaking is applied."
+    ),
+    "score": _l(
+        "Tie rule: every option sharing the highest total score is a winner; "
+        "the mean does not break the tie."
+    ),
+    "dot_vote": _l(
+        "Tie rule: every option sharing the highest number of dots is a winner; "
+        "nothing breaks the tie."
+    ),
+    "meeting_time": _l(
+        "Tie rule: every slot sharing the most yes answers and then the most if-need-be "
+        "answers is a winner; nothing breaks the tie."
+    ),
+    "consent": _l(
+        "Tie rule: when agree and disagree are level the proposal does not pass; "
+        "agree must outnumber disagree."
+    ),
+    "discussion": _l("Tie rule: none; a discussion is not counted."),
+}
+
+
+def _option_label(option: Any) -> str:
+    """An option as people read it: its label, or a time slot in the network's zone."""
+    if option.label:
+        return str(option.label)
+    return local_time(option.starts_at)
+
+
+def _irv_table(
+    result: Any, labels: dict[int, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The IRV rounds as table rows (one per option, a cell per round) and in words.
+
+    :returns: ``(rows, rounds)``: rows ``{"label", "cells": [{"votes", "eliminated"}],
+        "exhausted"}``; rounds ``{"round", "eliminated": [labels], "elected": label
+        | None, "votes", "active", "exhausted"}``.
+    """
+    records = [r for r in result.explanation if isinstance(r, dict)]
+    rows: list[dict[str, Any]] = []
+    for row in result.options:
+        cells = []
+        for record in records:
+            counts = record.get("counts") or {}
+            key = str(row["id"])
+            cells.append(
+                {
+                    "votes": counts.get(key),
+                    "eliminated": row["id"] in _as_list(record.get("eliminated")),
+                    "elected": record.get("elected") == row["id"],
+                }
+            )
+        rows.append({"label": labels[row["id"]], "cells": cells})
+    rounds = []
+    for record in records:
+        counts = record.get("counts") or {}
+        elected = record.get("elected")
+        rounds.append(
+            {
+                "round": record.get("round"),
+                "eliminated": [labels.get(e, str(e)) for e in _as_list(record.get("eliminated"))],
+                "elected": labels.get(elected) if isinstance(elected, int) else None,
+                "votes": counts.get(str(elected), 0) if isinstance(elected, int) else 0,
+                "active": sum(int(v) for v in counts.values()),
+                "exhausted": record.get("exhausted", 0),
+            }
+        )
+    return rows, rounds
+
+
+def _schulze_tables(result: Any, labels: dict[int, str]) -> dict[str, Any] | None:
+    """The pairwise and strongest-path matrices in option order, or ``None``."""
+    if not result.explanation:
+        return None
+    tables = result.explanation[0]
+    ids = [row["id"] for row in result.options]
+
+    def matrix(name: str) -> list[dict[str, Any]]:
+        data = tables.get(name) or {}
+        return [
+            {
+                "label": labels[a],
+                "cells": [None if a == b else (data.get(str(a)) or {}).get(str(b), 0) for b in ids],
+            }
+            for a in ids
+        ]
+
+    return {
+        "columns": [labels[i] for i in ids],
+        "pairwise": matrix("pairwise"),
+        "strongest_paths": matrix("strongest_paths"),
+    }
+
+
 @bp.get("/decisions/<int:decision_id>/results")
 def results(decision_id: int) -> ResponseReturnValue:
     """The results when the decision's visibility rule allows; otherwise when they will be."""
@@ -529,35 +640,34 @@ def results(decision_id: int) -> ResponseReturnValue:
             "decisions/results_hidden.html", http_status=403, decision=found, status_value=status
         )
     result = results_service.results(found, viewer, at)
+    options = {o.id: o for o in found.options}
+    labels = {row["id"]: _option_label(options[row["id"]]) for row in result.options}
     columns = RESULT_COLUMNS.get(found.method, [])
     main = columns[0][0] if columns else None
     top = max((float(row.get(main) or 0) for row in result.options), default=0) if main else 0
     rows = []
     for row in result.options:
         value = float(row.get(main) or 0) if main else 0
+        proposer = options[row["id"]].proposed_by
         rows.append(
             {
                 **row,
+                "label": labels[row["id"]],
                 "bar": _percent(value / top) if top else 0,
                 "winner": row["id"] in result.winners,
+                "proposed_by": proposer.name if proposer is not None else None,
             }
         )
-    labels = {row["id"]: str(row["label"]) for row in result.options}
-    rounds = []
-    if found.method == "ranked" and (found.counting or "irv") == "irv":
-        for record in result.explanation:
-            counts = record.get("counts", {})
-            rounds.append(
-                {
-                    "round": record.get("round"),
-                    "counts": [
-                        (labels.get(int(k), k), v)
-                        for k, v in (counts.items() if isinstance(counts, dict) else [])
-                    ],
-                    "eliminated": [labels.get(e, e) for e in _as_list(record.get("eliminated"))],
-                    "exhausted": record.get("exhausted", 0),
-                }
-            )
+    counting = (found.counting or "irv") if found.method == "ranked" else None
+    irv_rows: list[dict[str, Any]] = []
+    rounds: list[dict[str, Any]] = []
+    schulze = None
+    if counting == "irv":
+        irv_rows, rounds = _irv_table(result, labels)
+    elif counting == "schulze":
+        schulze = _schulze_tables(result, labels)
+    condorcet = result.extra.get("condorcet_winner")
+    verdict = results_service.decision_verdict(result)
     return page(
         "decisions/results.html",
         decision=found,
@@ -565,7 +675,15 @@ def results(decision_id: int) -> ResponseReturnValue:
         rows=rows,
         columns=[(key, str(label)) for key, label in columns],
         winners=[labels[w] for w in result.winners if w in labels],
+        counting=counting,
+        irv_rows=irv_rows,
         rounds=rounds,
+        exhausted=[r["exhausted"] for r in rounds],
+        schulze=schulze,
+        condorcet=labels.get(condorcet) if isinstance(condorcet, int) else None,
+        tie_rule=str(TIE_RULES.get(counting or found.method, "")),
+        verdict=verdict,
+        verdict_option=labels.get(verdict.option) if verdict.option is not None else None,
         status_value=status,
         quorum_percent=_percent_text(result.quorum),
         needed=_needed(result.quorum, result.eligible),
@@ -607,10 +725,21 @@ def outcome(decision_id: int) -> ResponseReturnValue:
     """The published outcome, or the statement of a withdrawn decision."""
     viewer = _me()
     found = decision_service.get_decision(viewer, decision_id)
+    option = found.outcome_option
+    calendar_url = None
+    if (
+        found.method == "meeting_time"
+        and found.status == "published"
+        and option is not None
+        and option.starts_at is not None
+        and option.ends_at is not None
+    ):
+        calendar_url = url_for("web.meeting_calendar", decision_id=found.id)
     return page(
         "decisions/outcome.html",
         decision=found,
         status_value=decision_service.status_of(found, now()).value,
+        calendar_url=calendar_url,
     )
 
 
