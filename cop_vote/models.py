@@ -191,6 +191,8 @@ class Decision(db.Model):
     facilitator_votes: Mapped[bool] = mapped_column(Boolean, default=False)
     comments: Mapped[str] = mapped_column(String(16), default="open")
     proposals_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A document or link to read (http/https only), e.g. a research proposal.
+    document_url: Mapped[str | None] = mapped_column(String(500))
     outcome_option_id: Mapped[int | None] = mapped_column(
         ForeignKey("option.id", use_alter=True, name="fk_decision_outcome_option_id_option")
     )

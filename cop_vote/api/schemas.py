@@ -136,6 +136,9 @@ class OptionSchema(Schema):
     starts_at = DateTime(metadata={"description": "meeting_time only (UTC)"})
     ends_at = DateTime(metadata={"description": "meeting_time only (UTC)"})
     edited = Boolean()
+    proposed_by = String(
+        allow_none=True, metadata={"description": "slug of the proposing organisation"}
+    )
 
 
 class OutcomeSchema(Schema):
@@ -159,6 +162,8 @@ class DecisionSchema(Schema):
     dots = Integer(allow_none=True)
     facilitator_votes = Boolean()
     comments = String()
+    proposals_open = Boolean(metadata={"description": "a draft taking members' proposals"})
+    document_url = String(allow_none=True, metadata={"description": "a document to read"})
     eligible = Integer()
     ballots_cast = Integer()
     outcome = Nested(OutcomeSchema, allow_none=True)
@@ -222,11 +227,25 @@ class DecisionInSchema(Schema):
     facilitator_votes = Boolean()
     comments = String(metadata={"enum": ["open", "premoderated", "closed"]})
     proposals_open = Boolean()
+    document_url = String(allow_none=True, metadata={"description": "http(s) address"})
 
 
 class DecisionPatchSchema(DecisionInSchema):
     title = String()
     method = String()
+
+
+class ProposedOptionSchema(OptionSchema):
+    """An option proposed by an organisation (the answer to a proposal)."""
+
+
+class ProposalInSchema(Schema):
+    label = String(required=True)
+    description = String()
+
+
+class MergeInSchema(Schema):
+    into = Integer(required=True, metadata={"description": "the option to keep"})
 
 
 class PublishInSchema(Schema):

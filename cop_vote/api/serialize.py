@@ -58,11 +58,17 @@ def _option(option: Any, method: str) -> dict[str, Any]:
         "label": option.label,
         "description": option.description,
         "edited": option.edited_at is not None,
+        "proposed_by": option.proposed_by.slug if option.proposed_by is not None else None,
     }
     if method == "meeting_time":
         data["starts_at"] = iso_utc(option.starts_at)
         data["ends_at"] = iso_utc(option.ends_at)
     return data
+
+
+def option(o: Any, method: str) -> dict[str, Any]:
+    """The API's option object: ``{id, label, description, edited, proposed_by, ...}``."""
+    return _option(o, method)
 
 
 def page_url(decision_id: int) -> str:
@@ -137,6 +143,8 @@ def decision(d: Decision, viewer: Person, now: datetime) -> dict[str, Any]:
         "dots": d.dots,
         "facilitator_votes": d.facilitator_votes,
         "comments": d.comments,
+        "proposals_open": decisions.in_proposal_phase(d),
+        "document_url": d.document_url,
         "eligible": len(decisions.eligible_organisations(d)),
         "ballots_cast": len(ballots.cast_ballots(d)) if d.status != Status.DRAFT.value else 0,
         "outcome": outcome,

@@ -7,16 +7,17 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..domain import lifecycle
 from ..domain.ballots import METHODS
 from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..domain.lifecycle import Status
 from ..extensions import db
-from ..models import Decision, Elector, Network, Option, Organisation, Person
+from ..models import Comment, Decision, Elector, Network, Option, Organisation, Person
 from . import audit
 from .access import require_facilitator
 from .text import clean
@@ -38,17 +39,26 @@ DECISION_FIELDS = (
     "facilitator_votes",
     "comments",
     "proposals_open",
+    "document_url",
 )
 #: Fields a facilitator may change while a decision is open.
-OPEN_FIELDS = ("closes_at", "description", "options")
+OPEN_FIELDS = ("closes_at", "description", "options", "document_url")
 NO_OPTIONS_METHODS = ("consent", "discussion")
 
 
+def in_proposal_phase(decision: Decision) -> bool:
+    """Whether members may propose options now: a draft with ``proposals_open``."""
+    return decision.status == Status.DRAFT and bool(decision.proposals_open)
+
+
 def is_visible(decision: Decision, viewer: Person | None) -> bool:
-    """Drafts are seen by facilitators only; everything else by every signed-in person."""
+    """Drafts are seen by facilitators only, except a draft in its proposal phase,
+    which representatives see too; everything else by every signed-in person."""
     if viewer is None or not viewer.active:
         return False
-    return decision.status != Status.DRAFT or viewer.role == "facilitator"
+    if decision.status != Status.DRAFT or viewer.role == "facilitator":
+        return True
+    return viewer.role == "representative" and in_proposal_phase(decision)
 
 
 def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False) -> Decision:
@@ -71,8 +81,13 @@ def list_decisions(viewer: Person | None) -> list[Decision]:
     """The decisions ``viewer`` may see, newest first."""
     query = select(Decision).order_by(Decision.created_at.desc(), Decision.id.desc())
     if viewer is None or viewer.role != "facilitator":
-        query = query.where(Decision.status != Status.DRAFT.value)
-    return list(db.session.execute(query).scalars())
+        if viewer is not None and viewer.role == "representative":
+            query = query.where(
+                (Decision.status != Status.DRAFT.value) | Decision.proposals_open.is_(True)
+            )
+        else:
+            query = query.where(Decision.status != Status.DRAFT.value)
+    return [d for d in db.session.execute(query).scalars() if is_visible(d, viewer)]
 
 
 def status_of(decision: Decision, now: datetime) -> Status:
@@ -239,15 +254,68 @@ def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str
         decision.max_score = 5
     if decision.method == "dot_vote" and decision.dots is None:
         decision.dots = 3
+    if "document_url" in data:
+        decision.document_url = document_url(data["document_url"])
+    if (
+        decision.dots is not None
+        and decision.dots_per_option is not None
+        and decision.dots_per_option > decision.dots
+    ):
+        raise InvalidInput(
+            "The cap per option is larger than the dots.",
+            {"dots_per_option": f"At most the number of dots ({decision.dots})."},
+        )
     if decision.ballot_secrecy == "secret" and decision.results_visibility != "after_close":
         decision.results_visibility = "after_close"
 
 
+def document_url(value: Any) -> str | None:
+    """A link to a document: an absolute ``http``/``https`` address, or ``None``.
+
+    :raises InvalidInput: field ``document_url`` for any other scheme
+        (``javascript:``, ``ftp:``, ``data:``...), a relative address, spaces
+        or control characters, or more than 500 characters.
+    """
+    text = clean(value, "document_url", max_length=500, required=False)
+    if not text:
+        return None
+    bad = InvalidInput("Invalid document_url.", {"document_url": "An http:// or https:// address."})
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise bad
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        raise bad from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise bad
+    return text
+
+
 def _set_options(decision: Decision, options: list[dict[str, Any]]) -> None:
-    decision.options.clear()
+    """Replace a draft's options. An option whose label is kept (ignoring case)
+    keeps its row: its id, its proposing organisation and comments on it.
+    Comments on a removed option become comments on the decision as a whole."""
+    kept = {o.label.casefold(): o for o in decision.options if o.label}
+    rows: list[Option] = []
+    for position, data in enumerate(options):
+        row = kept.pop(data["label"].casefold(), None) if data.get("label") else None
+        if row is None:
+            row = Option(**data)
+        else:
+            row.label = data["label"]
+            row.description = data.get("description", "")
+            row.starts_at = data.get("starts_at")
+            row.ends_at = data.get("ends_at")
+        row.position = position
+        rows.append(row)
+    removed = [o.id for o in kept.values() if o.id is not None]
+    removed += [o.id for o in decision.options if not o.label and o.id is not None]
+    if removed:
+        db.session.execute(
+            update(Comment).where(Comment.option_id.in_(removed)).values(option_id=None)
+        )
+    decision.options[:] = rows
     db.session.flush()
-    for position, option in enumerate(options):
-        decision.options.append(Option(position=position, **option))
 
 
 def _unknown(data: Mapping[str, Any], allowed: Sequence[str]) -> None:
@@ -419,6 +487,7 @@ def open_decision(actor: Person | None, decision_id: int, now: datetime) -> Deci
         raise Conflict("The deadline has passed; set a later one before opening.")
     decision.electorate = [Elector(organisation_id=o.id) for o in eligible_organisations(decision)]
     decision.status = Status.OPEN.value
+    decision.proposals_open = False  # opening ends the proposal phase
     decision.opened_at = now
     db.session.flush()
     audit.record(

@@ -542,6 +542,7 @@ def _decision_data(form: DecisionForm) -> tuple[dict[str, Any], list[int]]:
         "dots_per_option": form.dots_per_option.data if method == "dot_vote" else None,
         "facilitator_votes": bool(form.facilitator_votes.data),
         "proposals_open": bool(form.proposals_open.data),
+        "document_url": form.document_url.data or None,
     }
     return data, rows
 
@@ -605,6 +606,7 @@ def _draft_form_data(decision: Decision) -> dict[str, Any]:
         "comments": decision.comments,
         "facilitator_votes": decision.facilitator_votes,
         "proposals_open": decision.proposals_open,
+        "document_url": decision.document_url or "",
     }
 
 
@@ -616,6 +618,7 @@ def _open_form_data(decision: Decision) -> dict[str, Any]:
             {"id": str(o.id), "label": o.label, "description": o.description}
             for o in decision.options
         ],
+        "document_url": decision.document_url or "",
     }
 
 
@@ -665,6 +668,8 @@ def _open_changes(form: OpenDecisionForm, decision: Decision) -> dict[str, Any]:
         data["description"] = form.description.data or ""
     if (form.closes_at.data or "") != local_input(decision.closes_at):
         data["closes_at"] = form.closes_at.data or ""
+    if (form.document_url.data or "") != (decision.document_url or ""):
+        data["document_url"] = form.document_url.data or None
     current = {str(o.id): o for o in decision.options}
     changes = []
     for entry in form.options.entries:

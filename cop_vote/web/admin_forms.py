@@ -227,6 +227,7 @@ class DecisionForm(FlaskForm):
     comments = SelectField(_l("Comments"), choices=choices(COMMENTS_LABELS), default="open")
     facilitator_votes = BooleanField(_l("The facilitating organisation votes too"))
     proposals_open = BooleanField(_l("Members may propose options before voting opens"))
+    document_url = StringField(_l("Link to a document (optional)"), filters=[_strip])
     submit = SubmitField(_l("Save draft"))
 
 
@@ -236,6 +237,7 @@ class OpenDecisionForm(FlaskForm):
     description = TextAreaField(_l("Description"))
     closes_at = StringField(_l("Closes at"), filters=[_strip], validators=[wall_clock])
     options = FieldList(FormField(OptionWordingForm), max_entries=MAX_OPTIONS)
+    document_url = StringField(_l("Link to a document (optional)"), filters=[_strip])
     submit = SubmitField(_l("Save changes"))
 
 

@@ -17,6 +17,18 @@ HEADER_OF = {"facilitator": "facilitator", "representative": "adpc", "observer":
 # filled in from the world built by ``world`` below.
 F, R, OBS, A = ROLES
 TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
+    (
+        "POST",
+        "/decisions/{open}/options",
+        {"label": "A new idea"},
+        {F: 409, R: 409, OBS: 403, A: 401},
+    ),
+    (
+        "POST",
+        "/decisions/{open}/options/{option}/merge",
+        {"into": "{option}"},
+        {F: 400, R: 403, OBS: 403, A: 401},
+    ),
     ("GET", "/me", None, {F: 200, R: 200, OBS: 200, A: 401}),
     ("GET", "/organisations", None, {F: 200, R: 200, OBS: 200, A: 401}),
     ("POST", "/organisations", {"name": "New Org"}, {F: 201, R: 403, OBS: 403, A: 401}),
