@@ -735,11 +735,19 @@ def outcome(decision_id: int) -> ResponseReturnValue:
         and option.ends_at is not None
     ):
         calendar_url = url_for("web.meeting_calendar", decision_id=found.id)
+    departs = False
+    if found.status == "published" and found.method != "discussion":
+        # Say so when the published option is not what the decision rule gives.
+        rule = results_service.decision_verdict(results_service.count(found))
+        departs = not rule.rule_met or rule.option != found.outcome_option_id
+        if found.method == "consent" and rule.rule_met:
+            departs = False
     return page(
         "decisions/outcome.html",
         decision=found,
         status_value=decision_service.status_of(found, now()).value,
         calendar_url=calendar_url,
+        departs_from_rule=departs,
     )
 
 

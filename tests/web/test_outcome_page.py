@@ -1,0 +1,46 @@
+"""The outcome page says when the published option departs from the decision rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cop_vote.extensions import db
+from cop_vote.services import ballots, decisions
+
+from .helpers import make_decision, option_ids, sign_in
+
+NOTICE = "not what the decision rule gives"
+
+
+def _publish(network: dict[str, Any], clock: Any, chosen_index: int) -> int:
+    people = network["people"]
+    decision_id = make_decision(people["facilitator"], clock.now)
+    first, second, _third = option_ids(decision_id)
+    ballots.cast_ballot(people["adpc"], decision_id, {"option": first}, clock.now)
+    ballots.cast_ballot(people["stro"], decision_id, {"option": first}, clock.now)
+    decisions.close_decision(people["facilitator"], decision_id, clock.now)
+    chosen = (first, second)[chosen_index]
+    decisions.publish_decision(people["facilitator"], decision_id, chosen, "Why.", clock.now)
+    db.session.commit()
+    return decision_id
+
+
+def test_outcome_following_the_rule_has_no_notice(
+    app: Flask, client: FlaskClient, network: dict[str, Any], clock: Any
+) -> None:
+    decision_id = _publish(network, clock, 0)
+    sign_in(client, app, network["people"]["oxfam1"])
+    html = client.get(f"/decisions/{decision_id}/outcome").get_data(as_text=True)
+    assert "Memphis" in html and NOTICE not in html
+
+
+def test_outcome_departing_from_the_rule_says_so(
+    app: Flask, client: FlaskClient, network: dict[str, Any], clock: Any
+) -> None:
+    decision_id = _publish(network, clock, 1)
+    sign_in(client, app, network["people"]["oxfam1"])
+    html = client.get(f"/decisions/{decision_id}/outcome").get_data(as_text=True)
+    assert "Nashville" in html and NOTICE in html
