@@ -21,7 +21,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.routing import BuildError
 from wtforms import Field
 from wtforms import Form as WTForm
 from wtforms.fields.choices import SelectChoice
@@ -159,6 +158,46 @@ def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnVal
     return render_template(template, **context), status
 
 
+T = TypeVar("T")
+
+
+def _submit(
+    form: WTForm,
+    call: Callable[[], T],
+    *,
+    done: Callable[[T], str],
+    to: str | Callable[[T], str],
+    rows: list[int] | None = None,
+) -> ResponseReturnValue | int:
+    """Run a view's one service call for a valid submitted form.
+
+    :param call: the service call; its result is passed to ``done``.
+    :param done: the success message for the flash.
+    :param to: where to redirect (303) after the commit, or a function of the result.
+    :param rows: the form rows of the options sent (see :func:`_resolve`).
+    :returns: the redirect on success; else the status to re-render the form
+        with, the refusal on the form and nothing changed: 400 for
+        :class:`InvalidInput`, 409 for :class:`Conflict`.
+    """
+    try:
+        result = call()
+    except InvalidInput as error:
+        show_errors(form, error, rows)
+        return 400
+    except Conflict as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return 409
+    db.session.commit()
+    flash(done(result), "success")
+    return redirect(to if isinstance(to, str) else to(result), 303)
+
+
+def _form_status(form: WTForm) -> int:
+    """200 for a form shown; 400 for one submitted that did not validate."""
+    return 400 if form.is_submitted() else 200
+
+
 # --- shared page data ---------------------------------------------------------------------
 
 
@@ -180,10 +219,7 @@ def _row(decision: Decision, now: Any) -> DecisionRow:
 
 def member_url(decision: Decision) -> str:
     """The members' page of the decision (``web.decision``)."""
-    try:
-        return url_for("web.decision", decision_id=decision.id)
-    except BuildError:  # the members' pages are registered by views.py
-        return f"/decisions/{decision.id}"
+    return url_for("web.decision", decision_id=decision.id)
 
 
 def _allowed(decision: Decision, target: Status) -> bool:
@@ -246,16 +282,17 @@ def admin_organisations() -> ResponseReturnValue:
 def admin_organisation_new() -> ResponseReturnValue:
     """Add an organisation."""
     form = OrganisationForm()
+    status = _form_status(form)
     if form.validate_on_submit():
-        try:
-            org = org_service.create_organisation(_actor(), _org_data(form, new=True))
-        except InvalidInput as error:
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Organisation %(name)s added.", name=org.name), "success")
-            return redirect(url_for("web.admin_organisations"), 303)
-    status = 400 if form.is_submitted() else 200
+        outcome = _submit(
+            form,
+            lambda: org_service.create_organisation(_actor(), _org_data(form, new=True)),
+            done=lambda org: _("Organisation %(name)s added.", name=org.name),
+            to=url_for("web.admin_organisations"),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
     return _page("admin/organisation_form.html", status, form=form, organisation=None)
 
 
@@ -263,53 +300,54 @@ def admin_organisation_new() -> ResponseReturnValue:
 @facilitator_required
 def admin_organisation_edit(slug: str) -> ResponseReturnValue:
     """Edit an organisation's name, short name, slug, kind and voting."""
-    org = org_service.get_organisation(slug)
-    form = OrganisationForm(obj=org)
+    form = OrganisationForm(obj=org_service.get_organisation(slug))
+    status = _form_status(form)
     if form.validate_on_submit():
-        try:
-            org = org_service.update_organisation(_actor(), slug, _org_data(form, new=False))
-        except InvalidInput as error:
-            show_errors(form, error)
-            org = org_service.get_organisation(slug)
-        else:
-            db.session.commit()
-            flash(_("Organisation %(name)s saved.", name=org.name), "success")
-            return redirect(url_for("web.admin_organisations"), 303)
-    status = 400 if form.is_submitted() else 200
+        outcome = _submit(
+            form,
+            lambda: org_service.update_organisation(_actor(), slug, _org_data(form, new=False)),
+            done=lambda org: _("Organisation %(name)s saved.", name=org.name),
+            to=url_for("web.admin_organisations"),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
+    org = org_service.get_organisation(slug)
     return _page("admin/organisation_form.html", status, form=form, organisation=org)
 
 
-def _set_org_active(slug: str, active: bool) -> ResponseReturnValue:
-    org = org_service.get_organisation(slug)
+def _set_active(
+    subject: str, active: bool, cancel: str, call: Callable[[], object]
+) -> ResponseReturnValue:
+    """Confirm page on GET; on POST (de)activate with ``call`` and go to ``cancel``."""
     form = ConfirmForm()
+    status = _form_status(form)
     if form.validate_on_submit():
-        try:
-            org = org_service.update_organisation(_actor(), slug, {"active": active})
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            return _page(
-                "admin/confirm_active.html",
-                409,
-                form=form,
-                subject=org.name,
-                active=active,
-                cancel=url_for("web.admin_organisations"),
-            )
-        db.session.commit()
         message = (
-            _("%(name)s reactivated.", name=org.name)
+            _("%(name)s reactivated.", name=subject)
             if active
-            else _("%(name)s deactivated.", name=org.name)
+            else _("%(name)s deactivated.", name=subject)
         )
-        flash(message, "success")
-        return redirect(url_for("web.admin_organisations"), 303)
+        outcome = _submit(form, call, done=lambda _result: message, to=cancel)
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
     return _page(
         "admin/confirm_active.html",
+        status,
         form=form,
-        subject=org.name,
+        subject=subject,
         active=active,
-        cancel=url_for("web.admin_organisations"),
+        cancel=cancel,
+    )
+
+
+def _set_org_active(slug: str, active: bool) -> ResponseReturnValue:
+    return _set_active(
+        org_service.get_organisation(slug).name,
+        active,
+        url_for("web.admin_organisations"),
+        lambda: org_service.update_organisation(_actor(), slug, {"active": active}),
     )
 
 
@@ -378,16 +416,17 @@ def admin_people() -> ResponseReturnValue:
 def admin_person_new() -> ResponseReturnValue:
     """Add a person."""
     form = _person_form()
+    status = _form_status(form)
     if form.validate_on_submit():
-        try:
-            person = org_service.create_person(_actor(), _person_data(form, None))
-        except InvalidInput as error:
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s added.", name=person.name), "success")
-            return redirect(url_for("web.admin_people"), 303)
-    status = 400 if form.is_submitted() else 200
+        outcome = _submit(
+            form,
+            lambda: org_service.create_person(_actor(), _person_data(form, None)),
+            done=lambda person: _("%(name)s added.", name=person.name),
+            to=url_for("web.admin_people"),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
     return _page("admin/person_form.html", status, form=form, person=None)
 
 
@@ -397,55 +436,27 @@ def admin_person_edit(person_id: int) -> ResponseReturnValue:
     """Edit a person's name, e-mail, organisation, role, function and language."""
     person = org_service.get_person(person_id)
     form = _person_form(person)
-    status = 200
+    status = _form_status(form)
     if form.validate_on_submit():
-        try:
-            org_service.update_person(_actor(), person_id, _person_data(form, person))
-        except InvalidInput as error:
-            show_errors(form, error)
-            status = 400
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            status = 409
-        else:
-            db.session.commit()
-            flash(_("%(name)s saved.", name=person.name), "success")
-            return redirect(url_for("web.admin_people"), 303)
-    elif form.is_submitted():
-        status = 400
+        outcome = _submit(
+            form,
+            lambda: org_service.update_person(_actor(), person_id, _person_data(form, person)),
+            done=lambda saved: _("%(name)s saved.", name=saved.name),
+            to=url_for("web.admin_people"),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
     person = org_service.get_person(person_id)
     return _page("admin/person_form.html", status, form=form, person=person)
 
 
 def _set_person_active(person_id: int, active: bool) -> ResponseReturnValue:
-    person = org_service.get_person(person_id)
-    form = ConfirmForm()
-    cancel = url_for("web.admin_people")
-    if form.validate_on_submit():
-        try:
-            org_service.update_person(_actor(), person_id, {"active": active})
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            return _page(
-                "admin/confirm_active.html",
-                409,
-                form=form,
-                subject=person.name,
-                active=active,
-                cancel=cancel,
-            )
-        db.session.commit()
-        message = (
-            _("%(name)s reactivated.", name=person.name)
-            if active
-            else _("%(name)s deactivated.", name=person.name)
-        )
-        flash(message, "success")
-        return redirect(cancel, 303)
-    return _page(
-        "admin/confirm_active.html", form=form, subject=person.name, active=active, cancel=cancel
+    return _set_active(
+        org_service.get_person(person_id).name,
+        active,
+        url_for("web.admin_people"),
+        lambda: org_service.update_person(_actor(), person_id, {"active": active}),
     )
 
 
@@ -568,17 +579,20 @@ def admin_decision_new() -> ResponseReturnValue:
     if form.is_submitted() and form.add_rows.data:
         _add_rows(form, MORE_ROWS)
         return _draft_form_page(form, None, 200)
+    status = _form_status(form)
     if form.validate_on_submit():
         data, rows = _decision_data(form)
-        try:
-            decision = decision_service.create_decision(_actor(), data, clock.now(), zone=_zone())
-        except InvalidInput as error:
-            show_errors(form, error, rows)
-        else:
-            db.session.commit()
-            flash(_("Draft “%(title)s” saved.", title=decision.title), "success")
-            return redirect(url_for("web.admin_decision", decision_id=decision.id), 303)
-    return _draft_form_page(form, None, 400 if form.is_submitted() else 200)
+        outcome = _submit(
+            form,
+            lambda: decision_service.create_decision(_actor(), data, clock.now(), zone=_zone()),
+            done=lambda decision: _("Draft “%(title)s” saved.", title=decision.title),
+            to=lambda decision: url_for("web.admin_decision", decision_id=decision.id),
+            rows=rows,
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
+    return _draft_form_page(form, None, status)
 
 
 def _draft_form_data(decision: Decision) -> dict[str, Any]:
@@ -643,22 +657,22 @@ def admin_decision_edit(decision_id: int) -> ResponseReturnValue:
     if form.is_submitted() and form.add_rows.data:
         _add_rows(form, MORE_ROWS)
         return _draft_form_page(form, decision, 200)
+    status = _form_status(form)
     if form.validate_on_submit():
         data, rows = _decision_data(form)
-        try:
-            decision_service.update_decision(_actor(), decision_id, data, clock.now(), zone=_zone())
-        except InvalidInput as error:
-            show_errors(form, error, rows)
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            return _draft_form_page(form, _decision(decision_id), 409)
-        else:
-            db.session.commit()
-            flash(_("Draft saved."), "success")
-            return redirect(url_for("web.admin_decision", decision_id=decision_id), 303)
-    decision = _decision(decision_id)
-    return _draft_form_page(form, decision, 400 if form.is_submitted() else 200)
+        outcome = _submit(
+            form,
+            lambda: decision_service.update_decision(
+                _actor(), decision_id, data, clock.now(), zone=_zone()
+            ),
+            done=lambda _decision: _("Draft saved."),
+            to=url_for("web.admin_decision", decision_id=decision_id),
+            rows=rows,
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
+    return _draft_form_page(form, _decision(decision_id), status)
 
 
 def _open_changes(form: OpenDecisionForm, decision: Decision) -> dict[str, Any]:
@@ -704,7 +718,7 @@ def _edit_open(decision: Decision) -> ResponseReturnValue:
         if request.method == "POST"
         else OpenDecisionForm(data=_open_form_data(decision))
     )
-    status = 200
+    status = _form_status(form)
     if form.validate_on_submit():
         data = _open_changes(form, decision)
         if not data:
@@ -714,21 +728,18 @@ def _edit_open(decision: Decision) -> ResponseReturnValue:
         if "options" in data:
             by_id = {str(e.form.id.data): n for n, e in enumerate(form.options.entries)}
             rows = [by_id.get(str(o["id"]), -1) for o in data["options"]]
-        try:
-            decision_service.update_decision(_actor(), decision_id, data, clock.now(), zone=_zone())
-        except InvalidInput as error:
-            show_errors(form, error, rows)
-            status = 400
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            status = 409
-        else:
-            db.session.commit()
-            flash(_("Changes saved; members see the options as edited."), "success")
-            return redirect(url_for("web.admin_decision", decision_id=decision_id), 303)
-    elif form.is_submitted():
-        status = 400
+        outcome = _submit(
+            form,
+            lambda: decision_service.update_decision(
+                _actor(), decision_id, data, clock.now(), zone=_zone()
+            ),
+            done=lambda _decision: _("Changes saved; members see the options as edited."),
+            to=url_for("web.admin_decision", decision_id=decision_id),
+            rows=rows,
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
     decision = _decision(decision_id)
     return _page(
         "admin/decision_open_form.html", status, form=form, decision=decision, zone=_zone()
@@ -763,26 +774,19 @@ def _transition(
     form = ConfirmForm()
     if request.method == "GET" and not _allowed(decision, target):
         return _not_now(decision)
+    status = _form_status(form)
     if form.validate_on_submit():
-        try:
-            act(decision)
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            decision = _decision(decision_id)
-            return _page(
-                template, 409, form=form, decision=decision, row=_row(decision, clock.now())
-            )
-        db.session.commit()
-        flash(done, "success")
-        return redirect(url_for("web.admin_decision", decision_id=decision_id), 303)
-    return _page(
-        template,
-        400 if form.is_submitted() else 200,
-        form=form,
-        decision=decision,
-        row=_row(decision, clock.now()),
-    )
+        outcome = _submit(
+            form,
+            lambda: act(decision),
+            done=lambda _decision: done,
+            to=url_for("web.admin_decision", decision_id=decision_id),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
+        decision = _decision(decision_id)
+    return _page(template, status, form=form, decision=decision, row=_row(decision, clock.now()))
 
 
 @bp.route("/admin/decisions/<int:decision_id>/open", methods=["GET", "POST"])
@@ -832,26 +836,20 @@ def admin_decision_publish(decision_id: int) -> ResponseReturnValue:
     form.option.choices = _publish_choices(decision)
     if request.method == "GET":
         form.option.data = str(verdict.option) if verdict.rule_met and verdict.option else ""
-    status = 200
+    status = _form_status(form)
     if form.validate_on_submit():
         option_id = int(form.option.data) if form.option.data else None
-        try:
-            decision_service.publish_decision(
+        outcome = _submit(
+            form,
+            lambda: decision_service.publish_decision(
                 _actor(), decision_id, option_id, form.statement.data, clock.now()
-            )
-        except InvalidInput as error:
-            show_errors(form, error)
-            status = 400
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            status = 409
-        else:
-            db.session.commit()
-            flash(_("The outcome is published."), "success")
-            return redirect(url_for("web.admin_decision", decision_id=decision_id), 303)
-    elif form.is_submitted():
-        status = 400
+            ),
+            done=lambda _decision: _("The outcome is published."),
+            to=url_for("web.admin_decision", decision_id=decision_id),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
     decision = _decision(decision_id)
     return _page(
         "admin/decision_publish.html",
@@ -872,25 +870,19 @@ def admin_decision_withdraw(decision_id: int) -> ResponseReturnValue:
     if request.method == "GET" and not _allowed(decision, Status.WITHDRAWN):
         return _not_now(decision)
     form = WithdrawForm()
-    status = 200
+    status = _form_status(form)
     if form.validate_on_submit():
-        try:
-            decision_service.withdraw_decision(
+        outcome = _submit(
+            form,
+            lambda: decision_service.withdraw_decision(
                 _actor(), decision_id, form.statement.data, clock.now()
-            )
-        except InvalidInput as error:
-            show_errors(form, error)
-            status = 400
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            status = 409
-        else:
-            db.session.commit()
-            flash(_("The decision is withdrawn."), "success")
-            return redirect(url_for("web.admin_decision", decision_id=decision_id), 303)
-    elif form.is_submitted():
-        status = 400
+            ),
+            done=lambda _decision: _("The decision is withdrawn."),
+            to=url_for("web.admin_decision", decision_id=decision_id),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
     decision = _decision(decision_id)
     return _page(
         "admin/decision_withdraw.html",
