@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from cop_vote.extensions import db
 from cop_vote.models import Ballot, Event
+from cop_vote.services.decisions import DECISION_FIELDS
+from cop_vote.services.organisations import ORG_FIELDS, PERSON_FIELDS
 
 from .conftest import API
 
@@ -160,25 +162,10 @@ WEIRD = [
     {},
     {"a": {"b": []}},
 ]
-ORG = ["name", "short_name", "slug", "kind", "voting", "active"]
-PERSON = ["name", "email", "organisation", "role", "function", "language", "active"]
-DECISION = [
-    "title",
-    "description",
-    "method",
-    "options",
-    "closes_at",
-    "quorum",
-    "results_visibility",
-    "ballot_secrecy",
-    "counting",
-    "max_score",
-    "dots",
-    "dots_per_option",
-    "facilitator_votes",
-    "comments",
-    "proposals_open",
-]
+# Every field the services accept, so a field added later is fuzzed too.
+ORG = list(ORG_FIELDS)
+PERSON = list(PERSON_FIELDS)
+DECISION = list(DECISION_FIELDS)
 BALLOT = [
     "option",
     "options",
