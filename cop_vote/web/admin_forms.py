@@ -70,8 +70,8 @@ VISIBILITY_LABELS: dict[str, Any] = {
     "after_close": _l("After the decision closes"),
 }
 SECRECY_LABELS: dict[str, Any] = {
-    "open": _l("Open: the facilitator sees which organisation voted what"),
-    "secret": _l("Secret: the link is cut when the decision closes"),
+    "open": _l("Open: each organisation's ballot is kept in the record"),
+    "secret": _l("Secret: results only after close; the event log keeps no ballot contents"),
 }
 COMMENTS_LABELS: dict[str, Any] = {
     "open": _l("Open"),
