@@ -7,7 +7,7 @@ constraint ``uq_ballot_decision_id_organisation_id``. Times are stored in UTC
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_login import UserMixin
@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -99,6 +100,8 @@ class Person(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="representative")
     function: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str | None] = mapped_column(String(8))
+    # "immediate" or "none": whether this person gets the network's mail.
+    notifications: Mapped[str] = mapped_column(String(16), default="immediate")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -193,6 +196,8 @@ class Decision(db.Model):
     proposals_open: Mapped[bool] = mapped_column(Boolean, default=False)
     # A document or link to read (http/https only), e.g. a research proposal.
     document_url: Mapped[str | None] = mapped_column(String(500))
+    # Hours before closes_at for the automatic reminder; None: the app's default.
+    reminder_hours: Mapped[int | None] = mapped_column(Integer)
     outcome_option_id: Mapped[int | None] = mapped_column(
         ForeignKey("option.id", use_alter=True, name="fk_decision_outcome_option_id_option")
     )
@@ -306,11 +311,85 @@ class Comment(db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_reason: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    # The option a flagged comment is filed under in the meeting pack, when the
+    # facilitator tags one (a comment on the whole decision may concern one option).
+    tag_option_id: Mapped[int | None] = mapped_column(ForeignKey("option.id"))
 
     author: Mapped[Person] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
-    option: Mapped[Option | None] = relationship()
+    option: Mapped[Option | None] = relationship(foreign_keys=[option_id])
+    tag_option: Mapped[Option | None] = relationship(foreign_keys=[tag_option_id])
     replies: Mapped[list[Comment]] = relationship(order_by="Comment.id")
+    reports: Mapped[list[CommentReport]] = relationship(order_by="CommentReport.id")
+
+
+class CommentReport(db.Model):
+    """A member's report of a comment to the facilitators, with a reason."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person] = relationship()
+
+
+class Notification(db.Model):
+    """A mail sent to a person; ``key`` makes a reminder go out once however
+    often ``cop send-reminders`` runs (e.g. ``"reminder:auto:3:17"``)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+ATTENDANCE = ("present", "excused", "absent")
+
+
+class Meeting(db.Model):
+    """A meeting of the network (the kick-off of 4 December 2009 and later ones)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    held_on: Mapped[date] = mapped_column(Date)
+    location: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    attendance: Mapped[list[Attendance]] = relationship(cascade="all, delete-orphan")
+    actions: Mapped[list[FollowUpAction]] = relationship(
+        cascade="all, delete-orphan", order_by="FollowUpAction.id"
+    )
+
+
+class Attendance(db.Model):
+    """Whether an organisation was present, excused or absent at a meeting."""
+
+    __table_args__ = (CheckConstraint("status IN ('present', 'excused', 'absent')", name="status"),)
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class FollowUpAction(db.Model):
+    """An action agreed at a meeting, with its owner and due date."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    owner: Mapped[Organisation | None] = relationship()
 
 
 class Event(db.Model):
