@@ -33,7 +33,7 @@ def may_see_results(decision: Decision, viewer: Person | None, now: datetime) ->
 
 def count(decision: Decision) -> TallyResult:
     """Tally the current cast ballots, one per organisation of the electorate."""
-    options = [OptionRef(o.id, o.label or _slot_label(o)) for o in decision.options]
+    options = [OptionRef(o.id, o.label) for o in decision.options]
     ballots = [b.content for b in cast_ballots(decision) if b.content is not None]
     return tally(
         decision.method,
@@ -45,12 +45,6 @@ def count(decision: Decision) -> TallyResult:
         max_score=decision.max_score,
         dots=decision.dots,
     )
-
-
-def _slot_label(option: Any) -> str:
-    if option.starts_at is None:
-        return ""
-    return option.starts_at.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def results(decision: Decision, viewer: Person | None, now: datetime) -> TallyResult:
