@@ -41,4 +41,5 @@ def meeting_calendar(decision: Decision, *, url: str, now: datetime) -> bytes:
     event.add("description", f"{description}\n\n{url}".strip())
     event.add("url", url)
     calendar.add_component(event)
-    return calendar.to_ical()
+    ics: bytes = calendar.to_ical()
+    return ics

@@ -141,8 +141,8 @@ def load_demo(now: datetime) -> dict[str, int]:
         if exists is not None:
             continue
         decision = decisions.create_decision(facilitator, body, now)
-        for option, org in zip(decision.options, credits, strict=True):
-            option.proposed_by = org
+        for option, credit in zip(decision.options, credits, strict=True):
+            option.proposed_by = credit
         decisions.open_decision(facilitator, decision.id, now)
         added["decisions"] += 1
     return added
