@@ -27,11 +27,11 @@ discussion    no ballot at all
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .errors import InvalidInput
+from .errors import InvalidInput, Message
 
 __all__ = [
     "AVAILABILITY",
@@ -159,7 +159,7 @@ class _Problems:
         if len(self.fields) == 1:
             message = next(iter(self.fields.values()))
         else:
-            message = f"The ballot has {len(self.fields)} problems; see each field."
+            message = Message("The ballot has %(n)s problems; see each field.", n=len(self.fields))
         raise InvalidInput(message, self.fields)
 
 
@@ -169,20 +169,38 @@ def _show(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _not_an_id(value: object) -> Message:
+    return Message(
+        "%(value)s is not an option id; option ids are whole numbers.", value=_show(value)
+    )
+
+
+def _too_many(given: int, rules: BallotRules) -> Message:
+    return Message(
+        "%(given)s options given; this decision has %(count)s.",
+        given=given,
+        count=len(rules.option_ids),
+    )
+
+
+def _not_one_of(value: object, choices: Sequence[str]) -> Message:
+    return Message(
+        "%(value)s is not one of %(choices)s.", value=_show(value), choices=", ".join(choices)
+    )
+
+
 def _option_id(value: object, field: str, rules: BallotRules, problems: _Problems) -> int | None:
     """Parse one option id (an int, or a string of ASCII digits) known to the decision."""
     if isinstance(value, bool) or not isinstance(value, int | str):
-        problems.add(field, f"{_show(value)} is not an option id; option ids are whole numbers.")
+        problems.add(field, _not_an_id(value))
         return None
     if isinstance(value, str):
         if not _NUMERIC_ID.fullmatch(value):
-            problems.add(
-                field, f"{_show(value)} is not an option id; option ids are whole numbers."
-            )
+            problems.add(field, _not_an_id(value))
             return None
         value = int(value)
     if value not in rules.option_ids:
-        problems.add(field, f"There is no option {value} in this decision.")
+        problems.add(field, Message("There is no option %(id)s in this decision.", id=value))
         return None
     return value
 
@@ -201,10 +219,12 @@ def _option_mapping(
 ) -> dict[int, _T] | None:
     """Parse ``{option id: value}``; ``check(value, field)`` returns the clean value or None."""
     if not isinstance(value, Mapping):
-        problems.add(key, f"{key} must be an object mapping option ids to values.")
+        problems.add(
+            key, Message("%(key)s must be an object mapping option ids to values.", key=key)
+        )
         return None
     if len(value) > len(rules.option_ids):
-        problems.add(key, f"{len(value)} options given; this decision has {len(rules.option_ids)}.")
+        problems.add(key, _too_many(len(value), rules))
         return None
     parsed: dict[int, _T] = {}
     for raw_key, raw_value in value.items():
@@ -214,7 +234,7 @@ def _option_mapping(
         if oid is None or clean is None:
             continue
         if oid in parsed:
-            problems.add(field, f"Option {oid} is given twice.")
+            problems.add(field, Message("Option %(id)s is given twice.", id=oid))
             continue
         parsed[oid] = clean
     return parsed
@@ -225,13 +245,13 @@ def _option_list(
 ) -> list[int] | None:
     """Parse a non-empty list of distinct option ids, keeping its order."""
     if not isinstance(value, list | tuple):
-        problems.add(key, f"{key} must be a list of option ids.")
+        problems.add(key, Message("%(key)s must be a list of option ids.", key=key))
         return None
     if not value:
         problems.add(key, empty)
         return None
     if len(value) > len(rules.option_ids):
-        problems.add(key, f"{len(value)} options given; this decision has {len(rules.option_ids)}.")
+        problems.add(key, _too_many(len(value), rules))
         return None
     ids: list[int] = []
     seen: set[int] = set()
@@ -241,7 +261,7 @@ def _option_list(
         if oid is None:
             continue
         if oid in seen:
-            problems.add(field, f"Option {oid} appears more than once.")
+            problems.add(field, Message("Option %(id)s appears more than once.", id=oid))
             continue
         seen.add(oid)
         ids.append(oid)
@@ -270,14 +290,14 @@ def _single_choice(
     body: Mapping[str, object], rules: BallotRules, p: _Problems
 ) -> dict[str, object]:
     if "option" not in body:
-        p.add("option", "Choose an option or abstain.")
+        p.add("option", Message("Choose an option or abstain."))
         return {}
     oid = _option_id(body["option"], "option", rules, p)
     return {"option": oid}
 
 
 def _approval(body: Mapping[str, object], rules: BallotRules, p: _Problems) -> dict[str, object]:
-    empty = "Choose at least one option or abstain."
+    empty = Message("Choose at least one option or abstain.")
     if "options" not in body:
         p.add("options", empty)
         return {}
@@ -286,7 +306,7 @@ def _approval(body: Mapping[str, object], rules: BallotRules, p: _Problems) -> d
 
 
 def _ranked(body: Mapping[str, object], rules: BallotRules, p: _Problems) -> dict[str, object]:
-    empty = "Rank at least one option or abstain."
+    empty = Message("Rank at least one option or abstain.")
     if "ranking" not in body:
         p.add("ranking", empty)
         return {}
@@ -296,16 +316,32 @@ def _ranked(body: Mapping[str, object], rules: BallotRules, p: _Problems) -> dic
 
 def _whole_number(value: object, field: str, low: int, high: int, p: _Problems) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
-        p.add(field, f"{_show(value)} is not a whole number from {low} to {high}.")
+        p.add(
+            field,
+            Message(
+                "%(value)s is not a whole number from %(low)s to %(high)s.",
+                value=_show(value),
+                low=low,
+                high=high,
+            ),
+        )
         return None
     if not low <= value <= high:
-        p.add(field, f"{value} is outside the allowed range {low} to {high}.")
+        p.add(
+            field,
+            Message(
+                "%(value)s is outside the allowed range %(low)s to %(high)s.",
+                value=value,
+                low=low,
+                high=high,
+            ),
+        )
         return None
     return value
 
 
 def _score(body: Mapping[str, object], rules: BallotRules, p: _Problems) -> dict[str, object]:
-    empty = "Score at least one option or abstain."
+    empty = Message("Score at least one option or abstain.")
     if "scores" not in body:
         p.add("scores", empty)
         return {}
@@ -319,7 +355,7 @@ def _score(body: Mapping[str, object], rules: BallotRules, p: _Problems) -> dict
 
 
 def _dot_vote(body: Mapping[str, object], rules: BallotRules, p: _Problems) -> dict[str, object]:
-    empty = "Place at least one dot or abstain."
+    empty = Message("Place at least one dot or abstain.")
     if "dots" not in body:
         p.add("dots", empty)
         return {}
@@ -335,13 +371,20 @@ def _dot_vote(body: Mapping[str, object], rules: BallotRules, p: _Problems) -> d
     if not placed:
         p.add("dots", empty)
     elif total > total_allowed:
-        p.add("dots", f"{total} dots placed; each organisation has {total_allowed}.")
+        p.add(
+            "dots",
+            Message(
+                "%(placed)s dots placed; each organisation has %(dots)s.",
+                placed=total,
+                dots=total_allowed,
+            ),
+        )
     return {"dots": _ordered_keys(placed, rules)}
 
 
 def _availability(value: object, field: str, p: _Problems) -> str | None:
     if not isinstance(value, str) or value not in AVAILABILITY:
-        p.add(field, f"{_show(value)} is not one of {', '.join(AVAILABILITY)}.")
+        p.add(field, _not_one_of(value, AVAILABILITY))
         return None
     return value
 
@@ -349,7 +392,7 @@ def _availability(value: object, field: str, p: _Problems) -> str | None:
 def _meeting_time(
     body: Mapping[str, object], rules: BallotRules, p: _Problems
 ) -> dict[str, object]:
-    empty = "Answer for at least one time slot or abstain."
+    empty = Message("Answer for at least one time slot or abstain.")
     if "availability" not in body:
         p.add("availability", empty)
         return {}
@@ -364,29 +407,36 @@ def _meeting_time(
 def _consent(body: Mapping[str, object], rules: BallotRules, p: _Problems) -> dict[str, object]:
     position = body.get("position")
     if "position" not in body:
-        p.add("position", f"Choose a position: {', '.join(CONSENT_POSITIONS)}.")
+        p.add(
+            "position",
+            Message("Choose a position: %(choices)s.", choices=", ".join(CONSENT_POSITIONS)),
+        )
         return {}
     if not isinstance(position, str) or position not in CONSENT_POSITIONS:
-        p.add("position", f"{_show(position)} is not one of {', '.join(CONSENT_POSITIONS)}.")
+        p.add("position", _not_one_of(position, CONSENT_POSITIONS))
         position = None
     raw = body.get("reason")
     reason = ""
     if raw is not None and not isinstance(raw, str):
-        p.add("reason", "The reason must be text.")
+        p.add("reason", Message("The reason must be text."))
     elif isinstance(raw, str):
         reason = strip_text(raw)
         if len(reason) > rules.reason_max:
             p.add(
                 "reason",
-                f"The reason is {len(reason)} characters long; at most {rules.reason_max} fit.",
+                Message(
+                    "The reason is %(length)s characters long; at most %(max)s fit.",
+                    length=len(reason),
+                    max=rules.reason_max,
+                ),
             )
         elif "\x00" in reason or _SURROGATE.search(reason):
             # Neither can be stored as UTF-8 text (PostgreSQL refuses NUL).
-            p.add("reason", "The reason contains characters that are not text.")
+            p.add("reason", Message("The reason contains characters that are not text."))
         elif position == "block" and not reason:
-            p.add("reason", "A block needs a reason.")
+            p.add("reason", Message("A block needs a reason."))
     elif position == "block":
-        p.add("reason", "A block needs a reason.")
+        p.add("reason", Message("A block needs a reason."))
     normalised: dict[str, object] = {"position": position}
     if reason:
         normalised["reason"] = reason
@@ -428,30 +478,39 @@ def validate_ballot(body: object, rules: BallotRules) -> dict[str, object]:
         ever raised.
     """
     if rules.method == "discussion":
-        raise InvalidInput(
-            "This decision takes comments only, no ballot.",
-            {"ballot": "This decision takes comments only, no ballot."},
-        )
+        only_comments = Message("This decision takes comments only, no ballot.")
+        raise InvalidInput(only_comments, {"ballot": only_comments})
     if not isinstance(body, Mapping):
-        raise InvalidInput(
-            "A ballot must be a JSON object.", {"ballot": "A ballot must be a JSON object."}
-        )
+        not_object = Message("A ballot must be a JSON object.")
+        raise InvalidInput(not_object, {"ballot": not_object})
     key = _KEY_OF_METHOD[rules.method]
     allowed = {key, "reason"} if rules.method == "consent" else {key}
     problems = _Problems()
 
     if "abstain" in body:
         if body["abstain"] is not True:
-            problems.add("abstain", 'To abstain send "abstain": true; otherwise leave it out.')
+            problems.add(
+                "abstain",
+                Message('To abstain send "abstain": true; otherwise leave it out.'),
+            )
         for extra in body:
             if extra != "abstain":
-                problems.add(str(extra), "Send either an abstention or a ballot, not both.")
+                problems.add(
+                    str(extra), Message("Send either an abstention or a ballot, not both.")
+                )
         problems.raise_if_any()
         return {"position": "abstain"} if rules.method == "consent" else {"abstain": True}
 
     for extra in body:
         if extra not in allowed:
-            problems.add(str(extra), f"Unknown field {_show(extra)} for a {rules.method} ballot.")
+            problems.add(
+                str(extra),
+                Message(
+                    "Unknown field %(field)s for a %(method)s ballot.",
+                    field=_show(extra),
+                    method=rules.method,
+                ),
+            )
     normalised = _VALIDATORS[rules.method](body, rules, problems)
     problems.raise_if_any()
     return normalised

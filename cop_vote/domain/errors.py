@@ -11,6 +11,31 @@ from collections.abc import Mapping
 from typing import Any
 
 
+class Message(str):
+    """An English sentence that keeps its template and values for translation.
+
+    It *is* the English text (a ``str``), so the API and logs use it as it
+    stands; a page shows ``gettext(message.template) % message.values`` in the
+    reader's language. Templates use ``%(name)s`` placeholders and are
+    extracted for the catalog by the keyword ``Message``.
+
+    ``Message("There is no option %(id)s in this decision.", id=12)``
+
+    :param template: the English sentence with ``%(name)s`` placeholders.
+    :param values: the values to put in them.
+    """
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, **values: object) -> Message:
+        text = template % values if values else template
+        message = super().__new__(cls, text)
+        message.template = template
+        message.values = values
+        return message
+
+
 class DomainError(Exception):
     """Base class: a rule of the product refused what was asked.
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import DecisionClosed, TransitionNotAllowed
+from .errors import DecisionClosed, Message, TransitionNotAllowed
 
 
 class Status(StrEnum):
@@ -77,9 +77,11 @@ def check_transition(current: Status | str, target: Status | str) -> None:
     """
     current, target = Status(current), Status(target)
     if target not in TRANSITIONS[current]:
-        article = "An" if current.value[0] in "aeiou" else "A"
+        values = {"current": current.value, "target": target.value}
         raise TransitionNotAllowed(
-            f"{article} {current.value} decision cannot be made {target.value}."
+            Message("An %(current)s decision cannot be made %(target)s.", **values)
+            if current.value[0] in "aeiou"
+            else Message("A %(current)s decision cannot be made %(target)s.", **values)
         )
 
 
@@ -97,10 +99,17 @@ def check_accepts_ballots(status: Status | str, closes_at: datetime | None, now:
     if effective is Status.OPEN:
         return
     if effective is Status.DRAFT:
-        raise DecisionClosed("This decision is not open for ballots yet.", closes_at)
+        raise DecisionClosed(Message("This decision is not open for ballots yet."), closes_at)
     if closes_at is not None and closes_at <= now:
-        raise DecisionClosed("This decision closed; no ballot can be cast or changed.", closes_at)
-    raise DecisionClosed(f"This decision is {effective.value}; no ballot can be cast or changed.")
+        raise DecisionClosed(
+            Message("This decision closed; no ballot can be cast or changed."), closes_at
+        )
+    raise DecisionClosed(
+        Message(
+            "This decision is %(status)s; no ballot can be cast or changed.",
+            status=effective.value,
+        )
+    )
 
 
 def results_visible(

@@ -31,6 +31,7 @@ from .ballots import (
     METHODS,
     is_abstention,
 )
+from .errors import Message
 
 __all__ = [
     "COUNTING_RULES",
@@ -831,10 +832,6 @@ def _names(labels: Sequence[str]) -> str:
     return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
-
-
 def verdict(result: TallyResult) -> Verdict:
     """Apply the decision rule to a result: quorum first, then the method's outcome.
 
@@ -851,31 +848,58 @@ def verdict(result: TallyResult) -> Verdict:
     reasons: list[str] = []
     if not result.quorum_met:
         if result.eligible == 0:
-            reasons.append("Quorum not met: no organisation is eligible to vote.")
+            reasons.append(Message("Quorum not met: no organisation is eligible to vote."))
         else:
             needed = ceil(result.quorum * result.eligible)
+            values: dict[str, object] = {
+                "cast": result.ballots_cast,
+                "eligible": result.eligible,
+                "needed": needed,
+                "percent": _percent(result.quorum),
+            }
             reasons.append(
-                f"Quorum not met: {result.ballots_cast} of "
-                f"{_plural(result.eligible, 'organisation')} cast a ballot; "
-                f"{needed} needed ({_percent(result.quorum)})."
+                Message(
+                    "Quorum not met: %(cast)s of %(eligible)s organisation cast a ballot; "
+                    "%(needed)s needed (%(percent)s).",
+                    **values,
+                )
+                if result.eligible == 1
+                else Message(
+                    "Quorum not met: %(cast)s of %(eligible)s organisations cast a ballot; "
+                    "%(needed)s needed (%(percent)s).",
+                    **values,
+                )
             )
     option: int | None = None
     if result.method == "discussion":
-        reasons.append("This decision takes comments only; nothing is counted.")
+        reasons.append(Message("This decision takes comments only; nothing is counted."))
     elif result.method == "consent":
         positions = result.extra.get("positions", {})
         agree = int(positions.get("agree", 0)) if isinstance(positions, dict) else 0
         disagree = int(positions.get("disagree", 0)) if isinstance(positions, dict) else 0
         blocks = int(positions.get("block", 0)) if isinstance(positions, dict) else 0
         if blocks:
-            reasons.append(f"Blocked by {_plural(blocks, 'organisation')}.")
+            template = (
+                "Blocked by %(n)s organisation."
+                if blocks == 1
+                else "Blocked by %(n)s organisations."
+            )
+            reasons.append(Message(template, n=blocks))
         if agree <= disagree:
-            reasons.append(f"Agree ({agree}) does not outnumber disagree ({disagree}).")
+            reasons.append(
+                Message(
+                    "Agree (%(agree)s) does not outnumber disagree (%(disagree)s).",
+                    agree=agree,
+                    disagree=disagree,
+                )
+            )
     elif not result.winners:
-        reasons.append("No organisation voted for any option.")
+        reasons.append(Message("No organisation voted for any option."))
     elif result.tie:
         labels = {row["id"]: str(row["label"]) for row in result.options}
-        reasons.append(f"Tie between {_names([labels[w] for w in result.winners])}.")
+        reasons.append(
+            Message("Tie between %(names)s.", names=_names([labels[w] for w in result.winners]))
+        )
     else:
         option = result.winners[0]
     if reasons:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..domain.errors import InvalidInput
+from ..domain.errors import InvalidInput, Message
 
 # Unicode white space plus the invisible characters that str.strip() keeps.
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
@@ -24,13 +24,24 @@ def clean(value: object, field: str, *, max_length: int, required: bool = True) 
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be text.", {field: "Must be text."})
+        raise InvalidInput(
+            Message("%(field)s must be text.", field=field), {field: Message("Must be text.")}
+        )
     text = unicodedata.normalize("NFC", _EDGES.sub("", value))
     if required and not text:
-        raise InvalidInput(f"{field} is required.", {field: "This field is required."})
+        raise InvalidInput(
+            Message("%(field)s is required.", field=field),
+            {field: Message("This field is required.")},
+        )
     if len(text) > max_length:
         raise InvalidInput(
-            f"{field} is too long.",
-            {field: f"At most {max_length} characters ({len(text)} given)."},
+            Message("%(field)s is too long.", field=field),
+            {
+                field: Message(
+                    "At most %(max)s characters (%(given)s given).",
+                    max=max_length,
+                    given=len(text),
+                )
+            },
         )
     return text
