@@ -69,9 +69,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp)
 
-    from . import cli, health
+    from . import cli, health, notifications
 
     app.register_blueprint(health.bp)
     cli.init_app(app)
     errors.init_app(app)
+    notifications.init_app(app)
     return app

@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 
+from . import notifications
 from .clock import now
 from .domain.errors import DomainError
 from .extensions import db
@@ -57,11 +58,13 @@ def load_demo_command(if_empty: bool) -> None:
     if if_empty and network.get_network() is not None:
         click.echo("The installation has a network already; nothing loaded.", err=True)
         return
-    try:
-        added = network.load_demo(now())
-    except DomainError as exc:
-        _fail(exc.message)
-    db.session.commit()
+    # The demo's people are invented: opening its decisions mails nobody.
+    with notifications.suppressed():
+        try:
+            added = network.load_demo(now())
+        except DomainError as exc:
+            _fail(exc.message)
+        db.session.commit()
     click.echo(
         "Kick-off network loaded: " + ", ".join(f"{v} {k}" for k, v in added.items()) + " added.",
         err=True,
@@ -111,3 +114,14 @@ def verify_log_command() -> None:
 def init_app(app: Flask) -> None:
     """Register the ``cop`` command group."""
     app.cli.add_command(cop)
+
+
+@cop.command("send-reminders")
+def send_reminders_command() -> None:
+    """Send the due reminders, each once however often this runs (for a scheduler)."""
+    from .notifications import deliver
+    from .services import notify
+
+    sent = notify.send_reminders(now(), int(current_app.config["REMINDER_HOURS"]), deliver)
+    db.session.commit()
+    click.echo(f"{sent} reminder(s) sent.", err=True)

@@ -80,6 +80,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
         "LOGIN_LINK_MINUTES": 30,
+        "REMINDER_HOURS": int(env.get("REMINDER_HOURS", "48")),
         "COMMENT_MAX_LENGTH": 5000,
         "COMMENTS_PER_PAGE": 50,
         "BABEL_DEFAULT_LOCALE": "nl",

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from .domain.errors import DomainError, InvalidInput, StaleBallot
 from .extensions import db
+from .i18n import translate
 
 HTTP_CODES = {
     400: "bad_request",
@@ -91,7 +92,7 @@ def init_app(app: APIFlask) -> None:
                 extra["current"] = error.current
             fields = error.fields if isinstance(error, InvalidInput) else None
             return jsonify(error_body(error.code, error.message, fields, **extra)), error.status
-        return _page(error.status, HTTP_CODES.get(error.status, "error"), error.message)
+        return _page(error.status, HTTP_CODES.get(error.status, "error"), translate(error.message))
 
     @app.error_processor
     def apiflask_error(error: HTTPError) -> ResponseReturnValue:

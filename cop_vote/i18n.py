@@ -11,10 +11,23 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import Flask, current_app, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
+from .domain.errors import Message
+
 LANGUAGES = ("nl", "en")
+
+
+def translate(text: str) -> str:
+    """A rule's message in the reader's language; any other text as it is.
+
+    :param text: a :class:`~cop_vote.domain.errors.Message` (looked up in the
+        catalog by its template, then filled with its values) or plain text.
+    """
+    if isinstance(text, Message):
+        return str(gettext(text.template, **text.values))
+    return str(text)
 
 
 def select_locale() -> str:

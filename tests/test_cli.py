@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from cop_vote.extensions import db
-from cop_vote.models import Decision, Event, Organisation, Person
+from cop_vote.models import Decision, Event, Meeting, Organisation, Person
 
 
 def test_load_demo_twice_loads_the_kickoff_network_once(runner: Any) -> None:
@@ -27,6 +27,18 @@ def test_load_demo_twice_loads_the_kickoff_network_once(runner: Any) -> None:
     assert {o.proposed_by.slug for o in questions} >= {"oxfam-novib", "cordaid", "adpc"}
     slots = loaded["meeting_time"].options
     assert len(slots) == 3 and all(o.starts_at < o.ends_at for o in slots)
+    # The kick-off meeting with the annex's attendance and its follow-up actions, once.
+    [meeting] = db.session.execute(select(Meeting)).scalars().all()
+    assert meeting.held_on.isoformat() == "2009-12-04"
+    assert len(meeting.attendance) == 16 and len(meeting.actions) == 4
+    statuses = [a.status for a in meeting.attendance]
+    assert (statuses.count("present"), statuses.count("excused"), statuses.count("absent")) == (
+        9,
+        4,
+        3,
+    )
+    assert {a.owner.slug for a in meeting.actions} == {"pso"}
+    assert "0 meetings added" in second.stderr
 
 
 def test_load_demo_if_empty_leaves_an_initialised_network(runner: Any) -> None:
@@ -91,3 +103,9 @@ def test_load_demo_refuses_an_installation_of_another_network(runner: Any) -> No
     assert result.exit_code == 1
     assert "only into an empty installation" in result.stderr
     assert db.session.execute(select(func.count()).select_from(Organisation)).scalar() == 1
+
+
+def test_load_demo_mails_nobody(app: Any, runner: Any) -> None:
+    assert runner.invoke(args=["cop", "load-demo"]).exit_code == 0
+    # Flask-Mailman's locmem backend keeps what it sent here.
+    assert getattr(app.extensions["mailman"], "outbox", []) == []

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from apiflask import Schema
+from apiflask.fields import DateTime, Integer, List, Nested, String
+from flask import current_app, request
 from flask.typing import ResponseReturnValue
 
 from .. import clock
 from ..domain.errors import InvalidInput
 from ..extensions import db
-from ..services import access, comments, decisions
+from ..models import Comment, CommentReport, Decision, Person
+from ..services import access, comments, decisions, moderation
+from ..services.timefmt import iso_utc
 from . import bp, serialize
 from .common import (
     actor,
@@ -23,6 +27,7 @@ from .common import (
     comment_page_args,
     error_responses,
     only,
+    paginate,
     respond,
 )
 from .decisions import find_decision
@@ -34,7 +39,87 @@ from .schemas import (
     PageQuerySchema,
 )
 
-REVIEW_FIELDS = ("review", "reason", "note")
+REVIEW_FIELDS = ("review", "reason", "note", "option")
+
+
+class CommentReviewPatchSchema(CommentPatchSchema):
+    """The PATCH body; ``option`` files a flagged comment under an option."""
+
+    option = Integer(
+        allow_none=True,
+        metadata={"description": "facilitator: the option the comment is filed under (or null)"},
+    )
+
+
+class ReportRefSchema(Schema):
+    """An unresolved report of a comment."""
+
+    id = Integer()
+    reason = String()
+    created_at = DateTime()
+
+
+class ReviewItemSchema(CommentSchema):
+    """A comment in the review queue (facilitators): replies are items of their own."""
+
+    decision = Integer()
+    tag_option = Integer(allow_none=True, metadata={"description": "filed under this option"})
+    reports = List(Nested(ReportRefSchema), metadata={"description": "unresolved reports"})
+
+
+class ReviewListSchema(Schema):
+    """A page of the review queue."""
+
+    items = List(Nested(ReviewItemSchema))
+    next = String(allow_none=True)
+
+
+class ReviewQuerySchema(PageQuerySchema):
+    """The queue's filters and paging."""
+
+    status = String(
+        metadata={"enum": list(moderation.STATUS_FILTERS), "description": "a review state"}
+    )
+    option = Integer(metadata={"description": "on or filed under this option"})
+    organisation = String(metadata={"description": "an organisation's slug"})
+
+
+class ReportInSchema(Schema):
+    """A member's report: the reason."""
+
+    reason = String(required=True, metadata={"description": "why the facilitators should look"})
+
+
+class ReportSchema(Schema):
+    """A report as stored."""
+
+    id = Integer()
+    comment = Integer()
+    reason = String()
+    created_at = DateTime()
+    resolved_at = DateTime(allow_none=True)
+
+
+def _report(report: CommentReport) -> dict[str, Any]:
+    return {"id": report.id, "reason": report.reason, "created_at": iso_utc(report.created_at)}
+
+
+def review_item(
+    comment: Comment,
+    decision: Decision,
+    viewer: Person,
+    reports: list[CommentReport] | None = None,
+) -> dict[str, Any]:
+    """A comment as the facilitator sees it in the queue: the comment object
+    with its decision, ``tag_option`` and unresolved ``reports``; no nested replies."""
+    data = serialize.comment(comment, decision, viewer)
+    data["replies"] = []
+    data["decision"] = comment.decision_id
+    data["tag_option"] = comment.tag_option_id
+    if reports is None:
+        reports = [r for r in comment.reports if r.resolved_at is None]
+    data["reports"] = [_report(r) for r in reports]
+    return data
 
 
 def _find_comment(person: Any, comment_id: int) -> None:
@@ -89,11 +174,14 @@ def list_comments(decision_id: int, query_data: Any = None) -> ResponseReturnVal
 @bp.patch("/comments/<int:comment_id>")
 @bp.auth_required(auth)
 @checks(role=access.require_member, find=_find_comment, body=True)
-@bp.input(CommentPatchSchema, validation=False)
-@bp.output(CommentSchema)
+@bp.input(CommentReviewPatchSchema, validation=False)
+@bp.output(
+    ReviewItemSchema,
+    description="The comment; `decision`, `tag_option`, `reports` for facilitators",
+)
 @bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
 def update_comment(comment_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
-    """Review a comment (facilitator: review, reason, note) or reword it (author: body)."""
+    """Review a comment (facilitator: review, reason, note, option) or reword it (author: body)."""
     person, now = actor(), clock.now()
     body = only(json_data, ("body", *REVIEW_FIELDS))
     if any(key in body for key in REVIEW_FIELDS):
@@ -104,13 +192,15 @@ def update_comment(comment_id: int, json_data: dict[str, Any]) -> ResponseReturn
             )
         if "review" not in body:
             raise InvalidInput("review is required.", {"review": "This field is required."})
-        comment = comments.review_comment(
+        extra = {"tag_option_id": body["option"]} if "option" in body else {}
+        comment = moderation.review(
             person,
             comment_id,
             body["review"],
             now,
             reason=body.get("reason"),
             note=body.get("note"),
+            **extra,
         )
     elif "body" in body:
         comment = comments.edit_comment(
@@ -124,4 +214,53 @@ def update_comment(comment_id: int, json_data: dict[str, Any]) -> ResponseReturn
         raise InvalidInput("Nothing to change.", {"body": "Send body, or review."})
     db.session.commit()
     decision = decisions.get_decision(person, comment.decision_id)
+    if person.role == "facilitator":
+        return respond(review_item(comment, decision, person))
     return respond(serialize.comment(comment, decision, person))
+
+
+@bp.post("/comments/<int:comment_id>/report")
+@bp.auth_required(auth)
+@checks(role=access.require_member, find=_find_comment, body=True)
+@bp.input(ReportInSchema, validation=False)
+@bp.output(ReportSchema, status_code=201)
+@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
+def report_comment(comment_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
+    """Report a comment to the facilitators, with a reason (not one's own comment)."""
+    body = only(json_data, ("reason",))
+    report = moderation.report_comment(actor(), comment_id, body.get("reason"), clock.now())
+    db.session.commit()
+    return respond(
+        {
+            "id": report.id,
+            "comment": report.comment_id,
+            "reason": report.reason,
+            "created_at": iso_utc(report.created_at),
+            "resolved_at": None,
+        },
+        201,
+    )
+
+
+@bp.get("/decisions/<int:decision_id>/review")
+@bp.auth_required(auth)
+@checks(role=access.require_facilitator, find=find_decision)
+@bp.input(ReviewQuerySchema, location="query", validation=False)
+@bp.output(ReviewListSchema)
+@bp.doc(responses=error_responses(400, 401, 403, 404))
+def review_queue(decision_id: int, query_data: Any = None) -> ResponseReturnValue:
+    """The review queue of a decision: reported comments first, then new ones."""
+    person = actor()
+    decision = decisions.get_decision(person, decision_id)
+    args = request.args
+    filters = moderation.parse_filters(
+        decision, args.get("status"), args.get("option"), args.get("organisation")
+    )
+    queue = moderation.review_queue(person, decision_id, filters)
+    items, next_cursor = paginate(queue)
+    return respond(
+        {
+            "items": [review_item(i.comment, decision, person, i.reports) for i in items],
+            "next": next_cursor,
+        }
+    )

@@ -113,6 +113,7 @@ class PersonInSchema(Schema):
     role = String(metadata={"enum": ["representative", "facilitator", "observer"]})
     function = String()
     language = String(allow_none=True, metadata={"enum": ["nl", "en"]})
+    notifications = String(metadata={"enum": ["immediate", "none"]})
     active = Boolean()
 
 
@@ -164,6 +165,10 @@ class DecisionSchema(Schema):
     comments = String()
     proposals_open = Boolean(metadata={"description": "a draft taking members' proposals"})
     document_url = String(allow_none=True, metadata={"description": "a document to read"})
+    reminder_hours = Integer(
+        allow_none=True,
+        metadata={"description": "hours before closes_at for the reminder; null: the default"},
+    )
     eligible = Integer()
     ballots_cast = Integer()
     outcome = Nested(OutcomeSchema, allow_none=True)
@@ -228,6 +233,7 @@ class DecisionInSchema(Schema):
     comments = String(metadata={"enum": ["open", "premoderated", "closed"]})
     proposals_open = Boolean()
     document_url = String(allow_none=True, metadata={"description": "http(s) address"})
+    reminder_hours = Integer(allow_none=True, metadata={"description": "1..720"})
 
 
 class DecisionPatchSchema(DecisionInSchema):

@@ -80,7 +80,6 @@ def page_url(decision_id: int) -> str:
 
 def _download_exists(name: str, d: Decision, status: Status, viewer: Person) -> bool:
     """Whether the download ``name`` exists for this decision and viewer now."""
-    after_close = status in (Status.CLOSED, Status.PUBLISHED)
     if name == "calendar":
         return (
             d.method == "meeting_time"
@@ -89,9 +88,11 @@ def _download_exists(name: str, d: Decision, status: Status, viewer: Person) -> 
             and d.outcome_option.starts_at is not None
         )
     if name.startswith("meeting_pack"):
-        return after_close and viewer.role == "facilitator"
+        # The facilitator's briefing, in every status (a draft may have comments).
+        return viewer.role == "facilitator"
     if name == "ballots_csv":
-        return after_close and d.ballot_secrecy == "open"
+        # Facilitators only (the page refuses others); never for a secret decision.
+        return viewer.role == "facilitator" and d.ballot_secrecy == "open"
     if name == "ballot_record":
         return status is Status.PUBLISHED
     return False
@@ -145,6 +146,7 @@ def decision(d: Decision, viewer: Person, now: datetime) -> dict[str, Any]:
         "comments": d.comments,
         "proposals_open": decisions.in_proposal_phase(d),
         "document_url": d.document_url,
+        "reminder_hours": d.reminder_hours,
         "eligible": len(decisions.eligible_organisations(d)),
         "ballots_cast": len(ballots.cast_ballots(d)) if d.status != Status.DRAFT.value else 0,
         "outcome": outcome,

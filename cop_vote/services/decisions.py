@@ -40,9 +40,10 @@ DECISION_FIELDS = (
     "comments",
     "proposals_open",
     "document_url",
+    "reminder_hours",
 )
 #: Fields a facilitator may change while a decision is open.
-OPEN_FIELDS = ("closes_at", "description", "options", "document_url")
+OPEN_FIELDS = ("closes_at", "description", "options", "document_url", "reminder_hours")
 NO_OPTIONS_METHODS = ("consent", "discussion")
 
 
@@ -243,6 +244,9 @@ def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str
         decision.dots = _int(data, "dots", 1, 100)
     if "dots_per_option" in data:
         decision.dots_per_option = _int(data, "dots_per_option", 1, 100)
+    if "reminder_hours" in data:
+        # Hours before the deadline for the automatic reminder; None: the app's default.
+        decision.reminder_hours = _int(data, "reminder_hours", 1, 24 * 30)
     for key in ("facilitator_votes", "proposals_open"):
         if key in data:
             if not isinstance(data[key], bool):

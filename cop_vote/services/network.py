@@ -7,7 +7,7 @@ of the PSO kick-off meeting of 4 December 2009; people are invented.
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from ..domain.errors import Conflict
 from ..extensions import db
 from ..models import Decision, Network, Organisation, Person
-from . import audit, decisions
+from . import audit, decisions, meetings
 
 KICKOFF_KEY = "kickoff-2009"
 
@@ -67,14 +67,15 @@ def init_network(email: str, name: str, network_name: str, now: datetime) -> Per
 def load_demo(now: datetime) -> dict[str, int]:
     """Load the kick-off network and its decisions, open, closing in two weeks.
 
-    Safe to run twice: organisations, people and decisions that exist (by
-    slug, e-mail and title) are left as they are.
+    Safe to run twice: organisations, people, decisions and the kick-off
+    meeting that exist (by slug, e-mail, title, and title and day) are left
+    as they are.
 
     :returns: counts of what was added, e.g. ``{"organisations": 16, ...}``.
     :raises Conflict: the installation runs another network (``cop init``).
     """
     data = kickoff_data()
-    added = {"organisations": 0, "people": 0, "decisions": 0}
+    added = {"organisations": 0, "people": 0, "decisions": 0, "meetings": 0}
     network = get_network()
     if network is not None and network.name != data["network"]["name"]:
         raise Conflict(
@@ -145,7 +146,33 @@ def load_demo(now: datetime) -> dict[str, int]:
             option.proposed_by = credit
         decisions.open_decision(facilitator, decision.id, now)
         added["decisions"] += 1
+    added["meetings"] = _demo_meeting(data, facilitator, now)
     return added
+
+
+def _demo_meeting(data: dict[str, Any], facilitator: Person | None, now: datetime) -> int:
+    """The kick-off meeting with the annex's attendance and its four follow-up
+    actions, unless a meeting with its title and day exists.
+
+    The actions keep no due date: the report sets none, and a date made up
+    here would read as if the meeting had agreed it.
+
+    :returns: 1 when the meeting was added, else 0.
+    """
+    item = data["meeting"]
+    held_on = date.fromisoformat(item["date"])
+    if meetings.find_meeting(item["title_en"], held_on) is not None:
+        return 0
+    meeting = meetings.create_meeting(facilitator, item["title_en"], held_on, "", now)
+    meetings.set_attendances(
+        facilitator,
+        meeting.id,
+        {o["slug"]: (o["attendance"], o.get("note", "")) for o in data["organisations"]},
+        now,
+    )
+    for action in data["follow_up_actions"]:
+        meetings.add_action(facilitator, meeting.id, action["text_en"], action["owner"], None, now)
+    return 1
 
 
 def candidate_slots(now: datetime, zone: str, count: int = 3) -> list[tuple[datetime, datetime]]:

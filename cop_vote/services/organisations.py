@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
-from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..models import ORG_KINDS, ROLES, Organisation, Person
 from . import audit
@@ -18,7 +19,19 @@ from .access import require_facilitator
 from .text import clean
 
 ORG_FIELDS = ("name", "short_name", "slug", "kind", "voting", "active")
-PERSON_FIELDS = ("name", "email", "organisation", "role", "function", "language", "active")
+PERSON_FIELDS = (
+    "name",
+    "email",
+    "organisation",
+    "role",
+    "function",
+    "language",
+    "notifications",
+    "active",
+)
+#: What a person may change about themself (:func:`update_own_settings`).
+OWN_SETTINGS = ("notifications", "language")
+NOTIFICATION_CHOICES = ("immediate", "none")
 
 
 def slugify(text: str) -> str:
@@ -215,6 +228,12 @@ def _apply_person(person: Person, data: Mapping[str, Any]) -> None:
         if data["language"] not in (None, "nl", "en"):
             raise InvalidInput("Unknown language.", {"language": "nl or en."})
         person.language = data["language"]
+    if "notifications" in data:
+        if data["notifications"] not in NOTIFICATION_CHOICES:
+            raise InvalidInput(
+                "Unknown notification setting.", {"notifications": "immediate or none."}
+            )
+        person.notifications = data["notifications"]
     if "active" in data:
         person.active = _bool(data, "active")
     if person.role == "representative" and person.organisation is None:
@@ -266,3 +285,24 @@ def update_person(actor: Person | None, person_id: int, data: Mapping[str, Any])
     db.session.flush()
     audit.record("person.updated", f"person:{person.id}", actor, {"fields": sorted(data)})
     return person
+
+
+def update_own_settings(actor: Person | None, data: Mapping[str, Any], now: datetime) -> Person:
+    """A person changes their own settings: ``{notifications?, language?}``.
+
+    :param data: ``notifications`` is ``"immediate"`` (the network's mail) or
+        ``"none"``; ``language`` is ``"nl"``, ``"en"`` or ``None`` (the
+        network's default), also the language of their mail.
+    :returns: the person, changed and flushed.
+    :raises NotAllowed: nobody signed in, or an inactive person.
+    :raises InvalidInput: another field, or a value outside those above.
+    """
+    if actor is None or not actor.active:
+        raise NotAllowed("Sign in to change your settings.")
+    if not isinstance(data, Mapping):
+        raise InvalidInput("The body must be a JSON object.", {"body": "Must be an object."})
+    _unknown(data, OWN_SETTINGS)
+    _apply_person(actor, data)
+    db.session.flush()
+    audit.record("person.settings", f"person:{actor.id}", actor, {"fields": sorted(data)}, at=now)
+    return actor

@@ -30,7 +30,7 @@ from ..domain import lifecycle
 from ..domain.errors import Conflict, InvalidInput
 from ..domain.lifecycle import Status
 from ..extensions import db, login_manager
-from ..i18n import local_input, local_time
+from ..i18n import local_input, local_time, translate
 from ..models import Decision, Person
 from ..services import decisions as decision_service
 from ..services import organisations as org_service
@@ -123,11 +123,14 @@ def show_errors(form: WTForm, error: InvalidInput, rows: list[int] | None = None
     """Put the service's field messages on the form's fields; the rest on the form."""
     db.session.rollback()
     if not error.fields:
-        form.form_errors.append(error.message)
-    for path, message in error.fields.items():
+        form.form_errors.append(translate(error.message))
+    for path, raw in error.fields.items():
+        message = translate(raw)
         field = _resolve(form, path, rows)
         if field is None or field.type in ("FieldList", "FormField"):
-            form.form_errors.append(message if field is None else f"{error.message} {message}")
+            form.form_errors.append(
+                message if field is None else f"{translate(error.message)} {message}"
+            )
         else:
             field.errors = [*field.errors, message]
 
@@ -186,7 +189,7 @@ def _submit(
         return 400
     except Conflict as error:
         db.session.rollback()
-        form.form_errors.append(error.message)
+        form.form_errors.append(translate(error.message))
         return 409
     db.session.commit()
     flash(done(result), "success")
@@ -554,6 +557,7 @@ def _decision_data(form: DecisionForm) -> tuple[dict[str, Any], list[int]]:
         "facilitator_votes": bool(form.facilitator_votes.data),
         "proposals_open": bool(form.proposals_open.data),
         "document_url": form.document_url.data or None,
+        "reminder_hours": form.reminder_hours.data,
     }
     return data, rows
 
@@ -621,6 +625,7 @@ def _draft_form_data(decision: Decision) -> dict[str, Any]:
         "facilitator_votes": decision.facilitator_votes,
         "proposals_open": decision.proposals_open,
         "document_url": decision.document_url or "",
+        "reminder_hours": decision.reminder_hours,
     }
 
 
@@ -633,6 +638,7 @@ def _open_form_data(decision: Decision) -> dict[str, Any]:
             for o in decision.options
         ],
         "document_url": decision.document_url or "",
+        "reminder_hours": decision.reminder_hours,
     }
 
 
@@ -684,6 +690,8 @@ def _open_changes(form: OpenDecisionForm, decision: Decision) -> dict[str, Any]:
         data["closes_at"] = form.closes_at.data or ""
     if (form.document_url.data or "") != (decision.document_url or ""):
         data["document_url"] = form.document_url.data or None
+    if form.reminder_hours.data != decision.reminder_hours:
+        data["reminder_hours"] = form.reminder_hours.data
     current = {str(o.id): o for o in decision.options}
     changes = []
     for entry in form.options.entries:

@@ -228,6 +228,10 @@ class DecisionForm(FlaskForm):
     facilitator_votes = BooleanField(_l("The facilitating organisation votes too"))
     proposals_open = BooleanField(_l("Members may propose options before voting opens"))
     document_url = StringField(_l("Link to a document (optional)"), filters=[_strip])
+    reminder_hours = IntegerField(
+        _l("Reminder: hours before the deadline (empty: the default)"),
+        validators=[Optional(), NumberRange(1, 720)],
+    )
     submit = SubmitField(_l("Save draft"))
 
 
@@ -238,6 +242,10 @@ class OpenDecisionForm(FlaskForm):
     closes_at = StringField(_l("Closes at"), filters=[_strip], validators=[wall_clock])
     options = FieldList(FormField(OptionWordingForm), max_entries=MAX_OPTIONS)
     document_url = StringField(_l("Link to a document (optional)"), filters=[_strip])
+    reminder_hours = IntegerField(
+        _l("Reminder: hours before the deadline (empty: the default)"),
+        validators=[Optional(), NumberRange(1, 720)],
+    )
     submit = SubmitField(_l("Save changes"))
 
 

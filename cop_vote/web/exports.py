@@ -1,13 +1,27 @@
-"""Downloads: files made from a decision (the meeting date as iCalendar)."""
+"""Downloads: files made from a decision (the meeting date as iCalendar, the
+meeting pack as a print-ready page, CSV and DOCX, the ballots of an open-ballot
+decision as CSV).
+
+The meeting pack and the ballots are the facilitator's: others get 403 and
+anonymous visitors are sent to sign in (:func:`admin.facilitator_required`).
+"""
 
 from __future__ import annotations
 
 from flask import Response, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..clock import now
-from ..services import calendar, decisions
+from ..services import calendar, decisions, exports
+from ..services import meeting_pack as pack_service
+from ..services.ballots import cast_ballots
 from . import bp
+from .admin import facilitator_required
+from .render import page, person
+
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @bp.get("/decisions/<int:decision_id>/meeting.ics")
@@ -23,3 +37,114 @@ def meeting_calendar(decision_id: int) -> Response:
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="meeting-{decision.id}.ics"'},
     )
+
+
+def export_words() -> dict[str, str]:
+    """The words of the exported files (:data:`services.exports.WORDS`) in the
+    reader's language."""
+    return {
+        "section": _("section"),
+        "option": _("option"),
+        "organisation": _("organisation"),
+        "person": _("person"),
+        "text": _("text"),
+        "note": _("note"),
+        "participation": _("participation"),
+        "results": _("results"),
+        "flagged": _("flagged comment"),
+        "reply": _("reply"),
+        "open_question": _("open question"),
+        "unreviewed": _("not reviewed yet"),
+        "hidden": _("hidden comment"),
+        "whole": _("the decision as a whole"),
+        "cast": _("cast"),
+        "not_cast": _("not cast"),
+        "hidden_because": _("Hidden: {reason}"),
+        "winner": _("chosen by the count"),
+        "tie": _("tie"),
+        "meeting_pack": _("Meeting pack"),
+        "status": _("Status"),
+        "generated": _("Made at"),
+        "ballots_cast": _("{cast} of {eligible} organisations cast a ballot."),
+        "results_hidden": _("The results are not visible."),
+        "flagged_comments": _("Flagged comments"),
+        "open_questions": _("Open questions"),
+        "unreviewed_comments": _("Comments not reviewed yet"),
+        "hidden_comments": _("Hidden comments"),
+        "none": _("None."),
+        "note_label": _("Note"),
+        "abstain": _("abstain"),
+        "ballot": _("ballot"),
+        "version": _("version"),
+        "receipt": _("receipt"),
+        "cast_at": _("cast at (UTC)"),
+        "cast_by": _("cast by"),
+        "recorded_by": _("recorded by"),
+        "given_by": _("given by"),
+        "agree": _("agree"),
+        "disagree": _("disagree"),
+        "block": _("block"),
+        "yes": _("yes"),
+        "if_need_be": _("if need be"),
+        "no": _("no"),
+        "votes": _("votes"),
+        "first_preferences": _("first preferences"),
+        "sum": _("total score"),
+        "mean": _("mean score"),
+        "scored_by": _("scored by"),
+        "dots": _("dots"),
+    }
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    """A file to save, never cached: the pack holds notes and names."""
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.get("/decisions/<int:decision_id>/meeting-pack")
+@facilitator_required
+def meeting_pack(decision_id: int) -> ResponseReturnValue:
+    """The meeting pack as a print-ready page (facilitators only)."""
+    pack = pack_service.gather(person(), decision_id, now())
+    words = export_words()
+    return page(
+        "exports/meeting_pack.html",
+        pack=pack,
+        decision=pack.decision,
+        result_rows=exports.result_rows(pack, words),
+        ballots_csv=pack.decision.ballot_secrecy == "open",
+    )
+
+
+@bp.get("/decisions/<int:decision_id>/meeting-pack.csv")
+@facilitator_required
+def meeting_pack_csv(decision_id: int) -> ResponseReturnValue:
+    """The meeting pack as CSV (UTF-8 with BOM, for Excel)."""
+    pack = pack_service.gather(person(), decision_id, now())
+    body = exports.pack_csv(pack, export_words())
+    return _download(body, "text/csv", f"meeting-pack-{decision_id}.csv")
+
+
+@bp.get("/decisions/<int:decision_id>/meeting-pack.docx")
+@facilitator_required
+def meeting_pack_docx(decision_id: int) -> ResponseReturnValue:
+    """The meeting pack as an editable Word document."""
+    pack = pack_service.gather(person(), decision_id, now())
+    body = exports.pack_docx(pack, export_words())
+    return _download(body, DOCX_MIMETYPE, f"meeting-pack-{decision_id}.docx")
+
+
+@bp.get("/decisions/<int:decision_id>/ballots.csv")
+@facilitator_required
+def ballots_csv(decision_id: int) -> ResponseReturnValue:
+    """The cast ballots of an open-ballot decision as CSV; 403 for a secret decision."""
+    decision = decisions.get_decision(person(), decision_id)
+    body = exports.ballots_csv(decision, cast_ballots(decision), export_words())
+    return _download(body, "text/csv", f"ballots-{decision_id}.csv")

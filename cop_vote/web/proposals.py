@@ -13,8 +13,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..clock import now
-from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.errors import Conflict, InvalidInput, Message, NotFound
 from ..extensions import db
+from ..i18n import translate
 from ..models import Decision, Person
 from ..services import access
 from ..services import decisions as decision_service
@@ -42,6 +43,8 @@ MESSAGES = {
 def _text(message: str, field: str = "label") -> str:
     if message in MESSAGES:
         return str(MESSAGES[message])
+    if isinstance(message, Message):
+        return translate(message)
     if message.startswith("At most "):
         limit = 500 if field == "label" else 5000
         return str(_("Too long: at most %(max)d characters.", max=limit))

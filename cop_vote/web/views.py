@@ -21,7 +21,7 @@ from ..clock import now
 from ..domain.errors import Conflict, DecisionClosed, DomainError, InvalidInput, StaleBallot
 from ..domain.lifecycle import Status
 from ..extensions import db
-from ..i18n import LANGUAGES, local_time
+from ..i18n import LANGUAGES, local_time, translate
 from ..models import Ballot, Decision, Person
 from ..services import auth as auth_service
 from ..services import ballots as ballot_service
@@ -42,20 +42,8 @@ DECISION_FRAGMENTS = {
 #: Order of decisions on the home page: open ones first.
 STATUS_ORDER = {"open": 0, "draft": 1, "closed": 2, "published": 3, "withdrawn": 4}
 
+
 #: The domain's ballot messages, translated (the domain speaks English).
-BALLOT_MESSAGES = {
-    "Choose an option or abstain.": _l("Choose an option or abstain."),
-    "Choose at least one option or abstain.": _l("Choose at least one option or abstain."),
-    "Rank at least one option or abstain.": _l("Rank at least one option or abstain."),
-    "Score at least one option or abstain.": _l("Score at least one option or abstain."),
-    "Place at least one dot or abstain.": _l("Place at least one dot or abstain."),
-    "Answer for at least one time slot or abstain.": _l(
-        "Answer for at least one time slot or abstain."
-    ),
-    "A block needs a reason.": _l("A block needs a reason."),
-}
-
-
 def _me() -> Person:
     viewer = person()
     assert viewer is not None  # require_sign_in ran first
@@ -224,7 +212,7 @@ def _ballot_errors(error: InvalidInput) -> dict[str, str]:
     errors: dict[str, str] = {}
     for field, sentence in (error.fields or {"ballot": error.message}).items():
         target = "reason" if field == "reason" else "choices"
-        text = str(BALLOT_MESSAGES.get(sentence, sentence))
+        text = translate(sentence)
         errors[target] = (errors[target] + " " + text) if target in errors else text
     return errors
 
@@ -795,6 +783,33 @@ def profile_language() -> ResponseReturnValue:
         "lang", form.language.data, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
     )
     return response
+
+
+@bp.post("/profile/notifications")
+def profile_notifications() -> ResponseReturnValue:
+    """Choose whether the network's mail comes to you, and in which language."""
+    from ..services import organisations as org_service
+    from .forms import ConfirmForm
+
+    viewer = _me()
+    form = ConfirmForm()
+    data = {
+        "notifications": request.form.get("notifications", ""),
+        "language": request.form.get("mail_language") or None,
+    }
+    if not form.validate_on_submit():
+        message = _("The form had expired or came from elsewhere. Go back, reload and try again.")
+        flash(message, "error")
+        return redirect(url_for("web.profile"), 303)
+    try:
+        org_service.update_own_settings(viewer, data, now())
+    except InvalidInput:
+        db.session.rollback()
+        flash(_("Choose whether you want e-mail, and its language."), "error")
+        return redirect(url_for("web.profile"), 303)
+    db.session.commit()
+    flash(_("Your e-mail settings are saved."), "success")
+    return redirect(url_for("web.profile", _anchor="notifications-heading"), 303)
 
 
 @bp.post("/profile/token")

@@ -110,6 +110,20 @@ TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
         {"review": "flagged", "note": "For the meeting"},
         {F: 200, R: 403, OBS: 403, A: 401},
     ),
+    (
+        "PATCH",
+        "/comments/{comment}",
+        {"review": "flagged", "option": "{option}"},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    # The comment is ADPC's own: its representative may not report it (400).
+    (
+        "POST",
+        "/comments/{comment}/report",
+        {"reason": "Off topic."},
+        {F: 201, R: 400, OBS: 403, A: 401},
+    ),
+    ("GET", "/decisions/{open}/review", None, {F: 200, R: 403, OBS: 403, A: 401}),
 ]
 
 

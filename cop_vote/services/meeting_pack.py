@@ -1,0 +1,216 @@
+"""The meeting pack of a decision: the facilitator's briefing for the follow-up meeting.
+
+DESIGN.md, "Comments and facilitation": the briefing gathers participation,
+results and the flagged comments per option, for print and for download
+(``services/exports.py`` turns a :class:`MeetingPack` into CSV and DOCX).
+
+Only facilitators get a pack. It never carries the text of a hidden comment:
+a hidden comment (a reply under a flagged comment, or in :attr:`MeetingPack.hidden`)
+appears with its signature and the reason it was hidden, its ``text`` is ``None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..domain.tally import TallyResult
+from ..extensions import db
+from ..models import Comment, Decision, Option, Person
+from .access import require_facilitator
+from .decisions import get_decision, status_of
+from .results import Participation, count, may_see_results, participation
+
+
+@dataclass(frozen=True)
+class PackComment:
+    """One comment as the pack shows it.
+
+    :param id: the comment's id.
+    :param person: the author's name.
+    :param organisation: the organisation's short name when the comment was
+        written, or ``""`` (a facilitator without organisation).
+    :param text: the comment's text; ``None`` when it is hidden.
+    :param hidden_reason: why it was hidden, or ``None``.
+    :param note: the facilitator's note, ``""`` when none.
+    :param review: ``new``, ``reviewed``, ``flagged`` or ``hidden``.
+    :param created_at: when it was written (aware UTC).
+    :param replies: its replies, oldest first (empty for a reply).
+    """
+
+    id: int
+    person: str
+    organisation: str
+    text: str | None
+    hidden_reason: str | None
+    note: str
+    review: str
+    created_at: datetime
+    replies: list[PackComment] = field(default_factory=list)
+
+    @property
+    def signature(self) -> str:
+        """``person (organisation)``, or the person alone."""
+        return f"{self.person} ({self.organisation})" if self.organisation else self.person
+
+
+@dataclass(frozen=True)
+class PackSection:
+    """The flagged comments filed under one option, or under the decision as a whole.
+
+    :param option: the option, or ``None`` for the decision as a whole.
+    :param label: the option's label (a time slot's start for ``meeting_time``);
+        ``""`` for the decision as a whole.
+    :param comments: the flagged comments, oldest first.
+    """
+
+    option: Option | None
+    label: str
+    comments: list[PackComment]
+
+
+@dataclass(frozen=True)
+class MeetingPack:
+    """Everything the follow-up meeting needs about one decision.
+
+    :param decision: the decision.
+    :param status: its effective status value (``open``, ``closed``, ...).
+    :param participation: every organisation of the electorate, whether it cast a ballot.
+    :param result: the count, or ``None`` when the results are not visible (a
+        discussion has none).
+    :param sections: one per option in option order, then the decision as a
+        whole; each holds that part's flagged comments (possibly none).
+    :param open_questions: flagged comments on the decision as a whole whose
+        text ends with ``?`` (see :func:`gather`).
+    :param unreviewed: comments still ``new``, listed apart.
+    :param hidden: hidden comments, with their reason and without their text.
+    :param generated_at: when the pack was made (aware UTC).
+    """
+
+    decision: Decision
+    status: str
+    participation: list[Participation]
+    result: TallyResult | None
+    sections: list[PackSection]
+    open_questions: list[PackComment]
+    unreviewed: list[PackComment]
+    hidden: list[PackComment]
+    generated_at: datetime
+
+    @property
+    def flagged(self) -> list[PackComment]:
+        """Every flagged comment of every section, in section order."""
+        return [c for section in self.sections for c in section.comments]
+
+    @property
+    def ballots_cast(self) -> int:
+        """How many organisations of the electorate cast a ballot (abstentions included)."""
+        return sum(1 for p in self.participation if p.has_voted)
+
+
+def option_label(option: Option) -> str:
+    """An option's label, or its time slot's start in UTC when it has no label."""
+    if option.label:
+        return option.label
+    if option.starts_at is not None:
+        return option.starts_at.strftime("%Y-%m-%d %H:%M UTC")
+    return ""
+
+
+def _pack_comment(comment: Comment, *, with_replies: bool) -> PackComment:
+    hidden = comment.review == "hidden"
+    org = comment.organisation
+    return PackComment(
+        id=comment.id,
+        person=comment.author.name,
+        organisation=org.short_name if org is not None else "",
+        text=None if hidden else comment.body,
+        hidden_reason=comment.hidden_reason if hidden else None,
+        note=(comment.note or "") if not hidden else "",
+        review=comment.review,
+        created_at=comment.created_at,
+        replies=(
+            [_pack_comment(r, with_replies=False) for r in comment.replies] if with_replies else []
+        ),
+    )
+
+
+def _filed_under(comment: Comment, parents: dict[int, Comment]) -> int | None:
+    """The option a flagged comment is filed under: its tag, else its option, else
+    (a reply) its parent's; ``None`` for the decision as a whole."""
+    if comment.tag_option_id is not None:
+        return comment.tag_option_id
+    if comment.option_id is not None:
+        return comment.option_id
+    parent = parents.get(comment.parent_id) if comment.parent_id is not None else None
+    if parent is not None:
+        return parent.tag_option_id or parent.option_id
+    return None
+
+
+def _is_question(comment: PackComment) -> bool:
+    return comment.text is not None and comment.text.rstrip().endswith(("?", "？"))
+
+
+def gather(actor: Person | None, decision_id: int, now: datetime) -> MeetingPack:
+    """Gather the meeting pack of a decision, for a facilitator.
+
+    * **participation**: :func:`services.results.participation`, every
+      organisation of the electorate and whether it cast a ballot;
+    * **results**: the count when :func:`services.results.may_see_results`
+      allows it for ``actor`` (facilitators see them at any time, except for a
+      discussion, which is not counted);
+    * **flagged comments grouped by option**: a flagged comment belongs to the
+      option the facilitator tagged it with (``tag_option``), else to the
+      option it was written on, else (a reply) to its parent's, else to "the
+      decision as a whole". Each shows its signature "person (organisation)",
+      text, the facilitator's note and its replies (a hidden reply with its
+      reason instead of its text). A flagged reply is listed in its own right.
+    * **open questions**: a flagged comment without a note is *not* by itself a
+      question. Open questions are the flagged comments on the decision as a
+      whole whose text ends with a question mark. Comments the facilitator has
+      not reviewed yet (``new``) are listed apart, as :attr:`MeetingPack.unreviewed`:
+      they may hold questions nobody has looked at.
+    * **hidden comments**: signature and reason only, never the text.
+
+    :param now: the moment of the pack (aware UTC), for the effective status.
+    :raises NotAllowed: for anyone but an active facilitator.
+    :raises NotFound: no such decision.
+    """
+    actor = require_facilitator(actor)
+    decision = get_decision(actor, decision_id)
+    rows = list(
+        db.session.execute(
+            select(Comment).where(Comment.decision_id == decision.id).order_by(Comment.id)
+        ).scalars()
+    )
+    parents = {c.id: c for c in rows if c.parent_id is None}
+    by_option: dict[int | None, list[PackComment]] = {o.id: [] for o in decision.options}
+    by_option[None] = []
+    unreviewed: list[PackComment] = []
+    hidden: list[PackComment] = []
+    for comment in rows:
+        if comment.review == "flagged":
+            where = _filed_under(comment, parents)
+            item = _pack_comment(comment, with_replies=comment.parent_id is None)
+            by_option.setdefault(where if where in by_option else None, []).append(item)
+        elif comment.review == "new":
+            unreviewed.append(_pack_comment(comment, with_replies=False))
+        elif comment.review == "hidden":
+            hidden.append(_pack_comment(comment, with_replies=False))
+    sections = [PackSection(o, option_label(o), by_option[o.id]) for o in decision.options]
+    sections.append(PackSection(None, "", by_option[None]))
+    result = count(decision) if may_see_results(decision, actor, now) else None
+    return MeetingPack(
+        decision=decision,
+        status=status_of(decision, now).value,
+        participation=participation(decision),
+        result=result,
+        sections=sections,
+        open_questions=[c for c in by_option[None] if _is_question(c)],
+        unreviewed=unreviewed,
+        hidden=hidden,
+        generated_at=now,
+    )

@@ -1,0 +1,304 @@
+"""The meeting record: meetings of the network, each organisation's attendance,
+and the follow-up actions agreed there.
+
+The kick-off of 4 December 2009 is the model: the report's annex lists every
+organisation as present, excused or absent, with a note, and its section
+"Afspraken en follow-up" lists actions with an owner. Facilitators write;
+everyone signed in reads (the pages check sign-in). Every change is flushed,
+never committed, and written to the event log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..extensions import db
+from ..models import ATTENDANCE, Attendance, FollowUpAction, Meeting, Organisation, Person
+from . import audit
+from .access import require_facilitator
+from .text import clean
+
+#: The longest note on an organisation's attendance, in characters.
+NOTE_MAX = 500
+#: The longest follow-up action, in characters.
+ACTION_MAX = 2000
+
+
+def parse_day(value: object, field: str, *, required: bool) -> date | None:
+    """A calendar day from a :class:`date` or an ISO ``YYYY-MM-DD`` string.
+
+    :returns: the day, or ``None`` when blank and not ``required``.
+    :raises InvalidInput: naming ``field`` for a missing, malformed or
+        out-of-range day (years 1900–9998).
+    """
+    if isinstance(value, datetime):
+        value = value.date()
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(f"{field} is required.", {field: "This field is required."})
+        return None
+    day: date | None = value if isinstance(value, date) else None
+    if isinstance(value, str):
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            day = None
+    if day is None or not 1900 <= day.year <= 9998:
+        raise InvalidInput(
+            f"{field} must be a date such as 2009-12-04.",
+            {field: "Give a date such as 2009-12-04."},
+        )
+    return day
+
+
+def list_meetings() -> list[Meeting]:
+    """Every meeting, newest first (by day, then by creation), with its
+    attendance and actions loaded."""
+    query = (
+        select(Meeting)
+        .options(
+            selectinload(Meeting.attendance).selectinload(Attendance.organisation),
+            selectinload(Meeting.actions).selectinload(FollowUpAction.owner),
+        )
+        .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def get_meeting(meeting_id: int) -> Meeting:
+    """The meeting with ``meeting_id``.
+
+    :raises NotFound: when there is none.
+    """
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(f"No meeting {meeting_id}.")
+    return meeting
+
+
+def find_meeting(title: str, held_on: date) -> Meeting | None:
+    """The meeting with exactly this title on this day, if any (for idempotent loads)."""
+    return db.session.execute(
+        select(Meeting).where(Meeting.title == title, Meeting.held_on == held_on).limit(1)
+    ).scalar()
+
+
+def create_meeting(
+    actor: Person | None, title: object, held_on: object, location: object, now: datetime
+) -> Meeting:
+    """Record a meeting of the network.
+
+    :param title: up to 300 characters, required.
+    :param held_on: the day (a :class:`date` or ``"YYYY-MM-DD"``), required.
+    :param location: up to 300 characters, may be blank or ``None``.
+    :raises NotAllowed: for anyone but a facilitator.
+    :raises InvalidInput: naming ``title``, ``held_on`` or ``location``.
+    """
+    actor = require_facilitator(actor)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for field, check in (
+        ("title", lambda: clean(title, "title", max_length=300)),
+        ("held_on", lambda: parse_day(held_on, "held_on", required=True)),
+        ("location", lambda: clean(location or "", "location", max_length=300, required=False)),
+    ):
+        try:
+            values[field] = check()
+        except InvalidInput as error:
+            errors.update(error.fields)
+    if errors:
+        raise InvalidInput("The meeting was not saved: check the fields named.", errors)
+    meeting = Meeting(
+        title=values["title"],
+        held_on=values["held_on"],
+        location=values["location"],
+        created_at=now,
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    audit.record(
+        "meeting.created",
+        f"meeting:{meeting.id}",
+        actor,
+        {"title": meeting.title, "held_on": meeting.held_on.isoformat()},
+        at=now,
+    )
+    return meeting
+
+
+def _organisation(slug: object, field: str) -> Organisation:
+    org = None
+    if isinstance(slug, str) and slug:
+        org = db.session.execute(select(Organisation).where(Organisation.slug == slug)).scalar()
+    if org is None:
+        raise InvalidInput(f"No organisation '{slug}'.", {field: "Choose an organisation."})
+    return org
+
+
+def set_attendances(
+    actor: Person | None,
+    meeting_id: int,
+    entries: Mapping[str, tuple[object, object]],
+    now: datetime,
+) -> Meeting:
+    """Set the attendance of several organisations at once (the attendance grid).
+
+    All entries are checked before any is applied, so bad input changes nothing.
+
+    :param entries: ``{organisation slug: (status, note)}``; status is one of
+        ``present``, ``excused``, ``absent``, or ``None``/``""`` to remove the
+        organisation's entry; note is text up to 500 characters (blank allowed).
+    :raises NotAllowed: for anyone but a facilitator.
+    :raises NotFound: no such meeting.
+    :raises InvalidInput: naming ``attendance.<slug>`` or ``note.<slug>``.
+    """
+    actor = require_facilitator(actor)
+    meeting = get_meeting(meeting_id)
+    errors: dict[str, str] = {}
+    checked: list[tuple[Organisation, str | None, str]] = []
+    for slug, (status, note) in entries.items():
+        try:
+            org = _organisation(slug, f"attendance.{slug}")
+        except InvalidInput as error:
+            errors.update(error.fields)
+            continue
+        if status in (None, ""):
+            status = None
+        elif status not in ATTENDANCE:
+            errors[f"attendance.{slug}"] = "Choose present, excused or absent."
+            continue
+        try:
+            text = clean(note or "", f"note.{slug}", max_length=NOTE_MAX, required=False)
+        except InvalidInput as error:
+            errors.update(error.fields)
+            continue
+        checked.append((org, status, text))
+    if errors:
+        raise InvalidInput("The attendance was not saved: check the organisations named.", errors)
+    current = {a.organisation_id: a for a in meeting.attendance}
+    changes: list[dict[str, Any]] = []
+    for org, status, text in checked:
+        row = current.get(org.id)
+        if status is None:
+            if row is not None:
+                meeting.attendance.remove(row)
+                changes.append({"organisation_id": org.id, "status": None})
+            continue
+        if row is None:
+            meeting.attendance.append(
+                Attendance(organisation_id=org.id, organisation=org, status=status, note=text)
+            )
+        elif row.status == status and row.note == text:
+            continue
+        else:
+            row.status, row.note = status, text
+        changes.append({"organisation_id": org.id, "status": status, "note": text})
+    db.session.flush()
+    if changes:
+        audit.record(
+            "meeting.attendance", f"meeting:{meeting.id}", actor, {"changes": changes}, at=now
+        )
+    return meeting
+
+
+def set_attendance(
+    actor: Person | None,
+    meeting_id: int,
+    slug: str,
+    status: object,
+    note: object,
+    now: datetime,
+) -> Meeting:
+    """Set one organisation's attendance: ``present``, ``excused`` or ``absent``,
+    with a note (see :func:`set_attendances` for the errors raised)."""
+    if status in (None, ""):
+        raise InvalidInput(
+            "Choose present, excused or absent.",
+            {f"attendance.{slug}": "Choose present, excused or absent."},
+        )
+    return set_attendances(actor, meeting_id, {slug: (status, note)}, now)
+
+
+def add_action(
+    actor: Person | None,
+    meeting_id: int,
+    text: object,
+    owner: object,
+    due_on: object,
+    now: datetime,
+) -> FollowUpAction:
+    """Add a follow-up action agreed at a meeting.
+
+    :param text: what is to be done, up to 2000 characters, required.
+    :param owner: the owning organisation's slug, or ``None``/``""`` for none.
+    :param due_on: a :class:`date`, ``"YYYY-MM-DD"`` or ``None``/``""``.
+    :raises NotAllowed: for anyone but a facilitator.
+    :raises NotFound: no such meeting.
+    :raises InvalidInput: naming ``text``, ``owner`` or ``due_on``.
+    """
+    actor = require_facilitator(actor)
+    meeting = get_meeting(meeting_id)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {"owner": None}
+    checks: list[tuple[str, Any]] = [
+        ("text", lambda: clean(text, "text", max_length=ACTION_MAX)),
+        ("due_on", lambda: parse_day(due_on, "due_on", required=False)),
+    ]
+    if owner not in (None, ""):
+        checks.append(("owner", lambda: _organisation(owner, "owner")))
+    for field, check in checks:
+        try:
+            values[field] = check()
+        except InvalidInput as error:
+            errors.update(error.fields)
+    if errors:
+        raise InvalidInput("The action was not saved: check the fields named.", errors)
+    action = FollowUpAction(
+        meeting_id=meeting.id, text=values["text"], owner=values["owner"], due_on=values["due_on"]
+    )
+    meeting.actions.append(action)
+    db.session.flush()
+    audit.record(
+        "meeting.action_added",
+        f"meeting:{meeting.id}",
+        actor,
+        {
+            "action_id": action.id,
+            "text": action.text,
+            "owner_id": action.owner_id,
+            "due_on": action.due_on.isoformat() if action.due_on else None,
+        },
+        at=now,
+    )
+    return action
+
+
+def complete_action(actor: Person | None, action_id: int, now: datetime) -> FollowUpAction:
+    """Mark a follow-up action done at ``now``.
+
+    :raises NotAllowed: for anyone but a facilitator.
+    :raises NotFound: no such action.
+    :raises Conflict: the action is done already (nothing changes).
+    """
+    actor = require_facilitator(actor)
+    action = db.session.get(FollowUpAction, action_id)
+    if action is None:
+        raise NotFound(f"No follow-up action {action_id}.")
+    if action.done_at is not None:
+        raise Conflict("This action is marked done already.")
+    action.done_at = now
+    db.session.flush()
+    audit.record(
+        "meeting.action_done",
+        f"meeting:{action.meeting_id}",
+        actor,
+        {"action_id": action.id},
+        at=now,
+    )
+    return action

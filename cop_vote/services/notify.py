@@ -1,0 +1,315 @@
+"""Who gets which mail, and reminders that go out once.
+
+This module decides recipients and the content of each notification; it does
+not render or send mail. The Flask side (:mod:`cop_vote.notifications`) turns
+each :class:`Mail` into a message and passes a ``deliver`` callable in.
+
+Rules (issue #4, item 5):
+
+* ``decision.opened`` (invitation), ``decision.closed`` and
+  ``decision.published`` (with the statement and the chosen option) go to every
+  active representative of every organisation in the decision's electorate.
+* ``ballot.cast``, ``ballot.change`` and ``ballot.withdraw`` go to the *other*
+  representatives of the organisation: "a colleague changed our ballot". No mail
+  ever names a choice of an organisation, so a secret decision stays secret.
+* ``ballot.record`` (the facilitator recorded a ballot given in a meeting) goes
+  to every representative of that organisation.
+* People whose ``notifications`` is ``"none"``, who are inactive or erased, or
+  who have no e-mail address get nothing.
+
+Each mail has a unique ``key`` (stored in :class:`~cop_vote.models.Notification`)
+so that a redelivery of an event, or a second run of ``cop send-reminders``,
+cannot send it twice. Functions flush, never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..domain.errors import Conflict
+from ..domain.lifecycle import Status
+from ..extensions import db
+from ..models import Decision, Event, Notification, Organisation, Person
+from . import audit
+from .access import require_facilitator
+from .ballots import cast_ballots, find_ballot
+from .decisions import get_decision, status_of
+
+#: The kinds of mail, as stored in ``Notification.kind``.
+KINDS = ("invitation", "closed", "published", "ballot", "recorded", "reminder")
+
+#: The event kinds that cause mail, and the kind of mail each causes.
+EVENT_KINDS = {
+    "decision.opened": "invitation",
+    "decision.closed": "closed",
+    "decision.published": "published",
+    "ballot.cast": "ballot",
+    "ballot.change": "ballot",
+    "ballot.withdraw": "ballot",
+    "ballot.record": "recorded",
+}
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One mail to one person, before rendering.
+
+    :ivar key: unique per mail sent, e.g. ``"reminder:auto:3:17"``.
+    :ivar kind: one of :data:`KINDS`; picks the wording.
+    :ivar context: plain values for the template (names, times, the statement);
+        never an organisation's choice.
+    """
+
+    key: str
+    kind: str
+    person: Person
+    decision: Decision
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+#: Sends one mail; ``True`` when it left, ``False`` when it failed (logged).
+Deliver = Callable[[Mail], bool]
+
+
+def receives_mail(person: Person) -> bool:
+    """Whether ``person`` gets the network's mail at all."""
+    return (
+        person.active
+        and person.erased_at is None
+        and person.notifications == "immediate"
+        and bool(person.email)
+    )
+
+
+def representatives(organisation_ids: Iterable[int]) -> list[Person]:
+    """The representatives of these organisations who get mail, by id."""
+    ids = sorted(set(organisation_ids))
+    if not ids:
+        return []
+    rows = db.session.execute(
+        select(Person)
+        .where(Person.organisation_id.in_(ids), Person.role == "representative")
+        .order_by(Person.id)
+    ).scalars()
+    return [p for p in rows if receives_mail(p)]
+
+
+def _electorate_ids(decision: Decision) -> list[int]:
+    return [e.organisation_id for e in decision.electorate]
+
+
+def silent_organisations(decision: Decision) -> list[Organisation]:
+    """The organisations of the electorate without a cast ballot, by name."""
+    voted = {b.organisation_id for b in cast_ballots(decision)}
+    orgs = [e.organisation for e in decision.electorate if e.organisation_id not in voted]
+    return sorted(orgs, key=lambda o: o.name.casefold())
+
+
+def _decision_of(event: Event) -> Decision | None:
+    prefix, _, raw = event.subject.partition(":")
+    if prefix != "decision" or not raw.isdigit():
+        return None
+    return db.session.get(Decision, int(raw))
+
+
+def mails_for_event(event: Event) -> list[Mail]:
+    """The mails an audit event causes (see the module's rules); ``[]`` for others.
+
+    :param event: an entry of the event log, already committed.
+    :returns: one :class:`Mail` per recipient, keyed ``"<event kind>:<event id>:<person id>"``.
+    """
+    kind = EVENT_KINDS.get(event.kind)
+    if kind is None:
+        return []
+    decision = _decision_of(event)
+    if decision is None:
+        return []
+    actor = db.session.get(Person, event.actor_id) if event.actor_id is not None else None
+    context: dict[str, Any] = {"at": event.at}
+    if kind in ("invitation", "closed", "published"):
+        people = representatives(_electorate_ids(decision))
+        if kind == "published":
+            context["statement"] = decision.outcome_statement or ""
+            context["option"] = decision.outcome_option.label if decision.outcome_option else None
+    else:
+        org_id = event.data.get("organisation_id")
+        org = db.session.get(Organisation, org_id) if isinstance(org_id, int) else None
+        if org is None:
+            return []
+        people = representatives([org.id])
+        context["organisation"] = org.name
+        context["actor"] = actor.name if actor is not None else ""
+        if kind == "ballot":
+            people = [p for p in people if p.id != event.actor_id]
+            context["action"] = event.kind.split(".", 1)[1]
+        else:
+            # The name of who gave the ballot in the meeting is on the ballot row.
+            ballot = find_ballot(decision.id, org.id)
+            context["given_by"] = (ballot.given_by if ballot is not None else None) or ""
+    return [
+        Mail(f"{event.kind}:{event.id}:{p.id}", kind, p, decision, dict(context)) for p in people
+    ]
+
+
+def claim(mail: Mail, now: datetime) -> Notification | None:
+    """Record ``mail`` as sent, unless it was already: the unique key decides.
+
+    Checks first, then inserts in a savepoint, so that a concurrent run that
+    inserted the same key in the meantime (``IntegrityError``) is also a no.
+
+    :returns: the new row, or ``None`` when the key exists.
+    """
+    exists = db.session.execute(select(Notification.id).where(Notification.key == mail.key)).first()
+    if exists is not None:
+        return None
+    row = Notification(
+        key=mail.key,
+        person_id=mail.person.id,
+        decision_id=mail.decision.id,
+        kind=mail.kind,
+        sent_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return None
+    return row
+
+
+def send(mails: Iterable[Mail], now: datetime, deliver: Deliver) -> int:
+    """Claim and deliver each mail once; a failed delivery gives its claim back.
+
+    :returns: how many mails left.
+    """
+    sent = 0
+    for mail in mails:
+        row = claim(mail, now)
+        if row is None:
+            continue
+        if deliver(mail):
+            sent += 1
+        else:
+            db.session.delete(row)
+            db.session.flush()
+    return sent
+
+
+def _reminders(decision: Decision, key: str, hours: int | None) -> list[Mail]:
+    """Reminders for the silent organisations' representatives; ``key`` is a
+    format string with ``{decision}`` and ``{person}``."""
+    silent = silent_organisations(decision)
+    names = {o.id: o.name for o in silent}
+    return [
+        Mail(
+            key.format(decision=decision.id, person=p.id),
+            "reminder",
+            p,
+            decision,
+            {
+                "organisation": names.get(p.organisation_id or 0, ""),
+                "closes_at": decision.closes_at,
+                "hours": hours,
+            },
+        )
+        for p in representatives(names)
+    ]
+
+
+def due_reminders(now: datetime, default_hours: int) -> list[Mail]:
+    """The automatic reminders due at ``now`` that have not gone out yet.
+
+    A decision is due when it is open, its deadline is still ahead, and
+    ``closes_at - (decision.reminder_hours or default_hours)`` is at or before
+    ``now``. Each active representative of each elector organisation without a
+    cast ballot gets one, keyed ``"reminder:auto:<decision>:<person>"``.
+
+    :param default_hours: the app's ``REMINDER_HOURS``.
+    """
+    open_decisions = db.session.execute(
+        select(Decision)
+        .where(
+            Decision.status == Status.OPEN.value,
+            Decision.closes_at.is_not(None),
+            Decision.closes_at > now,
+        )
+        .order_by(Decision.id)
+    ).scalars()
+    mails: list[Mail] = []
+    for decision in open_decisions:
+        assert decision.closes_at is not None
+        hours = decision.reminder_hours if decision.reminder_hours is not None else default_hours
+        if decision.closes_at - timedelta(hours=hours) > now:
+            continue
+        candidates = _reminders(decision, "reminder:auto:{decision}:{person}", hours)
+        if not candidates:
+            continue
+        sent_keys = set(
+            db.session.execute(
+                select(Notification.key).where(Notification.key.in_([m.key for m in candidates]))
+            ).scalars()
+        )
+        mails += [m for m in candidates if m.key not in sent_keys]
+    return mails
+
+
+def send_reminders(now: datetime, default_hours: int, deliver: Deliver) -> int:
+    """Send the due automatic reminders (``cop send-reminders``); safe to run twice.
+
+    :param default_hours: hours before ``closes_at`` for decisions without their own.
+    :param deliver: sends one mail (:data:`Deliver`).
+    :returns: how many reminders left now (0 on a second run).
+    """
+    mails = due_reminders(now, default_hours)
+    sent = send(mails, now, deliver)
+    by_decision: dict[int, int] = {}
+    for mail in mails:
+        by_decision[mail.decision.id] = by_decision.get(mail.decision.id, 0) + 1
+    if sent:
+        for decision_id in sorted(by_decision):
+            audit.record(
+                "decision.reminded",
+                f"decision:{decision_id}",
+                None,
+                {"manual": False, "people": by_decision[decision_id]},
+                at=now,
+            )
+    return sent
+
+
+def remind(actor: Person | None, decision_id: int, now: datetime, deliver: Deliver) -> int:
+    """A facilitator reminds the representatives of organisations that have not voted.
+
+    Keys are ``"reminder:manual:<decision>:<person>:<timestamp>"``: each press
+    of the button sends once. Organisations that voted get nothing.
+
+    :returns: how many mails left.
+    :raises NotAllowed: for non-facilitators.
+    :raises NotFound: no such decision.
+    :raises Conflict: the decision is not open at ``now``.
+    """
+    actor = require_facilitator(actor)
+    decision = get_decision(actor, decision_id)
+    if status_of(decision, now) is not Status.OPEN:
+        raise Conflict("Reminders can be sent only while the decision is open.")
+    stamp = now.strftime("%Y%m%dT%H%M%S%f")
+    mails = _reminders(decision, "reminder:manual:{decision}:{person}:" + stamp, None)
+    sent = send(mails, now, deliver)
+    audit.record(
+        "decision.reminded",
+        f"decision:{decision.id}",
+        actor,
+        {
+            "manual": True,
+            "people": sent,
+            "organisations": sorted({m.person.organisation_id or 0 for m in mails}),
+        },
+        at=now,
+    )
+    return sent
