@@ -71,6 +71,7 @@ def init_app(app: Flask) -> None:
     """Register the template filters and remember an explicit ``?lang=``."""
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(local_input, "local_input")
+    app.add_template_filter(translate, "translate")
 
     @app.after_request
     def remember_language(response):  # type: ignore[no-untyped-def]

@@ -675,6 +675,7 @@ def results(decision_id: int) -> ResponseReturnValue:
         status_value=status,
         quorum_percent=_percent_text(result.quorum),
         needed=_needed(result.quorum, result.eligible),
+        recorded=[b for b in ballot_service.cast_ballots(found) if b.recorded_by_id is not None],
     )
 
 

@@ -76,6 +76,12 @@ def test_facilitator_records_a_ballot_given_in_the_meeting(
         "cast recorded by Samuel Kollie in the meeting, given by Marieke Dijkstra" in participation
     )
     assert participation.count("recorded by") == 1
+    # The facilitator's results page (facilitators see results at any time) marks it too.
+    results = _text(client.get(f"/decisions/{decision_id}/results").get_data(as_text=True))
+    assert (
+        "Recorded by the facilitator in the meeting: Social Trade Organisation "
+        "(given by Marieke Dijkstra)" in results
+    )
     api = other_client.get(
         f"/api/v1/decisions/{decision_id}/ballot", headers=network["headers"]["stro"]
     )
