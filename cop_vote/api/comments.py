@@ -185,6 +185,7 @@ def update_comment(comment_id: int, json_data: dict[str, Any]) -> ResponseReturn
     person, now = actor(), clock.now()
     body = only(json_data, ("body", *REVIEW_FIELDS))
     if any(key in body for key in REVIEW_FIELDS):
+        access.require_facilitator(person)  # a role that may never review: 403 first
         if "body" in body:
             raise InvalidInput(
                 "Review a comment or change its text, not both.",

@@ -179,6 +179,9 @@ def edit_comment(
 ) -> Comment:
     """The author changes their comment's text while the decision is open.
 
+    The comment goes back to ``new`` in the review queue; the facilitator's
+    note stays.
+
     :raises NotAllowed: someone else's comment.
     :raises Conflict: hidden, or the decision no longer open.
     """
@@ -192,6 +195,10 @@ def edit_comment(
         raise Conflict("Comments can be changed only while the decision is open.")
     comment.body = text
     comment.edited_at = now
+    # Changed text is new text: it goes back to the review queue (and, under
+    # pre-moderation, out of other members' sight until reviewed again).
+    comment.review = "new"
+    comment.reviewed_at = None
     db.session.flush()
     audit.record("comment.edited", f"comment:{comment.id}", actor, {}, at=now)
     return comment

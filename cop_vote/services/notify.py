@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from ..domain.errors import Conflict
 from ..domain.lifecycle import Status
 from ..extensions import db
-from ..models import Decision, Event, Notification, Organisation, Person
+from ..models import BallotChange, Decision, Event, Notification, Organisation, Person
 from . import audit
 from .access import require_facilitator
 from .ballots import cast_ballots, find_ballot
@@ -152,9 +152,25 @@ def mails_for_event(event: Event) -> list[Mail]:
             # The name of who gave the ballot in the meeting is on the ballot row.
             ballot = find_ballot(decision.id, org.id)
             context["given_by"] = (ballot.given_by if ballot is not None else None) or ""
+            context["replaced"] = ballot is not None and _replaced_a_ballot(
+                ballot.id, event.data.get("version")
+            )
     return [
         Mail(f"{event.kind}:{event.id}:{p.id}", kind, p, decision, dict(context)) for p in people
     ]
+
+
+def _replaced_a_ballot(ballot_id: int, version: object) -> bool:
+    """Whether the change to ``version`` replaced a ballot that was cast (not
+    a first ballot, nor one following a withdrawal)."""
+    if not isinstance(version, int) or version < 2:
+        return False
+    before = db.session.execute(
+        select(BallotChange.action).where(
+            BallotChange.ballot_id == ballot_id, BallotChange.version == version - 1
+        )
+    ).scalar()
+    return before is not None and before != "withdraw"
 
 
 def claim(mail: Mail, now: datetime) -> Notification | None:

@@ -197,3 +197,25 @@ def test_a_released_savepoint_sends_nothing_before_the_outer_commit(
     assert "amina@adpc.example.org" in _to(mails)
     # ... and the colleague hears of the ballot (invitation + ballot mail).
     assert _to(mails).count("lotte@oxfam.example.org") == 2
+
+
+def test_a_recorded_ballot_says_it_replaced_one_only_when_it_did(
+    app: Flask, network: dict[str, Any], clock: Any
+) -> None:
+    people = network["people"]
+    people["stro"].language = "en"
+    did = make_decision(people["facilitator"], clock.now)
+    first, second, _third = option_ids(did)
+
+    def record(option: int) -> list[Any]:
+        before = len(outbox(app))
+        ballot_service.record_ballot(
+            people["facilitator"], did, "stro", {"option": option}, "Marieke", clock.now
+        )
+        db.session.commit()
+        return _since(app, before)
+
+    (mail,) = record(first)
+    assert "It replaces" not in mail.body
+    (mail,) = record(second)
+    assert "It replaces the ballot cast before." in mail.body
