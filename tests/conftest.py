@@ -241,3 +241,22 @@ def network(
         "people": people,
         "headers": headers,
     }
+
+
+@pytest.fixture
+def live_server(app: Flask, database_url: str) -> Iterator[Any]:
+    """A gunicorn server with four worker processes on the test's database.
+
+    The test prepares data through ``app``. While the workers run, the test's
+    own session must not keep a transaction open (on SQLite an open transaction
+    holds the write lock): end each read with ``db.session.commit()``.
+    """
+    from tests.live.server import LiveServer
+
+    db.session.commit()
+    server = LiveServer(database_url)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
