@@ -97,7 +97,7 @@ def login_link_command(email: str) -> None:
 @cop.command("close-due")
 def close_due_command() -> None:
     """Close decisions whose deadline has passed."""
-    closed = decisions.close_due(now())
+    closed = decisions.close_due(now)
     db.session.commit()
     click.echo(f"{len(closed)} decision(s) closed.", err=True)
 

@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from .. import clock
 from ..domain.errors import DecisionClosed, InvalidInput
 from ..extensions import db
-from ..models import Ballot, Decision
+from ..models import Decision
 from ..services import access, ballots, organisations
 from ..services.timefmt import iso_utc
 from . import bp, serialize
@@ -72,8 +72,8 @@ def _closed(error: DecisionClosed, decision_id: int) -> DecisionClosed:
     return refusal
 
 
-def _ballot(ballot: Ballot) -> Response:
-    response = respond(ballots.ballot_object(ballot))
+def _ballot(ballot: ballots.BallotAck) -> Response:
+    response = respond(ballot.to_dict())
     response.headers["ETag"] = f'"{ballot.version}"'
     return response
 
@@ -92,11 +92,12 @@ def put_ballot(
     body = dict(json_data)
     version = _version(body)
     try:
-        ballot = ballots.cast_ballot(actor(), decision_id, body, clock.now(), version=version)
+        ballot = ballots.cast_ballot(actor(), decision_id, body, clock.now, version=version)
     except DecisionClosed as error:
         raise _closed(error, decision_id) from None
+    response = _ballot(ballot)
     db.session.commit()
-    return _ballot(ballot)
+    return response
 
 
 @bp.get("/decisions/<int:decision_id>/ballot")
@@ -106,7 +107,7 @@ def put_ballot(
 @bp.doc(responses=error_responses(401, 403, 404))
 def get_ballot(decision_id: int) -> ResponseReturnValue:
     """Your organisation's current ballot, or 404 when it has none."""
-    return _ballot(ballots.own_ballot(actor(), decision_id))
+    return _ballot(ballots.BallotAck.of(ballots.own_ballot(actor(), decision_id)))
 
 
 @bp.delete("/decisions/<int:decision_id>/ballot")
@@ -118,7 +119,7 @@ def get_ballot(decision_id: int) -> ResponseReturnValue:
 def delete_ballot(decision_id: int, headers_data: Any = None) -> ResponseReturnValue:
     """Withdraw your organisation's ballot while the decision is open."""
     try:
-        ballots.withdraw_ballot(actor(), decision_id, clock.now(), version=_if_match())
+        ballots.withdraw_ballot(actor(), decision_id, clock.now, version=_if_match())
     except DecisionClosed as error:
         raise _closed(error, decision_id) from None
     db.session.commit()
@@ -141,9 +142,10 @@ def record_ballot(
     given_by = body.pop("given_by", None)
     try:
         ballot = ballots.record_ballot(
-            actor(), decision_id, slug, body, given_by, clock.now(), version=version
+            actor(), decision_id, slug, body, given_by, clock.now, version=version
         )
     except DecisionClosed as error:
         raise _closed(error, decision_id) from None
+    response = _ballot(ballot)
     db.session.commit()
-    return _ballot(ballot)
+    return response

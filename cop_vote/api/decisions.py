@@ -38,8 +38,9 @@ def create_decision(json_data: dict[str, Any]) -> ResponseReturnValue:
     """Draft a decision (facilitator)."""
     now = clock.now()
     decision = decisions.create_decision(actor(), json_data, now)
+    response = respond(serialize.decision(decision, actor(), now), 201)
     db.session.commit()
-    return respond(serialize.decision(decision, actor(), now), 201)
+    return response
 
 
 @bp.get("/decisions")
@@ -76,10 +77,10 @@ def get_decision(decision_id: int) -> ResponseReturnValue:
 @bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
 def update_decision(decision_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
     """Change a decision: any field in draft; while open a later deadline and wording."""
-    now = clock.now()
-    decision = decisions.update_decision(actor(), decision_id, json_data, now)
+    decision = decisions.update_decision(actor(), decision_id, json_data, clock.now)
+    response = respond(serialize.decision(decision, actor(), clock.now()))
     db.session.commit()
-    return respond(serialize.decision(decision, actor(), now))
+    return response
 
 
 @bp.post("/decisions/<int:decision_id>/open")
@@ -89,10 +90,10 @@ def update_decision(decision_id: int, json_data: dict[str, Any]) -> ResponseRetu
 @bp.doc(responses=error_responses(401, 403, 404, 409))
 def open_decision(decision_id: int) -> ResponseReturnValue:
     """Open a draft for ballots, fixing its electorate (facilitator)."""
-    now = clock.now()
-    decision = decisions.open_decision(actor(), decision_id, now)
+    decision = decisions.open_decision(actor(), decision_id, clock.now)
+    response = respond(serialize.decision(decision, actor(), clock.now()))
     db.session.commit()
-    return respond(serialize.decision(decision, actor(), now))
+    return response
 
 
 @bp.post("/decisions/<int:decision_id>/close")
@@ -102,10 +103,10 @@ def open_decision(decision_id: int) -> ResponseReturnValue:
 @bp.doc(responses=error_responses(401, 403, 404, 409))
 def close_decision(decision_id: int) -> ResponseReturnValue:
     """Close an open decision now (facilitator)."""
-    now = clock.now()
-    decision = decisions.close_decision(actor(), decision_id, now)
+    decision = decisions.close_decision(actor(), decision_id, clock.now)
+    response = respond(serialize.decision(decision, actor(), clock.now()))
     db.session.commit()
-    return respond(serialize.decision(decision, actor(), now))
+    return response
 
 
 @bp.post("/decisions/<int:decision_id>/publish")
@@ -117,12 +118,12 @@ def close_decision(decision_id: int) -> ResponseReturnValue:
 def publish_decision(decision_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
     """Publish a closed decision with the chosen option and a statement (facilitator)."""
     body = only(json_data, ("option", "statement"))
-    now = clock.now()
     decision = decisions.publish_decision(
-        actor(), decision_id, body.get("option"), body.get("statement"), now
+        actor(), decision_id, body.get("option"), body.get("statement"), clock.now
     )
+    response = respond(serialize.decision(decision, actor(), clock.now()))
     db.session.commit()
-    return respond(serialize.decision(decision, actor(), now))
+    return response
 
 
 @bp.post("/decisions/<int:decision_id>/withdraw")
@@ -134,10 +135,10 @@ def publish_decision(decision_id: int, json_data: dict[str, Any]) -> ResponseRet
 def withdraw_decision(decision_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
     """Withdraw a draft or open decision, saying why (facilitator)."""
     body = only(json_data, ("statement",))
-    now = clock.now()
-    decision = decisions.withdraw_decision(actor(), decision_id, body.get("statement"), now)
+    decision = decisions.withdraw_decision(actor(), decision_id, body.get("statement"), clock.now)
+    response = respond(serialize.decision(decision, actor(), clock.now()))
     db.session.commit()
-    return respond(serialize.decision(decision, actor(), now))
+    return response
 
 
 @bp.get("/decisions/<int:decision_id>/results")

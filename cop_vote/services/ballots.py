@@ -2,16 +2,21 @@
 
 The rule that defines the product: a ballot belongs to (decision,
 organisation), never to a person. Every write here runs inside one
-transaction that first locks the decision (PostgreSQL: ``SELECT ... FOR
+transaction in this order: lock the decision (PostgreSQL: ``SELECT ... FOR
 UPDATE`` on its row; SQLite: the transaction took the write lock when it
-began, see ``cop_vote.database``), then checks the deadline, then inserts or
-updates the one row. The unique constraint on (decision, organisation) backs
-this up: a lost race can never make a second ballot.
+began, see ``cop_vote.database``), re-read it and the ballot afresh under the
+lock, read the clock, decide (deadline, version), write, and build the
+acknowledgement (:class:`BallotAck`) from the write itself. The caller then
+commits and answers with that acknowledgement, never with a row read after
+the commit, which may already hold a colleague's later write. The unique
+constraint on (decision, organisation) backs this up: a lost race can never
+make a second ballot.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +33,7 @@ from .access import require_facilitator, require_member
 from .decisions import get_decision
 from .organisations import get_organisation
 from .text import clean
-from .timefmt import iso_utc
+from .timefmt import Now, instant, iso_utc
 
 # Crockford's base 32: no I, L, O, U, so a receipt read aloud is unambiguous.
 _RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -67,25 +72,78 @@ def find_ballot(decision_id: int, organisation_id: int) -> Ballot | None:
     ).scalar()
 
 
+@dataclass(frozen=True)
+class PersonRef:
+    """A person as a ballot names them: id and name."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class BallotAck:
+    """A ballot as one write left it: what that write answers.
+
+    Built inside the write's transaction, before the commit, so that the
+    answer to a request describes that request's own write even when a
+    colleague's write commits right after it.
+    """
+
+    decision_id: int
+    organisation_id: int
+    organisation_slug: str
+    organisation_name: str
+    content: dict[str, Any] | None
+    version: int
+    receipt: str | None
+    cast_at: datetime
+    cast_by: PersonRef | None
+    recorded_by: PersonRef | None
+    given_by: str | None
+
+    @classmethod
+    def of(cls, ballot: Ballot) -> BallotAck:
+        """A snapshot of ``ballot`` as it is in this transaction now."""
+        return cls(
+            decision_id=ballot.decision_id,
+            organisation_id=ballot.organisation_id,
+            organisation_slug=ballot.organisation.slug,
+            organisation_name=ballot.organisation.name,
+            content=ballot.content,
+            version=ballot.version,
+            receipt=ballot.receipt,
+            cast_at=ballot.cast_at,
+            cast_by=PersonRef(ballot.cast_by.id, ballot.cast_by.name) if ballot.cast_by else None,
+            recorded_by=(
+                PersonRef(ballot.recorded_by.id, ballot.recorded_by.name)
+                if ballot.recorded_by
+                else None
+            ),
+            given_by=ballot.given_by,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's ballot object (API.md, "Ballots")."""
+        return {
+            "decision": self.decision_id,
+            "organisation": self.organisation_slug,
+            "ballot": self.content,
+            "version": self.version,
+            "receipt": self.receipt,
+            "cast_at": iso_utc(self.cast_at),
+            "cast_by": {"id": self.cast_by.id, "name": self.cast_by.name} if self.cast_by else None,
+            "recorded_by": (
+                {"id": self.recorded_by.id, "name": self.recorded_by.name}
+                if self.recorded_by
+                else None
+            ),
+            "given_by": self.given_by,
+        }
+
+
 def ballot_object(ballot: Ballot) -> dict[str, Any]:
-    """The API's ballot object (API.md, "Ballots")."""
-    return {
-        "decision": ballot.decision_id,
-        "organisation": ballot.organisation.slug,
-        "ballot": ballot.content,
-        "version": ballot.version,
-        "receipt": ballot.receipt,
-        "cast_at": iso_utc(ballot.cast_at),
-        "cast_by": (
-            {"id": ballot.cast_by.id, "name": ballot.cast_by.name} if ballot.cast_by else None
-        ),
-        "recorded_by": (
-            {"id": ballot.recorded_by.id, "name": ballot.recorded_by.name}
-            if ballot.recorded_by
-            else None
-        ),
-        "given_by": ballot.given_by,
-    }
+    """The API's ballot object (API.md, "Ballots") of a ballot row as it is now."""
+    return BallotAck.of(ballot).to_dict()
 
 
 def _voter_organisation(actor: Person, decision: Decision) -> Organisation:
@@ -105,7 +163,11 @@ def _write(
     *,
     action: str,
     given_by: str | None = None,
-) -> Ballot:
+) -> BallotAck:
+    """Write one ballot change under the decision's lock, already held.
+
+    :param now: the clock as read after the lock was taken.
+    """
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise InvalidInput("version must be a whole number.", {"version": "A whole number."})
     lifecycle.check_accepts_ballots(decision.status, decision.closes_at, now)
@@ -162,7 +224,7 @@ def _write(
         },
         at=now,
     )
-    return ballot
+    return BallotAck.of(ballot)
 
 
 def _fill(
@@ -184,14 +246,15 @@ def _fill(
 
 
 def cast_ballot(
-    actor: Person | None, decision_id: int, body: Any, now: datetime, *, version: Any = None
-) -> Ballot:
+    actor: Person | None, decision_id: int, body: Any, now: Now, *, version: Any = None
+) -> BallotAck:
     """Cast or change the ballot of ``actor``'s organisation.
 
     :param body: the ballot body for the decision's method (API.md).
+    :param now: the clock (read once the lock is held) or a fixed instant.
     :param version: the version the change is based on; ``None`` replaces
         whatever is current (still recorded). ``0`` means "no ballot yet".
-    :returns: the ballot, with a new ``version`` and ``receipt``.
+    :returns: the acknowledgement of this write: its ``version`` and ``receipt``.
     :raises NotAllowed: observers, or an organisation outside the electorate.
     :raises NotFound: no such decision, or not visible.
     :raises InvalidInput: a body of the wrong shape, naming the field.
@@ -204,12 +267,12 @@ def cast_ballot(
     content = validate_ballot(body, rules_for(decision))
     existing = find_ballot(decision.id, org.id)
     action = "change" if existing is not None and existing.content is not None else "cast"
-    return _write(decision, org, content, actor, version, now, action=action)
+    return _write(decision, org, content, actor, version, instant(now), action=action)
 
 
 def withdraw_ballot(
-    actor: Person | None, decision_id: int, now: datetime, *, version: Any = None
-) -> Ballot:
+    actor: Person | None, decision_id: int, now: Now, *, version: Any = None
+) -> BallotAck:
     """Withdraw the organisation's ballot while the decision is open.
 
     The row stays, with no content, so its version keeps rising.
@@ -220,7 +283,7 @@ def withdraw_ballot(
     actor = require_member(actor)
     decision = get_decision(actor, decision_id, lock=True)
     org = _voter_organisation(actor, decision)
-    return _write(decision, org, None, actor, version, now, action="withdraw")
+    return _write(decision, org, None, actor, version, instant(now), action="withdraw")
 
 
 def record_ballot(
@@ -229,10 +292,10 @@ def record_ballot(
     slug: str,
     body: Any,
     given_by: Any,
-    now: datetime,
+    now: Now,
     *,
     version: Any = None,
-) -> Ballot:
+) -> BallotAck:
     """A facilitator records the ballot an organisation gave in a meeting.
 
     :param given_by: the name of the person who gave it, required.
@@ -243,8 +306,9 @@ def record_ballot(
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)
     org = get_organisation(slug)
+    at = instant(now)
     if decision.status == "draft":
-        lifecycle.check_accepts_ballots(decision.status, decision.closes_at, now)
+        lifecycle.check_accepts_ballots(decision.status, decision.closes_at, at)
     if not is_elector(decision, org.id):
         raise InvalidInput(
             f"{org.name} has no ballot in this decision.",
@@ -252,7 +316,7 @@ def record_ballot(
         )
     content = validate_ballot(body, rules_for(decision))
     name = clean(given_by, "given_by", max_length=200)
-    return _write(decision, org, content, actor, version, now, action="record", given_by=name)
+    return _write(decision, org, content, actor, version, at, action="record", given_by=name)
 
 
 def own_ballot(actor: Person | None, decision_id: int) -> Ballot:
@@ -269,12 +333,13 @@ def own_ballot(actor: Person | None, decision_id: int) -> Ballot:
     return ballot
 
 
-def history(ballot: Ballot) -> list[BallotChange]:
-    """The change history of a ballot, oldest first."""
+def history(decision_id: int, organisation_id: int) -> list[BallotChange]:
+    """The change history of an organisation's ballot on a decision, oldest first."""
     return list(
         db.session.execute(
             select(BallotChange)
-            .where(BallotChange.ballot_id == ballot.id)
+            .join(Ballot, Ballot.id == BallotChange.ballot_id)
+            .where(Ballot.decision_id == decision_id, Ballot.organisation_id == organisation_id)
             .order_by(BallotChange.version)
         ).scalars()
     )

@@ -21,7 +21,7 @@ from ..models import Comment, Decision, Elector, Network, Option, Organisation, 
 from . import audit
 from .access import require_facilitator
 from .text import clean
-from .timefmt import iso_utc, parse_instant
+from .timefmt import Now, instant, iso_utc, parse_instant
 
 DECISION_FIELDS = (
     "title",
@@ -65,13 +65,17 @@ def is_visible(decision: Decision, viewer: Person | None) -> bool:
 def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False) -> Decision:
     """The decision, if ``viewer`` may see it.
 
-    :param lock: take a row lock (``SELECT ... FOR UPDATE``) for a write; on
-        SQLite the transaction already holds the write lock.
+    :param lock: for a write: take the decision's row lock (``SELECT ... FOR
+        UPDATE``; on SQLite the transaction holds the write lock already) and
+        read everything afresh under it. Objects the request loaded before are
+        expired, so no rule is decided on a cached, possibly stale, state.
     :raises NotFound: no such decision, or not visible to ``viewer``.
     """
     query = select(Decision).where(Decision.id == decision_id)
     if lock:
-        query = query.with_for_update()
+        db.session.flush()
+        db.session.expire_all()
+        query = query.with_for_update().execution_options(populate_existing=True)
     decision = db.session.execute(query).scalar()
     if decision is None or not is_visible(decision, viewer):
         raise NotFound(f"No decision {decision_id}.")
@@ -400,7 +404,7 @@ def update_decision(
     actor: Person | None,
     decision_id: int,
     data: Mapping[str, Any],
-    now: datetime,
+    now: Now,
     *,
     zone: str | None = None,
 ) -> Decision:
@@ -412,6 +416,7 @@ def update_decision(
     """
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)
+    now = instant(now)
     if not isinstance(data, Mapping):
         raise InvalidInput("The body must be a JSON object.", {"body": "Must be an object."})
     _unknown(data, DECISION_FIELDS)
@@ -475,7 +480,7 @@ def _reword_options(decision: Decision, raw: Any, now: datetime) -> None:
         option.edited_at = now
 
 
-def open_decision(actor: Person | None, decision_id: int, now: datetime) -> Decision:
+def open_decision(actor: Person | None, decision_id: int, now: Now) -> Decision:
     """draft → open. Fixes the electorate: the voting organisations active now.
 
     :raises Conflict: not a draft, too few options for the method, or a
@@ -483,6 +488,7 @@ def open_decision(actor: Person | None, decision_id: int, now: datetime) -> Deci
     """
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)
+    now = instant(now)
     lifecycle.check_transition(status_of(decision, now), Status.OPEN)
     needed = 0 if decision.method in NO_OPTIONS_METHODS else 2
     if len(decision.options) < needed:
@@ -507,13 +513,14 @@ def open_decision(actor: Person | None, decision_id: int, now: datetime) -> Deci
     return decision
 
 
-def close_decision(actor: Person | None, decision_id: int, now: datetime) -> Decision:
+def close_decision(actor: Person | None, decision_id: int, now: Now) -> Decision:
     """open → closed now; a decision already past its deadline is closed at it.
 
     :raises TransitionNotAllowed: when the decision is not open (or past due).
     """
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)
+    now = instant(now)
     if decision.status != Status.OPEN.value:
         lifecycle.check_transition(decision.status, Status.CLOSED)
     _close(decision, actor, now)
@@ -536,31 +543,40 @@ def _close(decision: Decision, actor: Person | None, now: datetime) -> None:
     )
 
 
-def close_due(now: datetime) -> list[Decision]:
+def close_due(now: Now) -> list[Decision]:
     """Close every open decision whose deadline has passed (``cop close-due``).
+
+    Each decision is locked and re-read before it is closed, so a decision a
+    facilitator extended or closed meanwhile is left as they left it.
 
     :returns: the decisions closed by this call; safe to run twice.
     """
-    due = (
-        db.session.execute(
-            select(Decision)
-            .where(
-                Decision.status == Status.OPEN.value,
-                Decision.closes_at.is_not(None),
-                Decision.closes_at <= now,
-            )
-            .with_for_update()
+    candidates = db.session.execute(
+        select(Decision.id).where(
+            Decision.status == Status.OPEN.value,
+            Decision.closes_at.is_not(None),
+            Decision.closes_at <= instant(now),
         )
-        .scalars()
-        .all()
-    )
-    for decision in due:
-        _close(decision, None, now)
-    return list(due)
+    ).scalars()
+    closed: list[Decision] = []
+    for decision_id in list(candidates):
+        db.session.flush()
+        db.session.expire_all()
+        decision = db.session.execute(
+            select(Decision)
+            .where(Decision.id == decision_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+        at = instant(now)
+        if decision.status == Status.OPEN.value and status_of(decision, at) is Status.CLOSED:
+            _close(decision, None, at)
+            closed.append(decision)
+    return closed
 
 
 def publish_decision(
-    actor: Person | None, decision_id: int, option_id: Any, statement: Any, now: datetime
+    actor: Person | None, decision_id: int, option_id: Any, statement: Any, now: Now
 ) -> Decision:
     """closed → published with the chosen option (or none) and a statement.
 
@@ -571,6 +587,7 @@ def publish_decision(
     """
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)
+    now = instant(now)
     text = clean(statement, "statement", max_length=20000)
     option = None
     if option_id is not None:
@@ -600,12 +617,11 @@ def publish_decision(
     return decision
 
 
-def withdraw_decision(
-    actor: Person | None, decision_id: int, statement: Any, now: datetime
-) -> Decision:
+def withdraw_decision(actor: Person | None, decision_id: int, statement: Any, now: Now) -> Decision:
     """draft or open → withdrawn, with a statement that says why."""
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)
+    now = instant(now)
     text = clean(statement, "statement", max_length=20000)
     lifecycle.check_transition(status_of(decision, now), Status.WITHDRAWN)
     decision.status = Status.WITHDRAWN.value

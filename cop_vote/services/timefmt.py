@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -57,6 +58,21 @@ def parse_instant(value: object, field: str, *, local_zone: str | None = None) -
             f"{field} is out of range.", {field: "A time between the years 2 and 9998."}
         )
     return result
+
+
+#: "Now" as a write service takes it: a clock to read once it holds its lock
+#: (what views and commands pass), or a fixed instant (scripts and tests).
+Now = datetime | Callable[[], datetime]
+
+
+def instant(now: Now) -> datetime:
+    """The instant ``now`` stands for: the clock read at this moment, or the instant itself.
+
+    A write service calls this *after* it has taken its lock, so that a request
+    that waited for the lock past a deadline is judged, and stamped, at the
+    time it actually writes.
+    """
+    return now() if callable(now) else now
 
 
 def iso_utc(value: datetime | None) -> str | None:

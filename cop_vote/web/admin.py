@@ -191,9 +191,13 @@ def _submit(
         db.session.rollback()
         form.form_errors.append(translate(error.message))
         return 409
+    # The message and the address describe this request's own change, built
+    # before the commit so that a concurrent change cannot show through.
+    message = done(result)
+    target = to if isinstance(to, str) else to(result)
     db.session.commit()
-    flash(done(result), "success")
-    return redirect(to if isinstance(to, str) else to(result), 303)
+    flash(message, "success")
+    return redirect(target, 303)
 
 
 def _form_status(form: WTForm) -> int:
@@ -669,7 +673,7 @@ def admin_decision_edit(decision_id: int) -> ResponseReturnValue:
         outcome = _submit(
             form,
             lambda: decision_service.update_decision(
-                _actor(), decision_id, data, clock.now(), zone=_zone()
+                _actor(), decision_id, data, clock.now, zone=_zone()
             ),
             done=lambda _decision: _("Draft saved."),
             to=url_for("web.admin_decision", decision_id=decision_id),
@@ -739,7 +743,7 @@ def _edit_open(decision: Decision) -> ResponseReturnValue:
         outcome = _submit(
             form,
             lambda: decision_service.update_decision(
-                _actor(), decision_id, data, clock.now(), zone=_zone()
+                _actor(), decision_id, data, clock.now, zone=_zone()
             ),
             done=lambda _decision: _("Changes saved; members see the options as edited."),
             to=url_for("web.admin_decision", decision_id=decision_id),
@@ -805,7 +809,7 @@ def admin_decision_open(decision_id: int) -> ResponseReturnValue:
         decision_id,
         Status.OPEN,
         "admin/decision_open.html",
-        lambda d: decision_service.open_decision(_actor(), d.id, clock.now()),
+        lambda d: decision_service.open_decision(_actor(), d.id, clock.now),
         _("The decision is open for voting."),
     )
 
@@ -818,7 +822,7 @@ def admin_decision_close(decision_id: int) -> ResponseReturnValue:
         decision_id,
         Status.CLOSED,
         "admin/decision_close.html",
-        lambda d: decision_service.close_decision(_actor(), d.id, clock.now()),
+        lambda d: decision_service.close_decision(_actor(), d.id, clock.now),
         _("The decision is closed."),
     )
 
@@ -850,7 +854,7 @@ def admin_decision_publish(decision_id: int) -> ResponseReturnValue:
         outcome = _submit(
             form,
             lambda: decision_service.publish_decision(
-                _actor(), decision_id, option_id, form.statement.data, clock.now()
+                _actor(), decision_id, option_id, form.statement.data, clock.now
             ),
             done=lambda _decision: _("The outcome is published."),
             to=url_for("web.admin_decision", decision_id=decision_id),
@@ -883,7 +887,7 @@ def admin_decision_withdraw(decision_id: int) -> ResponseReturnValue:
         outcome = _submit(
             form,
             lambda: decision_service.withdraw_decision(
-                _actor(), decision_id, form.statement.data, clock.now()
+                _actor(), decision_id, form.statement.data, clock.now
             ),
             done=lambda _decision: _("The decision is withdrawn."),
             to=url_for("web.admin_decision", decision_id=decision_id),

@@ -123,7 +123,7 @@ def admin_record_ballot_post(decision_id: int) -> ResponseReturnValue:
     try:
         body, values = _ballot_from_form(decision, request.form)
         ballot = ballot_service.record_ballot(
-            _actor(), decision_id, slug, body, given_by, clock.now(), version=version
+            _actor(), decision_id, slug, body, given_by, clock.now, version=version
         )
     except InvalidInput as error:
         db.session.rollback()
@@ -173,17 +173,15 @@ def admin_record_ballot_post(decision_id: int) -> ResponseReturnValue:
             given_by=given_by,
             message=_("This decision does not accept ballots now; nothing was recorded."),
         )
-    db.session.commit()
-    flash(
-        _(
-            "The ballot of %(organisation)s is recorded, as given by %(name)s. "
-            "Receipt code: %(receipt)s",
-            organisation=ballot.organisation.name,
-            name=ballot.given_by or "",
-            receipt=ballot.receipt or "",
-        ),
-        "success",
+    message = _(
+        "The ballot of %(organisation)s is recorded, as given by %(name)s. "
+        "Receipt code: %(receipt)s",
+        organisation=ballot.organisation_name,
+        name=ballot.given_by or "",
+        receipt=ballot.receipt or "",
     )
+    db.session.commit()
+    flash(message, "success")
     return redirect(url_for("web.admin_record_ballot", decision_id=decision_id), 303)
 
 

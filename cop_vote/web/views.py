@@ -241,6 +241,7 @@ def _decision_context(
     ballot_version: int | None = None,
     stale_ballot: Ballot | None = None,
     ballot_message: str | None = None,
+    written: ballot_service.BallotAck | None = None,
     comment_form: CommentForm | None = None,
     comment_errors: dict[str, str] | None = None,
     comment_message: str | None = None,
@@ -248,10 +249,18 @@ def _decision_context(
     last_page: bool = False,
     reply_to: int | None = None,
 ) -> dict[str, Any]:
-    """Everything the decision page (and each of its fragments) shows."""
+    """Everything the decision page (and each of its fragments) shows.
+
+    :param written: the acknowledgement of the ballot this request wrote: the
+        page shows that write (and bases the form on its version), not a row
+        read after the commit that a colleague may have changed since.
+    """
     at = now()
     status = decision_service.status_of(decision, at)
-    own = _own_ballot(decision, viewer)
+    own: Ballot | ballot_service.BallotAck | None = _own_ballot(decision, viewer)
+    if written is not None:
+        own = written if written.content is not None else None
+        ballot_version = written.version
     limit = int(current_app.config.get("COMMENTS_PER_PAGE", 50))
     cursors = _comment_cursors(viewer, decision, limit)
     if last_page:
@@ -344,7 +353,7 @@ def cast(decision_id: int) -> ResponseReturnValue:
     values: dict[str, Any] = {}
     try:
         body, values = _ballot_from_form(found, request.form)
-        ballot = ballot_service.cast_ballot(viewer, decision_id, body, now(), version=version)
+        ballot = ballot_service.cast_ballot(viewer, decision_id, body, now, version=version)
     except StaleBallot:
         db.session.rollback()
         current = (
@@ -387,18 +396,19 @@ def cast(decision_id: int) -> ResponseReturnValue:
             ballot_version=version if version >= 0 else None,
         )
         return page("decisions/decision.html", http_status=400, block="ballot", **context)
-    db.session.commit()
+    # The message describes this request's own write (a colleague's may follow at once).
     message = _(
         "Your organisation's ballot is recorded. Receipt code: %(receipt)s",
         receipt=ballot.receipt or "",
     )
+    db.session.commit()
     if is_htmx():
-        context = _decision_context(found, viewer, ballot_message=message)
+        context = _decision_context(found, viewer, ballot_message=message, written=ballot)
         response = page("decisions/decision.html", block="ballot", **context)
         response.headers["HX-Trigger"] = "ballot-cast"
         return response
     flash(message, "success")
-    return redirect(url_for("web.decision", decision_id=decision_id, _anchor="ballot"))
+    return redirect(url_for("web.decision", decision_id=decision_id, _anchor="ballot"), 303)
 
 
 @bp.post("/decisions/<int:decision_id>/comments")
@@ -462,7 +472,8 @@ def comment_add(decision_id: int) -> ResponseReturnValue:
     return redirect(
         url_for(
             "web.decision", decision_id=decision_id, after=after, _anchor=f"comment-{comment.id}"
-        )
+        ),
+        303,
     )
 
 

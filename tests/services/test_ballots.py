@@ -52,10 +52,10 @@ def test_two_representatives_share_one_ballot(network: dict[str, Any], clock: An
     ballot = ballots.cast_ballot(people["oxfam2"], decision_id, {"option": second}, clock.now)
     db.session.commit()
     assert ballot.version == 2
-    assert ballot.cast_by_id == people["oxfam2"].id
+    assert ballot.cast_by is not None and ballot.cast_by.id == people["oxfam2"].id
     rows = db.session.execute(select(func.count()).select_from(Ballot)).scalar()
     assert rows == 1
-    history = ballots.history(ballot)
+    history = ballots.history(decision_id, ballot.organisation_id)
     assert [(c.version, c.action, c.person_id) for c in history] == [
         (1, "cast", people["oxfam1"].id),
         (2, "change", people["oxfam2"].id),
@@ -108,7 +108,7 @@ def test_facilitator_votes_when_the_decision_says_so(network: dict[str, Any], cl
     ballot = ballots.cast_ballot(
         network["people"]["facilitator"], decision_id, {"option": first}, clock.now
     )
-    assert ballot.organisation.slug == "pso"
+    assert ballot.organisation_slug == "pso"
 
 
 def test_withdraw_keeps_version_rising(network: dict[str, Any], clock: Any) -> None:

@@ -34,7 +34,7 @@ def test_cast_without_javascript_redirects_and_shows_the_ballot(app, client, net
     memphis, nashville, _atlanta = option_ids(decision_id)
     sign_in(client, app, people["oxfam1"])
     response = _cast(client, decision_id, {"option": str(nashville), "version": "0"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"] == f"/decisions/{decision_id}#ballot"
     page = client.get(f"/decisions/{decision_id}").get_data(as_text=True)
     (ballot,) = _ballots(decision_id)
@@ -91,7 +91,7 @@ def test_a_stale_change_asks_to_confirm_and_shows_the_colleagues_ballot(
     stale_page = client.get(f"/decisions/{decision_id}").get_data(as_text=True)
     assert (
         _cast(other_client, decision_id, {"option": str(atlanta), "version": "0"}).status_code
-        == 302
+        == 303
     )
     response = client.post(
         f"/decisions/{decision_id}/ballot",
@@ -120,7 +120,7 @@ def test_a_stale_change_asks_to_confirm_and_shows_the_colleagues_ballot(
             "action": "cast",
         },
     )
-    assert confirm.status_code == 302
+    assert confirm.status_code == 303
     db.session.expire_all()
     (ballot,) = _ballots(decision_id)
     assert ballot.content == {"option": memphis}
@@ -196,7 +196,7 @@ def test_abstaining_and_consent_with_a_block(app, client, network, clock):
         title="Adopt the form",
     )
     sign_in(client, app, people["adpc"])
-    assert _cast(client, approval, {"version": "0", "action": "abstain"}).status_code == 302
+    assert _cast(client, approval, {"version": "0", "action": "abstain"}).status_code == 303
     assert _ballots(approval)[0].content == {"abstain": True}
     refused = _cast(client, consent, {"version": "0", "position": "block", "reason": " \u200b "})
     assert refused.status_code == 400
@@ -207,7 +207,7 @@ def test_abstaining_and_consent_with_a_block(app, client, network, clock):
         consent,
         {"version": "0", "position": "block", "reason": "Not before the members' meeting."},
     )
-    assert ok.status_code == 302
+    assert ok.status_code == 303
     assert _ballots(consent)[0].content == {
         "position": "block",
         "reason": "Not before the members' meeting.",
@@ -227,20 +227,20 @@ def test_ranked_score_dots_and_meeting_time_forms(app, client, network, clock):
     assert "Each rank can be given to one option only." in twice.get_data(as_text=True)
     assert (
         _cast(client, ranked, {"version": "0", f"rank-{a}": "2", f"rank-{c}": "1"}).status_code
-        == 302
+        == 303
     )
     assert _ballots(ranked)[0].content == {"ranking": [c, a]}
     a, b, c = option_ids(score)
     assert (
         _cast(client, score, {"version": "0", f"score-{a}": "5", f"score-{b}": "0"}).status_code
-        == 302
+        == 303
     )
     assert _ballots(score)[0].content == {"scores": {str(a): 5, str(b): 0}}
     a, b, c = option_ids(dots)
     too_many = _cast(client, dots, {"version": "0", f"dots-{a}": "3", f"dots-{b}": "1"})
     assert too_many.status_code == 400
     assert (
-        _cast(client, dots, {"version": "0", f"dots-{a}": "2", f"dots-{c}": "1"}).status_code == 302
+        _cast(client, dots, {"version": "0", f"dots-{a}": "2", f"dots-{c}": "1"}).status_code == 303
     )
     assert _ballots(dots)[0].content == {"dots": {str(a): 2, str(c): 1}}
     history = db.session.execute(db.select(BallotChange)).scalars().all()
@@ -261,7 +261,7 @@ def test_meeting_time_and_discussion_pages(app, client, network, clock):
         _cast(
             client, slots, {"version": "0", f"slot-{a}": "yes", f"slot-{b}": "if_need_be"}
         ).status_code
-        == 302
+        == 303
     )
     assert _ballots(slots)[0].content == {"availability": {str(a): "yes", str(b): "if_need_be"}}
     html = client.get(f"/decisions/{talk}").get_data(as_text=True)

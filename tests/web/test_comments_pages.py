@@ -25,7 +25,7 @@ def test_a_script_in_a_comment_is_shown_as_text(app, client, network, clock):
     decision_id = make_decision(network["people"]["facilitator"], clock.now)
     sign_in(client, app, network["people"]["adpc"])
     response = _post(client, decision_id, {"body": "<script>alert(1)</script>\nsecond line"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     (comment,) = _comments()
     assert response.headers["Location"] == f"/decisions/{decision_id}#comment-{comment.id}"
     page = client.get(f"/decisions/{decision_id}").get_data(as_text=True)
@@ -79,7 +79,7 @@ def test_replies_are_one_level_deep(app, client, network, clock):
         f"/decisions/{decision_id}/comments",
         data={"csrf_token": csrf_token(html), "body": "A reply.", "parent": str(first.id)},
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     reply = _comments()[-1]
     assert reply.parent_id == first.id
     page = client.get(f"/decisions/{decision_id}").get_data(as_text=True)
@@ -160,7 +160,7 @@ def test_a_premoderated_comment_waits_for_review(app, client, other_client, netw
     decision_id = make_decision(people["facilitator"], clock.now, comments="premoderated")
     sign_in(client, app, people["adpc"])
     response = _post(client, decision_id, {"body": "Please review me."})
-    assert response.status_code == 302
+    assert response.status_code == 303
     mine = client.get(f"/decisions/{decision_id}").get_data(as_text=True)
     assert "Others will see it after the facilitator has reviewed it." in mine
     assert "Please review me." in mine and "awaiting review" in mine
