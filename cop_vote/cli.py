@@ -7,8 +7,9 @@ link) are printed on standard output.
 
 from __future__ import annotations
 
+import json
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app
@@ -19,7 +20,8 @@ from . import notifications
 from .clock import now
 from .domain.errors import DomainError
 from .extensions import db
-from .services import audit, auth, decisions, network
+from .models import Decision
+from .services import auth, ballot_record, decisions, network, verification
 
 cop = AppGroup("cop", help="Set up and run cop-vote.")
 
@@ -103,12 +105,72 @@ def close_due_command() -> None:
 
 
 @cop.command("verify-log")
-def verify_log_command() -> None:
-    """Check the hash chain of the event log; name the first broken entry."""
-    check = audit.verify_chain()
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    metavar="HASH",
+    help="A hash kept outside the database (published with an outcome); repeatable.",
+)
+def verify_log_command(anchors: tuple[str, ...]) -> None:
+    """Check the event log's chain and that it agrees with the ballots and decisions.
+
+    Fails on a changed, removed or reordered entry; on a stored ballot, status
+    or sealed ballot that the log does not account for; and on an anchor that
+    is not in the chain (an emptied, cut-off or rewritten log).
+    """
+    check = verification.verify_log(anchors)
     if not check.ok:
-        _fail(f"event {check.broken_at}: {check.reason}")
-    click.echo(f"{check.entries} entries, chain intact.", err=True)
+        for problem in check.problems[1:]:
+            click.echo(f"  also: {problem}", err=True)
+        _fail(check.problems[0])
+    anchored = f", {len(anchors)} anchor(s) found" if anchors else ""
+    click.echo(
+        f"{check.entries} entries, chain intact, ballots and decisions agree{anchored}.",
+        err=True,
+    )
+
+
+@cop.command("recount")
+@click.argument("decision_id", type=int)
+@click.option(
+    "--record",
+    "record_file",
+    type=click.File("r", encoding="utf-8"),
+    help="A ballot record saved earlier (JSON, from its page or the API) to recount from.",
+)
+def recount_command(decision_id: int, record_file: Any) -> None:
+    """Recount DECISION_ID from its ballot record and from the stored ballots, and compare."""
+    found = db.session.get(Decision, decision_id)
+    if found is None:
+        _fail(f"no decision {decision_id}")
+    record = None
+    if record_file is not None:
+        try:
+            record = json.load(record_file)
+        except ValueError as exc:
+            _fail(f"the record is not JSON: {exc}")
+        if not isinstance(record, dict) or record.get("decision") != decision_id:
+            _fail(f"the record is not the ballot record of decision {decision_id}")
+    try:
+        report = ballot_record.recount(found, now(), record=record)
+    except DomainError as exc:
+        _fail(exc.message)
+    except (KeyError, TypeError, ValueError) as exc:
+        _fail(f"the record is malformed: {exc!r}")
+    click.echo(f"decision {decision_id} ({report.form} record)")
+    click.echo(
+        f"  from the record:         winners {report.from_record[0]} tie {report.from_record[1]}"
+    )
+    click.echo(
+        f"  from the stored ballots: winners {report.from_storage[0]} tie {report.from_storage[1]}"
+    )
+    click.echo(f"  published option:        {report.published_option}")
+    if not report.ok:
+        for problem in report.problems[1:]:
+            click.echo(f"  also: {problem}", err=True)
+        _fail(report.problems[0])
+    click.echo("The recount matches.", err=True)
 
 
 def init_app(app: Flask) -> None:

@@ -194,6 +194,9 @@ class Decision(db.Model):
     facilitator_votes: Mapped[bool] = mapped_column(Boolean, default=False)
     comments: Mapped[str] = mapped_column(String(16), default="open")
     proposals_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A secret decision gives receipts only when the facilitator turns them on,
+    # accepting that a receipt lets an organisation prove its choice.
+    secret_receipts: Mapped[bool] = mapped_column(Boolean, default=False)
     # A document or link to read (http/https only), e.g. a research proposal.
     document_url: Mapped[str | None] = mapped_column(String(500))
     # Hours before closes_at for the automatic reminder; None: the app's default.
@@ -208,6 +211,12 @@ class Decision(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a secret decision's ballots were cut from their organisations
+    # (services/sealing.py); ``None`` while they are linked (and for open ballots).
+    ballots_sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The event log's head hash right after publication: the anchor shown on the
+    # outcome page and mailed, so that it is kept outside the database too.
+    published_log_hash: Mapped[str | None] = mapped_column(String(64))
 
     options: Mapped[list[Option]] = relationship(
         back_populates="decision",
@@ -250,6 +259,10 @@ class Ballot(db.Model):
 
     ``content`` is the normalised ballot body (domain/ballots.py) or ``None``
     once withdrawn; the row stays so that ``version`` never goes back.
+    ``is_cast`` says whether the organisation holds a cast ballot (an
+    abstention included): in a secret decision it outlives the cut at close,
+    which empties ``content`` and ``receipt`` and moves the contents to
+    :class:`AnonymousBallot`.
     """
 
     __table_args__ = (
@@ -261,6 +274,7 @@ class Ballot(db.Model):
     decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     content: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    is_cast: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     receipt: Mapped[str | None] = mapped_column(String(32))
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -274,8 +288,38 @@ class Ballot(db.Model):
     recorded_by: Mapped[Person | None] = relationship(foreign_keys=[recorded_by_id])
 
 
+class AnonymousBallot(db.Model):
+    """A counted ballot of a secret decision after close, with nothing that
+    links it to an organisation, a person or a time.
+
+    ``position`` is a random permutation index, so the order of the rows says
+    nothing about the order of casting. ``receipt`` is kept only when the
+    decision turned secret receipts on.
+    """
+
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    receipt: Mapped[str | None] = mapped_column(String(32))
+
+
+class Objection(db.Model):
+    """An organisation's objection to a count, lodged between close and publication."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+
 class BallotChange(db.Model):
-    """The change history of a ballot: who, when, what changed."""
+    """The change history of a ballot: who, when, what changed (in a secret
+    decision, after close: only who acted and when)."""
 
     __table_args__ = (UniqueConstraint("ballot_id", "version"),)
 

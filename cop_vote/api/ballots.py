@@ -107,7 +107,7 @@ def put_ballot(
 @bp.doc(responses=error_responses(401, 403, 404))
 def get_ballot(decision_id: int) -> ResponseReturnValue:
     """Your organisation's current ballot, or 404 when it has none."""
-    return _ballot(ballots.BallotAck.of(ballots.own_ballot(actor(), decision_id)))
+    return _ballot(ballots.BallotAck.of(ballots.own_ballot(actor(), decision_id), reader=actor()))
 
 
 @bp.delete("/decisions/<int:decision_id>/ballot")

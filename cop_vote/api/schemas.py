@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Nested, Raw, String
+from apiflask.validators import Length
 
 # --- errors ---------------------------------------------------------------------
 
@@ -169,6 +170,19 @@ class DecisionSchema(Schema):
         allow_none=True,
         metadata={"description": "hours before closes_at for the reminder; null: the default"},
     )
+    secret_receipts = Boolean(
+        metadata={
+            "description": "a secret decision gives receipts (they let an organisation "
+            "prove its choice); always true in effect for open ballots"
+        }
+    )
+    ballots_sealed = Boolean(
+        metadata={"description": "a secret decision whose ballots were cut from organisations"}
+    )
+    log_anchor = String(
+        allow_none=True,
+        metadata={"description": "the event log's head hash at publication (verify-log --anchor)"},
+    )
     eligible = Integer()
     ballots_cast = Integer()
     outcome = Nested(OutcomeSchema, allow_none=True)
@@ -234,6 +248,12 @@ class DecisionInSchema(Schema):
     proposals_open = Boolean()
     document_url = String(allow_none=True, metadata={"description": "http(s) address"})
     reminder_hours = Integer(allow_none=True, metadata={"description": "1..720"})
+    secret_receipts = Boolean(
+        metadata={
+            "description": "secret decisions: give receipts anyway. A receipt of a plaintext "
+            "secret choice lets an organisation prove how it voted. Default false."
+        }
+    )
 
 
 class DecisionPatchSchema(DecisionInSchema):
@@ -315,6 +335,13 @@ class BallotSchema(Schema):
     cast_by = Nested(PersonRefSchema, allow_none=True)
     recorded_by = Nested(PersonRefSchema, allow_none=True)
     given_by = String(allow_none=True)
+    content_hidden = Boolean(
+        metadata={
+            "description": "a cast ballot whose content you may not see: a secret ballot "
+            "seen from outside its organisation, or sealed when the decision closed "
+            "(`ballot` and `receipt` are then null)"
+        }
+    )
 
 
 class EmptySchema(Schema):
@@ -380,3 +407,108 @@ class CommentPatchSchema(Schema):
     )
     reason = String(metadata={"description": "facilitator: required to hide"})
     note = String(metadata={"description": "facilitator: a note for the meeting"})
+
+
+# --- trust: the ballot record, objections, the audit trail ------------------------
+
+
+class RecordOrganisationSchema(Schema):
+    organisation = String(metadata={"description": "slug"})
+    name = String()
+
+
+class BallotRecordSchema(Schema):
+    decision = Integer()
+    title = String()
+    method = String()
+    counting = String(allow_none=True)
+    ballot_secrecy = String(metadata={"enum": ["open", "secret"]})
+    status = String(metadata={"enum": ["closed", "published"]})
+    closed_at = DateTime(allow_none=True)
+    eligible = Integer()
+    quorum = Float()
+    electorate = List(Nested(RecordOrganisationSchema))
+    participants = List(
+        Nested(RecordOrganisationSchema),
+        metadata={"description": "the organisations that cast a ballot (abstentions included)"},
+    )
+    form = String(
+        metadata={
+            "enum": ["open", "ballots", "tables", "none"],
+            "description": "open: each organisation's ballot with its receipt; ballots: a "
+            "secret ballot's contents, unlinked, in a random order; tables: a secret ballot's "
+            "aggregate tables only; none: a discussion",
+        }
+    )
+    ballots = List(
+        Dict(),
+        allow_none=True,
+        metadata={
+            "description": "open: {organisation, name, ballot, version, receipt, recorded}; "
+            "secret: {ballot} (and receipt when the decision gives secret receipts)"
+        },
+    )
+    tables = Dict(
+        allow_none=True,
+        metadata={
+            "description": "{ballots, abstentions} and: ranked IRV rounds (counts, exhausted, "
+            "transfers, eliminated, elected); Schulze pairwise; score sums and scored_by; "
+            "dot_vote dots; meeting_time answers"
+        },
+    )
+    receipts = Boolean()
+    options = List(Dict(), metadata={"description": "{id, label}"})
+    totals = Dict(metadata={"description": "the results object counted from the ballots"})
+    published = Dict(
+        allow_none=True,
+        metadata={"description": "{option, log_anchor, totals_digest} once published"},
+    )
+    note = String()
+
+
+class ObjectionSchema(Schema):
+    id = Integer()
+    decision = Integer()
+    organisation = String(metadata={"description": "slug"})
+    text = String()
+    created_at = DateTime()
+
+
+class ObjectionItemSchema(ObjectionSchema):
+    """An objection in a list."""
+
+
+class ObjectionListSchema(Schema):
+    items = List(Nested(ObjectionItemSchema))
+    next = String(allow_none=True)
+
+
+class ObjectionInSchema(Schema):
+    text = String(
+        required=True,
+        validate=Length(min=1, max=5000),
+        metadata={"description": "what the organisation disputes"},
+    )
+
+
+class EventSchema(Schema):
+    id = Integer()
+    at = DateTime()
+    kind = String()
+    organisation = String(
+        allow_none=True, metadata={"description": "open ballots only: the organisation's name"}
+    )
+    details = Dict()
+    hash = String()
+
+
+class EventItemSchema(EventSchema):
+    """An entry of the trail."""
+
+
+class EventListSchema(Schema):
+    items = List(Nested(EventItemSchema))
+    reviews = Dict(
+        keys=String(), values=Integer(), metadata={"description": "comment reviews by state"}
+    )
+    next = String(allow_none=True)

@@ -94,7 +94,9 @@ def _download_exists(name: str, d: Decision, status: Status, viewer: Person) -> 
         # Facilitators only (the page refuses others); never for a secret decision.
         return viewer.role == "facilitator" and d.ballot_secrecy == "open"
     if name == "ballot_record":
-        return status is Status.PUBLISHED
+        return status in (Status.CLOSED, Status.PUBLISHED) and (
+            d.ballot_secrecy != "secret" or d.ballots_sealed_at is not None
+        )
     return False
 
 
@@ -106,7 +108,8 @@ DOWNLOADS: dict[str, str] = {
     "meeting_pack_docx": "web.meeting_pack_docx",
     "ballots_csv": "web.ballots_csv",
     "calendar": "web.meeting_calendar",
-    "ballot_record": "web.ballot_record",
+    # The record itself, as JSON, answering the same bearer token (the page is web.ballot_record).
+    "ballot_record": "api.get_ballot_record",
 }
 
 
@@ -147,6 +150,9 @@ def decision(d: Decision, viewer: Person, now: datetime) -> dict[str, Any]:
         "proposals_open": decisions.in_proposal_phase(d),
         "document_url": d.document_url,
         "reminder_hours": d.reminder_hours,
+        "secret_receipts": bool(d.secret_receipts),
+        "ballots_sealed": d.ballots_sealed_at is not None,
+        "log_anchor": d.published_log_hash,
         "eligible": len(decisions.eligible_organisations(d)),
         "ballots_cast": len(ballots.cast_ballots(d)) if d.status != Status.DRAFT.value else 0,
         "outcome": outcome,

@@ -119,22 +119,32 @@ def results_visible(
     status: Status | str,
     has_own_ballot: bool,
     is_facilitator: bool,
+    sealed: bool = False,
 ) -> bool:
     """Whether results may be shown to a person.
 
     :param visibility: the decision's results-visibility rule.
-    :param secrecy: a secret decision shows results only after close.
+    :param secrecy: a secret decision shows results to nobody, facilitators
+        included, until its ballots are sealed: cut from their organisations
+        by the write that closes it. A decision past its deadline that no
+        write has closed yet is shown as closed, its results still hidden.
     :param status: the *effective* status.
     :param has_own_ballot: whether the person's organisation has a cast ballot.
-    :param is_facilitator: facilitators see results at any time.
+    :param is_facilitator: facilitators see the results of an open-ballot
+        decision at any time.
+    :param sealed: whether a secret decision's ballots are sealed.
     """
     status = Status(status)
+    if Secrecy(secrecy) is Secrecy.SECRET:
+        if not sealed:
+            return False
+        if status is Status.WITHDRAWN:
+            return is_facilitator
+        return status in (Status.CLOSED, Status.PUBLISHED)
     if status is Status.WITHDRAWN or status is Status.DRAFT:
         return is_facilitator
     if is_facilitator or status in (Status.CLOSED, Status.PUBLISHED):
         return True
-    if Secrecy(secrecy) is Secrecy.SECRET:
-        return False
     visibility = Visibility(visibility)
     if visibility is Visibility.LIVE:
         return True

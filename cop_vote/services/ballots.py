@@ -27,7 +27,7 @@ from ..domain import lifecycle
 from ..domain.ballots import BallotRules, validate_ballot
 from ..domain.errors import InvalidInput, NotAllowed, NotFound, StaleBallot
 from ..extensions import db
-from ..models import Ballot, BallotChange, Decision, Organisation, Person
+from ..models import Ballot, BallotChange, Decision, Elector, Organisation, Person
 from . import audit
 from .access import require_facilitator, require_member
 from .decisions import get_decision
@@ -100,18 +100,32 @@ class BallotAck:
     cast_by: PersonRef | None
     recorded_by: PersonRef | None
     given_by: str | None
+    #: True when a cast ballot's content is not shown: a secret ballot seen from
+    #: outside its organisation, or sealed at close (``content`` is then ``None``).
+    content_hidden: bool = False
 
     @classmethod
-    def of(cls, ballot: Ballot) -> BallotAck:
-        """A snapshot of ``ballot`` as it is in this transaction now."""
+    def of(cls, ballot: Ballot, *, reader: Person | None = None) -> BallotAck:
+        """A snapshot of ``ballot`` as it is in this transaction now.
+
+        :param reader: who will see it; in a secret decision anyone outside the
+            ballot's organisation (the facilitator included) sees neither its
+            content nor its receipt. ``None``: the organisation itself.
+        """
+        hide = (
+            reader is not None
+            and reader.organisation_id != ballot.organisation_id
+            and ballot.decision.ballot_secrecy == "secret"
+        )
+        sealed = ballot.is_cast and ballot.content is None
         return cls(
             decision_id=ballot.decision_id,
             organisation_id=ballot.organisation_id,
             organisation_slug=ballot.organisation.slug,
             organisation_name=ballot.organisation.name,
-            content=ballot.content,
+            content=None if hide else ballot.content,
             version=ballot.version,
-            receipt=ballot.receipt,
+            receipt=None if hide else ballot.receipt,
             cast_at=ballot.cast_at,
             cast_by=PersonRef(ballot.cast_by.id, ballot.cast_by.name) if ballot.cast_by else None,
             recorded_by=(
@@ -120,6 +134,7 @@ class BallotAck:
                 else None
             ),
             given_by=ballot.given_by,
+            content_hidden=ballot.is_cast and (hide or sealed),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -138,12 +153,14 @@ class BallotAck:
                 else None
             ),
             "given_by": self.given_by,
+            "content_hidden": self.content_hidden,
         }
 
 
-def ballot_object(ballot: Ballot) -> dict[str, Any]:
-    """The API's ballot object (API.md, "Ballots") of a ballot row as it is now."""
-    return BallotAck.of(ballot).to_dict()
+def ballot_object(ballot: Ballot, *, reader: Person | None = None) -> dict[str, Any]:
+    """The API's ballot object (API.md, "Ballots") of a ballot row as it is now,
+    as ``reader`` may see it (see :meth:`BallotAck.of`)."""
+    return BallotAck.of(ballot, reader=reader).to_dict()
 
 
 def _voter_organisation(actor: Person, decision: Decision) -> Organisation:
@@ -176,11 +193,11 @@ def _write(
     if version is not None and version != current_version:
         raise StaleBallot(
             "The ballot changed since you loaded it: see the current ballot and confirm.",
-            ballot_object(ballot) if ballot is not None else None,
+            ballot_object(ballot, reader=actor) if ballot is not None else None,
         )
-    if content is None and (ballot is None or ballot.content is None):
+    if content is None and (ballot is None or not ballot.is_cast):
         raise NotFound("Your organisation has no ballot to withdraw.")
-    receipt = new_receipt() if content is not None else None
+    receipt = new_receipt() if content is not None and gives_receipts(decision) else None
     if ballot is None:
         ballot = Ballot(decision_id=decision.id, organisation_id=org.id, version=1)
         try:
@@ -193,7 +210,7 @@ def _write(
             assert ballot is not None
             if version is not None:
                 raise StaleBallot(
-                    "The ballot changed since you loaded it.", ballot_object(ballot)
+                    "The ballot changed since you loaded it.", ballot_object(ballot, reader=actor)
                 ) from None
             ballot.version += 1
             _fill(ballot, content, actor, receipt, now, given_by, action)
@@ -224,7 +241,14 @@ def _write(
         },
         at=now,
     )
-    return BallotAck.of(ballot)
+    return BallotAck.of(ballot, reader=actor)
+
+
+def gives_receipts(decision: Decision) -> bool:
+    """Whether a cast gets a receipt: always for an open ballot; for a secret one
+    only when the decision turned receipts on (a receipt of a plaintext secret
+    choice lets an organisation prove how it voted)."""
+    return decision.ballot_secrecy != "secret" or bool(decision.secret_receipts)
 
 
 def _fill(
@@ -237,6 +261,7 @@ def _fill(
     action: str,
 ) -> None:
     ballot.content = content
+    ballot.is_cast = content is not None
     ballot.receipt = receipt
     ballot.cast_at = now
     ballot.cast_by_id = actor.id if action != "record" else None
@@ -266,7 +291,7 @@ def cast_ballot(
     org = _voter_organisation(actor, decision)
     content = validate_ballot(body, rules_for(decision))
     existing = find_ballot(decision.id, org.id)
-    action = "change" if existing is not None and existing.content is not None else "cast"
+    action = "change" if existing is not None and existing.is_cast else "cast"
     return _write(decision, org, content, actor, version, instant(now), action=action)
 
 
@@ -320,7 +345,8 @@ def record_ballot(
 
 
 def own_ballot(actor: Person | None, decision_id: int) -> Ballot:
-    """The current cast ballot of ``actor``'s organisation.
+    """The current cast ballot of ``actor``'s organisation (its content is
+    ``None`` once a secret decision's ballots are sealed).
 
     :raises NotFound: no decision visible, no organisation, or no cast ballot.
     """
@@ -328,7 +354,7 @@ def own_ballot(actor: Person | None, decision_id: int) -> Ballot:
         raise NotAllowed("Sign in to see your organisation's ballot.")
     decision = get_decision(actor, decision_id)
     ballot = find_ballot(decision.id, actor.organisation_id) if actor.organisation_id else None
-    if ballot is None or ballot.content is None:
+    if ballot is None or not ballot.is_cast:
         raise NotFound("Your organisation has not cast a ballot.")
     return ballot
 
@@ -346,9 +372,16 @@ def history(decision_id: int, organisation_id: int) -> list[BallotChange]:
 
 
 def cast_ballots(decision: Decision) -> list[Ballot]:
-    """The current cast ballots of the decision's electorate, one per organisation."""
-    electors = {e.organisation_id for e in decision.electorate}
-    rows = db.session.execute(
-        select(Ballot).where(Ballot.decision_id == decision.id, Ballot.content.is_not(None))
-    ).scalars()
-    return [b for b in rows if b.organisation_id in electors and b.content is not None]
+    """The organisations' cast ballots (abstentions included), one per
+    organisation of the electorate. In a sealed secret decision their
+    ``content`` is ``None``: it is in :class:`AnonymousBallot`."""
+    electors = select(Elector.organisation_id).where(Elector.decision_id == decision.id)
+    return list(
+        db.session.execute(
+            select(Ballot).where(
+                Ballot.decision_id == decision.id,
+                Ballot.is_cast.is_(True),
+                Ballot.organisation_id.in_(electors),
+            )
+        ).scalars()
+    )

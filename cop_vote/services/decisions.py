@@ -18,7 +18,7 @@ from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..domain.lifecycle import Status
 from ..extensions import db
 from ..models import Comment, Decision, Elector, Network, Option, Organisation, Person
-from . import audit
+from . import audit, sealing
 from .access import require_facilitator
 from .text import clean
 from .timefmt import Now, instant, iso_utc, parse_instant
@@ -41,6 +41,7 @@ DECISION_FIELDS = (
     "proposals_open",
     "document_url",
     "reminder_hours",
+    "secret_receipts",
 )
 #: Fields a facilitator may change while a decision is open.
 OPEN_FIELDS = ("closes_at", "description", "options", "document_url", "reminder_hours")
@@ -251,7 +252,7 @@ def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str
     if "reminder_hours" in data:
         # Hours before the deadline for the automatic reminder; None: the app's default.
         decision.reminder_hours = _int(data, "reminder_hours", 1, 24 * 30)
-    for key in ("facilitator_votes", "proposals_open"):
+    for key in ("facilitator_votes", "proposals_open", "secret_receipts"):
         if key in data:
             if not isinstance(data[key], bool):
                 raise InvalidInput(f"Invalid {key}.", {key: "Must be true or false."})
@@ -528,6 +529,7 @@ def close_decision(actor: Person | None, decision_id: int, now: Now) -> Decision
 
 
 def _close(decision: Decision, actor: Person | None, now: datetime) -> None:
+    """Record the close and, for a secret ballot, make the cut (services/sealing.py)."""
     closed_at = now
     if decision.closes_at is not None and decision.closes_at <= now:
         closed_at = decision.closes_at
@@ -541,6 +543,7 @@ def _close(decision: Decision, actor: Person | None, now: datetime) -> None:
         {"closed_at": iso_utc(closed_at), "by": "facilitator" if actor else "deadline"},
         at=now,
     )
+    sealing.seal_ballots(decision, now)
 
 
 def close_due(now: Now) -> list[Decision]:
@@ -607,13 +610,28 @@ def publish_decision(
     decision.outcome_statement = text
     decision.published_at = now
     db.session.flush()
-    audit.record(
+    # The totals as published go into the log, so a later change of the ballots
+    # is caught by a recount (``cop recount``). Imported here: results needs us.
+    from .ballot_record import totals_digest
+    from .results import count
+
+    result = count(decision)
+    entry = audit.record(
         "decision.published",
         f"decision:{decision.id}",
         actor,
-        {"option": decision.outcome_option_id},
+        {
+            "option": decision.outcome_option_id,
+            "ballots_cast": result.ballots_cast,
+            "winners": result.winners,
+            "totals_digest": totals_digest(result),
+        },
         at=now,
     )
+    # The log's head right after publication: shown with the outcome and mailed,
+    # so that a copy lives outside the database (``verify-log --anchor``).
+    decision.published_log_hash = entry.hash
+    db.session.flush()
     return decision
 
 
@@ -629,4 +647,6 @@ def withdraw_decision(actor: Person | None, decision_id: int, statement: Any, no
     decision.withdrawn_at = now
     db.session.flush()
     audit.record("decision.withdrawn", f"decision:{decision.id}", actor, {}, at=now)
+    if decision.opened_at is not None:
+        sealing.seal_ballots(decision, now)  # a withdrawn secret ballot stays secret too
     return decision

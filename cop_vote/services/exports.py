@@ -55,6 +55,8 @@ WORDS: dict[str, str] = {
     "open_questions": "Open questions",
     "unreviewed_comments": "Comments not reviewed yet",
     "hidden_comments": "Hidden comments",
+    "objection": "objection",
+    "objections": "Objections to the count",
     "none": "None.",
     "note_label": "Note",
     "abstain": "abstain",
@@ -214,6 +216,8 @@ def pack_csv(pack: MeetingPack, words: Mapping[str, str] | None = None) -> bytes
         rows += _comment_rows(w["unreviewed"], "", comment, w)
     for comment in pack.hidden:
         rows += _comment_rows(w["hidden"], "", comment, w)
+    for objection in pack.objections:
+        rows.append([w["objection"], "", objection.organisation.name, "", objection.text, ""])
     return _csv(rows)
 
 
@@ -395,6 +399,13 @@ def pack_docx(pack: MeetingPack, words: Mapping[str, str] | None = None) -> byte
             document.add_paragraph(w["none"])
         for comment in items:
             _docx_comment(document, comment, w, reply=False)
+    document.add_heading(w["objections"], level=1)
+    if not pack.objections:
+        document.add_paragraph(w["none"])
+    for objection in pack.objections:
+        paragraph = document.add_paragraph()
+        paragraph.add_run(objection.organisation.name).bold = True
+        paragraph.add_run(f": {objection.text}")
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

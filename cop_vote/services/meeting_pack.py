@@ -18,9 +18,10 @@ from sqlalchemy import select
 
 from ..domain.tally import TallyResult
 from ..extensions import db
-from ..models import Comment, Decision, Option, Person
+from ..models import Comment, Decision, Objection, Option, Person
 from .access import require_facilitator
 from .decisions import get_decision, status_of
+from .objections import list_objections
 from .results import Participation, count, may_see_results, participation
 
 
@@ -98,6 +99,8 @@ class MeetingPack:
     unreviewed: list[PackComment]
     hidden: list[PackComment]
     generated_at: datetime
+    #: Objections to the count lodged by organisations between close and publication.
+    objections: list[Objection] = field(default_factory=list)
 
     @property
     def flagged(self) -> list[PackComment]:
@@ -174,6 +177,7 @@ def gather(actor: Person | None, decision_id: int, now: datetime) -> MeetingPack
       not reviewed yet (``new``) are listed apart, as :attr:`MeetingPack.unreviewed`:
       they may hold questions nobody has looked at.
     * **hidden comments**: signature and reason only, never the text.
+    * **objections** to the count, with their organisation.
 
     :param now: the moment of the pack (aware UTC), for the effective status.
     :raises NotAllowed: for anyone but an active facilitator.
@@ -213,4 +217,5 @@ def gather(actor: Person | None, decision_id: int, now: datetime) -> MeetingPack
         unreviewed=unreviewed,
         hidden=hidden,
         generated_at=now,
+        objections=list_objections(actor, decision.id),
     )

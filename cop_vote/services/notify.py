@@ -137,6 +137,9 @@ def mails_for_event(event: Event) -> list[Mail]:
         if kind == "published":
             context["statement"] = decision.outcome_statement or ""
             context["option"] = decision.outcome_option.label if decision.outcome_option else None
+            # The log's head at publication, kept in every member's mailbox: an
+            # anchor outside the database (``cop verify-log --anchor``).
+            context["anchor"] = event.hash
     else:
         org_id = event.data.get("organisation_id")
         org = db.session.get(Organisation, org_id) if isinstance(org_id, int) else None

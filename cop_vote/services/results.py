@@ -10,6 +10,7 @@ from ..domain import lifecycle
 from ..domain.errors import NotAllowed
 from ..domain.tally import OptionRef, TallyResult, Verdict, tally, verdict
 from ..models import Ballot, Decision, Organisation, Person
+from . import sealing
 from .ballots import cast_ballots, find_ballot
 from .decisions import eligible_organisations, quorum_of, status_of
 
@@ -21,20 +22,40 @@ def may_see_results(decision: Decision, viewer: Person | None, now: datetime) ->
     own = False
     if viewer.organisation_id is not None:
         ballot = find_ballot(decision.id, viewer.organisation_id)
-        own = ballot is not None and ballot.content is not None
+        own = ballot is not None and ballot.is_cast
     return lifecycle.results_visible(
         visibility=decision.results_visibility,
         secrecy=decision.ballot_secrecy,
         status=status_of(decision, now),
         has_own_ballot=own,
         is_facilitator=viewer.role == "facilitator",
+        sealed=sealing.is_sealed(decision),
     )
 
 
+def counted_contents(decision: Decision) -> list[dict[str, Any]]:
+    """The contents that count: each organisation's cast ballot, or for a sealed
+    secret decision the anonymous ballots.
+
+    :raises NotAllowed: a secret decision whose ballots are not sealed yet:
+        nothing may count them, so no count can leak before the cut.
+    """
+    if sealing.is_secret(decision):
+        if not sealing.is_sealed(decision):
+            raise NotAllowed(
+                "Results are not visible yet for this decision.", code="results_hidden"
+            )
+        return sealing.anonymous_contents(decision.id)
+    return [b.content for b in cast_ballots(decision) if b.content is not None]
+
+
 def count(decision: Decision) -> TallyResult:
-    """Tally the current cast ballots, one per organisation of the electorate."""
+    """Tally the counted ballots, one per organisation of the electorate.
+
+    :raises NotAllowed: a secret decision not sealed yet (:func:`counted_contents`).
+    """
     options = [OptionRef(o.id, o.label) for o in decision.options]
-    ballots = [b.content for b in cast_ballots(decision) if b.content is not None]
+    ballots = counted_contents(decision)
     return tally(
         decision.method,
         options,
@@ -78,7 +99,7 @@ class Participation:
     @property
     def has_voted(self) -> bool:
         """Whether a ballot (an abstention included) is cast."""
-        return self.ballot is not None and self.ballot.content is not None
+        return self.ballot is not None and self.ballot.is_cast
 
 
 def participation(decision: Decision) -> list[Participation]:

@@ -10,7 +10,7 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from . import admin, auth, exports, meetings, proposals, recording, reminders, review, views  # noqa: E402,F401  (registers the routes on bp)
+from . import admin, auth, exports, meetings, proposals, record, recording, reminders, review, views  # noqa: E402,F401  (registers the routes on bp)
 
 # Pages are not part of the API's OpenAPI document.
 bp.enable_openapi = False  # type: ignore[attr-defined]

@@ -35,7 +35,9 @@ from ..models import Decision, Person
 from ..services import decisions as decision_service
 from ..services import organisations as org_service
 from ..services.ballots import cast_ballots
+from ..services.objections import list_objections
 from ..services.results import count, decision_verdict, participation
+from ..services.sealing import is_sealed, is_secret
 from . import bp
 from .admin_forms import (
     COMMENTS_LABELS,
@@ -230,6 +232,10 @@ def member_url(decision: Decision) -> str:
 
 
 def _allowed(decision: Decision, target: Status) -> bool:
+    if target is Status.CLOSED and decision.status == Status.OPEN.value and is_secret(decision):
+        # Past its deadline too: for a secret ballot the close is the write that
+        # cuts ballots from organisations, which must happen before any count.
+        return True
     status = decision_service.status_of(decision, clock.now())
     return target in lifecycle.TRANSITIONS[status]
 
@@ -560,6 +566,7 @@ def _decision_data(form: DecisionForm) -> tuple[dict[str, Any], list[int]]:
         "dots_per_option": form.dots_per_option.data if method == "dot_vote" else None,
         "facilitator_votes": bool(form.facilitator_votes.data),
         "proposals_open": bool(form.proposals_open.data),
+        "secret_receipts": bool(form.secret_receipts.data),
         "document_url": form.document_url.data or None,
         "reminder_hours": form.reminder_hours.data,
     }
@@ -628,6 +635,7 @@ def _draft_form_data(decision: Decision) -> dict[str, Any]:
         "comments": decision.comments,
         "facilitator_votes": decision.facilitator_votes,
         "proposals_open": decision.proposals_open,
+        "secret_receipts": decision.secret_receipts,
         "document_url": decision.document_url or "",
         "reminder_hours": decision.reminder_hours,
     }
@@ -842,11 +850,12 @@ def admin_decision_publish(decision_id: int) -> ResponseReturnValue:
     decision = _decision(decision_id)
     if request.method == "GET" and not _allowed(decision, Status.PUBLISHED):
         return _not_now(decision)
-    result = count(decision)
-    verdict = decision_verdict(result)
+    # A secret decision past its deadline is counted once a write has sealed it.
+    result = None if is_secret(decision) and not is_sealed(decision) else count(decision)
+    verdict = decision_verdict(result) if result is not None else None
     form = PublishForm()
     form.option.choices = _publish_choices(decision)
-    if request.method == "GET":
+    if request.method == "GET" and verdict is not None:
         form.option.data = str(verdict.option) if verdict.rule_met and verdict.option else ""
     status = _form_status(form)
     if form.validate_on_submit():
@@ -870,6 +879,7 @@ def admin_decision_publish(decision_id: int) -> ResponseReturnValue:
         decision=decision,
         result=result,
         verdict=verdict,
+        objections=list_objections(_actor(), decision_id),
         row=_row(decision, clock.now()),
     )
 

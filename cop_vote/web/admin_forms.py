@@ -71,7 +71,10 @@ VISIBILITY_LABELS: dict[str, Any] = {
 }
 SECRECY_LABELS: dict[str, Any] = {
     "open": _l("Open: each organisation's ballot is kept in the record"),
-    "secret": _l("Secret: results only after close; the event log keeps no ballot contents"),
+    "secret": _l(
+        "Secret: no one sees counts or another organisation's choice before close; "
+        "at close each ballot is separated from its organisation"
+    ),
 }
 COMMENTS_LABELS: dict[str, Any] = {
     "open": _l("Open"),
@@ -227,6 +230,7 @@ class DecisionForm(FlaskForm):
     comments = SelectField(_l("Comments"), choices=choices(COMMENTS_LABELS), default="open")
     facilitator_votes = BooleanField(_l("The facilitating organisation votes too"))
     proposals_open = BooleanField(_l("Members may propose options before voting opens"))
+    secret_receipts = BooleanField(_l("Give receipt codes in this secret ballot"))
     document_url = StringField(_l("Link to a document (optional)"), filters=[_strip])
     reminder_hours = IntegerField(
         _l("Reminder: hours before the deadline (empty: the default)"),

@@ -71,6 +71,8 @@ def export_words() -> dict[str, str]:
         "open_questions": _("Open questions"),
         "unreviewed_comments": _("Comments not reviewed yet"),
         "hidden_comments": _("Hidden comments"),
+        "objection": _("objection"),
+        "objections": _("Objections to the count"),
         "none": _("None."),
         "note_label": _("Note"),
         "abstain": _("abstain"),

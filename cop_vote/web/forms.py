@@ -69,3 +69,9 @@ class LanguageForm(FlaskForm):
     language = StringField(
         _l("Language"), validators=[DataRequired(message=_l("Choose a language."))]
     )
+
+
+class ObjectionForm(FlaskForm):
+    """An organisation's objection to a count, between close and publication."""
+
+    text = TextAreaField(_l("What does your organisation dispute?"), render_kw={"rows": 5})

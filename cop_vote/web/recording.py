@@ -58,8 +58,13 @@ def _record_page(
         current = ballot_service.find_ballot(decision.id, selected.id)
         if version is None:
             version = current.version if current is not None else 0
+    # In a secret decision nobody outside the organisation sees its choice, the
+    # facilitator included: the page says only that it has a ballot.
+    secret = decision.ballot_secrecy == "secret"
     if values is None:
-        values = _values_from_content(current.content if current is not None else None)
+        values = _values_from_content(
+            current.content if current is not None and not secret else None
+        )
     errors = errors or {}
     summary = [
         (target, errors[key])
@@ -82,7 +87,8 @@ def _record_page(
         electors=electors,
         cast={b.organisation_id: b for b in ballot_service.cast_ballots(decision)},
         selected=selected,
-        current=current if current is not None and current.content is not None else None,
+        current=current if current is not None and current.is_cast else None,
+        secret=secret,
         version=version,
         given_by=given_by,
         values=values,
@@ -173,13 +179,20 @@ def admin_record_ballot_post(decision_id: int) -> ResponseReturnValue:
             given_by=given_by,
             message=_("This decision does not accept ballots now; nothing was recorded."),
         )
-    message = _(
-        "The ballot of %(organisation)s is recorded, as given by %(name)s. "
-        "Receipt code: %(receipt)s",
-        organisation=ballot.organisation_name,
-        name=ballot.given_by or "",
-        receipt=ballot.receipt or "",
-    )
+    if ballot.receipt:
+        message = _(
+            "The ballot of %(organisation)s is recorded, as given by %(name)s. "
+            "Receipt code: %(receipt)s",
+            organisation=ballot.organisation_name,
+            name=ballot.given_by or "",
+            receipt=ballot.receipt,
+        )
+    else:  # a secret ballot: the receipt, if any, is the organisation's alone
+        message = _(
+            "The ballot of %(organisation)s is recorded, as given by %(name)s.",
+            organisation=ballot.organisation_name,
+            name=ballot.given_by or "",
+        )
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("web.admin_record_ballot", decision_id=decision_id), 303)

@@ -84,11 +84,12 @@ def index() -> ResponseReturnValue:
 
 
 def _own_ballot(decision: Decision, viewer: Person) -> Ballot | None:
-    """The organisation's ballot row if it holds a cast ballot."""
+    """The organisation's ballot row if it holds a cast ballot (its content is
+    ``None`` once a secret decision's ballots are sealed)."""
     if viewer.organisation_id is None:
         return None
     ballot = ballot_service.find_ballot(decision.id, viewer.organisation_id)
-    return ballot if ballot is not None and ballot.content is not None else None
+    return ballot if ballot is not None and ballot.is_cast else None
 
 
 def _may_vote(decision: Decision, viewer: Person, status: Status) -> bool:
@@ -397,10 +398,13 @@ def cast(decision_id: int) -> ResponseReturnValue:
         )
         return page("decisions/decision.html", http_status=400, block="ballot", **context)
     # The message describes this request's own write (a colleague's may follow at once).
-    message = _(
-        "Your organisation's ballot is recorded. Receipt code: %(receipt)s",
-        receipt=ballot.receipt or "",
-    )
+    if ballot.receipt:
+        message = _(
+            "Your organisation's ballot is recorded. Receipt code: %(receipt)s",
+            receipt=ballot.receipt,
+        )
+    else:  # a secret ballot without receipts
+        message = _("Your organisation's ballot is recorded.")
     db.session.commit()
     if is_htmx():
         context = _decision_context(found, viewer, ballot_message=message, written=ballot)

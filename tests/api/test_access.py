@@ -124,6 +124,25 @@ TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
         {F: 201, R: 400, OBS: 403, A: 401},
     ),
     ("GET", "/decisions/{open}/review", None, {F: 200, R: 403, OBS: 403, A: 401}),
+    ("GET", "/decisions/{closed}/ballot-record", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    ("GET", "/decisions/{open}/ballot-record", None, {F: 409, R: 409, OBS: 409, A: 401}),
+    ("GET", "/decisions/{draft}/ballot-record", None, {F: 409, R: 404, OBS: 404, A: 401}),
+    # The facilitating organisation has no ballot here, so it cannot object (403).
+    (
+        "POST",
+        "/decisions/{closed}/objections",
+        {"text": "We cannot find our ballot."},
+        {F: 403, R: 201, OBS: 403, A: 401},
+    ),
+    (
+        "POST",
+        "/decisions/{open}/objections",
+        {"text": "Too early."},
+        {F: 403, R: 409, OBS: 403, A: 401},
+    ),
+    ("GET", "/decisions/{closed}/objections", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    ("GET", "/decisions/{open}/events", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    ("GET", "/decisions/{draft}/events", None, {F: 200, R: 404, OBS: 404, A: 401}),
 ]
 
 

@@ -55,38 +55,41 @@ def test_ballots_refused_at_and_after_the_deadline_with_the_time() -> None:
 
 
 @pytest.mark.parametrize(
-    ("visibility", "secrecy", "status", "own", "expected"),
+    ("visibility", "secrecy", "status", "own", "sealed", "member", "facilitator"),
     [
-        ("live", "open", "open", False, True),
-        ("after_own_ballot", "open", "open", False, False),
-        ("after_own_ballot", "open", "open", True, True),
-        ("after_close", "open", "open", True, False),
-        ("after_close", "open", "closed", False, True),
-        ("live", "secret", "open", True, False),
-        ("live", "secret", "published", False, True),
-        ("live", "open", "draft", False, False),
+        ("live", "open", "open", False, False, True, True),
+        ("after_own_ballot", "open", "open", False, False, False, True),
+        ("after_own_ballot", "open", "open", True, False, True, True),
+        ("after_close", "open", "open", True, False, False, True),
+        ("after_close", "open", "closed", False, False, True, True),
+        ("live", "open", "draft", False, False, False, True),
+        ("live", "open", "withdrawn", False, False, False, True),
+        # A secret ballot: nobody, the facilitator included, before the cut at close.
+        ("live", "secret", "open", True, False, False, False),
+        ("after_close", "secret", "closed", True, False, False, False),
+        ("after_close", "secret", "closed", False, True, True, True),
+        ("live", "secret", "published", False, True, True, True),
+        ("after_close", "secret", "withdrawn", False, True, False, True),
     ],
 )
-def test_results_visibility_for_members(
-    visibility: str, secrecy: str, status: str, own: bool, expected: bool
+def test_results_visibility(
+    visibility: str,
+    secrecy: str,
+    status: str,
+    own: bool,
+    sealed: bool,
+    member: bool,
+    facilitator: bool,
 ) -> None:
-    assert (
-        results_visible(
-            visibility=visibility,
-            secrecy=secrecy,
-            status=status,
-            has_own_ballot=own,
-            is_facilitator=False,
-        )
-        is expected
-    )
-    assert (
-        results_visible(
-            visibility=visibility,
-            secrecy=secrecy,
-            status=status,
-            has_own_ballot=own,
-            is_facilitator=True,
-        )
-        is True
-    )
+    for is_facilitator, expected in ((False, member), (True, facilitator)):
+        assert (
+            results_visible(
+                visibility=visibility,
+                secrecy=secrecy,
+                status=status,
+                has_own_ballot=own,
+                is_facilitator=is_facilitator,
+                sealed=sealed,
+            )
+            is expected
+        ), (is_facilitator, expected)

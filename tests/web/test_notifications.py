@@ -67,7 +67,7 @@ def test_a_ballot_change_on_the_page_and_the_api_mails_the_colleague_only(
         f"/decisions/{did}/ballot",
         {"action": "cast", "option": str(nashville), "version": "0"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     (mail,) = _new(app, before)
     assert mail.to == ["lotte@oxfam.example.org"]
     assert "Idris Nuur" in mail.body
