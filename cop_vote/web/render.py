@@ -145,5 +145,5 @@ def _layout_context() -> dict[str, Any]:
         "lang_url": _lang_url,
         "viewer": viewer,
         "admin_url": admin_url,
-        "logout_form": ConfirmForm() if viewer is not None else None,
+        "logout_form": ConfirmForm(formdata=None) if viewer is not None else None,
     }
