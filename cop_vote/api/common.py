@@ -24,6 +24,7 @@ from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from .. import clock
+from ..database import MAX_ID
 from ..domain.errors import InvalidInput, NotFound
 from ..errors import MESSAGES, error_body
 from ..models import Person
@@ -31,8 +32,6 @@ from ..services import auth as auth_service
 
 T = TypeVar("T")
 
-#: Largest identifier accepted in a path or body (the databases' ``integer``).
-MAX_ID = 2**31 - 1
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 

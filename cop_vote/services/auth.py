@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import ApiToken, LoginSession, LoginToken, Person
 from . import audit
 from .organisations import find_person_by_email
+from .text import clean
 
 
 def digest(secret: str) -> str:
@@ -147,6 +148,7 @@ def issue_api_token(email: str, now: datetime, *, label: str = "") -> tuple[Pers
         raise InvalidInput(
             f"No active person with e-mail address {email!r}.", {"email": "Unknown address."}
         )
+    label = clean(label, "label", max_length=100, required=False, single_line=True)
     token = "cv_" + secrets.token_urlsafe(32)
     db.session.add(
         ApiToken(person_id=person.id, token_hash=digest(token), label=label, created_at=now)

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from ..clock import now
+from ..database import MAX_ID
 from ..domain.errors import Conflict, DecisionClosed, DomainError, InvalidInput, StaleBallot
 from ..domain.lifecycle import Status
 from ..extensions import db
@@ -228,8 +229,10 @@ def _comment_cursors(viewer: Person, decision: Decision, limit: int) -> list[int
 
 
 def _int_arg(name: str) -> int | None:
+    """A query argument as an identifier, or ``None`` when it cannot be one."""
     raw = request.args.get(name, "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    return value if value is not None and value <= MAX_ID else None
 
 
 def _decision_context(
@@ -433,7 +436,7 @@ def comment_add(decision_id: int) -> ResponseReturnValue:
             comment_form=form,
             comment_errors=errors,
             last_page=True,
-            reply_to=parent_id,
+            reply_to=parent_id if isinstance(parent_id, int) else None,
         )
         return page("decisions/decision.html", http_status=400, block="comments", **context)
     except Conflict:
@@ -467,9 +470,13 @@ def comment_add(decision_id: int) -> ResponseReturnValue:
 
 
 def _form_int(raw: str | None) -> int | str | None:
+    """A form field as an identifier; the raw text when it cannot be one (the
+    service refuses it, naming the field)."""
     if not raw:
         return None
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else raw
+    if raw.isascii() and raw.isdigit() and len(raw) < 12 and int(raw) <= MAX_ID:
+        return int(raw)
+    return raw
 
 
 def _comment_body_error(error: InvalidInput) -> str:
