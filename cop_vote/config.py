@@ -82,6 +82,12 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(256 * 1024))),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        # Keys in a shared Redis start with this (several installations, test runs).
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "cop-vote"),
+        "RATELIMIT_HEADERS_ENABLED": True,  # X-RateLimit-* and Retry-After
+        # A storage that is down must not stop a ballot: count in memory meanwhile.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOGIN_LINK_MINUTES": 30,
         "REMINDER_HOURS": int(env.get("REMINDER_HOURS", "48")),
         "COMMENT_MAX_LENGTH": 5000,

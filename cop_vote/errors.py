@@ -76,9 +76,7 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, str]:
     return out
 
 
-def _page(
-    status: int, title: str, message: str, *, translated: bool = False
-) -> ResponseReturnValue:
+def _page(status: int, title: str, message: str, *, translated: bool = False) -> tuple[str, int]:
     """The error page. It reads nothing of the request's body, so that a body
     too large or malformed to read still gets its page.
 
@@ -137,15 +135,24 @@ def init_app(app: APIFlask) -> None:
         status = error.code or 500
         if status >= 500:
             db.session.rollback()
+        # Allow, Retry-After...: kept on both kinds of answer.
+        headers = [
+            (key, value)
+            for key, value in error.get_headers()
+            if key.lower() not in ("content-type", "content-length")
+        ]
         if wants_json():
             message = MESSAGES.get(status) or error.description or "Request refused."
             response = jsonify(error_body(HTTP_CODES.get(status, "error"), message))
             response.status_code = status
-            for key, value in error.get_headers():
-                if key.lower() not in ("content-type", "content-length"):
-                    response.headers[key] = value
+            for key, value in headers:
+                response.headers[key] = value
             return response
-        return _page(status, error.name, error.description or "")
+        message = error.description or ""
+        if status == 429:  # the description is the limit, e.g. "30 per 1 minute"
+            message = f"Too many requests of this kind (at most {message})."
+        body, status = _page(status, error.name, message)
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> ResponseReturnValue:

@@ -202,6 +202,7 @@ def error_responses(*codes: int) -> dict[int, str]:
         404: "No such object, or it is not visible to you.",
         409: "The object's state forbids it.",
         413: "The body is too large.",
+        429: "Too many requests of this kind; wait for `Retry-After` seconds.",
     }
     return {code: text[code] for code in codes}
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 
+from .. import ratelimits
 from ..clock import now
 from ..domain.errors import NotFound
 from ..extensions import db, limiter, login_manager
@@ -62,8 +63,8 @@ def require_sign_in() -> ResponseReturnValue | None:
 
 
 @bp.route("/auth/login", methods=["GET", "POST"])
-@limiter.limit("5/minute", methods=["POST"])
-@limiter.limit("5/minute", key_func=_email_key, methods=["POST"])
+@ratelimits.link_requests
+@limiter.limit(ratelimits.LINK_REQUESTS_PER_ADDRESS, key_func=_email_key, methods=["POST"])
 def login() -> ResponseReturnValue:
     """Ask for a sign-in link; the answer never says whether the address is known."""
     form = LoginForm()
@@ -95,6 +96,7 @@ def login_sent() -> ResponseReturnValue:
 
 
 @bp.route("/auth/link/<secret>", methods=["GET", "POST"])
+@ratelimits.sign_ins
 def login_link(secret: str) -> ResponseReturnValue:
     """GET: a confirm page (spends nothing). POST: sign in and go on."""
     form = ConfirmForm()

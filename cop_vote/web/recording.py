@@ -23,7 +23,7 @@ from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import clock
+from .. import clock, ratelimits
 from ..domain.errors import Conflict, DecisionClosed, InvalidInput, NotFound, StaleBallot
 from ..domain.lifecycle import Status
 from ..extensions import db
@@ -107,6 +107,7 @@ def admin_record_ballot(decision_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/admin/decisions/<int:decision_id>/record")
+@ratelimits.ballot_writes
 @facilitator_required
 def admin_record_ballot_post(decision_id: int) -> ResponseReturnValue:
     """Record the ballot; refused input changes nothing and is shown beside its field."""

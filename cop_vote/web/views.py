@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from .. import ratelimits
 from ..clock import now
 from ..database import MAX_ID
 from ..domain.errors import Conflict, DecisionClosed, DomainError, InvalidInput, StaleBallot
@@ -334,6 +335,7 @@ def decision(decision_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/decisions/<int:decision_id>/ballot")
+@ratelimits.ballot_writes
 def cast(decision_id: int) -> ResponseReturnValue:
     """Cast or change the organisation's ballot (the version guards against stale views)."""
     viewer = _me()
@@ -405,6 +407,7 @@ def cast(decision_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/decisions/<int:decision_id>/comments")
+@ratelimits.comment_writes
 def comment_add(decision_id: int) -> ResponseReturnValue:
     """Post a comment (or a reply); its text is always shown escaped."""
     viewer = _me()

@@ -2,7 +2,7 @@
 
 A page's error answer is the site's page with its heading; the API's is the
 one JSON error object (API.md, "Conventions"). 400, 404, 405, 413 and 500 are
-checked here for both; 429 with the rate limits (``test_rate_limits.py``).
+checked here for both; 429 in ``test_rate_limits.py``.
 """
 
 from __future__ import annotations
