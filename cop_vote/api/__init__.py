@@ -41,4 +41,4 @@ def _end_transaction(_error: BaseException | None) -> None:
 
 
 # The route modules register on ``bp``; they import it from here.
-from . import ballots, comments, decisions, organisations, proposals  # noqa: E402,F401
+from . import ballots, comments, decisions, organisations, proposals, tokens  # noqa: E402,F401

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from ..domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
-from ..models import ORG_KINDS, ROLES, Organisation, Person
-from . import audit
+from ..models import ORG_KINDS, ROLES, Organisation, Person, utcnow
+from . import audit, auth
 from .access import require_facilitator
 from .text import clean, has_control
 
@@ -273,12 +273,19 @@ def create_person(actor: Person | None, data: Mapping[str, Any]) -> Person:
     return person
 
 
-def update_person(actor: Person | None, person_id: int, data: Mapping[str, Any]) -> Person:
+def update_person(
+    actor: Person | None, person_id: int, data: Mapping[str, Any], now: datetime | None = None
+) -> Person:
     """Change a person's fields, or deactivate with ``{active: false}``.
 
     Deactivating someone keeps every ballot they cast: ballots belong to
-    organisations. A facilitator cannot deactivate or demote themself, so the
-    network always keeps one.
+    organisations. It ends their access for good: their sessions and API
+    tokens are revoked and unused sign-in links voided, so reactivating them
+    brings none back (:func:`cop_vote.services.auth.end_all_access`). A
+    facilitator cannot deactivate or demote themself, so the network always
+    keeps one.
+
+    :param now: when (aware UTC); the current time when not given.
     """
     require_facilitator(actor)
     person = get_person(person_id)
@@ -287,9 +294,14 @@ def update_person(actor: Person | None, person_id: int, data: Mapping[str, Any])
         data.get("active") is False or data.get("role", "facilitator") != "facilitator"
     ):
         raise Conflict("You cannot deactivate or demote yourself.")
+    was_active = person.active
     _apply_person(person, data)
     db.session.flush()
     audit.record("person.updated", f"person:{person.id}", actor, {"fields": sorted(data)})
+    if was_active and not person.active:
+        at = now or utcnow()
+        ended = auth.end_all_access(person, at)
+        audit.record("person.access_ended", f"person:{person.id}", actor, ended, at=at)
     return person
 
 

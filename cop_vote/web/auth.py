@@ -5,7 +5,8 @@ or not the address is known. The link in the mail opens a page with a button:
 following the link (as mail scanners do) spends nothing; pressing the button
 (a POST with CSRF) signs in. The session key lives in the signed cookie and
 its hash on the server, so signing out revokes it and a copied cookie stops
-working.
+working. Signing in always starts a new session key and revokes the one the
+browser held before (no session fixation).
 """
 
 from __future__ import annotations
@@ -103,6 +104,9 @@ def login_link(secret: str) -> ResponseReturnValue:
     try:
         if request.method == "POST" and form.validate_on_submit():
             found, key, next_path = auth_service.use_login_link(secret, now())
+            # A new session key each time: whatever key this browser held before
+            # (perhaps planted by someone else) is revoked, so it cannot ride along.
+            auth_service.end_session(session.get("session_key"), now())
             session.clear()
             session["session_key"] = key
             login_user(found)

@@ -31,7 +31,7 @@ from ..services import comments as comment_service
 from ..services import decisions as decision_service
 from ..services import results as results_service
 from . import bp
-from .forms import BallotForm, CommentForm, LanguageForm, TokenForm
+from .forms import BallotForm, CommentForm, ConfirmForm, LanguageForm, TokenForm
 from .render import is_htmx, page, person
 
 #: Regions of the decision page that htmx may ask for, by element id.
@@ -766,6 +766,7 @@ def _profile(
         language_form=language_form,
         token_form=token_form or TokenForm(formdata=None),
         token=token,
+        tokens=auth_service.list_api_tokens(viewer),
     )
     if token:
         response.headers["Cache-Control"] = "no-store"
@@ -800,7 +801,6 @@ def profile_language() -> ResponseReturnValue:
 def profile_notifications() -> ResponseReturnValue:
     """Choose whether the network's mail comes to you, and in which language."""
     from ..services import organisations as org_service
-    from .forms import ConfirmForm
 
     viewer = _me()
     form = ConfirmForm()
@@ -821,17 +821,3 @@ def profile_notifications() -> ResponseReturnValue:
     db.session.commit()
     flash(_("Your e-mail settings are saved."), "success")
     return redirect(url_for("web.profile", _anchor="notifications-heading"), 303)
-
-
-@bp.post("/profile/token")
-def profile_token() -> ResponseReturnValue:
-    """Create a personal API token and show it once."""
-    viewer = _me()
-    form = TokenForm()
-    if not form.validate_on_submit():
-        return _profile(status=400, token_form=form)
-    _person, token = auth_service.issue_api_token(
-        viewer.email or "", now(), label=form.label.data or ""
-    )
-    db.session.commit()
-    return _profile(token=token)
