@@ -35,16 +35,24 @@ class Seeded:
     slug: str
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def path_args(self, arguments: set[str], decision: str = "open") -> dict[str, Any] | None:
-        """Values for a rule's arguments, or ``None`` when the rule needs one we lack."""
+    def path_args(
+        self, arguments: set[str], decision: str = "open", **overrides: Any
+    ) -> dict[str, Any] | None:
+        """Values for a rule's arguments, or ``None`` when the rule needs one we lack.
+
+        :param overrides: values to use instead, e.g. another ``person_id``.
+        """
         known: dict[str, Any] = {
             "decision_id": self.decisions[decision],
             "comment_id": self.comment,
             "meeting_id": self.meeting,
+            "action_id": self.extra.get("action"),
             "person_id": self.people["representative"].id,
             "slug": self.slug,
             "filename": "css/site.css",
+            **overrides,
         }
+        known = {name: value for name, value in known.items() if value is not None}
         if not arguments <= set(known):
             return None
         return {name: known[name] for name in arguments}
@@ -103,5 +111,5 @@ def seed(app: Flask, now: datetime) -> Seeded:
         comment=comment.id,
         meeting=meeting.id,
         slug=representative.organisation.slug if representative.organisation else "adpc",
-        extra={"colleague": colleague},
+        extra={"colleague": colleague, "action": meeting.actions[0].id},
     )
