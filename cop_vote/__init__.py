@@ -41,9 +41,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
     if test_config:
         app.config.from_mapping(test_config)
 
-    from . import database, errors
+    from . import database, errors, security
     from .extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
 
+    security.init_app(app)  # first: an HTTPS redirect comes before anything else
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -56,6 +56,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     env = os.environ
     port = int(env.get("PORT", "5000"))
     mail_server = env.get("MAIL_SERVER", "")
+    secure_cookie = _bool(env.get("SESSION_COOKIE_SECURE"))
     return {
         "SECRET_KEY": secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(
@@ -75,10 +76,18 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "cop-vote <noreply@localhost>"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
+        "SESSION_COOKIE_SECURE": secure_cookie,
+        # Redirect plain HTTP to HTTPS and send HSTS (security.py); off for http://127.0.0.1.
+        "FORCE_HTTPS": _bool(env.get("FORCE_HTTPS"), default=secure_cookie),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(256 * 1024))),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        # Keys in a shared Redis start with this (several installations, test runs).
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "cop-vote"),
+        "RATELIMIT_HEADERS_ENABLED": True,  # X-RateLimit-* and Retry-After
+        # A storage that is down must not stop a ballot: count in memory meanwhile.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOGIN_LINK_MINUTES": 30,
         "REMINDER_HOURS": int(env.get("REMINDER_HOURS", "48")),
         "COMMENT_MAX_LENGTH": 5000,

@@ -16,6 +16,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from .extensions import db
 
+#: Largest identifier accepted in a path, query or body: the databases' ``integer``.
+#: A larger number must be refused before a query, or PostgreSQL fails on the cast.
+MAX_ID = 2**31 - 1
+
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")

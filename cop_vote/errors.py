@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .domain.errors import DomainError, InvalidInput, StaleBallot
+from .domain.errors import DomainError, InvalidInput, Message, StaleBallot
 from .extensions import db
 from .i18n import translate
 
@@ -76,8 +76,16 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, str]:
     return out
 
 
-def _page(status: int, title: str, message: str) -> ResponseReturnValue:
-    return render_template("error.html", status=status, title=title, message=message), status
+def _page(status: int, title: str, message: str, *, translated: bool = False) -> tuple[str, int]:
+    """The error page. It reads nothing of the request's body, so that a body
+    too large or malformed to read still gets its page.
+
+    :param translated: ``message`` is already in the reader's language (a
+        rule's :class:`~cop_vote.domain.errors.Message`); else the page shows
+        it only when it knows it (:func:`cop_vote.web.render.domain_message`).
+    """
+    context = {"status": status, "title": title, "message": message, "translated": translated}
+    return render_template("error.html", **context), status
 
 
 def init_app(app: APIFlask) -> None:
@@ -92,7 +100,12 @@ def init_app(app: APIFlask) -> None:
                 extra["current"] = error.current
             fields = error.fields if isinstance(error, InvalidInput) else None
             return jsonify(error_body(error.code, error.message, fields, **extra)), error.status
-        return _page(error.status, HTTP_CODES.get(error.status, "error"), translate(error.message))
+        return _page(
+            error.status,
+            HTTP_CODES.get(error.status, "error"),
+            translate(error.message),
+            translated=isinstance(error.message, Message),
+        )
 
     @app.error_processor
     def apiflask_error(error: HTTPError) -> ResponseReturnValue:
@@ -122,15 +135,24 @@ def init_app(app: APIFlask) -> None:
         status = error.code or 500
         if status >= 500:
             db.session.rollback()
+        # Allow, Retry-After...: kept on both kinds of answer.
+        headers = [
+            (key, value)
+            for key, value in error.get_headers()
+            if key.lower() not in ("content-type", "content-length")
+        ]
         if wants_json():
             message = MESSAGES.get(status) or error.description or "Request refused."
             response = jsonify(error_body(HTTP_CODES.get(status, "error"), message))
             response.status_code = status
-            for key, value in error.get_headers():
-                if key.lower() not in ("content-type", "content-length"):
-                    response.headers[key] = value
+            for key, value in headers:
+                response.headers[key] = value
             return response
-        return _page(status, error.name, error.description or "")
+        message = error.description or ""
+        if status == 429:  # the description is the limit, e.g. "30 per 1 minute"
+            message = f"Too many requests of this kind (at most {message})."
+        body, status = _page(status, error.name, message)
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> ResponseReturnValue:

@@ -39,6 +39,7 @@ from .extensions import mail as mail_ext
 from .i18n import LANGUAGES
 from .models import Event, Network
 from .services import notify
+from .services.text import one_line
 
 _FLUSHED = "cop_events_flushed"
 _PENDING = "cop_events_pending"
@@ -125,7 +126,9 @@ def decision_link(decision_id: int) -> str:
 
 
 def _subject(mail: notify.Mail) -> str:
-    title = mail.decision.title
+    """The mail's Subject: one line, whatever the stored title holds (a title
+    with a line break from before titles were single-line must not stop the mail)."""
+    title = one_line(mail.decision.title)
     subjects = {
         "invitation": _("New decision: %(title)s", title=title),
         "closed": _("Voting has closed: %(title)s", title=title),
@@ -136,7 +139,7 @@ def _subject(mail: notify.Mail) -> str:
         ),
         "reminder": _("Reminder: your organisation has not voted yet: %(title)s", title=title),
     }
-    return str(subjects[mail.kind])
+    return one_line(subjects[mail.kind])
 
 
 def build_message(mail: notify.Mail) -> EmailMultiAlternatives:

@@ -41,4 +41,12 @@ def _end_transaction(_error: BaseException | None) -> None:
 
 
 # The route modules register on ``bp``; they import it from here.
-from . import ballots, comments, decisions, organisations, proposals, record  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    ballots,
+    comments,
+    decisions,
+    organisations,
+    proposals,
+    record,
+    tokens,
+)

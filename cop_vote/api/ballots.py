@@ -12,7 +12,7 @@ from typing import Any
 from flask import Response, request
 from flask.typing import ResponseReturnValue
 
-from .. import clock
+from .. import clock, ratelimits
 from ..domain.errors import DecisionClosed, InvalidInput
 from ..extensions import db
 from ..models import Decision
@@ -79,12 +79,13 @@ def _ballot(ballot: ballots.BallotAck) -> Response:
 
 
 @bp.put("/decisions/<int:decision_id>/ballot")
+@ratelimits.ballot_writes
 @bp.auth_required(auth)
 @checks(role=access.require_member, find=find_decision, body=True)
 @bp.input(BallotInSchema, validation=False)
 @bp.input(IfMatchSchema, location="headers", validation=False)
 @bp.output(BallotSchema)
-@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
+@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413, 429))
 def put_ballot(
     decision_id: int, json_data: dict[str, Any], headers_data: Any = None
 ) -> ResponseReturnValue:
@@ -111,11 +112,12 @@ def get_ballot(decision_id: int) -> ResponseReturnValue:
 
 
 @bp.delete("/decisions/<int:decision_id>/ballot")
+@ratelimits.ballot_writes
 @bp.auth_required(auth)
 @checks(role=access.require_member, find=find_decision)
 @bp.input(IfMatchSchema, location="headers", validation=False)
 @bp.output(EmptySchema, status_code=204)
-@bp.doc(responses=error_responses(400, 401, 403, 404, 409))
+@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 429))
 def delete_ballot(decision_id: int, headers_data: Any = None) -> ResponseReturnValue:
     """Withdraw your organisation's ballot while the decision is open."""
     try:
@@ -127,12 +129,13 @@ def delete_ballot(decision_id: int, headers_data: Any = None) -> ResponseReturnV
 
 
 @bp.put("/decisions/<int:decision_id>/ballots/<slug>")
+@ratelimits.ballot_writes
 @bp.auth_required(auth)
 @checks(role=access.require_facilitator, find=_find_decision_and_organisation, body=True)
 @bp.input(RecordInSchema, validation=False)
 @bp.input(IfMatchSchema, location="headers", validation=False)
 @bp.output(BallotSchema)
-@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
+@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413, 429))
 def record_ballot(
     decision_id: int, slug: str, json_data: dict[str, Any], headers_data: Any = None
 ) -> ResponseReturnValue:

@@ -12,7 +12,7 @@ from apiflask.fields import DateTime, Integer, List, Nested, String
 from flask import current_app, request
 from flask.typing import ResponseReturnValue
 
-from .. import clock
+from .. import clock, ratelimits
 from ..domain.errors import InvalidInput
 from ..extensions import db
 from ..models import Comment, CommentReport, Decision, Person
@@ -127,11 +127,12 @@ def _find_comment(person: Any, comment_id: int) -> None:
 
 
 @bp.post("/decisions/<int:decision_id>/comments")
+@ratelimits.comment_writes
 @bp.auth_required(auth)
 @checks(role=access.require_member, find=find_decision, body=True)
 @bp.input(CommentInSchema, validation=False)
 @bp.output(CommentSchema, status_code=201)
-@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
+@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413, 429))
 def add_comment(decision_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
     """Comment on a decision, or on one option, or reply to a comment."""
     body = only(json_data, ("body", "option", "parent"))
@@ -172,6 +173,7 @@ def list_comments(decision_id: int, query_data: Any = None) -> ResponseReturnVal
 
 
 @bp.patch("/comments/<int:comment_id>")
+@ratelimits.comment_writes
 @bp.auth_required(auth)
 @checks(role=access.require_member, find=_find_comment, body=True)
 @bp.input(CommentReviewPatchSchema, validation=False)
@@ -179,7 +181,7 @@ def list_comments(decision_id: int, query_data: Any = None) -> ResponseReturnVal
     ReviewItemSchema,
     description="The comment; `decision`, `tag_option`, `reports` for facilitators",
 )
-@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
+@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413, 429))
 def update_comment(comment_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
     """Review a comment (facilitator: review, reason, note, option) or reword it (author: body)."""
     person, now = actor(), clock.now()
@@ -221,11 +223,12 @@ def update_comment(comment_id: int, json_data: dict[str, Any]) -> ResponseReturn
 
 
 @bp.post("/comments/<int:comment_id>/report")
+@ratelimits.report_writes
 @bp.auth_required(auth)
 @checks(role=access.require_member, find=_find_comment, body=True)
 @bp.input(ReportInSchema, validation=False)
 @bp.output(ReportSchema, status_code=201)
-@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
+@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413, 429))
 def report_comment(comment_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
     """Report a comment to the facilitators, with a reason (not one's own comment)."""
     body = only(json_data, ("reason",))

@@ -24,6 +24,7 @@ from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from .. import clock
+from ..database import MAX_ID
 from ..domain.errors import InvalidInput, NotFound
 from ..errors import MESSAGES, error_body
 from ..models import Person
@@ -31,8 +32,6 @@ from ..services import auth as auth_service
 
 T = TypeVar("T")
 
-#: Largest identifier accepted in a path or body (the databases' ``integer``).
-MAX_ID = 2**31 - 1
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
@@ -203,6 +202,7 @@ def error_responses(*codes: int) -> dict[int, str]:
         404: "No such object, or it is not visible to you.",
         409: "The object's state forbids it.",
         413: "The body is too large.",
+        429: "Too many requests of this kind; wait for `Retry-After` seconds.",
     }
     return {code: text[code] for code in codes}
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask.typing import ResponseReturnValue
 
+from .. import clock
 from ..extensions import db
 from ..services import access, organisations
 from . import bp, serialize
@@ -119,6 +120,6 @@ def list_people(query_data: Any = None) -> ResponseReturnValue:
 @bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
 def update_person(person_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
     """Change a person, or deactivate them with {active: false} (facilitator)."""
-    person = organisations.update_person(actor(), person_id, json_data)
+    person = organisations.update_person(actor(), person_id, json_data, clock.now())
     db.session.commit()
     return respond(serialize.person(person, actor()))

@@ -16,8 +16,9 @@ from sqlalchemy import select, update
 from ..domain.errors import InvalidInput, NotFound
 from ..extensions import db
 from ..models import ApiToken, LoginSession, LoginToken, Person
-from . import audit
-from .organisations import find_person_by_email
+from . import audit, organisations
+from .access import has_access
+from .text import clean
 
 
 def digest(secret: str) -> str:
@@ -48,11 +49,12 @@ def issue_login_link(
 
     Issuing voids every earlier unused link of that person.
 
-    :returns: ``(person, secret)``, or ``None`` for an unknown or inactive
-        address (the caller must answer the same either way).
+    :returns: ``(person, secret)``, or ``None`` for an unknown address or a
+        person without access (:func:`~cop_vote.services.access.has_access`);
+        the caller must answer the same either way.
     """
-    person = find_person_by_email(email or "")
-    if person is None or not person.active:
+    person = organisations.find_person_by_email(email or "")
+    if person is None or not has_access(person):
         return None
     db.session.execute(
         update(LoginToken)
@@ -91,7 +93,7 @@ def check_login_link(secret: str, now: datetime) -> LoginToken:
         or token.used_at is not None
         or token.voided_at is not None
         or token.expires_at <= now
-        or not token.person.active
+        or not has_access(token.person)
     ):
         raise NotFound(
             "This sign-in link is no longer valid. Ask for a new one.", code="link_invalid"
@@ -115,7 +117,7 @@ def use_login_link(secret: str, now: datetime) -> tuple[Person, str, str | None]
 
 
 def person_for_session(key: str | None) -> Person | None:
-    """The active person of a live session key, else ``None``."""
+    """The person of a live session key if they have access, else ``None``."""
     if not key:
         return None
     session = db.session.execute(
@@ -123,7 +125,7 @@ def person_for_session(key: str | None) -> Person | None:
             LoginSession.key_hash == digest(key), LoginSession.revoked_at.is_(None)
         )
     ).scalar()
-    if session is None or not session.person.active:
+    if session is None or not has_access(session.person):
         return None
     return session.person
 
@@ -139,14 +141,16 @@ def end_session(key: str | None, now: datetime) -> None:
 def issue_api_token(email: str, now: datetime, *, label: str = "") -> tuple[Person, str]:
     """Make a personal API token for the person with ``email``.
 
+    :param label: what the token is for, one line of at most 100 characters.
     :returns: ``(person, token)``; the token is shown once and stored hashed.
-    :raises InvalidInput: no active person with that address.
+    :raises InvalidInput: no person with access has that address, or a bad label.
     """
-    person = find_person_by_email(email or "")
-    if person is None or not person.active:
+    person = organisations.find_person_by_email(email or "")
+    if person is None or not has_access(person):
         raise InvalidInput(
             f"No active person with e-mail address {email!r}.", {"email": "Unknown address."}
         )
+    label = clean(label, "label", max_length=100, required=False, single_line=True)
     token = "cv_" + secrets.token_urlsafe(32)
     db.session.add(
         ApiToken(person_id=person.id, token_hash=digest(token), label=label, created_at=now)
@@ -157,13 +161,13 @@ def issue_api_token(email: str, now: datetime, *, label: str = "") -> tuple[Pers
 
 
 def person_for_token(token: str | None, now: datetime) -> Person | None:
-    """The active person a bearer token belongs to, else ``None``."""
+    """The person a live bearer token belongs to if they have access, else ``None``."""
     if not token:
         return None
     row = db.session.execute(
         select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
     ).scalar()
-    if row is None or not row.person.active:
+    if row is None or not has_access(row.person):
         return None
     return row.person
 
@@ -176,3 +180,65 @@ def revoke_api_tokens(person: Person, now: datetime) -> int:
         .values(revoked_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def list_api_tokens(person: Person) -> list[ApiToken]:
+    """``person``'s live (unrevoked) API tokens, newest first. The secrets are not kept."""
+    return list(
+        db.session.execute(
+            select(ApiToken)
+            .where(ApiToken.person_id == person.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.id.desc())
+        ).scalars()
+    )
+
+
+def revoke_own_api_token(actor: Person | None, token_id: object, now: datetime) -> ApiToken:
+    """Revoke one of the actor's own live API tokens; it stops working at once.
+
+    :param token_id: the token's identifier (as listed by :func:`list_api_tokens`).
+    :returns: the revoked token row, flushed.
+    :raises NotFound: no such live token of the actor (another person's token
+        is not found either), or nobody with access is asking.
+    """
+    row = None
+    if (
+        has_access(actor)
+        and isinstance(token_id, int)
+        and not isinstance(token_id, bool)
+        and 0 < token_id < 2**31
+    ):
+        row = db.session.get(ApiToken, token_id)
+    if row is None or actor is None or row.person_id != actor.id or row.revoked_at is not None:
+        raise NotFound(f"No token {token_id} of yours.")
+    row.revoked_at = now
+    db.session.flush()
+    audit.record("token.revoked", f"person:{actor.id}", actor, {"token": row.id}, at=now)
+    return row
+
+
+def end_all_access(person: Person, now: datetime) -> dict[str, int]:
+    """Revoke every session and API token of ``person`` and void their unused
+    sign-in links, for good: reactivating the person brings none back.
+
+    :returns: how many of each were live: ``{"sessions", "tokens", "links"}``.
+    """
+    sessions = db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.person_id == person.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    links = db.session.execute(
+        update(LoginToken)
+        .where(
+            LoginToken.person_id == person.id,
+            LoginToken.used_at.is_(None),
+            LoginToken.voided_at.is_(None),
+        )
+        .values(voided_at=now)
+    )
+    return {
+        "sessions": int(getattr(sessions, "rowcount", 0) or 0),
+        "tokens": revoke_api_tokens(person, now),
+        "links": int(getattr(links, "rowcount", 0) or 0),
+    }

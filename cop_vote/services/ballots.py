@@ -340,7 +340,7 @@ def record_ballot(
             {"organisation": "Not in this decision's electorate."},
         )
     content = validate_ballot(body, rules_for(decision))
-    name = clean(given_by, "given_by", max_length=200)
+    name = clean(given_by, "given_by", max_length=200, single_line=True)
     return _write(decision, org, content, actor, version, at, action="record", given_by=name)
 
 

@@ -177,10 +177,18 @@ def _options(decision: Decision, raw: Any, zone: str | None) -> list[dict[str, A
                     {f"options.{i}.ends_at": "Must be after starts_at."},
                 )
             option.update(starts_at=starts, ends_at=ends)
-            label = clean(item.get("label"), f"options.{i}.label", max_length=500, required=False)
+            label = clean(
+                item.get("label"),
+                f"options.{i}.label",
+                max_length=500,
+                required=False,
+                single_line=True,
+            )
             option["label"] = label or slot_label(starts, ends, zone or network_zone())
         else:
-            option["label"] = clean(item.get("label"), f"options.{i}.label", max_length=500)
+            option["label"] = clean(
+                item.get("label"), f"options.{i}.label", max_length=500, single_line=True
+            )
         option["description"] = clean(
             item.get("description"), f"options.{i}.description", max_length=5000, required=False
         )
@@ -210,7 +218,7 @@ def slot_label(starts: datetime, ends: datetime, zone: str) -> str:
 
 def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str | None) -> None:
     if "title" in data:
-        decision.title = clean(data["title"], "title", max_length=300)
+        decision.title = clean(data["title"], "title", max_length=300, single_line=True)
     if "description" in data:
         decision.description = clean(
             data["description"], "description", max_length=20000, required=False
@@ -473,7 +481,9 @@ def _reword_options(decision: Decision, raw: Any, now: datetime) -> None:
             raise Conflict("While open, only an option's label and description can change.")
         option = by_id[item["id"]]
         if "label" in item:
-            option.label = clean(item["label"], f"options.{i}.label", max_length=500)
+            option.label = clean(
+                item["label"], f"options.{i}.label", max_length=500, single_line=True
+            )
         if "description" in item:
             option.description = clean(
                 item["description"], f"options.{i}.description", max_length=5000, required=False

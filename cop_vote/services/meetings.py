@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import ATTENDANCE, Attendance, FollowUpAction, Meeting, Organisation, Person
 from . import audit
 from .access import require_facilitator
-from .text import clean
+from .text import clean, has_control
 
 #: The longest note on an organisation's attendance, in characters.
 NOTE_MAX = 500
@@ -104,9 +104,14 @@ def create_meeting(
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     for field, check in (
-        ("title", lambda: clean(title, "title", max_length=300)),
+        ("title", lambda: clean(title, "title", max_length=300, single_line=True)),
         ("held_on", lambda: parse_day(held_on, "held_on", required=True)),
-        ("location", lambda: clean(location or "", "location", max_length=300, required=False)),
+        (
+            "location",
+            lambda: clean(
+                location or "", "location", max_length=300, required=False, single_line=True
+            ),
+        ),
     ):
         try:
             values[field] = check()
@@ -134,7 +139,7 @@ def create_meeting(
 
 def _organisation(slug: object, field: str) -> Organisation:
     org = None
-    if isinstance(slug, str) and slug:
+    if isinstance(slug, str) and 0 < len(slug) <= 64 and not has_control(slug):
         org = db.session.execute(select(Organisation).where(Organisation.slug == slug)).scalar()
     if org is None:
         raise InvalidInput(f"No organisation '{slug}'.", {field: "Choose an organisation."})

@@ -33,7 +33,7 @@ from .access import require_facilitator, require_member
 from .comments import REVIEW_STATES, get_comment, review_comment
 from .decisions import eligible_organisations, get_decision
 from .results import participation
-from .text import clean
+from .text import clean, has_control
 
 #: What the queue can be filtered on besides the review states.
 REPORTED = "reported"
@@ -102,7 +102,11 @@ def parse_filters(
             raise InvalidInput("Unknown option.", {"option": "Not an option of this decision."})
     org = None
     if organisation not in (None, ""):
-        if isinstance(organisation, str) and len(organisation) <= 64:
+        if (
+            isinstance(organisation, str)
+            and len(organisation) <= 64
+            and not has_control(organisation)
+        ):
             org = db.session.execute(
                 select(Organisation).where(Organisation.slug == organisation)
             ).scalar()

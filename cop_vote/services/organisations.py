@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from ..domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
-from ..models import ORG_KINDS, ROLES, Organisation, Person
-from . import audit
+from ..models import ORG_KINDS, ROLES, Organisation, Person, utcnow
+from . import audit, auth
 from .access import require_facilitator
-from .text import clean
+from .text import clean, has_control
 
 ORG_FIELDS = ("name", "short_name", "slug", "kind", "voting", "active")
 PERSON_FIELDS = (
@@ -69,9 +69,11 @@ def get_organisation(slug: str) -> Organisation:
 
     :raises NotFound: when there is none.
     """
-    org = db.session.execute(select(Organisation).where(Organisation.slug == slug)).scalar()
+    org = None
+    if isinstance(slug, str) and len(slug) <= 64 and not has_control(slug):
+        org = db.session.execute(select(Organisation).where(Organisation.slug == slug)).scalar()
     if org is None:
-        raise NotFound(f"No organisation '{slug}'.")
+        raise NotFound(f"No organisation {slug!r}.")
     return org
 
 
@@ -96,14 +98,14 @@ def _name_taken(org: Organisation) -> bool:
 
 def _apply_org(org: Organisation, data: Mapping[str, Any]) -> None:
     if "name" in data:
-        org.name = clean(data["name"], "name", max_length=200)
+        org.name = clean(data["name"], "name", max_length=200, single_line=True)
         if _name_taken(org):
             raise InvalidInput(
                 "An organisation with this name exists.",
                 {"name": f"'{org.name}' is already in the network."},
             )
     if "short_name" in data:
-        org.short_name = clean(data["short_name"], "short_name", max_length=64)
+        org.short_name = clean(data["short_name"], "short_name", max_length=64, single_line=True)
     if "kind" in data:
         if data["kind"] not in ORG_KINDS:
             raise InvalidInput("Unknown kind.", {"kind": "One of " + ", ".join(ORG_KINDS) + "."})
@@ -113,7 +115,7 @@ def _apply_org(org: Organisation, data: Mapping[str, Any]) -> None:
     if "active" in data:
         org.active = _bool(data, "active")
     if "slug" in data:
-        slug = clean(data["slug"], "slug", max_length=64)
+        slug = clean(data["slug"], "slug", max_length=64, single_line=True)
         if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
             raise InvalidInput(
                 "Invalid slug.", {"slug": "Lower-case letters, digits and single hyphens only."}
@@ -133,10 +135,12 @@ def create_organisation(actor: Person | None, data: Mapping[str, Any]) -> Organi
     require_facilitator(actor)
     _unknown(data, ORG_FIELDS)
     data = dict(data)
-    name = clean(data.get("name"), "name", max_length=200)
+    name = clean(data.get("name"), "name", max_length=200, single_line=True)
     data.setdefault("short_name", name[:64])
     if "slug" not in data:
-        short_name = clean(data.get("short_name"), "short_name", max_length=64, required=False)
+        short_name = clean(
+            data.get("short_name"), "short_name", max_length=64, required=False, single_line=True
+        )
         base = slugify(short_name or name)
         slug, n = base, 1
         while db.session.execute(select(Organisation.id).where(Organisation.slug == slug)).scalar():
@@ -196,9 +200,9 @@ def find_person_by_email(email: str) -> Person | None:
 
 def _apply_person(person: Person, data: Mapping[str, Any]) -> None:
     if "name" in data:
-        person.name = clean(data["name"], "name", max_length=200)
+        person.name = clean(data["name"], "name", max_length=200, single_line=True)
     if "email" in data:
-        raw = clean(data["email"], "email", max_length=254)
+        raw = clean(data["email"], "email", max_length=254, single_line=True)
         try:
             email = validate_email(raw, check_deliverability=False).normalized.lower()
         except EmailNotValidError as exc:
@@ -223,7 +227,9 @@ def _apply_person(person: Person, data: Mapping[str, Any]) -> None:
             raise InvalidInput("Unknown role.", {"role": "One of " + ", ".join(ROLES) + "."})
         person.role = data["role"]
     if "function" in data:
-        person.function = clean(data["function"], "function", max_length=200, required=False)
+        person.function = clean(
+            data["function"], "function", max_length=200, required=False, single_line=True
+        )
     if "language" in data:
         if data["language"] not in (None, "nl", "en"):
             raise InvalidInput("Unknown language.", {"language": "nl or en."})
@@ -267,12 +273,19 @@ def create_person(actor: Person | None, data: Mapping[str, Any]) -> Person:
     return person
 
 
-def update_person(actor: Person | None, person_id: int, data: Mapping[str, Any]) -> Person:
+def update_person(
+    actor: Person | None, person_id: int, data: Mapping[str, Any], now: datetime | None = None
+) -> Person:
     """Change a person's fields, or deactivate with ``{active: false}``.
 
     Deactivating someone keeps every ballot they cast: ballots belong to
-    organisations. A facilitator cannot deactivate or demote themself, so the
-    network always keeps one.
+    organisations. It ends their access for good: their sessions and API
+    tokens are revoked and unused sign-in links voided, so reactivating them
+    brings none back (:func:`cop_vote.services.auth.end_all_access`). A
+    facilitator cannot deactivate or demote themself, so the network always
+    keeps one.
+
+    :param now: when (aware UTC); the current time when not given.
     """
     require_facilitator(actor)
     person = get_person(person_id)
@@ -281,9 +294,14 @@ def update_person(actor: Person | None, person_id: int, data: Mapping[str, Any])
         data.get("active") is False or data.get("role", "facilitator") != "facilitator"
     ):
         raise Conflict("You cannot deactivate or demote yourself.")
+    was_active = person.active
     _apply_person(person, data)
     db.session.flush()
     audit.record("person.updated", f"person:{person.id}", actor, {"fields": sorted(data)})
+    if was_active and not person.active:
+        at = now or utcnow()
+        ended = auth.end_all_access(person, at)
+        audit.record("person.access_ended", f"person:{person.id}", actor, ended, at=at)
     return person
 
 

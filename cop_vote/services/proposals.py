@@ -55,7 +55,7 @@ def propose_option(
     if actor.organisation_id is None:
         raise NotAllowed("Only representatives of member organisations may do this.")
     decision = get_decision(actor, decision_id, lock=True)
-    text = clean(label, "label", max_length=500)
+    text = clean(label, "label", max_length=500, single_line=True)
     about = clean(description, "description", max_length=5000, required=False)
     _check_phase(decision, now)
     if decision.method == "meeting_time":

@@ -1,4 +1,11 @@
-"""Text input rules shared by every service: trimming and length limits."""
+"""Text input rules shared by every service: trimming, characters, lines, length.
+
+No database stores every character: PostgreSQL refuses NUL in text, and a lone
+surrogate cannot be encoded as UTF-8. Other control characters are invisible
+on a page and can break a CSV export or a mail header. So text is refused
+(never silently changed) when it holds one; multi-line text keeps tab and line
+breaks, single-line text (titles, names, labels) keeps neither.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +18,48 @@ from ..domain.errors import InvalidInput, Message
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 _EDGES = re.compile(rf"^[\s{_INVISIBLE}]+|[\s{_INVISIBLE}]+$")
 
+#: C0 controls but tab, line feed and carriage return; DEL; C1 controls; lone
+#: surrogates. Never accepted in any text.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+#: What ends a line or jumps across it: refused in single-line text.
+_LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
+#: Every run of white space or control characters, for :func:`one_line`.
+_RUNS = re.compile("[\\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
-def clean(value: object, field: str, *, max_length: int, required: bool = True) -> str:
-    """Trim all Unicode white space and invisible characters, then check length.
+
+def has_control(value: str) -> bool:
+    """Whether ``value`` holds a character :func:`clean` never accepts (see :data:`CONTROL`)."""
+    return CONTROL.search(value) is not None
+
+
+def one_line(value: object) -> str:
+    """``value`` as one line: every run of white space or control characters
+    becomes one space, and the edges are trimmed.
+
+    For text put where a line break does harm, such as a mail's Subject (text
+    stored before single-line fields refused line breaks may hold one).
+    """
+    return _RUNS.sub(" ", str(value if value is not None else "")).strip()
+
+
+def clean(
+    value: object,
+    field: str,
+    *,
+    max_length: int,
+    required: bool = True,
+    single_line: bool = False,
+) -> str:
+    """Trim all Unicode white space and invisible characters, then check characters and length.
 
     :param value: the raw input (``None`` allowed when not ``required``).
     :param field: the field name used in the error.
     :param max_length: the longest accepted text, in characters, after trimming.
+    :param single_line: refuse tab and line breaks too (titles, names, labels).
     :returns: the trimmed text, NFC-normalised.
-    :raises InvalidInput: when not a string, blank but required, or too long.
+    :raises InvalidInput: when not a string, holding a control character (NUL
+        included) or, for single-line text, a line break or tab; blank but
+        required; or too long. The error names ``field``.
     """
     if value is None:
         value = ""
@@ -28,6 +68,16 @@ def clean(value: object, field: str, *, max_length: int, required: bool = True) 
             Message("%(field)s must be text.", field=field), {field: Message("Must be text.")}
         )
     text = unicodedata.normalize("NFC", _EDGES.sub("", value))
+    if has_control(text):
+        raise InvalidInput(
+            Message("%(field)s holds a control character that cannot be stored.", field=field),
+            {field: Message("Remove the control character (such as NUL) from this text.")},
+        )
+    if single_line and _LINE_BREAK.search(text):
+        raise InvalidInput(
+            Message("%(field)s must be one line.", field=field),
+            {field: Message("Must be one line, without line breaks or tabs.")},
+        )
     if required and not text:
         raise InvalidInput(
             Message("%(field)s is required.", field=field),

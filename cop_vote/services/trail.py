@@ -51,6 +51,8 @@ class TrailEntry:
     organisation: str | None
     details: dict[str, Any]
     hash: str
+    #: A deadline the entry set (``decision.updated``), for showing in local time.
+    closes_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,19 @@ def decision_trail(viewer: Person | None, decision_id: int) -> Trail:
     for event in events:
         data = dict(event.data or {})
         organisation = None
+        details: dict[str, Any]
+        closes_at: datetime | None = None
         if event.kind.startswith("ballot."):
             org = data.get("organisation_id")
             organisation = None if secret else names.get(org) if isinstance(org, int) else None
             details = {"version": data.get("version")} if not secret else {}
         elif event.kind == "decision.updated":
-            details = {"fields": data.get("fields", []), "closes_at": data.get("closes_at")}
+            fields = list(data.get("fields") or [])
+            details = {"fields": fields}
+            deadline = data.get("closes_at")
+            if "closes_at" in fields and isinstance(deadline, str):
+                details["closes_at"] = deadline
+                closes_at = datetime.fromisoformat(deadline.replace("Z", "+00:00"))
         elif event.kind == "ballots.sealed":
             details = {"ballots": data.get("ballots")}
         elif event.kind == "decision.closed":
@@ -94,7 +103,7 @@ def decision_trail(viewer: Person | None, decision_id: int) -> Trail:
         else:
             details = {}
         entries.append(
-            TrailEntry(event.id, event.at, event.kind, organisation, details, event.hash)
+            TrailEntry(event.id, event.at, event.kind, organisation, details, event.hash, closes_at)
         )
     subjects = [
         f"comment:{i}"

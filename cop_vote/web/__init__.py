@@ -10,7 +10,23 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from . import admin, auth, exports, meetings, proposals, record, recording, reminders, review, views  # noqa: E402,F401  (registers the routes on bp)
+from . import (  # noqa: E402,F401  (registers the routes on bp)
+    admin,
+    auth,
+    exports,
+    guard,
+    meetings,
+    proposals,
+    record,
+    recording,
+    reminders,
+    review,
+    tokens,
+    views,
+)
+
+# After auth's sign-in check, so that a visitor who is not signed in is sent to sign in.
+bp.before_request(guard.refuse_unusable_input)
 
 # Pages are not part of the API's OpenAPI document.
 bp.enable_openapi = False  # type: ignore[attr-defined]

@@ -453,7 +453,9 @@ def admin_person_edit(person_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         outcome = _submit(
             form,
-            lambda: org_service.update_person(_actor(), person_id, _person_data(form, person)),
+            lambda: org_service.update_person(
+                _actor(), person_id, _person_data(form, person), clock.now()
+            ),
             done=lambda saved: _("%(name)s saved.", name=saved.name),
             to=url_for("web.admin_people"),
         )
@@ -469,7 +471,7 @@ def _set_person_active(person_id: int, active: bool) -> ResponseReturnValue:
         org_service.get_person(person_id).name,
         active,
         url_for("web.admin_people"),
-        lambda: org_service.update_person(_actor(), person_id, {"active": active}),
+        lambda: org_service.update_person(_actor(), person_id, {"active": active}, clock.now()),
     )
 
 

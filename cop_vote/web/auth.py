@@ -5,7 +5,8 @@ or not the address is known. The link in the mail opens a page with a button:
 following the link (as mail scanners do) spends nothing; pressing the button
 (a POST with CSRF) signs in. The session key lives in the signed cookie and
 its hash on the server, so signing out revokes it and a copied cookie stops
-working.
+working. Signing in always starts a new session key and revokes the one the
+browser held before (no session fixation).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 
+from .. import ratelimits
 from ..clock import now
 from ..domain.errors import NotFound
 from ..extensions import db, limiter, login_manager
@@ -62,8 +64,8 @@ def require_sign_in() -> ResponseReturnValue | None:
 
 
 @bp.route("/auth/login", methods=["GET", "POST"])
-@limiter.limit("5/minute", methods=["POST"])
-@limiter.limit("5/minute", key_func=_email_key, methods=["POST"])
+@ratelimits.link_requests
+@limiter.limit(ratelimits.LINK_REQUESTS_PER_ADDRESS, key_func=_email_key, methods=["POST"])
 def login() -> ResponseReturnValue:
     """Ask for a sign-in link; the answer never says whether the address is known."""
     form = LoginForm()
@@ -95,12 +97,16 @@ def login_sent() -> ResponseReturnValue:
 
 
 @bp.route("/auth/link/<secret>", methods=["GET", "POST"])
+@ratelimits.sign_ins
 def login_link(secret: str) -> ResponseReturnValue:
     """GET: a confirm page (spends nothing). POST: sign in and go on."""
     form = ConfirmForm()
     try:
         if request.method == "POST" and form.validate_on_submit():
             found, key, next_path = auth_service.use_login_link(secret, now())
+            # A new session key each time: whatever key this browser held before
+            # (perhaps planted by someone else) is revoked, so it cannot ride along.
+            auth_service.end_session(session.get("session_key"), now())
             session.clear()
             session["session_key"] = key
             login_user(found)

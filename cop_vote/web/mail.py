@@ -17,6 +17,7 @@ from flask_mailman import EmailMultiAlternatives
 
 from ..i18n import LANGUAGES
 from ..models import Person
+from ..services.text import one_line
 
 
 def login_url(secret: str) -> str:
@@ -36,7 +37,7 @@ def build_login_mail(person: Person, secret: str) -> EmailMultiAlternatives:
             "minutes": minutes,
             "base_url": current_app.config["BASE_URL"],
         }
-        subject = _("Your sign-in link for cop-vote")
+        subject = one_line(_("Your sign-in link for cop-vote"))
         text = render_template("auth/mail_login.txt", **context)
         html = render_template("auth/mail_login.html", **context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[person.email or ""])

@@ -23,10 +23,11 @@ from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import clock
+from .. import clock, ratelimits
 from ..domain.errors import Conflict, DecisionClosed, InvalidInput, NotFound, StaleBallot
 from ..domain.lifecycle import Status
 from ..extensions import db
+from ..i18n import translate
 from ..models import Ballot, Decision, Organisation
 from ..services import ballots as ballot_service
 from ..services import decisions as decision_service
@@ -112,6 +113,7 @@ def admin_record_ballot(decision_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/admin/decisions/<int:decision_id>/record")
+@ratelimits.ballot_writes
 @facilitator_required
 def admin_record_ballot_post(decision_id: int) -> ResponseReturnValue:
     """Record the ballot; refused input changes nothing and is shown beside its field."""
@@ -201,7 +203,9 @@ def admin_record_ballot_post(decision_id: int) -> ResponseReturnValue:
 def _field_message(field: str, sentence: str) -> str:
     """The form's message for the service's field sentence (the service speaks English)."""
     if field == "given_by":
-        if "required" not in sentence:
+        if "required" in sentence:
+            return str(_("Give the name of the person who gave the ballot."))
+        if sentence.startswith("At most"):
             return str(_("At most 200 characters."))
-        return str(_("Give the name of the person who gave the ballot."))
+        return translate(sentence)
     return str(_("Choose an organisation of this decision's electorate."))

@@ -109,6 +109,25 @@ def nl2br(value: object) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in lines)
 
 
+def bar_step(percent: object) -> int:
+    """A bar's width as a step of 5 from 0 to 100 (the ``w-N`` classes of site.css).
+
+    A share above zero never rounds down to an empty bar.
+    """
+    try:
+        value = float(percent)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+    if not value > 0:
+        return 0
+    return max(5, min(100, int(round(value / 5)) * 5))
+
+
+@bp.app_template_filter("bar_step")
+def _bar_step_filter(value: object) -> int:
+    return bar_step(value)
+
+
 @bp.app_template_filter("domain_message")
 def _domain_message_filter(value: object) -> str | None:
     return domain_message(value)
@@ -145,5 +164,5 @@ def _layout_context() -> dict[str, Any]:
         "lang_url": _lang_url,
         "viewer": viewer,
         "admin_url": admin_url,
-        "logout_form": ConfirmForm() if viewer is not None else None,
+        "logout_form": ConfirmForm(formdata=None) if viewer is not None else None,
     }

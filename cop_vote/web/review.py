@@ -26,7 +26,7 @@ from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, TextAreaField
 
-from .. import clock
+from .. import clock, ratelimits
 from ..domain.errors import Conflict, InvalidInput
 from ..extensions import db
 from ..models import Decision
@@ -214,6 +214,7 @@ def review_all() -> ResponseReturnValue:
 
 
 @bp.route("/comments/<int:comment_id>/report", methods=["GET", "POST"])
+@ratelimits.report_writes
 def comment_report(comment_id: int) -> ResponseReturnValue:
     """Report a comment to the facilitators, with a reason (representatives, facilitators)."""
     viewer = person()

@@ -17,7 +17,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from .. import ratelimits
 from ..clock import now
+from ..database import MAX_ID
 from ..domain.errors import Conflict, DecisionClosed, DomainError, InvalidInput, StaleBallot
 from ..domain.lifecycle import Status
 from ..extensions import db
@@ -29,7 +31,7 @@ from ..services import comments as comment_service
 from ..services import decisions as decision_service
 from ..services import results as results_service
 from . import bp
-from .forms import BallotForm, CommentForm, LanguageForm, TokenForm
+from .forms import BallotForm, CommentForm, ConfirmForm, LanguageForm, TokenForm
 from .render import is_htmx, page, person
 
 #: Regions of the decision page that htmx may ask for, by element id.
@@ -229,8 +231,10 @@ def _comment_cursors(viewer: Person, decision: Decision, limit: int) -> list[int
 
 
 def _int_arg(name: str) -> int | None:
+    """A query argument as an identifier, or ``None`` when it cannot be one."""
     raw = request.args.get(name, "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    return value if value is not None and value <= MAX_ID else None
 
 
 def _decision_context(
@@ -341,6 +345,7 @@ def decision(decision_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/decisions/<int:decision_id>/ballot")
+@ratelimits.ballot_writes
 def cast(decision_id: int) -> ResponseReturnValue:
     """Cast or change the organisation's ballot (the version guards against stale views)."""
     viewer = _me()
@@ -416,6 +421,7 @@ def cast(decision_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/decisions/<int:decision_id>/comments")
+@ratelimits.comment_writes
 def comment_add(decision_id: int) -> ResponseReturnValue:
     """Post a comment (or a reply); its text is always shown escaped."""
     viewer = _me()
@@ -447,7 +453,7 @@ def comment_add(decision_id: int) -> ResponseReturnValue:
             comment_form=form,
             comment_errors=errors,
             last_page=True,
-            reply_to=parent_id,
+            reply_to=parent_id if isinstance(parent_id, int) else None,
         )
         return page("decisions/decision.html", http_status=400, block="comments", **context)
     except Conflict:
@@ -482,9 +488,13 @@ def comment_add(decision_id: int) -> ResponseReturnValue:
 
 
 def _form_int(raw: str | None) -> int | str | None:
+    """A form field as an identifier; the raw text when it cannot be one (the
+    service refuses it, naming the field)."""
     if not raw:
         return None
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else raw
+    if raw.isascii() and raw.isdigit() and len(raw) < 12 and int(raw) <= MAX_ID:
+        return int(raw)
+    return raw
 
 
 def _comment_body_error(error: InvalidInput) -> str:
@@ -771,6 +781,7 @@ def _profile(
         language_form=language_form,
         token_form=token_form or TokenForm(formdata=None),
         token=token,
+        tokens=auth_service.list_api_tokens(viewer),
     )
     if token:
         response.headers["Cache-Control"] = "no-store"
@@ -805,7 +816,6 @@ def profile_language() -> ResponseReturnValue:
 def profile_notifications() -> ResponseReturnValue:
     """Choose whether the network's mail comes to you, and in which language."""
     from ..services import organisations as org_service
-    from .forms import ConfirmForm
 
     viewer = _me()
     form = ConfirmForm()
@@ -826,17 +836,3 @@ def profile_notifications() -> ResponseReturnValue:
     db.session.commit()
     flash(_("Your e-mail settings are saved."), "success")
     return redirect(url_for("web.profile", _anchor="notifications-heading"), 303)
-
-
-@bp.post("/profile/token")
-def profile_token() -> ResponseReturnValue:
-    """Create a personal API token and show it once."""
-    viewer = _me()
-    form = TokenForm()
-    if not form.validate_on_submit():
-        return _profile(status=400, token_form=form)
-    _person, token = auth_service.issue_api_token(
-        viewer.email or "", now(), label=form.label.data or ""
-    )
-    db.session.commit()
-    return _profile(token=token)

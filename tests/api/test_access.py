@@ -143,6 +143,9 @@ TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
     ("GET", "/decisions/{closed}/objections", None, {F: 200, R: 200, OBS: 200, A: 401}),
     ("GET", "/decisions/{open}/events", None, {F: 200, R: 200, OBS: 200, A: 401}),
     ("GET", "/decisions/{draft}/events", None, {F: 200, R: 404, OBS: 404, A: 401}),
+    ("GET", "/me/tokens", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    # ADPC's own token: only its owner may revoke it; to anyone else it is not found.
+    ("DELETE", "/me/tokens/{adpc_token}", None, {F: 404, R: 204, OBS: 404, A: 401}),
 ]
 
 
@@ -171,6 +174,7 @@ def world(client: FlaskClient, network: dict[str, Any], make_decision: Any) -> d
         "option": option,
         "comment": response.get_json()["id"],
         "stro_person": network["people"]["stro"].id,
+        "adpc_token": client.get(f"{API}/me/tokens", headers=adpc).get_json()["items"][0]["id"],
     }
 
 

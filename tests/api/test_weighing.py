@@ -103,9 +103,10 @@ def test_deactivation_after_voting_changes_no_published_count(
     assert client.get(f"{API}/decisions/{did}/ballot", headers=lotte).status_code == 200
     assert client.get(f"{API}/decisions/{did}/comments", headers=lotte).status_code == 200
     assert client.get(f"{API}/decisions", headers=lotte).status_code == 200
-    # The deactivated organisation's representative still reads what was decided.
-    assert client.get(f"{API}/decisions/{did}", headers=h["stro"]).status_code == 200
-    assert client.get(f"{API}/decisions/{did}/results", headers=h["stro"]).status_code == 200
+    # The deactivated organisation's representative is out while it is inactive
+    # (hardening: no sign-in, no token); its ballot still counts, as above.
+    assert client.get(f"{API}/decisions/{did}", headers=h["stro"]).status_code == 401
+    assert client.get(f"{API}/decisions/{did}/results", headers=h["stro"]).status_code == 401
     people = client.get(f"{API}/people", headers=fac).get_json()["items"]
     assert any(p["id"] == idris and p["active"] is False for p in people)
     orgs = client.get(f"{API}/organisations", headers=fac).get_json()["items"]

@@ -22,6 +22,8 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+#: gunicorn's access log line: ``access <worker pid> <method> <path> <status>``.
+ACCESS_FORMAT = "access %(p)s %(m)s %(U)s %(s)s"
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
@@ -37,9 +39,18 @@ class LiveServer:
 
     :param database_url: the database the test prepared (SQLite file or PostgreSQL).
     :param env: extra environment for the app (its settings are read from there).
+    :param access_log: log each request with the worker's process id
+        (:meth:`worker_pids`), to show which workers answered.
     """
 
-    def __init__(self, database_url: str, *, workers: int = 4, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        workers: int = 4,
+        env: dict[str, str] | None = None,
+        access_log: bool = False,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
@@ -52,6 +63,7 @@ class LiveServer:
             "RATELIMIT_ENABLED": "0",
             **(env or {}),
         }
+        self.access_log = access_log
         self.process: subprocess.Popen[bytes] | None = None
         self.log = ROOT / "instance" / f"live-{self.port}.log"
 
@@ -72,6 +84,8 @@ class LiveServer:
             "5",
             "cop_vote:create_app()",
         ]
+        if self.access_log:
+            command[-1:-1] = ["--access-logfile", "-", "--access-logformat", ACCESS_FORMAT]
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
@@ -100,6 +114,17 @@ class LiveServer:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+    def worker_pids(self, method: str, path: str) -> dict[int, list[int]]:
+        """``{worker pid: [statuses]}`` of the logged requests ``method path``
+        (needs ``access_log=True``)."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        found: dict[int, list[int]] = {}
+        for line in text.splitlines():
+            parts = line.split()
+            if len(parts) == 5 and parts[0] == "access" and parts[2:4] == [method, path]:
+                found.setdefault(int(parts[1].strip("<>")), []).append(int(parts[4]))
+        return found
 
     def server_errors(self) -> list[str]:
         """Tracebacks the workers logged (a 5xx leaves one)."""

@@ -94,7 +94,7 @@ def _row_figure(html: str, label: str) -> str:
     found = re.search(
         re.escape(f"<bdi>{escape(label)}</bdi>")
         + r'.*?</th>\s*<td class="figure"><span class="bar-track" aria-hidden="true">'
-        r'<span class="bar" style="width: \d+%"></span></span>([^<]+)</td>',
+        r'<span class="bar w-\d+"></span></span>([^<]+)</td>',
         html,
         re.S,
     )

@@ -61,7 +61,7 @@ def test_after_close_the_results_table(app, client, network, clock):
     assert '<th scope="col">Votes</th>' in html
     assert re.search(
         r'<bdi>Nashville</bdi>.*?</th>\s*<td class="figure"><span class="bar-track" '
-        r'aria-hidden="true"><span class="bar" style="width: 100%"></span></span>2</td>',
+        r'aria-hidden="true"><span class="bar w-100"></span></span>2</td>',
         html,
         re.S,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -27,6 +28,8 @@ def _decision_with_history(network: dict[str, Any], clock: Any, secrecy: str) ->
     ballot_service.cast_ballot(people["adpc"], did, {"option": first}, clock.now)
     ballot_service.cast_ballot(people["oxfam1"], did, {"option": second}, clock.now)
     ballot_service.cast_ballot(people["oxfam2"], did, {"option": first}, clock.now)
+    later = (clock.now + timedelta(days=9)).isoformat()
+    decision_service.update_decision(people["facilitator"], did, {"closes_at": later}, clock.now)
     comment = comment_service.add_comment(people["stro"], did, "A question?", clock.now)
     comment_service.review_comment(people["facilitator"], comment.id, "flagged", clock.now)
     decision_service.close_decision(people["facilitator"], did, clock.now)
@@ -46,6 +49,7 @@ def test_members_read_the_trail_of_an_open_ballot(
         "Ballot changed: <bdi>Oxfam Novib</bdi> (version 2)",
         "Closed",
         "flagged for the meeting 1",
+        "Changed · deadline ",
     ):
         assert line in page, line
     events = client.get(f"{API}/decisions/{did}/events", headers=network["headers"]["observer"])
@@ -56,6 +60,7 @@ def test_members_read_the_trail_of_an_open_ballot(
         "ballot.cast",
         "ballot.cast",
         "ballot.change",
+        "decision.updated",
         "decision.closed",
     ]
     hashes = {e["hash"] for e in events.get_json()["items"]}
