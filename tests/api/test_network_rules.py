@@ -36,3 +36,39 @@ def test_dot_cap_cannot_exceed_the_dots(client: FlaskClient, network: dict[str, 
     )
     assert response.status_code == 400
     assert "dots_per_option" in response.get_json()["error"]["fields"]
+
+
+def test_a_consent_decision_has_at_most_one_option(
+    client: FlaskClient, network: dict[str, Any], make_decision: Any
+) -> None:
+    """Found by reading the tally for the contract work: a consent decision with
+    two options was accepted, and its results answered 500."""
+    h = network["headers"]
+    headers = h["facilitator"]
+    two = [{"label": "A"}, {"label": "B"}]
+    created = client.post(
+        f"{API}/decisions",
+        json={"title": "Consent", "method": "consent", "options": two},
+        headers=headers,
+    )
+    assert created.status_code == 400
+    assert "options" in created.get_json()["error"]["fields"]
+    draft = make_decision("draft")  # four options
+    changed = client.patch(
+        f"{API}/decisions/{draft['id']}", json={"method": "consent"}, headers=headers
+    )
+    assert changed.status_code == 400
+    assert "options" in changed.get_json()["error"]["fields"]
+    one = client.patch(
+        f"{API}/decisions/{draft['id']}",
+        json={"method": "consent", "options": [{"label": "The proposal"}]},
+        headers=headers,
+    )
+    assert one.status_code == 200, one.get_json()
+    assert client.get(f"{API}/decisions/{draft['id']}/results", headers=headers).status_code == 200
+    phase = make_decision("draft", method="consent", options=[], proposals_open=True)
+    url = f"{API}/decisions/{phase['id']}/options"
+    assert client.post(url, json={"label": "Ours"}, headers=h["adpc"]).status_code == 201
+    second = client.post(url, json={"label": "Theirs"}, headers=h["stro"])
+    assert second.status_code == 409
+    assert client.get(f"{API}/decisions/{phase['id']}/results", headers=headers).status_code == 200
