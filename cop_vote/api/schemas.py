@@ -186,7 +186,7 @@ class BallotSchema(Schema):
     receipt = String(
         required=True,
         allow_none=True,
-        metadata={"description": "a new code for every cast; null when withdrawn or secret"},
+        metadata={"description": "a new code for every cast; null for a withdrawn ballot"},
     )
     cast_at = DateTime(required=True)
     cast_by = Nested(PersonRefSchema, required=True, allow_none=True)
