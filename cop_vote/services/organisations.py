@@ -64,11 +64,18 @@ def list_organisations(*, include_inactive: bool = False) -> list[Organisation]:
     return list(db.session.execute(query).scalars())
 
 
-def get_organisation(slug: str) -> Organisation:
+#: What any slug looks like; another string names no organisation and is not
+#: sent to the database (PostgreSQL refuses a NUL in a query parameter).
+_ANY_SLUG = re.compile(r"[a-z0-9-]{1,64}")
+
+
+def get_organisation(slug: object) -> Organisation:
     """The organisation with ``slug``.
 
-    :raises NotFound: when there is none.
+    :raises NotFound: when there is none (also for a string no slug can be).
     """
+    if not isinstance(slug, str) or not _ANY_SLUG.fullmatch(slug):
+        raise NotFound(f"No organisation {str(slug)[:64]!r}.")
     org = db.session.execute(select(Organisation).where(Organisation.slug == slug)).scalar()
     if org is None:
         raise NotFound(f"No organisation '{slug}'.")
