@@ -37,7 +37,7 @@ NOTIFICATION_CHOICES = ("immediate", "none")
 def slugify(text: str) -> str:
     """A URL slug: ASCII lower case letters, digits and hyphens."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:64] or "organisation"
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower())[:64].strip("-") or "organisation"
 
 
 def _unknown(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
@@ -148,7 +148,8 @@ def create_organisation(actor: Person | None, data: Mapping[str, Any]) -> Organi
         slug, n = base, 1
         while db.session.execute(select(Organisation.id).where(Organisation.slug == slug)).scalar():
             n += 1
-            slug = f"{base}-{n}"
+            suffix = f"-{n}"  # the slug stays within its 64 characters
+            slug = base[: 64 - len(suffix)].rstrip("-") + suffix
         data["slug"] = slug
     org = Organisation(name=name, short_name="", slug="", kind="other", voting=True, active=True)
     db.session.add(org)

@@ -72,3 +72,20 @@ def test_a_consent_decision_has_at_most_one_option(
     second = client.post(url, json={"label": "Theirs"}, headers=h["stro"])
     assert second.status_code == 409
     assert client.get(f"{API}/decisions/{phase['id']}/results", headers=headers).status_code == 200
+
+
+def test_made_slugs_fit_their_64_characters(client: FlaskClient, network: dict[str, Any]) -> None:
+    """A long name that slugs to 64 characters, twice: the second slug took a
+    suffix past 64 (a 500 on PostgreSQL); a cut could also end in a hyphen."""
+    headers = network["headers"]["facilitator"]
+    slugs = []
+    for name in ("x" * 63 + " a", "x" * 63 + " b", "x" * 64 + " c"):
+        created = client.post(f"{API}/organisations", json={"name": name}, headers=headers)
+        assert created.status_code == 201, created.get_json()
+        slugs.append(created.get_json()["slug"])
+    assert slugs == ["x" * 63, "x" * 62 + "-2", "x" * 64]
+    # "ﬀ" folds to "ff": 65 characters, cut at 64 right after the hyphen.
+    ligature = {"name": "Ligature", "short_name": "x" * 61 + "\ufb00 z"}
+    created = client.post(f"{API}/organisations", json=ligature, headers=headers)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["slug"] == "x" * 61 + "ff"
