@@ -310,7 +310,7 @@ def run_schemathesis(schema: Any) -> Run:
 
 #: Operations each role must reach (a 2xx) in its run, so the run tests more
 #: than refusals: at least this many of the 27.
-MUST_REACH = {"facilitator": 20, "representative": 12, "observer": 6, "anonymous": 0}
+MUST_REACH = {"facilitator": 18, "representative": 10, "observer": 6, "anonymous": 0}
 
 
 @pytest.mark.schemathesis
