@@ -19,7 +19,11 @@ bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
 @bp.record_once
 def _document_errors(state: BlueprintSetupState) -> None:
     """Declare the API's one error shape for every error answer in the OpenAPI document."""
+    from .openapi import JsonSchemaKeywords
     from .schemas import ErrorSchema
+
+    if not any(isinstance(p, JsonSchemaKeywords) for p in state.app.spec_plugins):
+        state.app.spec_plugins.append(JsonSchemaKeywords())
 
     state.app.config["HTTP_ERROR_SCHEMA"] = ErrorSchema
     state.app.config["VALIDATION_ERROR_SCHEMA"] = ErrorSchema

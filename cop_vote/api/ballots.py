@@ -21,7 +21,14 @@ from ..services.timefmt import iso_utc
 from . import bp, serialize
 from .common import actor, auth, checks, error_responses, respond
 from .decisions import find_decision
-from .schemas import BallotInSchema, BallotSchema, EmptySchema, IfMatchSchema, RecordInSchema
+from .schemas import (
+    BallotInSchema,
+    BallotSchema,
+    EmptySchema,
+    ETagSchema,
+    IfMatchSchema,
+    RecordInSchema,
+)
 
 
 def _find_decision_and_organisation(person: Any, decision_id: int, slug: str) -> None:
@@ -84,12 +91,20 @@ def _ballot(ballot: ballots.BallotAck) -> Response:
 @checks(role=access.require_member, find=find_decision, body=True)
 @bp.input(BallotInSchema, validation=False)
 @bp.input(IfMatchSchema, location="headers", validation=False)
-@bp.output(BallotSchema)
+@bp.output(BallotSchema, headers=ETagSchema)
 @bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413, 429))
 def put_ballot(
     decision_id: int, json_data: dict[str, Any], headers_data: Any = None
 ) -> ResponseReturnValue:
-    """Cast or change your organisation's ballot (representatives)."""
+    """Cast or change your organisation's ballot (representatives).
+
+    The body is the ballot for the decision's method (or `{"abstain": true}`).
+    Base the change on the ballot you saw with `If-Match` (its `ETag`) or
+    `version`: if the ballot changed meanwhile the answer is 409 with the
+    current ballot in `error.current`, and nothing changes. Without either,
+    the write replaces whatever is current; the change is still recorded in
+    the ballot's history.
+    """
     body = dict(json_data)
     version = _version(body)
     try:
@@ -104,7 +119,7 @@ def put_ballot(
 @bp.get("/decisions/<int:decision_id>/ballot")
 @bp.auth_required(auth)
 @checks(role=access.require_member, find=find_decision)
-@bp.output(BallotSchema)
+@bp.output(BallotSchema, headers=ETagSchema)
 @bp.doc(responses=error_responses(401, 403, 404))
 def get_ballot(decision_id: int) -> ResponseReturnValue:
     """Your organisation's current ballot, or 404 when it has none."""
@@ -119,7 +134,12 @@ def get_ballot(decision_id: int) -> ResponseReturnValue:
 @bp.output(EmptySchema, status_code=204)
 @bp.doc(responses=error_responses(400, 401, 403, 404, 409, 429))
 def delete_ballot(decision_id: int, headers_data: Any = None) -> ResponseReturnValue:
-    """Withdraw your organisation's ballot while the decision is open."""
+    """Withdraw your organisation's ballot while the decision is open.
+
+    With `If-Match` the withdrawal happens only if the ballot is still at that
+    version (else 409 with the current ballot); without it, whatever is current
+    is withdrawn. The version keeps rising; the withdrawal is recorded.
+    """
     try:
         ballots.withdraw_ballot(actor(), decision_id, clock.now, version=_if_match())
     except DecisionClosed as error:
@@ -134,12 +154,17 @@ def delete_ballot(decision_id: int, headers_data: Any = None) -> ResponseReturnV
 @checks(role=access.require_facilitator, find=_find_decision_and_organisation, body=True)
 @bp.input(RecordInSchema, validation=False)
 @bp.input(IfMatchSchema, location="headers", validation=False)
-@bp.output(BallotSchema)
+@bp.output(BallotSchema, headers=ETagSchema)
 @bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413, 429))
 def record_ballot(
     decision_id: int, slug: str, json_data: dict[str, Any], headers_data: Any = None
 ) -> ResponseReturnValue:
-    """Record the ballot an organisation gave in a meeting (facilitator)."""
+    """Record the ballot an organisation gave in a meeting (facilitator).
+
+    The body is a ballot plus `given_by`. `If-Match`/`version` work as for
+    your own ballot: without them the recorded ballot replaces whatever is
+    current, still recorded in the history.
+    """
     body = dict(json_data)
     version = _version(body)
     given_by = body.pop("given_by", None)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from apiflask import Schema
-from apiflask.fields import DateTime, Integer, List, Nested, String
 from flask import current_app, request
 from flask.typing import ResponseReturnValue
 
@@ -32,72 +30,19 @@ from .common import (
 )
 from .decisions import find_decision
 from .schemas import (
+    CommentAnswerSchema,
     CommentInSchema,
     CommentListSchema,
     CommentPatchSchema,
     CommentSchema,
     PageQuerySchema,
+    ReportInSchema,
+    ReportSchema,
+    ReviewListSchema,
+    ReviewQuerySchema,
 )
 
 REVIEW_FIELDS = ("review", "reason", "note", "option")
-
-
-class CommentReviewPatchSchema(CommentPatchSchema):
-    """The PATCH body; ``option`` files a flagged comment under an option."""
-
-    option = Integer(
-        allow_none=True,
-        metadata={"description": "facilitator: the option the comment is filed under (or null)"},
-    )
-
-
-class ReportRefSchema(Schema):
-    """An unresolved report of a comment."""
-
-    id = Integer()
-    reason = String()
-    created_at = DateTime()
-
-
-class ReviewItemSchema(CommentSchema):
-    """A comment in the review queue (facilitators): replies are items of their own."""
-
-    decision = Integer()
-    tag_option = Integer(allow_none=True, metadata={"description": "filed under this option"})
-    reports = List(Nested(ReportRefSchema), metadata={"description": "unresolved reports"})
-
-
-class ReviewListSchema(Schema):
-    """A page of the review queue."""
-
-    items = List(Nested(ReviewItemSchema))
-    next = String(allow_none=True)
-
-
-class ReviewQuerySchema(PageQuerySchema):
-    """The queue's filters and paging."""
-
-    status = String(
-        metadata={"enum": list(moderation.STATUS_FILTERS), "description": "a review state"}
-    )
-    option = Integer(metadata={"description": "on or filed under this option"})
-    organisation = String(metadata={"description": "an organisation's slug"})
-
-
-class ReportInSchema(Schema):
-    """A member's report: the reason."""
-
-    reason = String(required=True, metadata={"description": "why the facilitators should look"})
-
-
-class ReportSchema(Schema):
-    """A report as stored."""
-
-    id = Integer()
-    comment = Integer()
-    reason = String()
-    created_at = DateTime()
-    resolved_at = DateTime(allow_none=True)
 
 
 def _report(report: CommentReport) -> dict[str, Any]:
@@ -176,10 +121,10 @@ def list_comments(decision_id: int, query_data: Any = None) -> ResponseReturnVal
 @ratelimits.comment_writes
 @bp.auth_required(auth)
 @checks(role=access.require_member, find=_find_comment, body=True)
-@bp.input(CommentReviewPatchSchema, validation=False)
+@bp.input(CommentPatchSchema, validation=False)
 @bp.output(
-    ReviewItemSchema,
-    description="The comment; `decision`, `tag_option`, `reports` for facilitators",
+    CommentAnswerSchema,
+    description="The comment: a review item for facilitators, a comment for its author",
 )
 @bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413, 429))
 def update_comment(comment_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:

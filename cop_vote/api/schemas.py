@@ -1,37 +1,257 @@
 """Marshmallow schemas of the JSON API, used to generate the OpenAPI document.
 
+The document must be true: every limit below is the one the services
+enforce, named beside it. Texts are taken as :func:`cop_vote.services.text.clean`
+takes them: trimmed of white space and invisible characters, then at most
+``maxLength`` characters; ``minLength: 1`` marks a text the service refuses
+when blank (white space alone is blank). Keywords marshmallow cannot spell
+(``oneOf``, ``propertyNames`` ...) are added by :mod:`.openapi` from
+``metadata["json_schema"]`` and ``Meta.json_schema``.
+
 Request bodies are declared with ``@bp.input(..., validation=False)``: the
 services validate them, in the order of refusal that API.md sets (401, 403,
 404, 413, 400, 409), and name every bad field. Responses are built by
-:mod:`cop_vote.api.serialize` and declared here with the same fields.
+:mod:`cop_vote.api.serialize`; their schemas here list every field with
+``required`` for those always present, and refuse any other
+(``additionalProperties: false``), so a client can rely on them.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Nested, Raw, String
-from apiflask.validators import Length
+from apiflask.validators import Equal, Length, OneOf, Range, Regexp
+from marshmallow import INCLUDE
+
+from ..domain.ballots import AVAILABILITY, CONSENT_POSITIONS, METHODS
+from ..domain.lifecycle import Secrecy, Status, Visibility
+from ..models import ORG_KINDS, ROLES
+from ..services.comments import REVIEW_STATES
+from ..services.moderation import REASON_MAX, STATUS_FILTERS
+from ..services.proposals import MAX_OPTIONS
+
+#: Largest identifier (the databases' ``integer``); also in :mod:`.common`.
+MAX_ID = 2**31 - 1
+#: ``COMMENT_MAX_LENGTH`` in :mod:`cop_vote.config` (a comment's body).
+COMMENT_MAX = 5000
+#: Highest ``max_score``, ``dots`` and ``dots_per_option`` of a decision
+#: (``services.decisions._apply``); so also the highest score or dots per option.
+MAX_PER_OPTION = 100
+#: ``BallotRules.reason_max``: a consent reason.
+CONSENT_REASON_MAX = 2000
+
+STATUSES = [s.value for s in Status]
+VISIBILITIES = [v.value for v in Visibility]
+SECRECIES = [s.value for s in Secrecy]
+COUNTING = ["irv", "schulze"]
+COMMENT_RULES = ["open", "premoderated", "closed"]
+LANGUAGES = ["nl", "en"]
+NOTIFICATIONS = ["immediate", "none"]
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+#: Option ids as object keys: ASCII digits (``domain.ballots._NUMERIC_ID``).
+OPTION_KEY = {"pattern": "^[0-9]{1,18}$"}
+
+
+def text(max_length: int, *, blank: bool = True, **kwargs: Any) -> String:
+    """A text field: at most ``max_length`` characters after trimming;
+    ``blank=False`` when the service refuses a blank one."""
+    return String(validate=Length(min=None if blank else 1, max=max_length), **kwargs)
+
+
+def ident(**kwargs: Any) -> Integer:
+    """An identifier: a whole number from 1 to 2**31 - 1."""
+    return Integer(validate=Range(min=1, max=MAX_ID), **kwargs)
+
+
+def count(**kwargs: Any) -> Integer:
+    """A number of organisations or ballots (0 or more)."""
+    return Integer(validate=Range(min=0), **kwargs)
+
+
+def choice(values: Any, **kwargs: Any) -> String:
+    """One of ``values`` (with ``allow_none=True``, also ``null``)."""
+    return String(validate=OneOf(list(values)), **kwargs)
+
 
 # --- errors ---------------------------------------------------------------------
+
+
+class PersonRefSchema(Schema):
+    """A person as named on a ballot or comment."""
+
+    id = ident(required=True)
+    name = String(required=True)
+
+
+def _id_list(description: str) -> List:
+    return List(
+        ident(),
+        required=True,
+        validate=Length(min=1, max=MAX_OPTIONS),
+        metadata={"description": description, "json_schema": {"uniqueItems": True}},
+    )
+
+
+def _per_option(values: Any, description: str) -> Dict:
+    return Dict(
+        keys=String(),
+        values=values,
+        required=True,
+        metadata={
+            "description": description,
+            "json_schema": {
+                "propertyNames": OPTION_KEY,
+                "minProperties": 1,
+                "maxProperties": MAX_OPTIONS,
+            },
+        },
+    )
+
+
+#: The fields of each ballot body (API.md, "Ballot bodies by method"); option
+#: ids are integers in lists and strings of digits as object keys.
+BALLOT_BODIES: dict[str, Any] = {
+    "SingleChoice": lambda: {
+        "option": ident(required=True, metadata={"description": "the option"})
+    },
+    "Approval": lambda: {"options": _id_list("the options approved, no repeats")},
+    "Ranked": lambda: {"ranking": _id_list("most preferred first; may be partial; no repeats")},
+    "Score": lambda: {
+        "scores": _per_option(
+            Integer(validate=Range(min=0, max=MAX_PER_OPTION)),
+            "option id → score from 0 to the decision's max_score",
+        )
+    },
+    "Consent": lambda: {
+        "position": choice(CONSENT_POSITIONS, required=True),
+        "reason": text(
+            CONSENT_REASON_MAX, metadata={"description": "required (not blank) to block"}
+        ),
+    },
+    "DotVote": lambda: {
+        "dots": _per_option(
+            Integer(validate=Range(min=0, max=MAX_PER_OPTION)),
+            "option id → dots: together at most the decision's `dots`, each at most its "
+            "`dots_per_option`, at least one placed",
+        )
+    },
+    "MeetingTime": lambda: {
+        "availability": _per_option(
+            choice(AVAILABILITY), "time slot (option id) → yes | if_need_be | no"
+        )
+    },
+    "Abstain": lambda: {
+        "abstain": Boolean(
+            required=True, validate=Equal(True), metadata={"description": "any method"}
+        )
+    },
+}
+
+
+def _ballot_bodies(kind: str, extra: Any = dict) -> list[type[Schema]]:
+    """One schema per ballot body, each with the fields ``extra()`` adds."""
+    return [
+        Schema.from_dict({**fields(), **extra()}, name=f"{name}{kind}Schema")
+        for name, fields in BALLOT_BODIES.items()
+    ]
+
+
+class BallotContentSchema(Schema):
+    """A ballot as stored: one of the method's bodies, normalised (approval
+    ids ascending, zero dots dropped, keys in the decision's option order)."""
+
+    class Meta:
+        unknown = INCLUDE
+        json_schema = {"oneOf": _ballot_bodies("Ballot")}
+
+
+class BallotSchema(Schema):
+    """An organisation's ballot (API.md, "Ballots")."""
+
+    decision = ident(required=True)
+    organisation = String(required=True, metadata={"description": "the organisation's slug"})
+    ballot = Nested(
+        BallotContentSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "the normalised body; null once withdrawn"},
+    )
+    version = Integer(
+        required=True,
+        validate=Range(min=1),
+        metadata={"description": "rises with every change, also across a withdrawal"},
+    )
+    receipt = String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "a new code for every cast; null for a withdrawn ballot, and in a "
+            "secret decision unless it gives secret receipts"
+        },
+    )
+    cast_at = DateTime(required=True)
+    cast_by = Nested(PersonRefSchema, required=True, allow_none=True)
+    recorded_by = Nested(
+        PersonRefSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "the facilitator who recorded a ballot given in a meeting"},
+    )
+    given_by = String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "who gave a recorded ballot in the meeting"},
+    )
+    content_hidden = Boolean(
+        required=True,
+        metadata={
+            "description": "a cast ballot whose content you may not see: a secret ballot "
+            "seen from outside its organisation (the facilitator included), or one sealed "
+            "when its secret decision closed; `ballot` and `receipt` are then null"
+        },
+    )
+
+
+class CurrentBallotSchema(BallotSchema):
+    """The current ballot, in a stale-ballot refusal."""
 
 
 class ErrorDetailSchema(Schema):
     """The inside of every error answer."""
 
-    code = String(required=True, metadata={"description": "snake_case error code"})
+    code = String(
+        required=True,
+        validate=Regexp(r"^[a-z][a-z0-9_]*$"),
+        metadata={
+            "description": (
+                "snake_case error code, e.g. invalid_input, malformed_json, unauthorized, "
+                "forbidden, results_hidden, not_found, body_too_large, decision_closed, "
+                "stale_ballot, transition_not_allowed, conflict"
+            )
+        },
+    )
     message = String(required=True, metadata={"description": "one human sentence"})
     fields = Dict(
         keys=String(),
         values=String(),
-        metadata={"description": "each bad field (dotted path) and what is wrong"},
+        metadata={"description": "400: each bad field (dotted path) and what is wrong"},
     )
-    current = Raw(
-        allow_none=True, metadata={"description": "stale ballot (409): the current ballot object"}
+    current = Nested(
+        CurrentBallotSchema,
+        allow_none=True,
+        metadata={
+            "description": (
+                "409 stale_ballot: the current ballot object (null when the organisation "
+                "has none); nothing was changed"
+            )
+        },
     )
 
 
 class ErrorSchema(Schema):
-    """``{"error": {"code", "message", "fields"}}`` for every 4xx answer."""
+    """``{"error": {"code", "message", "fields"?, "current"?}}`` for every 4xx answer."""
 
     error = Nested(ErrorDetailSchema, required=True)
 
@@ -42,21 +262,26 @@ class ErrorSchema(Schema):
 class PageQuerySchema(Schema):
     """``?cursor=`` and ``?limit=`` of every list."""
 
-    cursor = String(metadata={"description": "the `next` of the previous page"})
-    limit = Integer(metadata={"description": "page size, 1 to 200 (default 50)"})
+    cursor = String(
+        validate=Length(max=100), metadata={"description": "the `next` of the previous page"}
+    )
+    limit = Integer(
+        validate=Range(min=1, max=200),
+        metadata={"description": "page size; left out or empty: 50"},
+    )
 
 
 # --- organisations and people ---------------------------------------------------
 
 
 class OrganisationSchema(Schema):
-    id = Integer()
-    slug = String()
-    name = String()
-    short_name = String()
-    kind = String()
-    voting = Boolean()
-    active = Boolean()
+    id = ident(required=True)
+    slug = String(required=True, validate=Regexp(SLUG_PATTERN))
+    name = String(required=True)
+    short_name = String(required=True)
+    kind = choice(ORG_KINDS, required=True)
+    voting = Boolean(required=True)
+    active = Boolean(required=True)
 
 
 # apispec registers nested schemas itself and APIFlask registers response
@@ -69,33 +294,39 @@ class OrganisationItemSchema(OrganisationSchema):
 
 
 class OrganisationListSchema(Schema):
-    items = List(Nested(OrganisationItemSchema))
-    next = String(allow_none=True)
+    items = List(Nested(OrganisationItemSchema), required=True)
+    next = String(required=True, allow_none=True)
 
 
 class OrganisationInSchema(Schema):
-    name = String(required=True)
-    short_name = String()
-    slug = String()
-    kind = String(
-        metadata={"enum": ["diaspora", "ngo", "knowledge", "facilitator", "government", "other"]}
+    name = text(200, blank=False, required=True, metadata={"description": "unique in the network"})
+    short_name = text(64, blank=False, metadata={"description": "default: the name"})
+    slug = String(
+        validate=[Length(min=1, max=64), Regexp(SLUG_PATTERN)],
+        metadata={"description": "unique; default: made from the short name"},
     )
+    kind = choice(ORG_KINDS)
     voting = Boolean()
     active = Boolean()
 
 
 class OrganisationPatchSchema(OrganisationInSchema):
-    name = String()
+    name = text(200, blank=False, metadata={"description": "unique in the network"})
 
 
 class PersonSchema(Schema):
-    id = Integer()
-    name = String()
-    email = String(metadata={"description": "shown to facilitators (and on /me) only"})
-    organisation = String(allow_none=True, metadata={"description": "organisation slug"})
-    role = String(metadata={"enum": ["representative", "facilitator", "observer"]})
-    function = String()
-    active = Boolean()
+    id = ident(required=True)
+    name = String(required=True)
+    email = String(
+        allow_none=True,
+        metadata={"description": "shown to facilitators and the person themself only"},
+    )
+    organisation = String(
+        required=True, allow_none=True, metadata={"description": "organisation slug"}
+    )
+    role = choice(ROLES, required=True)
+    function = String(required=True)
+    active = Boolean(required=True)
 
 
 class PersonItemSchema(PersonSchema):
@@ -103,100 +334,137 @@ class PersonItemSchema(PersonSchema):
 
 
 class PersonListSchema(Schema):
-    items = List(Nested(PersonItemSchema))
-    next = String(allow_none=True)
+    items = List(Nested(PersonItemSchema), required=True)
+    next = String(required=True, allow_none=True)
 
 
 class PersonInSchema(Schema):
-    name = String(required=True)
-    email = String(required=True)
-    organisation = String(allow_none=True, metadata={"description": "organisation slug"})
-    role = String(metadata={"enum": ["representative", "facilitator", "observer"]})
-    function = String()
-    language = String(allow_none=True, metadata={"enum": ["nl", "en"]})
-    notifications = String(metadata={"enum": ["immediate", "none"]})
+    name = text(200, blank=False, required=True)
+    email = text(
+        254,
+        blank=False,
+        required=True,
+        metadata={"format": "email", "description": "unique (ignoring case)"},
+    )
+    organisation = String(
+        allow_none=True,
+        validate=Length(max=64),
+        metadata={"description": "organisation slug; required for a representative"},
+    )
+    role = choice(ROLES, metadata={"description": "default: representative"})
+    function = text(200)
+    language = choice(LANGUAGES, allow_none=True, metadata={"description": "null: the default"})
+    notifications = choice(NOTIFICATIONS)
     active = Boolean()
 
 
 class PersonPatchSchema(PersonInSchema):
-    name = String()
-    email = String()
+    name = text(200, blank=False)
+    email = text(254, blank=False, metadata={"format": "email"})
 
 
 class MeSchema(PersonSchema):
-    organisation = Nested(OrganisationItemSchema, allow_none=True)
-    language = String(allow_none=True)
+    email = String(required=True, allow_none=True)
+    organisation = Nested(OrganisationItemSchema, required=True, allow_none=True)
+    language = choice(LANGUAGES, required=True, allow_none=True)
 
 
 # --- decisions ------------------------------------------------------------------
 
 
 class OptionSchema(Schema):
-    id = Integer()
-    label = String()
-    description = String()
-    starts_at = DateTime(metadata={"description": "meeting_time only (UTC)"})
-    ends_at = DateTime(metadata={"description": "meeting_time only (UTC)"})
-    edited = Boolean()
+    id = ident(required=True)
+    label = String(required=True)
+    description = String(required=True)
+    starts_at = DateTime(allow_none=True, metadata={"description": "meeting_time only (UTC)"})
+    ends_at = DateTime(allow_none=True, metadata={"description": "meeting_time only (UTC)"})
+    edited = Boolean(required=True, metadata={"description": "reworded while open"})
     proposed_by = String(
-        allow_none=True, metadata={"description": "slug of the proposing organisation"}
+        required=True,
+        allow_none=True,
+        metadata={"description": "slug of the proposing organisation"},
     )
 
 
 class OutcomeSchema(Schema):
-    option = Integer(allow_none=True)
-    statement = String()
+    option = ident(required=True, allow_none=True)
+    statement = String(required=True)
+
+
+class LinksSchema(Schema):
+    """The downloads of a decision that exist for you now."""
+
+    results = String(metadata={"format": "uri"})
+    meeting_pack = String(metadata={"format": "uri"})
+    meeting_pack_csv = String(metadata={"format": "uri"})
+    meeting_pack_docx = String(metadata={"format": "uri"})
+    ballots_csv = String(metadata={"format": "uri"})
+    calendar = String(metadata={"format": "uri"})
+    ballot_record = String(metadata={"format": "uri"})
 
 
 class DecisionSchema(Schema):
-    id = Integer()
-    title = String()
-    description = String()
-    method = String()
-    status = String(metadata={"enum": ["draft", "open", "closed", "published", "withdrawn"]})
-    options = List(Nested(OptionSchema))
-    closes_at = DateTime(allow_none=True)
-    quorum = Float()
-    results_visibility = String()
-    ballot_secrecy = String()
-    counting = String(allow_none=True)
-    max_score = Integer(allow_none=True)
-    dots = Integer(allow_none=True)
-    facilitator_votes = Boolean()
-    comments = String()
-    proposals_open = Boolean(metadata={"description": "a draft taking members' proposals"})
-    document_url = String(allow_none=True, metadata={"description": "a document to read"})
-    reminder_hours = Integer(
+    id = ident(required=True)
+    title = String(required=True)
+    description = String(required=True)
+    method = choice(METHODS, required=True)
+    status = choice(STATUSES, required=True, metadata={"description": "effective status"})
+    options = List(Nested(OptionSchema), required=True)
+    closes_at = DateTime(required=True, allow_none=True)
+    quorum = Float(required=True, validate=Range(min=0, max=1))
+    results_visibility = choice(VISIBILITIES, required=True)
+    ballot_secrecy = choice(SECRECIES, required=True)
+    counting = choice(COUNTING, required=True, allow_none=True)
+    max_score = Integer(required=True, allow_none=True, validate=Range(min=1, max=MAX_PER_OPTION))
+    dots = Integer(required=True, allow_none=True, validate=Range(min=1, max=MAX_PER_OPTION))
+    dots_per_option = Integer(
+        required=True,
         allow_none=True,
+        validate=Range(min=1, max=MAX_PER_OPTION),
+        metadata={"description": "dot_vote: the most dots one option may get; null: no cap"},
+    )
+    facilitator_votes = Boolean(required=True)
+    comments = choice(COMMENT_RULES, required=True)
+    proposals_open = Boolean(
+        required=True, metadata={"description": "a draft taking members' proposals"}
+    )
+    document_url = String(
+        required=True,
+        allow_none=True,
+        metadata={"format": "uri", "description": "a document to read"},
+    )
+    reminder_hours = Integer(
+        required=True,
+        allow_none=True,
+        validate=Range(min=1, max=720),
         metadata={"description": "hours before closes_at for the reminder; null: the default"},
     )
     secret_receipts = Boolean(
+        required=True,
         metadata={
             "description": "a secret decision gives receipts (they let an organisation "
-            "prove its choice); always true in effect for open ballots"
-        }
+            "prove its choice); open ballots always do"
+        },
     )
     ballots_sealed = Boolean(
-        metadata={"description": "a secret decision whose ballots were cut from organisations"}
+        required=True,
+        metadata={"description": "a secret decision whose ballots were cut from organisations"},
     )
     log_anchor = String(
+        required=True,
         allow_none=True,
         metadata={"description": "the event log's head hash at publication (verify-log --anchor)"},
     )
-    eligible = Integer()
-    ballots_cast = Integer()
-    outcome = Nested(OutcomeSchema, allow_none=True)
-    created_at = DateTime()
-    opened_at = DateTime(allow_none=True)
-    closed_at = DateTime(allow_none=True)
-    published_at = DateTime(allow_none=True)
-    withdrawn_at = DateTime(allow_none=True)
-    url = String(metadata={"description": "the decision's web page"})
-    links = Dict(
-        keys=String(),
-        values=String(),
-        metadata={"description": "downloads that exist: results, meeting_pack, ..."},
-    )
+    eligible = count(required=True)
+    ballots_cast = count(required=True)
+    outcome = Nested(OutcomeSchema, required=True, allow_none=True)
+    created_at = DateTime(required=True)
+    opened_at = DateTime(required=True, allow_none=True)
+    closed_at = DateTime(required=True, allow_none=True)
+    published_at = DateTime(required=True, allow_none=True)
+    withdrawn_at = DateTime(required=True, allow_none=True)
+    url = String(required=True, metadata={"format": "uri", "description": "its web page"})
+    links = Nested(LinksSchema, required=True)
 
 
 class DecisionItemSchema(DecisionSchema):
@@ -204,50 +472,87 @@ class DecisionItemSchema(DecisionSchema):
 
 
 class DecisionListSchema(Schema):
-    items = List(Nested(DecisionItemSchema))
-    next = String(allow_none=True)
+    items = List(Nested(DecisionItemSchema), required=True)
+    next = String(required=True, allow_none=True)
 
 
 class OptionInSchema(Schema):
-    id = Integer(metadata={"description": "open decisions: the option to reword"})
-    label = String()
-    description = String()
-    starts_at = String(metadata={"description": "meeting_time: ISO 8601 with offset"})
-    ends_at = String(metadata={"description": "meeting_time: ISO 8601 with offset"})
+    id = ident(metadata={"description": "open decisions: the option to reword"})
+    label = text(
+        500,
+        metadata={
+            "description": (
+                "required and not blank, except for a meeting_time slot (default: the slot "
+                "in words); labels differ (ignoring case)"
+            )
+        },
+    )
+    description = text(5000, allow_none=True)
+    starts_at = String(
+        metadata={"format": "date-time", "description": "meeting_time: ISO 8601 with offset"}
+    )
+    ends_at = String(
+        metadata={"format": "date-time", "description": "meeting_time: after starts_at"}
+    )
 
 
 class DecisionInSchema(Schema):
-    title = String(required=True)
-    description = String()
-    method = String(
-        required=True,
+    title = text(300, blank=False, required=True)
+    description = text(20000, allow_none=True)
+    method = choice(METHODS, required=True)
+    options = List(
+        Nested(OptionInSchema),
+        validate=Length(max=MAX_OPTIONS),
+        metadata={"description": "consent: at most one option, the proposal"},
+    )
+    closes_at = String(
+        allow_none=True,
         metadata={
-            "enum": [
-                "single_choice",
-                "approval",
-                "ranked",
-                "score",
-                "consent",
-                "dot_vote",
-                "meeting_time",
-                "discussion",
-            ]
+            "description": "ISO 8601 with an offset, in the future; null or empty: no deadline",
+            "json_schema": {"anyOf": [{"format": "date-time"}, {"maxLength": 0}]},
         },
     )
-    options = List(Nested(OptionInSchema))
-    closes_at = String(allow_none=True, metadata={"description": "ISO 8601 with an offset"})
-    quorum = Float(metadata={"description": "0..1"})
-    results_visibility = String(metadata={"enum": ["live", "after_own_ballot", "after_close"]})
-    ballot_secrecy = String(metadata={"enum": ["open", "secret"]})
-    counting = String(allow_none=True, metadata={"enum": ["irv", "schulze"]})
-    max_score = Integer(allow_none=True)
-    dots = Integer(allow_none=True)
-    dots_per_option = Integer(allow_none=True)
+    quorum = Float(
+        validate=Range(min=0, max=1),
+        metadata={"description": "share of eligible organisations, at most 12 decimals"},
+    )
+    results_visibility = choice(
+        VISIBILITIES, metadata={"description": "a secret decision is always after_close"}
+    )
+    ballot_secrecy = choice(SECRECIES)
+    counting = choice(COUNTING, allow_none=True, metadata={"description": "ranked; default irv"})
+    max_score = Integer(
+        allow_none=True,
+        validate=Range(min=1, max=MAX_PER_OPTION),
+        metadata={"description": "score; default 5"},
+    )
+    dots = Integer(
+        allow_none=True,
+        validate=Range(min=1, max=MAX_PER_OPTION),
+        metadata={"description": "dot_vote: dots per organisation; default 3"},
+    )
+    dots_per_option = Integer(
+        allow_none=True,
+        validate=Range(min=1, max=MAX_PER_OPTION),
+        metadata={"description": "dot_vote: cap per option, at most dots"},
+    )
     facilitator_votes = Boolean()
-    comments = String(metadata={"enum": ["open", "premoderated", "closed"]})
+    comments = choice(COMMENT_RULES)
     proposals_open = Boolean()
-    document_url = String(allow_none=True, metadata={"description": "http(s) address"})
-    reminder_hours = Integer(allow_none=True, metadata={"description": "1..720"})
+    document_url = String(
+        allow_none=True,
+        validate=Length(max=500),
+        metadata={
+            "description": "an absolute http:// or https:// address; null or empty: none",
+            "json_schema": {
+                "anyOf": [
+                    {"format": "uri", "pattern": "^[hH][tT][tT][pP][sS]?://[^\\s]+$"},
+                    {"maxLength": 0},
+                ]
+            },
+        },
+    )
+    reminder_hours = Integer(allow_none=True, validate=Range(min=1, max=720))
     secret_receipts = Boolean(
         metadata={
             "description": "secret decisions: give receipts anyway. A receipt of a plaintext "
@@ -257,8 +562,12 @@ class DecisionInSchema(Schema):
 
 
 class DecisionPatchSchema(DecisionInSchema):
-    title = String()
-    method = String()
+    """Draft: any field. Open: only a later ``closes_at``, ``description``,
+    ``document_url``, ``reminder_hours`` and options' ``label``/``description``
+    by ``id`` (409 for any other field)."""
+
+    title = text(300, blank=False)
+    method = choice(METHODS)
 
 
 class ProposedOptionSchema(OptionSchema):
@@ -266,81 +575,90 @@ class ProposedOptionSchema(OptionSchema):
 
 
 class ProposalInSchema(Schema):
-    label = String(required=True)
-    description = String()
+    label = text(500, blank=False, required=True)
+    description = text(5000, allow_none=True)
 
 
 class MergeInSchema(Schema):
-    into = Integer(required=True, metadata={"description": "the option to keep"})
+    into = ident(required=True, metadata={"description": "the option to keep"})
 
 
 class PublishInSchema(Schema):
-    option = Integer(allow_none=True, required=True)
-    statement = String(required=True)
+    option = ident(
+        allow_none=True, metadata={"description": "the option chosen; null or left out: none"}
+    )
+    statement = text(20000, blank=False, required=True)
 
 
 class WithdrawInSchema(Schema):
-    statement = String(required=True)
+    statement = text(20000, blank=False, required=True)
 
 
 # --- ballots --------------------------------------------------------------------
 
 
-class BallotBodySchema(Schema):
-    """One of the method's ballot bodies (API.md, "Ballot bodies by method")."""
-
-    option = Integer(metadata={"description": "single_choice"})
-    options = List(Integer(), metadata={"description": "approval"})
-    ranking = List(Integer(), metadata={"description": "ranked, most preferred first"})
-    scores = Dict(keys=String(), values=Integer(), metadata={"description": "score"})
-    position = String(
-        metadata={"enum": ["agree", "abstain", "disagree", "block"], "description": "consent"}
-    )
-    reason = String(metadata={"description": "consent (required for block)"})
-    dots = Dict(keys=String(), values=Integer(), metadata={"description": "dot_vote"})
-    availability = Dict(
-        keys=String(),
-        values=String(),
-        metadata={"description": "meeting_time: yes | if_need_be | no"},
-    )
-    abstain = Boolean(metadata={"description": "any method: true to abstain"})
+def _version() -> dict[str, Any]:
+    return {
+        "version": Integer(
+            allow_none=True,
+            metadata={
+                "description": (
+                    "the version this change is based on (0: no ballot yet), like If-Match; "
+                    "null or left out (and no If-Match): the ballot replaces whatever is "
+                    "current, still recorded"
+                )
+            },
+        )
+    }
 
 
-class BallotInSchema(BallotBodySchema):
-    version = Integer(metadata={"description": "the version this change is based on"})
+def _version_and_giver() -> dict[str, Any]:
+    return {
+        **_version(),
+        "given_by": text(
+            200, blank=False, required=True, metadata={"description": "who gave it in the meeting"}
+        ),
+    }
 
 
-class RecordInSchema(BallotInSchema):
-    given_by = String(required=True, metadata={"description": "who gave it in the meeting"})
+class BallotInSchema(Schema):
+    """The ballot for the decision's method, and optionally the version it is based on."""
+
+    class Meta:
+        unknown = INCLUDE
+        json_schema = {"oneOf": _ballot_bodies("BallotIn", _version)}
+
+
+class RecordInSchema(Schema):
+    """A ballot given in a meeting: the ballot, who gave it, optionally the version."""
+
+    class Meta:
+        unknown = INCLUDE
+        json_schema = {"oneOf": _ballot_bodies("RecordIn", _version_and_giver)}
 
 
 class IfMatchSchema(Schema):
     if_match = String(
-        data_key="If-Match", metadata={"description": "the ballot version the change is based on"}
+        data_key="If-Match",
+        validate=Regexp(r'^(\*|(W/)?"?[0-9]{1,10}"?)?$'),
+        metadata={
+            "description": (
+                'the ballot version the change is based on: 3, "3" or W/"3" (the ETag of the '
+                "ballot you saw). A different version answers 409 with the current ballot "
+                "in error.current and changes nothing. Without If-Match (or with * or an empty "
+                "one) and without `version`, the write replaces whatever is current; the change "
+                "is still recorded"
+            )
+        },
     )
 
 
-class PersonRefSchema(Schema):
-    id = Integer()
-    name = String()
-
-
-class BallotSchema(Schema):
-    decision = Integer()
-    organisation = String()
-    ballot = Raw(allow_none=True)
-    version = Integer()
-    receipt = String(allow_none=True)
-    cast_at = DateTime()
-    cast_by = Nested(PersonRefSchema, allow_none=True)
-    recorded_by = Nested(PersonRefSchema, allow_none=True)
-    given_by = String(allow_none=True)
-    content_hidden = Boolean(
-        metadata={
-            "description": "a cast ballot whose content you may not see: a secret ballot "
-            "seen from outside its organisation, or sealed when the decision closed "
-            "(`ballot` and `receipt` are then null)"
-        }
+class ETagSchema(Schema):
+    etag = String(
+        data_key="ETag",
+        required=True,
+        validate=Regexp(r'^"[0-9]+"$'),
+        metadata={"description": 'the ballot\'s version, e.g. "3": send it back as If-Match'},
     )
 
 
@@ -351,38 +669,245 @@ class EmptySchema(Schema):
 # --- results --------------------------------------------------------------------
 
 
+class FiguresSchema(Schema):
+    """An option in the results: its id and label."""
+
+    id = ident(required=True)
+    label = String(required=True)
+
+
+class VotesFiguresSchema(FiguresSchema):
+    votes = count(required=True, metadata={"description": "organisations choosing/approving it"})
+
+
+class RankedFiguresSchema(FiguresSchema):
+    first_preferences = count(required=True)
+
+
+class ScoreFiguresSchema(FiguresSchema):
+    sum = count(required=True)
+    mean = Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "sum / scored_by, 2 decimals; null when nobody scored it"},
+    )
+    scored_by = count(required=True)
+
+
+class DotsFiguresSchema(FiguresSchema):
+    dots = count(required=True)
+
+
+class AvailabilityFiguresSchema(FiguresSchema):
+    yes = count(required=True)
+    if_need_be = count(required=True)
+    no = count(required=True)
+
+
+class IrvRoundSchema(Schema):
+    """One round of an instant-runoff count."""
+
+    round = Integer(required=True, validate=Range(min=1))
+    counts = Dict(
+        keys=String(),
+        values=count(),
+        required=True,
+        metadata={
+            "description": "continuing option id → votes",
+            "json_schema": {"propertyNames": OPTION_KEY},
+        },
+    )
+    exhausted = count(required=True)
+    eliminated = List(ident(), required=True)
+    elected = ident(required=True, allow_none=True)
+
+
+def _table(description: str) -> Dict:
+    return Dict(
+        keys=String(),
+        values=Dict(keys=String(), values=count()),
+        required=True,
+        metadata={"description": description, "json_schema": {"propertyNames": OPTION_KEY}},
+    )
+
+
+class SchulzeTablesSchema(Schema):
+    """The tables of a Schulze count: ``[a][b]`` for options a ≠ b."""
+
+    pairwise = _table("ballots ranking a above b")
+    strongest_paths = _table("strength of the strongest path from a to b")
+
+
+def _results_of(
+    methods: list[str], figures: type[Schema], explanation: Any = None
+) -> dict[str, Any]:
+    """The fields every results object has, for ``methods`` with ``figures`` per option."""
+    return {
+        "decision": ident(required=True),
+        "method": choice(methods, required=True),
+        "status": choice(STATUSES, required=True),
+        "eligible": count(required=True),
+        "ballots_cast": count(required=True, metadata={"description": "abstentions included"}),
+        "abstentions": count(required=True),
+        "quorum": Float(required=True, validate=Range(min=0, max=1)),
+        "quorum_met": Boolean(required=True),
+        "options": List(Nested(figures), required=True),
+        "winners": List(ident(), required=True),
+        "tie": Boolean(required=True),
+        "explanation": explanation
+        or List(Raw(), required=True, validate=Length(max=0), metadata={"description": "[]"}),
+    }
+
+
+SingleChoiceResultsSchema = Schema.from_dict(
+    _results_of(["single_choice"], VotesFiguresSchema), name="SingleChoiceResultsSchema"
+)
+ApprovalResultsSchema = Schema.from_dict(
+    _results_of(["approval"], VotesFiguresSchema), name="ApprovalResultsSchema"
+)
+RankedResultsSchema = Schema.from_dict(
+    {
+        **_results_of(
+            ["ranked"],
+            RankedFiguresSchema,
+            List(
+                Raw(
+                    metadata={"json_schema": {"oneOf": [IrvRoundSchema, SchulzeTablesSchema]}},
+                ),
+                required=True,
+                metadata={
+                    "description": "irv: the rounds; schulze: one item with the tables; [] "
+                    "with no ranking cast"
+                },
+            ),
+        ),
+        "counting": choice(COUNTING, required=True),
+        "exhausted": count(required=True, metadata={"description": "irv: after the last round"}),
+        "condorcet_winner": ident(required=True, allow_none=True),
+    },
+    name="RankedResultsSchema",
+)
+ScoreResultsSchema = Schema.from_dict(
+    {
+        **_results_of(["score"], ScoreFiguresSchema),
+        "max_score": Integer(required=True, validate=Range(min=1, max=MAX_PER_OPTION)),
+    },
+    name="ScoreResultsSchema",
+)
+
+
+class PositionsSchema(Schema):
+    agree = count(required=True)
+    abstain = count(required=True)
+    disagree = count(required=True)
+    block = count(required=True)
+
+
+class BlockSchema(Schema):
+    reason = String(required=True)
+
+
+ConsentResultsSchema = Schema.from_dict(
+    {
+        **_results_of(["consent"], FiguresSchema),
+        "positions": Nested(PositionsSchema, required=True),
+        "blocks": List(
+            Nested(BlockSchema),
+            required=True,
+            metadata={"description": "sorted by reason; without organisation"},
+        ),
+        "passed": Boolean(
+            required=True, metadata={"description": "no block and agree outnumbers disagree"}
+        ),
+    },
+    name="ConsentResultsSchema",
+)
+DotVoteResultsSchema = Schema.from_dict(
+    {
+        **_results_of(["dot_vote"], DotsFiguresSchema),
+        "dots_per_organisation": Integer(required=True, validate=Range(min=1, max=MAX_PER_OPTION)),
+    },
+    name="DotVoteResultsSchema",
+)
+MeetingTimeResultsSchema = Schema.from_dict(
+    _results_of(["meeting_time"], AvailabilityFiguresSchema), name="MeetingTimeResultsSchema"
+)
+DiscussionResultsSchema = Schema.from_dict(
+    _results_of(["discussion"], FiguresSchema), name="DiscussionResultsSchema"
+)
+
+RESULTS_BY_METHOD: dict[str, type[Schema]] = {
+    "single_choice": SingleChoiceResultsSchema,
+    "approval": ApprovalResultsSchema,
+    "ranked": RankedResultsSchema,
+    "score": ScoreResultsSchema,
+    "consent": ConsentResultsSchema,
+    "dot_vote": DotVoteResultsSchema,
+    "meeting_time": MeetingTimeResultsSchema,
+    "discussion": DiscussionResultsSchema,
+}
+
+
 class ResultsSchema(Schema):
-    decision = Integer()
-    method = String()
-    status = String()
-    eligible = Integer()
-    ballots_cast = Integer()
-    abstentions = Integer()
-    quorum = Float()
-    quorum_met = Boolean()
-    options = List(Dict(), metadata={"description": "{id, label, ...method's figures}"})
-    winners = List(Integer())
-    tie = Boolean()
-    explanation = List(Dict(), metadata={"description": "IRV rounds or Schulze tables"})
+    """The results (API.md, "Results"): the fields below for every method, and
+    exactly one method's object (``oneOf``, chosen by ``method``)."""
+
+    class Meta:
+        unknown = INCLUDE
+        json_schema = {
+            "oneOf": list(RESULTS_BY_METHOD.values()),
+            "discriminator": {
+                "propertyName": "method",
+                "mapping": {
+                    method: f"#/components/schemas/{schema.__name__}"
+                    for method, schema in RESULTS_BY_METHOD.items()
+                },
+            },
+        }
+
+    decision = ident(required=True)
+    method = choice(METHODS, required=True)
+    status = choice(STATUSES, required=True)
+    eligible = count(required=True)
+    ballots_cast = count(required=True)
+    abstentions = count(required=True)
+    quorum = Float(required=True, validate=Range(min=0, max=1))
+    quorum_met = Boolean(required=True)
+    options = List(Raw(), required=True, metadata={"description": "{id, label, ...figures}"})
+    winners = List(ident(), required=True)
+    tie = Boolean(required=True)
+    explanation = List(Raw(), required=True, metadata={"description": "IRV rounds or tables"})
 
 
 # --- comments -------------------------------------------------------------------
 
 
-class CommentSchema(Schema):
-    id = Integer()
-    body = String(allow_none=True, metadata={"description": "plain text; null when hidden"})
-    hidden_reason = String(allow_none=True)
-    author = Nested(PersonRefSchema)
-    organisation = String(allow_none=True)
-    signature = String(metadata={"description": "person (organisation)"})
-    option = Integer(allow_none=True)
-    parent = Integer(allow_none=True)
-    created_at = DateTime()
-    edited_at = DateTime(allow_none=True)
-    review = String(metadata={"description": "facilitators only"})
+class ReplySchema(Schema):
+    """A reply: a comment one level deep, with no replies of its own."""
+
+    id = ident(required=True)
+    body = String(
+        required=True, allow_none=True, metadata={"description": "plain text; null when hidden"}
+    )
+    hidden_reason = String(required=True, allow_none=True)
+    author = Nested(PersonRefSchema, required=True)
+    organisation = String(
+        required=True, allow_none=True, metadata={"description": "organisation slug"}
+    )
+    signature = String(required=True, metadata={"description": "person (organisation)"})
+    option = ident(required=True, allow_none=True)
+    parent = ident(required=True, allow_none=True)
+    created_at = DateTime(required=True)
+    edited_at = DateTime(required=True, allow_none=True)
+    review = choice(REVIEW_STATES, metadata={"description": "facilitators only"})
     note = String(allow_none=True, metadata={"description": "facilitators only"})
-    replies = List(Dict(), metadata={"description": "replies, each a comment"})
+    replies = List(Raw(), required=True, validate=Length(max=0))
+
+
+class CommentSchema(ReplySchema):
+    """A top-level comment with its visible replies, oldest first."""
+
+    replies = List(Nested(ReplySchema), required=True)
 
 
 class CommentItemSchema(CommentSchema):
@@ -390,23 +915,112 @@ class CommentItemSchema(CommentSchema):
 
 
 class CommentListSchema(Schema):
-    items = List(Nested(CommentItemSchema))
-    next = String(allow_none=True)
+    items = List(Nested(CommentItemSchema), required=True)
+    next = String(required=True, allow_none=True)
 
 
 class CommentInSchema(Schema):
-    body = String(required=True)
-    option = Integer(allow_none=True)
-    parent = Integer(allow_none=True)
+    body = text(COMMENT_MAX, blank=False, required=True)
+    option = ident(allow_none=True, metadata={"description": "an option of this decision"})
+    parent = ident(
+        allow_none=True,
+        metadata={"description": "a comment of this decision; a reply to a reply joins its parent"},
+    )
 
 
 class CommentPatchSchema(Schema):
-    body = String(metadata={"description": "author: the new text"})
-    review = String(
-        metadata={"enum": ["new", "reviewed", "flagged", "hidden"], "description": "facilitator"}
+    """Author: ``body`` alone. Facilitator: ``review`` with ``reason``, ``note``, ``option``."""
+
+    class Meta:
+        json_schema = {
+            "oneOf": [{"required": ["body"]}, {"required": ["review"]}],
+            "dependentRequired": {key: ["review"] for key in ("reason", "note", "option")},
+        }
+
+    body = text(COMMENT_MAX, blank=False, metadata={"description": "author: the new text"})
+    review = choice(REVIEW_STATES, metadata={"description": "facilitator"})
+    reason = text(
+        REASON_MAX,
+        allow_none=True,
+        metadata={"description": "facilitator: required (not blank) to hide"},
     )
-    reason = String(metadata={"description": "facilitator: required to hide"})
-    note = String(metadata={"description": "facilitator: a note for the meeting"})
+    note = text(
+        2000,
+        allow_none=True,
+        metadata={"description": "facilitator: a note for the meeting; empty clears it"},
+    )
+    option = ident(
+        allow_none=True,
+        metadata={"description": "facilitator: the option the comment is filed under (or null)"},
+    )
+
+
+class ReportRefSchema(Schema):
+    """An unresolved report of a comment."""
+
+    id = ident(required=True)
+    reason = String(required=True)
+    created_at = DateTime(required=True)
+
+
+class ReviewItemSchema(ReplySchema):
+    """A comment in the review queue (facilitators): replies are items of their own."""
+
+    review = choice(REVIEW_STATES, required=True)
+    note = String(required=True, allow_none=True)
+    decision = ident(required=True)
+    tag_option = ident(
+        required=True, allow_none=True, metadata={"description": "filed under this option"}
+    )
+    reports = List(
+        Nested(ReportRefSchema), required=True, metadata={"description": "unresolved reports"}
+    )
+
+
+class CommentAnswerSchema(Schema):
+    """The changed comment: a review item for facilitators, a comment for its author."""
+
+    class Meta:
+        unknown = INCLUDE
+        json_schema = {"oneOf": [ReviewItemSchema, CommentItemSchema]}
+
+
+class ReviewListSchema(Schema):
+    """A page of the review queue."""
+
+    items = List(Nested(ReviewItemSchema), required=True)
+    next = String(required=True, allow_none=True)
+
+
+class ReviewQuerySchema(PageQuerySchema):
+    """The queue's filters and paging."""
+
+    status = choice(STATUS_FILTERS, metadata={"description": "a review state, or reported"})
+    option = ident(metadata={"description": "on or filed under this option of the decision"})
+    organisation = String(
+        validate=Length(max=64), metadata={"description": "an organisation's slug"}
+    )
+
+
+class ReportInSchema(Schema):
+    """A member's report: the reason."""
+
+    reason = text(
+        REASON_MAX,
+        blank=False,
+        required=True,
+        metadata={"description": "why the facilitators should look"},
+    )
+
+
+class ReportSchema(Schema):
+    """A report as stored."""
+
+    id = ident(required=True)
+    comment = ident(required=True)
+    reason = String(required=True)
+    created_at = DateTime(required=True)
+    resolved_at = DateTime(required=True, allow_none=True)
 
 
 # --- trust: the ballot record, objections, the audit trail ------------------------

@@ -145,6 +145,7 @@ def decision(d: Decision, viewer: Person, now: datetime) -> dict[str, Any]:
         "counting": d.counting,
         "max_score": d.max_score,
         "dots": d.dots,
+        "dots_per_option": d.dots_per_option,
         "facilitator_votes": d.facilitator_votes,
         "comments": d.comments,
         "proposals_open": decisions.in_proposal_phase(d),

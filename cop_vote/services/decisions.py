@@ -199,6 +199,15 @@ def _options(decision: Decision, raw: Any, zone: str | None) -> list[dict[str, A
     return parsed
 
 
+def _check_option_count(method: str, count: int) -> None:
+    """A consent decision has at most one option, the proposal (``domain.tally.count_consent``)."""
+    if method == "consent" and count > 1:
+        raise InvalidInput(
+            "A consent decision has at most one option, the proposal.",
+            {"options": "At most one for a consent decision."},
+        )
+
+
 def network_zone() -> str:
     """The network's IANA time zone (``UTC`` before a network exists)."""
     zone = db.session.execute(select(Network.time_zone).limit(1)).scalar()
@@ -376,6 +385,7 @@ def create_decision(
     )
     _apply(decision, data, now, zone)
     options = _options(decision, data.get("options", []), zone)
+    _check_option_count(decision.method, len(options))
     db.session.add(decision)
     _set_options(decision, options)
     db.session.flush()
@@ -405,8 +415,10 @@ def _check_values(
         ballot_secrecy=decision.ballot_secrecy,
     )
     _apply(scratch, {k: v for k, v in data.items() if k != "options"}, now, zone)
+    count = len(decision.options)
     if "options" in data and decision.status == Status.DRAFT.value:
-        _options(scratch, data["options"], zone)
+        count = len(_options(scratch, data["options"], zone))
+    _check_option_count(scratch.method, count)
 
 
 def update_decision(

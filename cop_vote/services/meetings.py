@@ -22,7 +22,8 @@ from ..extensions import db
 from ..models import ATTENDANCE, Attendance, FollowUpAction, Meeting, Organisation, Person
 from . import audit
 from .access import require_facilitator
-from .text import clean, has_control
+from .organisations import get_organisation
+from .text import clean
 
 #: The longest note on an organisation's attendance, in characters.
 NOTE_MAX = 500
@@ -138,12 +139,12 @@ def create_meeting(
 
 
 def _organisation(slug: object, field: str) -> Organisation:
-    org = None
-    if isinstance(slug, str) and 0 < len(slug) <= 64 and not has_control(slug):
-        org = db.session.execute(select(Organisation).where(Organisation.slug == slug)).scalar()
-    if org is None:
-        raise InvalidInput(f"No organisation '{slug}'.", {field: "Choose an organisation."})
-    return org
+    try:
+        return get_organisation(slug)
+    except NotFound:
+        raise InvalidInput(
+            f"No organisation {str(slug)[:64]!r}.", {field: "Choose an organisation."}
+        ) from None
 
 
 def set_attendances(

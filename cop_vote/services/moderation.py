@@ -25,15 +25,16 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ..domain.errors import Conflict, InvalidInput
+from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..models import Comment, CommentReport, Decision, Organisation, Person
 from . import audit
 from .access import require_facilitator, require_member
 from .comments import REVIEW_STATES, get_comment, review_comment
 from .decisions import eligible_organisations, get_decision
+from .organisations import get_organisation
 from .results import participation
-from .text import clean, has_control
+from .text import clean
 
 #: What the queue can be filtered on besides the review states.
 REPORTED = "reported"
@@ -102,16 +103,12 @@ def parse_filters(
             raise InvalidInput("Unknown option.", {"option": "Not an option of this decision."})
     org = None
     if organisation not in (None, ""):
-        if (
-            isinstance(organisation, str)
-            and len(organisation) <= 64
-            and not has_control(organisation)
-        ):
-            org = db.session.execute(
-                select(Organisation).where(Organisation.slug == organisation)
-            ).scalar()
-        if org is None:
-            raise InvalidInput("Unknown organisation.", {"organisation": "No such organisation."})
+        try:
+            org = get_organisation(organisation)
+        except NotFound:
+            raise InvalidInput(
+                "Unknown organisation.", {"organisation": "No such organisation."}
+            ) from None
     return QueueFilters(status, option_id, org)
 
 

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import ORG_KINDS, ROLES, Organisation, Person, utcnow
 from . import audit, auth
 from .access import require_facilitator
-from .text import clean, has_control
+from .text import clean
 
 ORG_FIELDS = ("name", "short_name", "slug", "kind", "voting", "active")
 PERSON_FIELDS = (
@@ -37,7 +37,7 @@ NOTIFICATION_CHOICES = ("immediate", "none")
 def slugify(text: str) -> str:
     """A URL slug: ASCII lower case letters, digits and hyphens."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:64] or "organisation"
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower())[:64].strip("-") or "organisation"
 
 
 def _unknown(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
@@ -64,14 +64,19 @@ def list_organisations(*, include_inactive: bool = False) -> list[Organisation]:
     return list(db.session.execute(query).scalars())
 
 
-def get_organisation(slug: str) -> Organisation:
+#: What any slug looks like; another string names no organisation and is not
+#: sent to the database (PostgreSQL refuses a NUL in a query parameter).
+_ANY_SLUG = re.compile(r"[a-z0-9-]{1,64}")
+
+
+def get_organisation(slug: object) -> Organisation:
     """The organisation with ``slug``.
 
-    :raises NotFound: when there is none.
+    :raises NotFound: when there is none (also for a string no slug can be).
     """
-    org = None
-    if isinstance(slug, str) and len(slug) <= 64 and not has_control(slug):
-        org = db.session.execute(select(Organisation).where(Organisation.slug == slug)).scalar()
+    if not isinstance(slug, str) or not _ANY_SLUG.fullmatch(slug):
+        raise NotFound(f"No organisation {str(slug)[:64]!r}.")
+    org = db.session.execute(select(Organisation).where(Organisation.slug == slug)).scalar()
     if org is None:
         raise NotFound(f"No organisation {slug!r}.")
     return org
@@ -145,7 +150,8 @@ def create_organisation(actor: Person | None, data: Mapping[str, Any]) -> Organi
         slug, n = base, 1
         while db.session.execute(select(Organisation.id).where(Organisation.slug == slug)).scalar():
             n += 1
-            slug = f"{base}-{n}"
+            suffix = f"-{n}"  # the slug stays within its 64 characters
+            slug = base[: 64 - len(suffix)].rstrip("-") + suffix
         data["slug"] = slug
     org = Organisation(name=name, short_name="", slug="", kind="other", voting=True, active=True)
     db.session.add(org)

@@ -48,8 +48,9 @@ def propose_option(
     :raises InvalidInput: a bad ``label`` or ``description``, or a label that
         an option of the decision already has.
     :raises Conflict: the decision is not in its proposal phase (open, closed,
-        an ordinary draft seen by the facilitator), is a meeting time, or has
-        the most options a decision may have.
+        an ordinary draft seen by the facilitator), is a meeting time, is a
+        consent decision that has its proposal already, or has the most
+        options a decision may have.
     """
     actor = require_member(actor)
     if actor.organisation_id is None:
@@ -60,6 +61,8 @@ def propose_option(
     _check_phase(decision, now)
     if decision.method == "meeting_time":
         raise Conflict("The time slots of a meeting time are set by the facilitator.")
+    if decision.method == "consent" and decision.options:
+        raise Conflict("A consent decision has one option, the proposal; it has it already.")
     if any(o.label.casefold() == text.casefold() for o in decision.options):
         raise InvalidInput(
             "An option with this label exists already.",

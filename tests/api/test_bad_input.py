@@ -380,3 +380,23 @@ def test_unknown_fields_and_options_are_named(
     ):
         response = client.get(f"{API}/decisions{query}", headers=fac)
         assert response.status_code == 400, query
+
+
+def test_a_slug_no_organisation_can_have_names_nothing(
+    client: FlaskClient, network: dict[str, Any], make_decision: Any
+) -> None:
+    """A NUL (or any character no slug has) in a path or query is 404 or 400;
+    PostgreSQL refused the lookup with a 500 before."""
+    headers = network["headers"]["facilitator"]
+    did = make_decision("open")["id"]
+    for slug in ("a%00b", "A%20B", "x" * 65):
+        assert (
+            client.patch(f"{API}/organisations/{slug}", json={}, headers=headers).status_code == 404
+        )
+        recorded = client.put(
+            f"{API}/decisions/{did}/ballots/{slug}", json={"abstain": True}, headers=headers
+        )
+        assert recorded.status_code == 404
+        queue = client.get(f"{API}/decisions/{did}/review?organisation={slug}", headers=headers)
+        assert queue.status_code == 400
+        assert "organisation" in queue.get_json()["error"]["fields"]

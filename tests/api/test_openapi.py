@@ -9,8 +9,7 @@ from flask.testing import FlaskClient
 
 from .conftest import API
 
-#: Every route of API.md sections "Organisations and people", "Decisions",
-#: "Ballots", "Results" and "Comments", with the errors it can answer.
+#: Every route of API.md (docs/API.md) with the errors it can answer.
 ROUTES: dict[tuple[str, str], set[int]] = {
     ("get", "/organisations"): {400, 401},
     ("post", "/organisations"): {400, 401, 403, 413},
@@ -35,6 +34,16 @@ ROUTES: dict[tuple[str, str], set[int]] = {
     ("get", "/decisions/{decision_id}/comments"): {401, 404},
     ("post", "/decisions/{decision_id}/comments"): {400, 401, 403, 404, 409, 413},
     ("patch", "/comments/{comment_id}"): {400, 401, 403, 404, 409, 413},
+    ("post", "/comments/{comment_id}/report"): {400, 401, 403, 404, 409, 413},
+    ("get", "/decisions/{decision_id}/review"): {400, 401, 403, 404},
+    ("post", "/decisions/{decision_id}/options"): {400, 401, 403, 404, 409, 413},
+    ("post", "/decisions/{decision_id}/options/{option_id}/merge"): {400, 401, 403, 404, 409, 413},
+    ("get", "/decisions/{decision_id}/ballot-record"): {401, 404, 409},
+    ("get", "/decisions/{decision_id}/objections"): {401, 404},
+    ("post", "/decisions/{decision_id}/objections"): {400, 401, 403, 404, 409, 413},
+    ("get", "/decisions/{decision_id}/events"): {401, 404},
+    ("get", "/me/tokens"): {400, 401},
+    ("delete", "/me/tokens/{token_id}"): {401, 404},
 }
 
 
@@ -130,3 +139,68 @@ def test_documented_objects_match_the_answers(
     assert set(org) == props("OrganisationItemSchema")
     results = client.get(f"{API}/decisions/{did}/results", headers=h["facilitator"]).get_json()
     assert props("ResultsSchema") <= set(results)
+
+
+def test_the_document_lists_exactly_the_routes(client: FlaskClient) -> None:
+    spec = _spec(client)
+    documented = {
+        (method, path.removeprefix(API)) for path, item in spec["paths"].items() for method in item
+    }
+    assert documented == set(ROUTES)
+
+
+def test_bodies_are_required_and_answers_closed(client: FlaskClient) -> None:
+    """Every declared body is required (an empty one is 400), and every object
+    an answer can hold lists its fields and refuses others, or is one of such."""
+    spec = _spec(client)
+    schemas = spec["components"]["schemas"]
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" in operation:
+                assert operation["requestBody"]["required"] is True, (method, path)
+    for name, schema in schemas.items():
+        if "oneOf" in schema:
+            assert all("$ref" in branch or "required" in branch for branch in schema["oneOf"])
+        elif not name.endswith("InSchema") and name != "ErrorDetailSchema":
+            assert schema.get("additionalProperties") is False, name
+
+
+def test_ballot_writes_document_if_match_and_etag(client: FlaskClient) -> None:
+    paths = _spec(client)["paths"]
+    for path, method in (
+        ("/decisions/{decision_id}/ballot", "put"),
+        ("/decisions/{decision_id}/ballot", "delete"),
+        ("/decisions/{decision_id}/ballots/{slug}", "put"),
+    ):
+        operation = paths[API + path][method]
+        if_match = next(p for p in operation["parameters"] if p["name"] == "If-Match")
+        assert if_match["in"] == "header" and not if_match["required"]
+        assert "replaces whatever is current" in if_match["description"]
+        assert "409" in operation["responses"]
+        if method == "put":
+            assert "replaces whatever is current" in " ".join(operation["description"].split())
+            headers = operation["responses"]["200"]["headers"]
+            assert headers["ETag"]["required"] is True
+
+
+def test_results_are_documented_per_method(client: FlaskClient) -> None:
+    schemas = _spec(client)["components"]["schemas"]
+    results = schemas["ResultsSchema"]
+    mapping = results["discriminator"]["mapping"]
+    assert set(mapping) == {
+        "single_choice",
+        "approval",
+        "ranked",
+        "score",
+        "consent",
+        "dot_vote",
+        "meeting_time",
+        "discussion",
+    }
+    ranked = schemas["RankedResultsSchema"]["properties"]
+    assert {b["$ref"].rsplit("/", 1)[1] for b in ranked["explanation"]["items"]["oneOf"]} == {
+        "IrvRoundSchema",
+        "SchulzeTablesSchema",
+    }
+    consent = schemas["ConsentResultsSchema"]["required"]
+    assert {"positions", "blocks", "passed"} <= set(consent)
