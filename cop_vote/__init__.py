@@ -51,6 +51,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
     csrf.init_app(app)
     mail.init_app(app)
     htmx.init_app(app)
+    from . import ratelimits
+
+    # Before the limiter: after-request hooks run in reverse order of registration,
+    # so this one sees the headers the limiter adds.
+    ratelimits.init_app(app)
     limiter.init_app(app)
 
     from . import i18n

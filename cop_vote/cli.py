@@ -157,7 +157,7 @@ def recount_command(decision_id: int, record_file: Any) -> None:
     except DomainError as exc:
         _fail(exc.message)
     except (KeyError, TypeError, ValueError) as exc:
-        _fail(f"the record is malformed: {exc!r}")
+        _fail(f"the record cannot be recounted (malformed, or not for this method): {exc}")
     click.echo(f"decision {decision_id} ({report.form} record)")
     click.echo(
         f"  from the record:         winners {report.from_record[0]} tie {report.from_record[1]}"

@@ -27,7 +27,7 @@ the API's error object with code ``rate_limited``.
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import Flask, Response, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -100,3 +100,17 @@ sign_ins = limiter.shared_limit(SIGN_INS, scope="sign-ins", key_func=client_key,
 link_requests = limiter.shared_limit(
     LINK_REQUESTS_PER_CLIENT, scope="link-requests", key_func=client_key, methods=["POST"]
 )
+
+
+def init_app(app: Flask) -> None:
+    """Send ``Retry-After`` only where it means something: on a refusal (429).
+
+    Flask-Limiter adds it to every answer of a limited route, where a client
+    (or a proxy) could read it as "come back later" after a success.
+    """
+
+    @app.after_request
+    def _retry_after_on_refusals_only(response: Response) -> Response:
+        if response.status_code not in (429, 503):
+            response.headers.pop("Retry-After", None)
+        return response

@@ -13,8 +13,17 @@ from flask import Flask
 from sqlalchemy import delete, select, update
 
 from cop_vote.extensions import db
-from cop_vote.models import AnonymousBallot, Ballot, Decision, Event
-from cop_vote.services import audit
+from cop_vote.models import (
+    AnonymousBallot,
+    Ballot,
+    BallotChange,
+    Decision,
+    Elector,
+    Event,
+    Objection,
+    Organisation,
+)
+from cop_vote.services import audit, objections
 from cop_vote.services import ballots as ballot_service
 from cop_vote.services import decisions as decision_service
 from tests.web.helpers import make_decision, option_ids
@@ -22,7 +31,8 @@ from tests.web.helpers import make_decision, option_ids
 
 @pytest.fixture
 def history(app: Flask, network: dict[str, Any], clock: Any) -> dict[str, Any]:
-    """An open-ballot decision and a secret one, both published; a third still open."""
+    """An open-ballot decision and a secret one, both published; a third still open;
+    a fourth closed with an objection."""
     people = network["people"]
     fac = people["facilitator"]
     made: dict[str, Any] = {}
@@ -42,6 +52,13 @@ def history(app: Flask, network: dict[str, Any], clock: Any) -> dict[str, Any]:
         people["adpc"], running, {"option": option_ids(running)[0]}, clock.now
     )
     made["running"] = running
+    disputed = make_decision(fac, clock.now)
+    ballot_service.cast_ballot(
+        people["stro"], disputed, {"option": option_ids(disputed)[1]}, clock.now
+    )
+    decision_service.close_decision(fac, disputed, clock.now)
+    objections.lodge_objection(people["adpc"], disputed, "We cannot find our ballot.", clock.now)
+    made["disputed"] = disputed
     db.session.commit()
     decision = db.session.get(Decision, made["secret"])
     assert decision is not None
@@ -154,6 +171,82 @@ def _reopen(history: dict[str, Any]) -> None:
     db.session.commit()
 
 
+def _change_outcome(history: dict[str, Any]) -> None:
+    did = history["open"]
+    db.session.execute(
+        update(Decision).where(Decision.id == did).values(outcome_option_id=option_ids(did)[1])
+    )
+    db.session.commit()
+
+
+def _change_statement(history: dict[str, Any]) -> None:
+    db.session.execute(
+        update(Decision).where(Decision.id == history["open"]).values(outcome_statement="Other.")
+    )
+    db.session.commit()
+
+
+def _move_the_close(history: dict[str, Any]) -> None:
+    decision = db.session.get(Decision, history["open"])
+    assert decision is not None and decision.closed_at is not None
+    decision.closed_at = decision.closed_at - timedelta(hours=1)
+    db.session.commit()
+
+
+def _add_an_elector(history: dict[str, Any]) -> None:
+    pso = db.session.execute(select(Organisation.id).where(Organisation.slug == "pso")).scalar()
+    db.session.add(Elector(decision_id=history["open"], organisation_id=pso))
+    db.session.commit()
+
+
+def _swap_receipts(history: dict[str, Any]) -> None:
+    rows = (
+        db.session.execute(
+            select(Ballot)
+            .where(Ballot.decision_id == history["open"], Ballot.receipt.is_not(None))
+            .order_by(Ballot.id)
+        )
+        .scalars()
+        .all()
+    )
+    first, second = rows[:2]
+    first.receipt, second.receipt = second.receipt, "SWAP-PED0-0000"
+    db.session.commit()
+
+
+def _edit_history(history: dict[str, Any]) -> None:
+    did = history["open"]
+    ballot_ids = select(Ballot.id).where(Ballot.decision_id == did)
+    change = db.session.execute(
+        select(BallotChange)
+        .where(BallotChange.ballot_id.in_(ballot_ids), BallotChange.content.is_not(None))
+        .order_by(BallotChange.id)
+        .limit(1)
+    ).scalar_one()
+    change.content = {"option": option_ids(did)[2]}
+    db.session.commit()
+
+
+def _relink_a_sealed_ballot(history: dict[str, Any]) -> None:
+    did = history["secret"]
+    db.session.execute(
+        update(Ballot)
+        .where(Ballot.decision_id == did, Ballot.is_cast.is_(True))
+        .values(content={"option": option_ids(did)[0]})
+    )
+    db.session.commit()
+
+
+def _edit_objection(history: dict[str, Any]) -> None:
+    db.session.execute(update(Objection).values(text="We accept the count."))
+    db.session.commit()
+
+
+def _delete_objection(history: dict[str, Any]) -> None:
+    db.session.execute(delete(Objection))
+    db.session.commit()
+
+
 def _empty_log(history: dict[str, Any]) -> None:
     db.session.execute(delete(Event))
     db.session.commit()
@@ -171,6 +264,15 @@ def _empty_log(history: dict[str, Any]) -> None:
         (_uncast_secret_ballot, "disagree on whether a ballot is cast"),
         (_reopen, "stored status open, the log says published"),
         (_empty_log, "not in the log"),
+        (_change_outcome, "the published option differs from the one logged"),
+        (_change_statement, "the published statement differs from the one logged"),
+        (_move_the_close, "the stored close time differs from the logged one"),
+        (_add_an_elector, "the stored electorate differs from the one logged at opening"),
+        (_swap_receipts, "the stored receipt differs from the logged one"),
+        (_edit_history, "the ballot's history differs from the log"),
+        (_relink_a_sealed_ballot, "holds a content or receipt next to its organisation again"),
+        (_edit_objection, "differs from the one logged"),
+        (_delete_objection, "was logged but is not stored"),
     ],
 )
 def test_tampering_is_detected(

@@ -13,6 +13,7 @@ from flask import Response, request
 from flask.typing import ResponseReturnValue
 
 from .. import clock, ratelimits
+from ..database import MAX_ID
 from ..domain.errors import DecisionClosed, InvalidInput
 from ..extensions import db
 from ..models import Decision
@@ -42,7 +43,7 @@ def _if_match() -> int | None:
     if raw is None or raw.strip() in ("", "*"):
         return None
     text = raw.strip().removeprefix("W/").strip('"')
-    if not text.isascii() or not text.isdigit() or len(text) > 10:
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or int(text) > MAX_ID:
         raise InvalidInput(
             "If-Match must be a ballot version.", {"If-Match": "A ballot version, e.g. 3."}
         )
@@ -55,6 +56,13 @@ def _version(body: dict[str, Any]) -> Any:
     if "version" not in body:
         return header
     version = body.pop("version")
+    if version is not None and (
+        isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= MAX_ID
+    ):
+        raise InvalidInput(
+            "version must be a ballot version.",
+            {"version": f"A whole number from 0 to {MAX_ID}, or null."},
+        )
     if header is not None and version != header:
         raise InvalidInput(
             "version and If-Match disagree.", {"version": f"Differs from If-Match ({header})."}

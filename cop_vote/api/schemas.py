@@ -601,6 +601,7 @@ def _version() -> dict[str, Any]:
     return {
         "version": Integer(
             allow_none=True,
+            validate=Range(min=0, max=MAX_ID),
             metadata={
                 "description": (
                     "the version this change is based on (0: no ballot yet), like If-Match; "

@@ -47,6 +47,11 @@ def _digest(
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
+def text_digest(text: str | None) -> str:
+    """SHA-256 of a text as logged in place of the text itself (a statement, an objection)."""
+    return hashlib.sha256((text or "").encode()).hexdigest()
+
+
 def record(
     kind: str,
     subject: str,

@@ -254,6 +254,8 @@ def recount(
     logged = (entry.data or {}).get("totals_digest") if entry else None
     if logged is not None and logged != totals_digest(stored):
         problems.append("the stored ballots give other totals than were published (event log)")
+    if entry is not None and (entry.data or {}).get("option") != decision.outcome_option_id:
+        problems.append("the published option differs from the one logged at publication")
     return RecountReport(
         decision.id, form, from_record, from_storage, decision.outcome_option_id, problems
     )

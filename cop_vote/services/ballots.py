@@ -237,7 +237,9 @@ def _write(
         {
             "organisation_id": org.id,
             "version": ballot.version,
-            **({} if secret or content is None else {"ballot": content}),
+            # An open ballot's content and receipt are logged, so that the log
+            # protects them; a secret one's never (not even as a hash).
+            **({} if secret or content is None else {"ballot": content, "receipt": receipt}),
         },
         at=now,
     )

@@ -644,6 +644,7 @@ def publish_decision(
         actor,
         {
             "option": decision.outcome_option_id,
+            "statement_digest": audit.text_digest(text),
             "ballots_cast": result.ballots_cast,
             "winners": result.winners,
             "totals_digest": totals_digest(result),
@@ -668,7 +669,13 @@ def withdraw_decision(actor: Person | None, decision_id: int, statement: Any, no
     decision.outcome_statement = text
     decision.withdrawn_at = now
     db.session.flush()
-    audit.record("decision.withdrawn", f"decision:{decision.id}", actor, {}, at=now)
+    audit.record(
+        "decision.withdrawn",
+        f"decision:{decision.id}",
+        actor,
+        {"statement_digest": audit.text_digest(text)},
+        at=now,
+    )
     if decision.opened_at is not None:
         sealing.seal_ballots(decision, now)  # a withdrawn secret ballot stays secret too
     return decision

@@ -60,7 +60,11 @@ def lodge_objection(actor: Person | None, decision_id: int, text: object, now: N
         "objection.lodged",
         f"decision:{decision.id}",
         actor,
-        {"objection": objection.id, "organisation_id": actor.organisation_id},
+        {
+            "objection": objection.id,
+            "organisation_id": actor.organisation_id,
+            "text_digest": audit.text_digest(body),
+        },
         at=at,
     )
     return objection

@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import AnonymousBallot, Ballot, BallotChange, Decision, Elector
@@ -36,6 +39,8 @@ from . import audit
 
 #: Ballots are shuffled with the operating system's randomness.
 _SHUFFLE = random.SystemRandom()
+_SEALED = "cop_vote_sealed"
+log = logging.getLogger(__name__)
 
 
 def is_secret(decision: Decision) -> bool:
@@ -114,6 +119,7 @@ def seal_ballots(decision: Decision, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     decision.ballots_sealed_at = now
+    db.session.info[_SEALED] = True
     db.session.flush()
     for obj in list(db.session.identity_map.values()):  # the bulk updates bypassed them
         if isinstance(obj, Ballot | BallotChange):
@@ -126,3 +132,36 @@ def seal_ballots(decision: Decision, now: datetime) -> int:
         at=now,
     )
     return len(ballots)
+
+
+@event.listens_for(db.session, "after_commit")
+def _checkpoint_after_seal(session: Session) -> None:
+    """After a commit that sealed ballots, fold SQLite's write-ahead log into the
+    database and truncate it, so that the page images it still holds (each
+    organisation's choice before the cut) leave the ``-wal`` file at once.
+
+    Best effort: it waits two seconds at most for readers of older snapshots;
+    when they keep it from finishing, the next checkpoint does it.
+    """
+    if session.in_nested_transaction() or not session.info.pop(_SEALED, False):
+        return
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        # The driver's own connection: the pragma must run outside a transaction.
+        raw: Any = connection.connection.driver_connection
+        raw.execute("PRAGMA busy_timeout = 2000")
+        busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        raw.execute("PRAGMA busy_timeout = 30000")
+    if busy:
+        log.warning(
+            "the write-ahead log could not be truncated after sealing; a later checkpoint will"
+        )
+
+
+@event.listens_for(db.session, "after_rollback")
+def _forget_seal(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_SEALED, None)

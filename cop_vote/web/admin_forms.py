@@ -21,7 +21,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
@@ -33,6 +32,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..domain.ballots import METHODS
 from ..models import ORG_KINDS, ROLES
+from .forms import WholeNumberField
 
 #: Empty option rows offered on a new decision, so options can be added without JS.
 OPTION_ROWS = 6
@@ -201,15 +201,15 @@ class DecisionForm(FlaskForm):
     counting = SelectField(
         _l("Counting (ranked only)"), choices=choices(COUNTING_LABELS), default="irv"
     )
-    max_score = IntegerField(
+    max_score = WholeNumberField(
         _l("Highest score (score only)"), validators=[Optional(), NumberRange(1, 100)], default=5
     )
-    dots = IntegerField(
+    dots = WholeNumberField(
         _l("Dots per organisation (dot vote only)"),
         validators=[Optional(), NumberRange(1, 100)],
         default=3,
     )
-    dots_per_option = IntegerField(
+    dots_per_option = WholeNumberField(
         _l("Most dots on one option (dot vote only, optional)"),
         validators=[Optional(), NumberRange(1, 100)],
     )
@@ -232,7 +232,7 @@ class DecisionForm(FlaskForm):
     proposals_open = BooleanField(_l("Members may propose options before voting opens"))
     secret_receipts = BooleanField(_l("Give receipt codes in this secret ballot"))
     document_url = StringField(_l("Link to a document (optional)"), filters=[_strip])
-    reminder_hours = IntegerField(
+    reminder_hours = WholeNumberField(
         _l("Reminder: hours before the deadline (empty: the default)"),
         validators=[Optional(), NumberRange(1, 720)],
     )
@@ -246,7 +246,7 @@ class OpenDecisionForm(FlaskForm):
     closes_at = StringField(_l("Closes at"), filters=[_strip], validators=[wall_clock])
     options = FieldList(FormField(OptionWordingForm), max_entries=MAX_OPTIONS)
     document_url = StringField(_l("Link to a document (optional)"), filters=[_strip])
-    reminder_hours = IntegerField(
+    reminder_hours = WholeNumberField(
         _l("Reminder: hours before the deadline (empty: the default)"),
         validators=[Optional(), NumberRange(1, 720)],
     )

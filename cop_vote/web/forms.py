@@ -17,6 +17,22 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+class WholeNumberField(IntegerField):
+    """An integer field that refuses more digits than any count here can have.
+
+    WTForms' ``NumberRange`` compares through ``float``, which overflows on a
+    number of some 310 digits: such input is a form error, never a 500.
+    """
+
+    MAX_DIGITS = 12
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist and len(valuelist[0].strip().lstrip("+-")) > self.MAX_DIGITS:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)
+
+
 class ConfirmForm(FlaskForm):
     """An empty form behind a POST-only button: it carries the CSRF token."""
 
@@ -43,7 +59,7 @@ class LoginForm(FlaskForm):
 class BallotForm(FlaskForm):
     """CSRF and the version of the ballot the form was rendered with (0: none yet)."""
 
-    version = IntegerField(validators=[Optional(), NumberRange(min=0)])
+    version = WholeNumberField(validators=[Optional(), NumberRange(min=0)])
 
 
 class CommentForm(FlaskForm):

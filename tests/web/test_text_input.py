@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from cop_vote.domain.errors import InvalidInput
 from cop_vote.extensions import db
-from cop_vote.models import Comment, Decision, Event, Organisation
+from cop_vote.models import Ballot, Comment, Decision, Event, Organisation
 from cop_vote.services.text import clean, one_line
 
 from .helpers import csrf_token, make_decision, outbox, post_form, sign_in
@@ -198,3 +198,44 @@ def test_a_title_with_a_line_break_from_old_data_is_one_line_in_the_subject(
     for message in mails:
         assert message.subject.endswith(": Form of the Community of Practice")
         assert "\n" not in message.message()["Subject"]
+
+
+def test_numbers_of_hundreds_of_digits_are_refused_not_500(app, client, member, network):
+    """WTForms compares numbers through float, which overflows past ~309 digits."""
+    huge = "1" + "0" * 320
+    ballot = client.post(
+        f"/decisions/{member['decision']}/ballot",
+        data={"csrf_token": member["csrf"], "version": huge, "option": "1"},
+    )
+    assert ballot.status_code in (400, 409)
+    assert _count(Ballot) == 0
+    client.post("/auth/logout", data={"csrf_token": member["csrf"]})
+    sign_in(client, app, network["people"]["facilitator"])
+    decisions = _count(Decision)
+    for field in ("reminder_hours", "max_score", "dots", "dots_per_option"):
+        page = client.get("/admin/decisions/new").get_data(as_text=True)
+        response = client.post(
+            "/admin/decisions/new",
+            data={
+                "csrf_token": csrf_token(page),
+                "title": "Huge",
+                "method": "dot_vote",
+                field: huge,
+            },
+        )
+        assert response.status_code == 400, field
+    assert _count(Decision) == decisions
+
+
+def test_api_ballot_versions_outside_the_range_are_400(client, network, clock):
+    decision_id = make_decision(network["people"]["facilitator"], clock.now)
+    url = f"{API}/decisions/{decision_id}/ballot"
+    headers = network["headers"]["adpc"]
+    for version in (-1, 2**31, 2**63):
+        body = {"option": 1, "version": version}
+        response = client.put(url, json=body, headers=headers)
+        assert response.status_code == 400, version
+        assert "version" in response.get_json()["error"]["fields"]
+    response = client.put(url, json={"option": 1}, headers={**headers, "If-Match": "9999999999"})
+    assert response.status_code == 400
+    assert _count(Ballot) == 0
