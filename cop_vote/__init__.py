@@ -70,10 +70,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp)
 
-    from . import cli, health, notifications
+    from . import cli, health, notifications, queue
 
     app.register_blueprint(health.bp)
     cli.init_app(app)
     errors.init_app(app)
+    queue.init_app(app)
     notifications.init_app(app)
     return app

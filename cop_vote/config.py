@@ -57,11 +57,16 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     port = int(env.get("PORT", "5000"))
     mail_server = env.get("MAIL_SERVER", "")
     secure_cookie = _bool(env.get("SESSION_COOKIE_SECURE"))
+    database_url = _database_url(
+        env.get("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'cop-vote.sqlite'}")
+    )
     return {
         "SECRET_KEY": secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": _database_url(
-            env.get("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'cop-vote.sqlite'}")
-        ),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # The task queue (queue.py): SQLite beside the database by default,
+        # redis://... in production, "immediate" to run tasks in place.
+        "QUEUE_URL": env.get("QUEUE_URL", f"sqlite:///{Path(instance_path) / 'queue.sqlite'}"),
+        "QUEUE_NAME": env.get("QUEUE_NAME", "cop-vote"),
         "PORT": port,
         "BASE_URL": env.get("BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
         "NETWORK_TIME_ZONE": env.get("NETWORK_TIME_ZONE", "Europe/Amsterdam"),
@@ -74,6 +79,16 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "cop-vote <noreply@localhost>"),
+        # Seconds to wait for the mail server before an attempt counts as failed.
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "30")),
+        # Delivery from the outbox: a failed mail is tried again after
+        # MAIL_RETRY_SECONDS, doubling up to MAIL_RETRY_MAX_SECONDS, and given
+        # up (reported) after MAIL_MAX_ATTEMPTS attempts; a worker holds a mail
+        # it took for MAIL_LEASE_SECONDS before another may take it.
+        "MAIL_RETRY_SECONDS": float(env.get("MAIL_RETRY_SECONDS", "30")),
+        "MAIL_RETRY_MAX_SECONDS": float(env.get("MAIL_RETRY_MAX_SECONDS", "3600")),
+        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "12")),
+        "MAIL_LEASE_SECONDS": float(env.get("MAIL_LEASE_SECONDS", "300")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookie,

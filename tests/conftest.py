@@ -23,6 +23,13 @@ from cop_vote.models import Organisation, Person
 
 # The domain tests need no app; everything else gets one from the fixtures below.
 
+# Tasks run in place, in the process that asks (the queue's "immediate" mode),
+# unless a test starts a worker with a queue of its own: so a test's mail is
+# in the outbox when its request returns, and no test leaves work in a queue
+# file. Set here, not as a default, so that a QUEUE_URL in the shell is not
+# used; gunicorn servers started by tests inherit it.
+os.environ["QUEUE_URL"] = "immediate"
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
@@ -113,6 +120,7 @@ def app(database_url: str, clock: Clock, tmp_path: Any) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret",
             "MAIL_BACKEND": "locmem",
+            "QUEUE_URL": "immediate",
             "RATELIMIT_ENABLED": False,
             "CLOCK": clock,
             "SERVER_NAME": "localhost",

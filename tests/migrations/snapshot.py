@@ -118,11 +118,10 @@ def _populate(now: datetime) -> None:
 
 def _remind(at: datetime) -> None:
     """The automatic reminders due at ``at`` (the open decision's), sent."""
-    from cop_vote import notifications
     from cop_vote.services import notify
 
-    notify.send_reminders(at, 48, notifications.deliver)
-    db.session.commit()
+    notify.send_reminders(at, 48)
+    db.session.commit()  # the queue runs in place: the reminders go out now
 
 
 def _jsonable(value: Any) -> Any:
@@ -135,7 +134,9 @@ def snapshot(out: Path) -> None:
     """Build the populated database in a scratch SQLite file and dump every table."""
     with tempfile.TemporaryDirectory() as scratch:
         url = f"sqlite:///{Path(scratch) / 'snapshot.sqlite'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MAIL_BACKEND": "locmem"})
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": url, "MAIL_BACKEND": "locmem", "QUEUE_URL": "immediate"}
+        )
         with app.app_context():
             upgrade()
             from cop_vote import notifications
