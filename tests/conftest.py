@@ -40,6 +40,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``postgres`` run in the ``--db=postgresql`` pass: with
+    TEST_DATABASE_URL set, the SQLite pass leaves them out (deselected, not
+    skipped); without it they are collected and skip, saying why."""
+    if config.getoption("--db") == "postgresql" or not os.environ.get("TEST_DATABASE_URL"):
+        return
+    later = [item for item in items if item.get_closest_marker("postgres")]
+    if later:
+        config.hook.pytest_deselected(items=later)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("COP_FAIL_ON_SKIP") != "1":
         return
