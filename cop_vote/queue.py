@@ -278,7 +278,6 @@ def run_worker(app: Flask, *, workers: int = 2) -> None:
         backoff=1.15,
         max_delay=1.0,
         scheduler_interval=1,
-        flush_locks=True,
     )
     with app.app_context():
         queue.heartbeat()
