@@ -1,5 +1,6 @@
-# cop-vote: `make run` serves the app with the kick-off network loaded;
-# `make test` runs lint, type checks and the tests. Both set up .venv first.
+# cop-vote: `make run` serves the app with the kick-off network loaded and its
+# worker beside it; `make test` runs lint, type checks and the tests. Both set
+# up .venv first.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,7 +9,7 @@ PORT   ?= 5000
 export PORT
 export FLASK_APP := app
 
-.PHONY: run test lint pytest install install-dev translations bench clean
+.PHONY: run worker test lint pytest install install-dev translations bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cop-vote needs Python 3.11 or newer (set PYTHON=...)")'
@@ -33,8 +34,16 @@ run: install
 	$(BIN)/flask cop load-demo --if-empty
 	@echo "Sign in as the facilitator:    $$($(BIN)/flask cop login-link samuel.kollie@pso.example.org 2>/dev/null)"
 	@echo "Sign in as a representative:   $$($(BIN)/flask cop login-link amina.warsame@adpc.example.org 2>/dev/null)"
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
+	@echo "Serving on http://127.0.0.1:$(PORT)/ with a worker beside it  (Ctrl-C stops both)"
+	@# The worker delivers mail and sign-in links and closes decisions at their
+	@# deadline; it stops with the server, however the server stops.
+	@$(BIN)/flask cop worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/waitress-serve --host 127.0.0.1 --port $(PORT) app:app
+
+worker: install
+	$(BIN)/flask cop worker
 
 lint: install-dev
 	$(BIN)/ruff check .

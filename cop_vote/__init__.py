@@ -40,6 +40,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    if (hops := int(app.config.get("FORWARDED_PROXIES", 0))) > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address and scheme as the proxies in front saw them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     from . import database, errors, security
     from .extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
@@ -75,10 +80,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp)
 
-    from . import cli, health, notifications
+    from . import cli, health, notifications, queue
 
     app.register_blueprint(health.bp)
     cli.init_app(app)
     errors.init_app(app)
+    queue.init_app(app)
     notifications.init_app(app)
     return app

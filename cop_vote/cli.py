@@ -180,10 +180,55 @@ def init_app(app: Flask) -> None:
 
 @cop.command("send-reminders")
 def send_reminders_command() -> None:
-    """Send the due reminders, each once however often this runs (for a scheduler)."""
-    from .notifications import deliver
+    """Write the due reminders to the outbox, each once however often this runs.
+
+    The worker does this every minute; this command is for cron, if you prefer.
+    """
     from .services import notify
 
-    sent = notify.send_reminders(now(), int(current_app.config["REMINDER_HOURS"]), deliver)
+    written = notify.send_reminders(now, int(current_app.config["REMINDER_HOURS"]))
     db.session.commit()
-    click.echo(f"{sent} reminder(s) sent.", err=True)
+    click.echo(f"{written} reminder(s) queued for delivery.", err=True)
+
+
+@cop.command("deliver-mail")
+def deliver_mail_command() -> None:
+    """Deliver the mail that is due from the outbox now, in this process.
+
+    The worker does this; the command is for a look at a mail server problem,
+    or for an installation run from cron without a worker.
+    """
+    done = notifications.deliver_due()
+    click.echo(
+        f"{done.sent} mail(s) sent, {done.retrying} to try again, {done.failed} given up.",
+        err=True,
+    )
+    if done.failed:
+        sys.exit(1)
+
+
+@cop.command("worker")
+@click.option("--threads", default=2, show_default=True, help="Tasks run at once.")
+def worker_command(threads: int) -> None:
+    """Run the worker: mail, sign-in links, closing at deadlines, reminders.
+
+    Runs until Ctrl-C (SIGINT: finishes running tasks) or SIGTERM (stops now).
+    Any number may run at once, on one machine or several (with Redis).
+    """
+    import logging
+
+    from . import queue
+
+    # Huey's own log (tasks started and done), and the app's at INFO (what
+    # the tasks did: decisions closed, mail given up).
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    huey_log = logging.getLogger("huey")
+    huey_log.addHandler(handler)
+    huey_log.setLevel(logging.INFO)
+    current_app.logger.setLevel(logging.INFO)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        queue.run_worker(app, workers=threads)
+    except RuntimeError as exc:
+        _fail(str(exc))

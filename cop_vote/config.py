@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,26 @@ def _database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def engine_options(url: str, env: Mapping[str, str]) -> dict[str, Any]:
+    """SQLAlchemy's pool settings for a server database (none for SQLite).
+
+    Each web worker and each worker thread holds up to ``pool_size +
+    max_overflow`` connections: keep their sum under PostgreSQL's
+    ``max_connections``. ``pool_pre_ping`` replaces a connection the server
+    closed (a restart, a failover) instead of failing a request with it;
+    ``pool_recycle`` renews connections before a proxy or firewall drops them.
+    """
+    if url.startswith("sqlite"):
+        return {}
+    return {
+        "pool_size": int(env.get("DATABASE_POOL_SIZE", "5")),
+        "max_overflow": int(env.get("DATABASE_MAX_OVERFLOW", "5")),
+        "pool_timeout": float(env.get("DATABASE_POOL_TIMEOUT", "10")),
+        "pool_recycle": int(env.get("DATABASE_POOL_RECYCLE", "1800")),
+        "pool_pre_ping": _bool(env.get("DATABASE_POOL_PRE_PING"), default=True),
+    }
 
 
 def secret_key(instance_path: str) -> str:
@@ -57,11 +78,17 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     port = int(env.get("PORT", "5000"))
     mail_server = env.get("MAIL_SERVER", "")
     secure_cookie = _bool(env.get("SESSION_COOKIE_SECURE"))
+    database_url = _database_url(
+        env.get("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'cop-vote.sqlite'}")
+    )
     return {
         "SECRET_KEY": secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": _database_url(
-            env.get("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'cop-vote.sqlite'}")
-        ),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url, env),
+        # The task queue (queue.py): SQLite beside the database by default,
+        # redis://... in production, "immediate" to run tasks in place.
+        "QUEUE_URL": env.get("QUEUE_URL", f"sqlite:///{Path(instance_path) / 'queue.sqlite'}"),
+        "QUEUE_NAME": env.get("QUEUE_NAME", "cop-vote"),
         "PORT": port,
         "BASE_URL": env.get("BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
         "NETWORK_TIME_ZONE": env.get("NETWORK_TIME_ZONE", "Europe/Amsterdam"),
@@ -74,6 +101,19 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "cop-vote <noreply@localhost>"),
+        # Seconds to wait for the mail server before an attempt counts as failed.
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "30")),
+        # Delivery from the outbox: a failed mail is tried again after
+        # MAIL_RETRY_SECONDS, doubling up to MAIL_RETRY_MAX_SECONDS, and given
+        # up (reported) after MAIL_MAX_ATTEMPTS attempts; a worker holds a mail
+        # it took for MAIL_LEASE_SECONDS before another may take it.
+        "MAIL_RETRY_SECONDS": float(env.get("MAIL_RETRY_SECONDS", "30")),
+        "MAIL_RETRY_MAX_SECONDS": float(env.get("MAIL_RETRY_MAX_SECONDS", "3600")),
+        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "12")),
+        "MAIL_LEASE_SECONDS": float(env.get("MAIL_LEASE_SECONDS", "300")),
+        # Proxies in front that set X-Forwarded-For and -Proto (create_app
+        # trusts that many): the rate limits then count the client's address.
+        "FORWARDED_PROXIES": int(env.get("FORWARDED_PROXIES", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookie,

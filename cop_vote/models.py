@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -380,16 +381,48 @@ class CommentReport(db.Model):
     person: Mapped[Person] = relationship()
 
 
+#: What became of a mail in the outbox: waiting (or being retried), gone out,
+#: given up on (reported to the facilitators), or not sent because its person
+#: can no longer receive mail.
+NOTIFICATION_STATUSES = ("pending", "sent", "failed", "skipped")
+
+
 class Notification(db.Model):
-    """A mail sent to a person; ``key`` makes a reminder go out once however
-    often ``cop send-reminders`` runs (e.g. ``"reminder:auto:3:17"``)."""
+    """One mail to one person: the outbox.
+
+    Written in the transaction of the change that causes it, delivered by the
+    worker (``cop_vote/notifications.py``). ``key`` is unique, so a mail is
+    written once however often its cause is seen (e.g. ``"reminder:auto:3:17"``,
+    ``"decision.closed:41:17"``). ``context`` keeps the values the mail shows,
+    as they were when it was written. A pending mail is due at
+    ``next_attempt_at``; a worker that takes it moves that time on (a lease),
+    so that no other worker sends it meanwhile.
+    """
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed', 'skipped')", name="status"),
+        Index("ix_notification_status_next_attempt_at", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
     kind: Mapped[str] = mapped_column(String(32))
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The address of the last attempt, and what the mail server (or the
+    #: connection) said when it failed.
+    address: Mapped[str | None] = mapped_column(String(254))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    person: Mapped[Person] = relationship()
+    decision: Mapped[Decision | None] = relationship()
 
 
 ATTENDANCE = ("present", "excused", "absent")

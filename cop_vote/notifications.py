@@ -1,54 +1,68 @@
-"""Mail notifications driven by the event log, so that no view has to change.
+"""Mail notifications: written to the outbox with the change that causes them,
+delivered by the worker. No view sends mail, and no request waits for a mail
+server.
 
 How an event becomes mail:
 
 1. ``after_flush``: the ids of new :class:`~cop_vote.models.Event` rows are
-   collected in ``session.info``.
-2. ``after_commit``: they become pending for this application context;
-   ``after_rollback`` drops them (a rolled-back change sends nothing).
-3. After the request (``after_request``), the pending events are dispatched
-   in a fresh transaction: :func:`cop_vote.services.notify.mails_for_event`
-   decides the recipients, :func:`deliver` renders and sends each mail (plain
-   text and HTML, in the recipient's language, with an absolute link on
-   ``BASE_URL``), and a :class:`~cop_vote.models.Notification` row with a unique
-   key per mail makes a redelivery a no-op. Outside a request (a command, a
-   script) the events are dispatched right after the commit, in a new
-   application context.
-
-A mail failure is logged and never loses the change that caused it, nor breaks
-the request.
+   collected in ``session.info``, and whether mail was written (reminders
+   write theirs directly).
+2. ``before_commit`` (of the transaction itself, not of a savepoint): the
+   mails these events cause (:func:`cop_vote.services.notify.queue_for_events`)
+   are written, pending, to the outbox in the same transaction, so they are
+   kept exactly when the change is; a rolled-back change writes none. Decisions
+   opened or given a new deadline are noted.
+3. ``after_commit``: the queue is asked to deliver now, and to close the noted
+   decisions at their deadline (:mod:`cop_vote.queue`). A queue that is down
+   only delays the mail: the worker's minute finds it in the outbox.
+4. The worker's :func:`deliver_due` takes due mail (leased to it alone),
+   renders each message (plain text and HTML, in the recipient's language,
+   with an absolute link on ``BASE_URL``), sends them over one connection, and
+   records what happened: sent; or tried again later with exponential backoff;
+   or, refused for good or out of attempts, ``failed``: logged as an error and
+   listed for the facilitators (admin page), never dropped silently.
 """
 
 from __future__ import annotations
 
+import smtplib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_request_context, render_template
+from flask import Flask, current_app, g, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import event as sa_event
+from sqlalchemy import select
 from sqlalchemy.orm import Session, UOWTransaction
 
-from . import clock
+from . import clock, queue
+from .domain.delivery import RetryPolicy
+from .domain.lifecycle import Status
 from .extensions import db
 from .extensions import mail as mail_ext
 from .i18n import LANGUAGES
-from .models import Event, Network
-from .services import notify
+from .models import Decision, Event, Network, Notification
+from .services import notify, outbox
 from .services.text import one_line
 
 _FLUSHED = "cop_events_flushed"
-_PENDING = "cop_events_pending"
+_KICK = "cop_outbox_written"
+_DEADLINES = "cop_deadlines_set"
 _SUPPRESSED = "cop_notifications_suppressed"
+
+#: Events after which a decision is open with a (possibly new) deadline.
+_DEADLINE_EVENTS = ("decision.opened", "decision.updated")
 
 
 @contextmanager
 def suppressed() -> Iterator[None]:
-    """Send no mail for the events written inside this block (e.g. demo data)."""
+    """Write no mail for the events written inside this block (e.g. demo data)."""
     session = db.session()
     session.info[_SUPPRESSED] = True
     try:
@@ -57,10 +71,18 @@ def suppressed() -> Iterator[None]:
         session.info.pop(_SUPPRESSED, None)
 
 
-# --- collecting events ----------------------------------------------------------------------
+# --- the outbox, written with the change ------------------------------------------------------
+
+
+def _ready_to_send(obj: object) -> bool:
+    """A mail just written (an event's, a reminder), or one a facilitator asked
+    to try again (pending with no attempt yet; a worker's take counts one)."""
+    return isinstance(obj, Notification) and obj.status == "pending" and obj.attempts == 0
 
 
 def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:
+    if any(_ready_to_send(obj) for obj in (*session.new, *session.dirty)):
+        session.info[_KICK] = True
     if session.info.get(_SUPPRESSED):
         return
     ids = [obj.id for obj in session.new if isinstance(obj, Event)]
@@ -68,38 +90,59 @@ def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:
         session.info.setdefault(_FLUSHED, []).extend(ids)
 
 
-def _after_commit(session: Session) -> None:
+def _before_commit(session: Session) -> None:
     if session.in_nested_transaction():
-        # A SAVEPOINT was released: the outer transaction may still roll back
-        # (and holds the SQLite write lock); wait for its own commit.
+        # A SAVEPOINT is being released: the outer transaction may still roll
+        # back; its own commit writes the mail of everything flushed in it.
         return
+    session.flush()  # events added but not flushed yet belong to this commit too
     ids = session.info.pop(_FLUSHED, None)
     if not ids:
         return
-    if has_request_context():
-        session.info.setdefault(_PENDING, []).extend(ids)
+    notify.queue_for_events(ids, clock.now)
+    subjects = session.execute(
+        select(Event.subject).where(Event.id.in_(ids), Event.kind.in_(_DEADLINE_EVENTS))
+    ).scalars()
+    deadlines = []
+    for subject in set(subjects):
+        decision = session.get(Decision, int(subject.partition(":")[2]))
+        if decision is not None and decision.status == Status.OPEN.value and decision.closes_at:
+            deadlines.append(decision.closes_at)
+    if deadlines:
+        session.info[_DEADLINES] = deadlines
+
+
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
         return
-    # A command or a script: no "after the request"; send now, in a new context
-    # (this session cannot run SQL inside its own after_commit).
+    kick = session.info.pop(_KICK, False)
+    deadlines: list[datetime] = session.info.pop(_DEADLINES, [])
+    if not kick and not deadlines:
+        return
     try:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-    except RuntimeError:
+        tasks = queue.get()
+    except (RuntimeError, KeyError):  # no application (a bare script): the minute finds them
         return
-    _dispatch_in_new_context(app, ids)
+    if deadlines:
+        tasks.close_at(deadlines)
+    if kick:
+        tasks.kick_delivery()
 
 
 def _after_rollback(session: Session) -> None:
     if session.in_nested_transaction():
         # Only a SAVEPOINT rolled back: events flushed inside it are gone from
-        # the database and are skipped at dispatch; the outer ones still count.
+        # the database and are skipped when the outbox is written.
         return
-    session.info.pop(_FLUSHED, None)
+    for key in (_FLUSHED, _KICK, _DEADLINES):
+        session.info.pop(key, None)
 
 
 def _listen() -> None:
     """Attach the session listeners once per process (``db`` is global)."""
     for name, listener in (
         ("after_flush", _after_flush),
+        ("before_commit", _before_commit),
         ("after_commit", _after_commit),
         ("after_rollback", _after_rollback),
     ):
@@ -107,7 +150,7 @@ def _listen() -> None:
             sa_event.listen(db.session, name, listener)
 
 
-# --- rendering and sending ------------------------------------------------------------------
+# --- rendering ------------------------------------------------------------------------------
 
 
 def _language(person_language: str | None) -> str:
@@ -174,70 +217,165 @@ def build_message(mail: notify.Mail) -> EmailMultiAlternatives:
     return message
 
 
-def deliver(mail: notify.Mail) -> bool:
-    """Send one mail (:data:`cop_vote.services.notify.Deliver`).
+# --- delivering (the worker) -----------------------------------------------------------------
 
-    :returns: ``True`` when it left; ``False`` when rendering or sending failed
-        (logged, never raised).
+
+@dataclass
+class Delivery:
+    """What one :func:`deliver_due` did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    error: str | None = None
+    permanent: bool = False
+
+
+def retry_policy() -> RetryPolicy:
+    """The backoff of the configuration (``MAIL_RETRY_*``)."""
+    config = current_app.config
+    return RetryPolicy(
+        first_delay=timedelta(seconds=float(config["MAIL_RETRY_SECONDS"])),
+        longest_delay=timedelta(seconds=float(config["MAIL_RETRY_MAX_SECONDS"])),
+        max_attempts=int(config["MAIL_MAX_ATTEMPTS"]),
+    )
+
+
+def _reply(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _describe(exc: BaseException) -> str:
+    """What went wrong, in one line: the server's answer, or the error."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{address}: {code} {_reply(reply)}"
+            for address, (code, reply) in exc.recipients.items()
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{exc.smtp_code} {_reply(exc.smtp_error)}"
+    return f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
+
+
+def _send_all(messages: list[tuple[outbox.Taken, EmailMultiAlternatives]]) -> list[_Outcome]:
+    """Send each message over one connection; one outcome per message, in order.
+
+    A recipient the server refuses with a 5xx answer is a permanent failure;
+    everything else (4xx, a connection refused, dropped or timed out) is
+    temporary. Once the connection is lost the rest are not tried now.
     """
+    if current_app.config.get("MAIL_BACKEND") == "console":
+        # Local use: keep standard output for the values commands print.
+        connection = mail_ext.get_connection(stream=sys.stderr)
+    else:
+        connection = mail_ext.get_connection(fail_silently=False)
+    outcomes: list[_Outcome] = []
     try:
-        message = build_message(mail)
-        if current_app.config.get("MAIL_BACKEND") == "console":
-            # Local use: keep standard output for the values commands print.
-            message.connection = mail_ext.get_connection(stream=sys.stderr)
-        message.send()
-    except Exception:  # noqa: BLE001 - a mail server that is down must not break anything
-        current_app.logger.exception("Could not send the %s mail %s", mail.kind, mail.key)
-        return False
-    return True
-
-
-# --- dispatching --------------------------------------------------------------------------
-
-
-def dispatch(event_ids: list[int]) -> int:
-    """Send the mails of these committed events, once each, and commit.
-
-    :returns: how many mails left.
-    """
-    sent = 0
-    for event_id in event_ids:
-        found = db.session.get(Event, event_id)
-        if found is None:
-            continue
-        mails = notify.mails_for_event(found)
-        if mails:
-            sent += notify.send(mails, clock.now(), deliver)
-        db.session.commit()
-    return sent
-
-
-def _dispatch_in_new_context(app: Flask, event_ids: list[int]) -> None:
+        connection.open()
+    except Exception as exc:  # noqa: BLE001 - every mail waits for the next attempt
+        return [_Outcome(_describe(exc))] * len(messages)
     try:
-        with app.app_context():
+        for _taken, message in messages:
+            message.connection = connection
             try:
-                dispatch(event_ids)
-            finally:
-                db.session.remove()
-    except Exception:  # noqa: BLE001 - the change is committed; mail is best effort
-        app.logger.exception("Could not send the notifications of events %s", event_ids)
+                message.send()
+            except smtplib.SMTPRecipientsRefused as exc:
+                codes = [code for code, _reply in exc.recipients.values()]
+                outcomes.append(_Outcome(_describe(exc), permanent=all(c >= 500 for c in codes)))
+            except smtplib.SMTPResponseException as exc:
+                outcomes.append(_Outcome(_describe(exc)))
+                if exc.smtp_code in (421,):  # the server is closing the connection
+                    break
+            except Exception as exc:  # noqa: BLE001 - lost connection, time-out, ...
+                outcomes.append(_Outcome(_describe(exc)))
+                break
+            else:
+                outcomes.append(_Outcome())
+    finally:
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001, S110 - closing a broken connection
+            pass
+    if len(outcomes) < len(messages):
+        lost = outcomes[-1].error or "connection lost"
+        outcomes += [_Outcome(f"not tried: {lost}")] * (len(messages) - len(outcomes))
+    return outcomes
 
 
-def _after_request(response: Response) -> Response:
-    session = db.session()
-    ids = session.info.pop(_PENDING, None)
-    if not ids:
-        return response
-    try:
-        session.rollback()  # end whatever the view left open; its changes are committed
-        dispatch(ids)
-    except Exception:  # noqa: BLE001 - never break the answer for a mail
-        current_app.logger.exception("Could not send the notifications of events %s", ids)
-        db.session.rollback()
-    return response
+def deliver_due(*, batch: int = 20, rounds: int = 100) -> Delivery:
+    """Deliver the mail that is due, batch by batch, until none is (the worker's task).
+
+    Each batch: take (a short transaction that leases the mails to this
+    worker), render, commit; send outside any transaction; record each
+    outcome in its own short transaction. Mail that failed is scheduled again
+    (``deliver_mail`` at its next attempt); mail given up is logged as an error.
+
+    :param batch: mails taken at once (one mail server connection).
+    :param rounds: an upper bound on batches in one call.
+    :returns: what was sent, scheduled again and given up.
+    """
+    done = Delivery()
+    policy = retry_policy()
+    lease = timedelta(seconds=float(current_app.config["MAIL_LEASE_SECONDS"]))
+    retry_at: datetime | None = None
+    for _round in range(rounds):
+        taken = outbox.take_due(clock.now, limit=batch, lease=lease)
+        ready: list[tuple[outbox.Taken, EmailMultiAlternatives]] = []
+        broken: list[tuple[outbox.Taken, str]] = []
+        for item in taken:
+            try:
+                ready.append((item, build_message(item.mail)))
+            except Exception as exc:  # noqa: BLE001 - e.g. a template error: try again later
+                current_app.logger.exception("Could not render mail %s", item.mail.key)
+                broken.append((item, _describe(exc)))
+        db.session.commit()
+        if not taken:
+            break
+        outcomes = [(item, _Outcome(error)) for item, error in broken]
+        outcomes += list(zip((item for item, _m in ready), _send_all(ready), strict=True))
+        for item, outcome in outcomes:
+            if outcome.error is None:
+                outbox.record_sent(item.id, clock.now)
+                done.sent += 1
+            else:
+                row = outbox.record_failure(
+                    item.id, outcome.error, clock.now, policy, permanent=outcome.permanent
+                )
+                if row.status == "failed":
+                    done.failed += 1
+                    current_app.logger.error(
+                        "Mail %s to person %s <%s> could not be delivered after %d attempt(s),"
+                        " given up: %s",
+                        row.key,
+                        row.person_id,
+                        row.address,
+                        row.attempts,
+                        row.last_error,
+                    )
+                else:
+                    done.retrying += 1
+                    if row.next_attempt_at is not None:
+                        retry_at = min(retry_at or row.next_attempt_at, row.next_attempt_at)
+                    current_app.logger.warning(
+                        "Mail %s to person %s not delivered (attempt %d), next at %s: %s",
+                        row.key,
+                        row.person_id,
+                        row.attempts,
+                        row.next_attempt_at,
+                        row.last_error,
+                    )
+            db.session.commit()
+        if len(taken) < batch:
+            break
+    if retry_at is not None:
+        queue.get().kick_delivery(retry_at)
+    return done
 
 
 def init_app(app: Flask) -> None:
-    """Listen for committed events and mail their notifications after each request."""
+    """Write the mail of committed events to the outbox (session listeners)."""
     _listen()
-    app.after_request(_after_request)

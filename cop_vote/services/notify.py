@@ -1,8 +1,10 @@
-"""Who gets which mail, and reminders that go out once.
+"""Who gets which mail, written to the outbox once.
 
-This module decides recipients and the content of each notification; it does
-not render or send mail. The Flask side (:mod:`cop_vote.notifications`) turns
-each :class:`Mail` into a message and passes a ``deliver`` callable in.
+This module decides recipients and the content of each notification and
+writes it, pending, to the outbox (:class:`~cop_vote.models.Notification`) in
+the caller's transaction; it neither renders nor sends mail. The worker
+(:mod:`cop_vote.notifications`, through :mod:`cop_vote.services.outbox`)
+delivers what was committed.
 
 Rules (issue #4, item 5):
 
@@ -18,15 +20,16 @@ Rules (issue #4, item 5):
   who have no e-mail address get nothing.
 
 Each mail has a unique ``key`` (stored in :class:`~cop_vote.models.Notification`)
-so that a redelivery of an event, or a second run of ``cop send-reminders``,
-cannot send it twice. Functions flush, never commit.
+so that a second look at an event, or a second run of ``cop send-reminders``
+(by cron, by the scheduler, by several workers at once), cannot write it
+twice. Functions flush, never commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -40,6 +43,7 @@ from . import audit
 from .access import require_facilitator
 from .ballots import cast_ballots, find_ballot
 from .decisions import get_decision, status_of
+from .timefmt import Now, instant
 
 #: The kinds of mail, as stored in ``Notification.kind``.
 KINDS = ("invitation", "closed", "published", "ballot", "recorded", "reminder")
@@ -71,10 +75,6 @@ class Mail:
     person: Person
     decision: Decision
     context: dict[str, Any] = field(default_factory=dict)
-
-
-#: Sends one mail; ``True`` when it left, ``False`` when it failed (logged).
-Deliver = Callable[[Mail], bool]
 
 
 def receives_mail(person: Person) -> bool:
@@ -176,11 +176,40 @@ def _replaced_a_ballot(ballot_id: int, version: object) -> bool:
     return before is not None and before != "withdraw"
 
 
+def stored_context(context: dict[str, Any]) -> dict[str, Any]:
+    """``context`` as JSON for the outbox: a time becomes ``{"utc": ISO 8601}``.
+
+    :raises TypeError: a value that is neither a time nor plain JSON.
+    """
+    out: dict[str, Any] = {}
+    for name, value in context.items():
+        if isinstance(value, datetime):
+            out[name] = {"utc": value.astimezone(UTC).isoformat()}
+        elif value is None or isinstance(value, str | int | float | bool):
+            out[name] = value
+        else:
+            raise TypeError(f"mail context {name!r} is a {type(value).__name__}")
+    return out
+
+
+def loaded_context(stored: dict[str, Any] | None) -> dict[str, Any]:
+    """The context :func:`stored_context` wrote, times aware again."""
+    out: dict[str, Any] = {}
+    for name, value in (stored or {}).items():
+        if isinstance(value, dict) and set(value) == {"utc"}:
+            out[name] = datetime.fromisoformat(value["utc"])
+        else:
+            out[name] = value
+    return out
+
+
 def claim(mail: Mail, now: datetime) -> Notification | None:
-    """Record ``mail`` as sent, unless it was already: the unique key decides.
+    """Write ``mail`` to the outbox, pending and due at ``now``, unless its key
+    is there already.
 
     Checks first, then inserts in a savepoint, so that a concurrent run that
-    inserted the same key in the meantime (``IntegrityError``) is also a no.
+    inserted the same key in the meantime (``IntegrityError``; on PostgreSQL
+    the insert waits for that run's commit) is also a no.
 
     :returns: the new row, or ``None`` when the key exists.
     """
@@ -192,7 +221,11 @@ def claim(mail: Mail, now: datetime) -> Notification | None:
         person_id=mail.person.id,
         decision_id=mail.decision.id,
         kind=mail.kind,
-        sent_at=now,
+        status="pending",
+        context=stored_context(mail.context),
+        created_at=now,
+        attempts=0,
+        next_attempt_at=now,
     )
     try:
         with db.session.begin_nested():
@@ -202,22 +235,31 @@ def claim(mail: Mail, now: datetime) -> Notification | None:
     return row
 
 
-def send(mails: Iterable[Mail], now: datetime, deliver: Deliver) -> int:
-    """Claim and deliver each mail once; a failed delivery gives its claim back.
+def queue(mails: Iterable[Mail], now: datetime) -> int:
+    """Write each mail to the outbox once (:func:`claim`).
 
-    :returns: how many mails left.
+    :returns: how many were written now (mails already there are not counted).
     """
-    sent = 0
-    for mail in mails:
-        row = claim(mail, now)
-        if row is None:
-            continue
-        if deliver(mail):
-            sent += 1
-        else:
-            db.session.delete(row)
-            db.session.flush()
-    return sent
+    return sum(1 for mail in mails if claim(mail, now) is not None)
+
+
+def queue_for_events(event_ids: Iterable[int], now: Now) -> int:
+    """Write the mails these events cause (:func:`mails_for_event`) to the outbox.
+
+    Called in the transaction that wrote the events, before it commits, so that
+    the mails are kept exactly when the change is. Ids of events that are gone
+    (rolled back in a savepoint) are skipped.
+
+    :returns: how many mails were written.
+    """
+    ids = sorted(set(event_ids))
+    if not ids:
+        return 0
+    at = instant(now)
+    written = 0
+    for event in db.session.execute(select(Event).where(Event.id.in_(ids)).order_by(Event.id)):
+        written += queue(mails_for_event(event[0]), at)
+    return written
 
 
 def _reminders(decision: Decision, key: str, hours: int | None) -> list[Mail]:
@@ -241,8 +283,41 @@ def _reminders(decision: Decision, key: str, hours: int | None) -> list[Mail]:
     ]
 
 
+def _due_decision_ids(now: datetime) -> list[int]:
+    """Open decisions whose deadline is still ahead at ``now``."""
+    return list(
+        db.session.execute(
+            select(Decision.id)
+            .where(
+                Decision.status == Status.OPEN.value,
+                Decision.closes_at.is_not(None),
+                Decision.closes_at > now,
+            )
+            .order_by(Decision.id)
+        ).scalars()
+    )
+
+
+def _due_for(decision: Decision, now: datetime, default_hours: int) -> list[Mail]:
+    """The automatic reminders of ``decision`` due at ``now`` and not written yet."""
+    if status_of(decision, now) is not Status.OPEN or decision.closes_at is None:
+        return []
+    hours = decision.reminder_hours if decision.reminder_hours is not None else default_hours
+    if decision.closes_at - timedelta(hours=hours) > now:
+        return []
+    candidates = _reminders(decision, "reminder:auto:{decision}:{person}", hours)
+    if not candidates:
+        return []
+    written = set(
+        db.session.execute(
+            select(Notification.key).where(Notification.key.in_([m.key for m in candidates]))
+        ).scalars()
+    )
+    return [m for m in candidates if m.key not in written]
+
+
 def due_reminders(now: datetime, default_hours: int) -> list[Mail]:
-    """The automatic reminders due at ``now`` that have not gone out yet.
+    """The automatic reminders due at ``now`` that have not been written yet.
 
     A decision is due when it is open, its deadline is still ahead, and
     ``closes_at - (decision.reminder_hours or default_hours)`` is at or before
@@ -251,84 +326,78 @@ def due_reminders(now: datetime, default_hours: int) -> list[Mail]:
 
     :param default_hours: the app's ``REMINDER_HOURS``.
     """
-    open_decisions = db.session.execute(
-        select(Decision)
-        .where(
-            Decision.status == Status.OPEN.value,
-            Decision.closes_at.is_not(None),
-            Decision.closes_at > now,
-        )
-        .order_by(Decision.id)
-    ).scalars()
     mails: list[Mail] = []
-    for decision in open_decisions:
-        assert decision.closes_at is not None
-        hours = decision.reminder_hours if decision.reminder_hours is not None else default_hours
-        if decision.closes_at - timedelta(hours=hours) > now:
-            continue
-        candidates = _reminders(decision, "reminder:auto:{decision}:{person}", hours)
-        if not candidates:
-            continue
-        sent_keys = set(
-            db.session.execute(
-                select(Notification.key).where(Notification.key.in_([m.key for m in candidates]))
-            ).scalars()
-        )
-        mails += [m for m in candidates if m.key not in sent_keys]
+    for decision_id in _due_decision_ids(now):
+        decision = db.session.get(Decision, decision_id)
+        if decision is not None:
+            mails += _due_for(decision, now, default_hours)
     return mails
 
 
-def send_reminders(now: datetime, default_hours: int, deliver: Deliver) -> int:
-    """Send the due automatic reminders (``cop send-reminders``); safe to run twice.
+def send_reminders(now: Now, default_hours: int) -> int:
+    """Write the due automatic reminders to the outbox (``cop send-reminders``
+    and the worker's schedule); safe to run twice, and by several at once.
+
+    Each decision is locked and re-read before its reminders are written, so a
+    decision closed or voted on meanwhile gets none it should not; the unique
+    key writes each reminder once.
 
     :param default_hours: hours before ``closes_at`` for decisions without their own.
-    :param deliver: sends one mail (:data:`Deliver`).
-    :returns: how many reminders left now (0 on a second run).
+    :returns: how many reminders were written now (0 on a second run).
     """
-    mails = due_reminders(now, default_hours)
-    sent = send(mails, now, deliver)
-    by_decision: dict[int, int] = {}
-    for mail in mails:
-        by_decision[mail.decision.id] = by_decision.get(mail.decision.id, 0) + 1
-    if sent:
-        for decision_id in sorted(by_decision):
+    written = 0
+    for decision_id in _due_decision_ids(instant(now)):
+        db.session.flush()
+        db.session.expire_all()
+        decision = db.session.execute(
+            select(Decision)
+            .where(Decision.id == decision_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+        at = instant(now)
+        queued = queue(_due_for(decision, at, default_hours), at)
+        if queued:
             audit.record(
                 "decision.reminded",
                 f"decision:{decision_id}",
                 None,
-                {"manual": False, "people": by_decision[decision_id]},
-                at=now,
+                {"manual": False, "people": queued},
+                at=at,
             )
-    return sent
+            written += queued
+    return written
 
 
-def remind(actor: Person | None, decision_id: int, now: datetime, deliver: Deliver) -> int:
+def remind(actor: Person | None, decision_id: int, now: Now) -> int:
     """A facilitator reminds the representatives of organisations that have not voted.
 
     Keys are ``"reminder:manual:<decision>:<person>:<timestamp>"``: each press
-    of the button sends once. Organisations that voted get nothing.
+    of the button writes one reminder per person. Organisations that voted get
+    nothing. The worker delivers them.
 
-    :returns: how many mails left.
+    :returns: how many reminders were written.
     :raises NotAllowed: for non-facilitators.
     :raises NotFound: no such decision.
     :raises Conflict: the decision is not open at ``now``.
     """
     actor = require_facilitator(actor)
-    decision = get_decision(actor, decision_id)
-    if status_of(decision, now) is not Status.OPEN:
+    decision = get_decision(actor, decision_id, lock=True)
+    at = instant(now)
+    if status_of(decision, at) is not Status.OPEN:
         raise Conflict("Reminders can be sent only while the decision is open.")
-    stamp = now.strftime("%Y%m%dT%H%M%S%f")
+    stamp = at.strftime("%Y%m%dT%H%M%S%f")
     mails = _reminders(decision, "reminder:manual:{decision}:{person}:" + stamp, None)
-    sent = send(mails, now, deliver)
+    written = queue(mails, at)
     audit.record(
         "decision.reminded",
         f"decision:{decision.id}",
         actor,
         {
             "manual": True,
-            "people": sent,
+            "people": written,
             "organisations": sorted({m.person.organisation_id or 0 for m in mails}),
         },
-        at=now,
+        at=at,
     )
-    return sent
+    return written

@@ -15,6 +15,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     auth,
     exports,
     guard,
+    mail_admin,
     meetings,
     proposals,
     record,

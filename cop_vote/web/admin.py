@@ -34,6 +34,7 @@ from ..i18n import local_input, local_time, translate
 from ..models import Decision, Person
 from ..services import decisions as decision_service
 from ..services import organisations as org_service
+from ..services import outbox
 from ..services.ballots import cast_ballots
 from ..services.objections import list_objections
 from ..services.results import count, decision_verdict, participation
@@ -261,6 +262,7 @@ def admin_index() -> ResponseReturnValue:
         groups=groups,
         organisations=len(org_service.list_organisations()),
         people=len(org_service.list_people()),
+        undelivered=outbox.counts()["failed"],
     )
 
 

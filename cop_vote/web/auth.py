@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 
-from .. import ratelimits
+from .. import queue, ratelimits
 from ..clock import now
 from ..domain.errors import NotFound
 from ..extensions import db, limiter, login_manager
@@ -25,7 +26,6 @@ from ..models import Person
 from ..services import auth as auth_service
 from . import bp
 from .forms import ConfirmForm, LoginForm
-from .mail import build_login_mail, send_after_response
 from .render import is_htmx, page, person
 
 #: Endpoints of this blueprint that need no signed-in person.
@@ -72,19 +72,15 @@ def login() -> ResponseReturnValue:
     if request.method == "GET":
         form.next.data = auth_service.safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
-        issued = auth_service.issue_login_link(
-            form.email.data or "",
-            now(),
-            minutes=int(_config("LOGIN_LINK_MINUTES", 30)),
-            next_path=auth_service.safe_next(form.next.data),
-        )
-        db.session.commit()
         response = redirect(url_for("web.login_sent"))
-        if issued is not None:
-            found, secret = issued
-            # Sent once the answer has gone out, so that its timing does not
-            # tell a known address from an unknown one.
-            response.call_on_close(send_after_response(build_login_mail(found, secret)))
+        # The worker looks the address up, makes the link and mails it; the
+        # request only asks, after its answer has gone out, the same for every
+        # address: the answer and its timing cannot tell a known one.
+        response.call_on_close(
+            queue.get().login_link_sender(
+                form.email.data or "", auth_service.safe_next(form.next.data), str(get_locale())
+            )
+        )
         return response
     status = 400 if form.errors else 200
     return page("auth/login.html", http_status=status, form=form)

@@ -1,17 +1,16 @@
 """The sign-in mail: plain text and HTML, in the person's language.
 
+The worker builds and sends it (``send_login_link`` in :mod:`cop_vote.queue`).
 With ``MAIL_BACKEND = "console"`` (the default without an SMTP server) the
-message is printed on standard output by Flask-Mailman, and the link is also
-written to the application log, so that someone running the app locally can
-sign in by copying it.
+message is printed by Flask-Mailman, and the link is also written to the
+application log, so that someone running the app locally can sign in by
+copying it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import current_app, render_template
-from flask_babel import force_locale, get_locale
+from flask import current_app, g, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mailman import EmailMultiAlternatives
 
@@ -25,11 +24,20 @@ def login_url(secret: str) -> str:
     return f"{current_app.config['BASE_URL']}/auth/link/{secret}"
 
 
-def build_login_mail(person: Person, secret: str) -> EmailMultiAlternatives:
-    """The sign-in mail for ``person`` (who has an address), in their language."""
+def build_login_mail(person: Person, secret: str, language: str) -> EmailMultiAlternatives:
+    """The sign-in mail for ``person`` (who has an address), in their language.
+
+    :param language: for a person without one: the language of the page that
+        asked for the link.
+    """
     url = login_url(secret)
     minutes = int(current_app.config.get("LOGIN_LINK_MINUTES", 30))
-    language = person.language if person.language in LANGUAGES else str(get_locale())
+    if person.language in LANGUAGES:
+        language = str(person.language)
+    elif language not in LANGUAGES:
+        language = str(current_app.config.get("BABEL_DEFAULT_LOCALE", "nl"))
+    if not g:
+        g.cop_mail = True  # flask_babel.force_locale does nothing while g is empty
     with force_locale(language):
         context = {
             "person": person,
@@ -46,21 +54,3 @@ def build_login_mail(person: Person, secret: str) -> EmailMultiAlternatives:
         # Local use without a mail server: the link must be findable.
         current_app.logger.warning("Sign-in link for person %s (console mail): %s", person.id, url)
     return message
-
-
-def send_after_response(message: EmailMultiAlternatives) -> Callable[[], None]:
-    """A callback that sends ``message`` in its own application context.
-
-    For :meth:`werkzeug.wrappers.Response.call_on_close`: the mail leaves after
-    the answer, and a mail server that is down is logged, never shown.
-    """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def send() -> None:
-        with app.app_context():
-            try:
-                message.send()
-            except Exception:  # noqa: BLE001 - the visitor already has their answer
-                app.logger.exception("Could not send the sign-in mail")
-
-    return send

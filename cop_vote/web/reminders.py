@@ -14,7 +14,6 @@ from flask_babel import ngettext
 
 from .. import clock
 from ..domain.lifecycle import Status
-from ..notifications import deliver
 from ..services import notify
 from . import bp
 from .admin import (
@@ -44,7 +43,7 @@ def admin_decision_remind(decision_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         outcome = _submit(
             form,
-            lambda: notify.remind(_actor(), decision_id, now, deliver),
+            lambda: notify.remind(_actor(), decision_id, clock.now),
             done=lambda sent: ngettext("%(num)d reminder sent.", "%(num)d reminders sent.", sent),
             to=url_for("web.admin_decision", decision_id=decision_id),
         )

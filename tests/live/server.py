@@ -41,6 +41,8 @@ class LiveServer:
     :param env: extra environment for the app (its settings are read from there).
     :param access_log: log each request with the worker's process id
         (:meth:`worker_pids`), to show which workers answered.
+    :param config: a gunicorn configuration file to start from (the options
+        given here override it).
     """
 
     def __init__(
@@ -50,6 +52,7 @@ class LiveServer:
         workers: int = 4,
         env: dict[str, str] | None = None,
         access_log: bool = False,
+        config: Path | None = None,
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -64,6 +67,7 @@ class LiveServer:
             **(env or {}),
         }
         self.access_log = access_log
+        self.config = config
         self.process: subprocess.Popen[bytes] | None = None
         self.log = ROOT / "instance" / f"live-{self.port}.log"
 
@@ -84,6 +88,8 @@ class LiveServer:
             "5",
             "cop_vote:create_app()",
         ]
+        if self.config is not None:
+            command[3:3] = ["--config", str(self.config)]
         if self.access_log:
             command[-1:-1] = ["--access-logfile", "-", "--access-logformat", ACCESS_FORMAT]
         with self.log.open("wb") as out:

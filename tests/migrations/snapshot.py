@@ -8,7 +8,8 @@ the previous schema"). Run it at the head *before* changing the models:
 
 It loads the kick-off demo and adds decisions in every state the data can be
 in: open-ballot and secret, open, closed (by hand and by deadline), published
-and withdrawn, with ballots, changes, withdrawals and recorded ballots.
+and withdrawn, with ballots, changes, withdrawals and recorded ballots; and
+the reminders of the open decision as mail that went out (``notification``).
 """
 
 from __future__ import annotations
@@ -115,6 +116,14 @@ def _populate(now: datetime) -> None:
     decisions.withdraw_decision(facilitator, withdrawn, "Replaced.", now + timedelta(hours=1))
 
 
+def _remind(at: datetime) -> None:
+    """The automatic reminders due at ``at`` (the open decision's), sent."""
+    from cop_vote.services import notify
+
+    notify.send_reminders(at, 48)
+    db.session.commit()  # the queue runs in place: the reminders go out now
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -125,14 +134,18 @@ def snapshot(out: Path) -> None:
     """Build the populated database in a scratch SQLite file and dump every table."""
     with tempfile.TemporaryDirectory() as scratch:
         url = f"sqlite:///{Path(scratch) / 'snapshot.sqlite'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MAIL_BACKEND": "locmem"})
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": url, "MAIL_BACKEND": "locmem", "QUEUE_URL": "immediate"}
+        )
         with app.app_context():
             upgrade()
             from cop_vote import notifications
 
+            start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=30)
             with notifications.suppressed():
-                _populate(datetime.now(UTC).replace(microsecond=0) - timedelta(days=30))
+                _populate(start)
                 db.session.commit()
+            _remind(start + timedelta(days=10, hours=-1))
             with db.engine.connect() as conn:
                 revision = MigrationContext.configure(conn).get_current_revision()
                 tables: dict[str, list[dict[str, Any]]] = {}

@@ -136,6 +136,7 @@ def test_page_forms_refuse_bad_input_without_a_5xx_and_change_nothing(
         "person_id": seeded.people["observer"].id,
         "slug": "seva",
         "token_id": 2**31 - 1,
+        "notification_id": 2**31 - 1,
         "secret": "not-a-sign-in-link",
     }
     db.session.commit()

@@ -1,0 +1,284 @@
+"""The task queue: Huey, embedded on SQLite by default, on Redis in production.
+
+``QUEUE_URL`` picks the storage, with the same tasks and code on each:
+
+* ``sqlite:///path`` (the default: ``queue.sqlite`` in the instance folder):
+  nothing to install on a fresh machine; the web server and the worker share
+  the file, so they must share a disk.
+* ``redis://host:port/db``: for production and for several machines.
+* ``immediate``: a task runs at once in the process that asks for it, with no
+  worker (the tests; a script).
+
+The worker is ``flask --app app cop worker`` (:func:`run_worker`). Its tasks:
+
+* ``deliver_mail``: deliver the outbox (:func:`cop_vote.notifications.deliver_due`);
+  asked for after every commit that wrote mail, and at the next retry time
+  after a failure;
+* ``send_login_link``: look the address up, make a sign-in link and mail it;
+  asked for by the sign-in form, after its answer has gone out;
+* ``close_due``: close the decisions whose deadline has passed; scheduled at
+  each decision's deadline when it opens or its deadline moves;
+* ``every_minute`` (periodic): close due decisions, write due reminders,
+  deliver due mail, and note that the worker is alive (``/readyz`` shows it).
+
+Every task is safe to run twice and by several workers at once: closing
+locks each decision and re-reads it, reminders and mails have unique keys, a
+mail is leased to one worker at a time. So any number of workers may run, and
+cron (``cop close-due``, ``cop send-reminders``) is optional.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.api import TaskWrapper
+
+from . import clock
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+#: The key under which the worker notes, each minute, that it is alive.
+HEARTBEAT = "worker-heartbeat"
+#: How long a sign-in request may wait for a worker before it is dropped:
+#: a link that arrives much later than asked for only confuses.
+LOGIN_LINK_EXPIRES = timedelta(minutes=10)
+
+
+def make_huey(url: str, name: str) -> Huey:
+    """The Huey instance for ``QUEUE_URL``.
+
+    :param url: ``immediate``, ``sqlite:///path`` or ``redis://...`` (also ``rediss://``).
+    :param name: the queue's name; keys and rows are kept apart by it.
+    :raises ValueError: for another scheme.
+    """
+    if url == "immediate":
+        return MemoryHuey(name, immediate=True, results=False)
+    if url.startswith("sqlite:///"):
+        # Busy timeout in seconds: the web processes and the worker share the file.
+        return SqliteHuey(name, filename=url[len("sqlite:///") :], results=False, timeout=10)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from redis import ConnectionPool
+
+        # Time-outs, so that a Redis that does not answer cannot hold a request:
+        # the worker's blocking read waits 1 s at a time, well within them.
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=10)
+        return RedisHuey(name, connection_pool=pool, results=False)
+    raise ValueError(f"QUEUE_URL must be immediate, sqlite:///... or redis://..., not {url!r}")
+
+
+def _in_app(app: Flask, job: Callable[..., None]) -> Callable[..., None]:
+    """``job`` run in a fresh application context of ``app`` (its own database
+    session), which is removed afterwards."""
+
+    def run(*args: Any, **kwargs: Any) -> None:
+        with app.app_context():
+            try:
+                job(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    run.__name__ = job.__name__
+    run.__doc__ = job.__doc__
+    return run
+
+
+class TaskQueue:
+    """The application's queue (``app.extensions["cop_queue"]``) and its tasks."""
+
+    def __init__(self, app: Flask, huey: Huey) -> None:
+        self.app = app
+        self.huey = huey
+        task = huey.task
+        self.deliver_mail: TaskWrapper = task(name="deliver_mail")(_in_app(app, _deliver_mail))
+        self.close_due: TaskWrapper = task(name="close_due")(_in_app(app, _close_due))
+        # A failed sign-in mail is tried again after 2, 4, 8 ... 64 s, while
+        # the request is still fresh (LOGIN_LINK_EXPIRES).
+        self.send_login_link: TaskWrapper = task(
+            name="send_login_link",
+            retries=6,
+            retry_delay=2,
+            retry_backoff=2,
+            expires=LOGIN_LINK_EXPIRES,
+        )(_in_app(app, _send_login_link))
+        self.every_minute: TaskWrapper = huey.periodic_task(crontab(), name="every_minute")(
+            _in_app(app, _every_minute)
+        )
+
+    @property
+    def immediate(self) -> bool:
+        """Whether tasks run at once in the asking process (no worker)."""
+        return bool(self.huey.immediate)
+
+    def kick_delivery(self, at: datetime | None = None) -> None:
+        """Ask a worker to deliver the outbox now, or at ``at``.
+
+        Never raises: the mail is in the outbox and the worker's minute
+        delivers it anyway.
+        """
+        try:
+            if at is None:
+                self.deliver_mail()
+            elif not self.immediate:
+                self.deliver_mail.schedule(eta=at)
+        except Exception:  # noqa: BLE001 - a queue that is down must not break a write
+            log.warning("Could not ask the queue to deliver mail", exc_info=True)
+
+    def close_at(self, deadlines: list[datetime]) -> None:
+        """Ask a worker to close due decisions at each of these deadlines."""
+        if self.immediate:
+            return  # nothing runs later in this mode; pages treat them as closed anyway
+        for deadline in sorted(set(deadlines)):
+            try:
+                self.close_due.schedule(eta=deadline + timedelta(seconds=1))
+            except Exception:  # noqa: BLE001 - the worker's minute closes it anyway
+                log.warning("Could not schedule closing at %s", deadline, exc_info=True)
+
+    def login_link_sender(
+        self, email: str, next_path: str | None, language: str
+    ) -> Callable[[], None]:
+        """A callback (for ``Response.call_on_close``) that asks a worker to send
+        a sign-in link to ``email``, or, with no queue to ask, sends it itself."""
+        app = self.app
+
+        def send() -> None:
+            try:
+                self.send_login_link(email, next_path, language)
+            except Exception:  # noqa: BLE001 - without a queue, send from here
+                app.logger.warning("The queue is down: the web process sends the sign-in mail")
+                try:
+                    _in_app(app, _send_login_link)(email, next_path, language)
+                except Exception:  # noqa: BLE001 - the visitor already has their answer
+                    app.logger.exception("Could not send the sign-in mail")
+
+        return send
+
+    def heartbeat(self) -> None:
+        """Note that a worker is alive now."""
+        self.huey.put(HEARTBEAT, time.time())
+
+    def status(self) -> dict[str, Any]:
+        """The queue as ``/readyz`` reports it.
+
+        :returns: ``{"queued": tasks waiting, "scheduled": tasks waiting for a
+            time, "worker_seen_seconds_ago": seconds or None}``.
+        :raises Exception: the storage cannot be reached.
+        """
+        seen = self.huey.get(HEARTBEAT, peek=True)
+        return {
+            "queued": int(self.huey.pending_count()),
+            "scheduled": int(self.huey.scheduled_count()),
+            "worker_seen_seconds_ago": None if seen is None else round(time.time() - seen),
+        }
+
+
+# --- the tasks (each runs in an application context) ---------------------------------------
+
+
+def _deliver_mail() -> None:
+    from .notifications import deliver_due
+
+    deliver_due()
+
+
+def _close_due() -> None:
+    from .services import decisions
+
+    closed = decisions.close_due(clock.now)
+    db.session.commit()  # the "closed" mails are written with it, and delivered next
+    if closed:
+        current_app.logger.info("Closed %d decision(s) at their deadline", len(closed))
+
+
+def _send_reminders() -> None:
+    from .services import notify
+
+    written = notify.send_reminders(clock.now, int(current_app.config["REMINDER_HOURS"]))
+    db.session.commit()
+    if written:
+        current_app.logger.info("Wrote %d reminder(s)", written)
+
+
+def _every_minute() -> None:
+    """The worker's schedule: each step on its own, so that one failing does
+    not stop the others."""
+    get().heartbeat()
+    for step in (_close_due, _send_reminders, _deliver_mail):
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - logged; the next minute tries again
+            db.session.rollback()
+            current_app.logger.exception("The worker's %s failed", step.__name__)
+
+
+class SignInMailNotSent(Exception):
+    """The mail server did not take a sign-in mail (the queue tries again)."""
+
+
+def _send_login_link(email: str, next_path: str | None, language: str) -> None:
+    """Make a sign-in link for ``email`` if it belongs to a person with access,
+    and mail it. Unknown addresses get nothing, and nothing tells them apart.
+
+    Each attempt makes a new link (voiding the one before): a link is only
+    ever kept hashed, so a retry cannot resend the same one.
+    """
+    from .services import auth
+    from .web.mail import build_login_mail
+
+    issued = auth.issue_login_link(
+        email,
+        clock.now(),
+        minutes=int(current_app.config["LOGIN_LINK_MINUTES"]),
+        next_path=next_path,
+    )
+    db.session.commit()
+    if issued is None:
+        return
+    person, secret = issued
+    try:
+        build_login_mail(person, secret, language).send()
+    except Exception as exc:
+        raise SignInMailNotSent(f"to person {person.id}: {exc}") from exc
+
+
+def get() -> TaskQueue:
+    """The current application's queue."""
+    found: TaskQueue = current_app.extensions["cop_queue"]
+    return found
+
+
+def init_app(app: Flask) -> None:
+    """Make the application's queue from ``QUEUE_URL`` and ``QUEUE_NAME``."""
+    huey = make_huey(str(app.config["QUEUE_URL"]), str(app.config["QUEUE_NAME"]))
+    app.extensions["cop_queue"] = TaskQueue(app, huey)
+
+
+def run_worker(app: Flask, *, workers: int = 2) -> None:
+    """Run the worker until SIGINT (finish running tasks) or SIGTERM (stop now).
+
+    :param workers: threads taking tasks; delivering mail mostly waits on the
+        mail server.
+    """
+    queue: TaskQueue = app.extensions["cop_queue"]
+    if queue.immediate:
+        raise RuntimeError("QUEUE_URL=immediate runs tasks in place; there is no worker to run")
+    consumer = queue.huey.create_consumer(
+        workers=workers,
+        worker_type="thread",
+        periodic=True,
+        # Poll an idle SQLite queue at most every second, so that a sign-in
+        # link leaves promptly (Redis answers at once: a blocking read).
+        initial_delay=0.1,
+        backoff=1.15,
+        max_delay=1.0,
+        scheduler_interval=1,
+    )
+    with app.app_context():
+        queue.heartbeat()
+    consumer.run()
