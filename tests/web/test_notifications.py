@@ -277,3 +277,27 @@ def test_the_api_sets_a_person_s_notifications(
     )
     person = db.session.get(Person, lotte.id)
     assert person is not None and person.notifications == "none"
+
+
+def test_the_published_mail_carries_the_log_anchor(
+    app: Flask, client: FlaskClient, network: dict[str, Any], clock: Any
+) -> None:
+    """The anchor lives outside the database: in every representative's mailbox."""
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now)
+    first = option_ids(did)[0]
+    ballot_service.cast_ballot(people["adpc"], did, {"option": first}, clock.now)
+    decision_service.close_decision(people["facilitator"], did, clock.now)
+    db.session.commit()
+    before = len(outbox(app))
+    answer = client.post(
+        f"/api/v1/decisions/{did}/publish",
+        json={"option": first, "statement": "Memphis it is."},
+        headers=network["headers"]["facilitator"],
+    )
+    anchor = answer.get_json()["log_anchor"]
+    assert anchor and len(anchor) == 64
+    mails = _new(app, before)
+    assert len(mails) == 4
+    for message in mails:
+        assert anchor in message.body and anchor in _html(message)
