@@ -10,11 +10,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from babel.lists import format_list
 from flask import Flask, current_app, request
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
 
-from .domain.errors import Message
+from .domain.errors import Message, Plural
 
 LANGUAGES = ("nl", "en")
 
@@ -23,11 +24,27 @@ def translate(text: str) -> str:
     """A rule's message in the reader's language; any other text as it is.
 
     :param text: a :class:`~cop_vote.domain.errors.Message` (looked up in the
-        catalog by its template, then filled with its values) or plain text.
+        catalog by its template, then filled with its values; a
+        :class:`~cop_vote.domain.errors.Plural` by ``ngettext``) or plain text.
     """
+    if isinstance(text, Plural):
+        values = _local_values(text.values)
+        values.pop("num", None)
+        return str(ngettext(text.template, text.plural, text.num, **values))
     if isinstance(text, Message):
-        return str(gettext(text.template, **text.values))
+        return str(gettext(text.template, **_local_values(text.values)))
     return str(text)
+
+
+def _local_values(values: dict[str, object]) -> dict[str, object]:
+    """A Message's values for the reader: lists of names joined in their language."""
+    locale = str(get_locale())
+    return {
+        key: format_list([str(v) for v in value], locale=locale)
+        if isinstance(value, list | tuple)
+        else value
+        for key, value in values.items()
+    }
 
 
 def select_locale() -> str:

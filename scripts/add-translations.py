@@ -2,7 +2,7 @@
 
 Usage (from the project root)::
 
-    .venv/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k Message \
+    .venv/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k Message -k Plural:1,2 \
         -o /tmp/messages.pot .
     .venv/bin/python scripts/add-translations.py /tmp/messages.pot TRANSLATIONS.py
 

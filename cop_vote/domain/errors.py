@@ -7,7 +7,7 @@ these types to 400/403/404/409.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -17,7 +17,9 @@ class Message(str):
     It *is* the English text (a ``str``), so the API and logs use it as it
     stands; a page shows ``gettext(message.template) % message.values`` in the
     reader's language. Templates use ``%(name)s`` placeholders and are
-    extracted for the catalog by the keyword ``Message``.
+    extracted for the catalog by the keyword ``Message``. A value that is a
+    list (option names) is joined in the reader's language: "A, B and C",
+    "A, B en C".
 
     ``Message("There is no option %(id)s in this decision.", id=12)``
 
@@ -29,11 +31,55 @@ class Message(str):
     values: dict[str, object]
 
     def __new__(cls, template: str, **values: object) -> Message:
-        text = template % values if values else template
+        text = template % english_values(values) if values else template
         message = super().__new__(cls, text)
         message.template = template
         message.values = values
         return message
+
+
+class Plural(Message):
+    """A :class:`Message` whose wording follows a count (``ngettext``).
+
+    The count is the value ``num``; the English text is ``singular`` for 1 and
+    ``plural`` otherwise, and a page looks both up with ``ngettext`` so that a
+    language with other plural rules gets its own forms. Extracted for the
+    catalog by the keyword ``Plural:1,2``.
+
+    ``Plural("Blocked by %(num)s organisation.", "Blocked by %(num)s organisations.", num=2)``
+
+    :param singular: the English sentence for a count of one.
+    :param plural: the English sentence for any other count.
+    :param num: the count.
+    """
+
+    plural: str
+    num: int
+
+    def __new__(cls, singular: str, plural: str, *, num: int, **values: object) -> Plural:
+        template = singular if num == 1 else plural
+        message = super().__new__(cls, template, num=num, **values)
+        message.template = singular
+        message.plural = plural
+        message.num = num
+        return message
+
+
+def english_list(items: Sequence[object]) -> str:
+    """``"A, B and C"``: the English way to join names (pages join them in the
+    reader's language: a Message's list value stays a list)."""
+    names = [str(item) for item in items]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def english_values(values: Mapping[str, object]) -> dict[str, object]:
+    """A Message's values for its English text: lists and tuples of names joined."""
+    return {
+        key: english_list(value) if isinstance(value, list | tuple) else value
+        for key, value in values.items()
+    }
 
 
 class DomainError(Exception):

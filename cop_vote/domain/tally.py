@@ -31,7 +31,7 @@ from .ballots import (
     METHODS,
     is_abstention,
 )
-from .errors import Message
+from .errors import Message, Plural
 
 __all__ = [
     "COUNTING_RULES",
@@ -826,12 +826,6 @@ def _percent(share: Fraction) -> str:
     return f"{float(percent):.1f}%"
 
 
-def _names(labels: Sequence[str]) -> str:
-    if len(labels) == 1:
-        return labels[0]
-    return ", ".join(labels[:-1]) + " and " + labels[-1]
-
-
 def verdict(result: TallyResult) -> Verdict:
     """Apply the decision rule to a result: quorum first, then the method's outcome.
 
@@ -852,21 +846,25 @@ def verdict(result: TallyResult) -> Verdict:
         else:
             needed = ceil(result.quorum * result.eligible)
             values: dict[str, object] = {
-                "cast": result.ballots_cast,
                 "eligible": result.eligible,
                 "needed": needed,
                 "percent": _percent(result.quorum),
             }
+            # English says "cast" for one and many; Dutch verbs follow the count.
             reasons.append(
                 Message(
                     "Quorum not met: %(cast)s of %(eligible)s organisation cast a ballot; "
                     "%(needed)s needed (%(percent)s).",
+                    cast=result.ballots_cast,
                     **values,
                 )
                 if result.eligible == 1
-                else Message(
-                    "Quorum not met: %(cast)s of %(eligible)s organisations cast a ballot; "
+                else Plural(
+                    "Quorum not met: %(num)s of %(eligible)s organisations cast a ballot; "
                     "%(needed)s needed (%(percent)s).",
+                    "Quorum not met: %(num)s of %(eligible)s organisations cast a ballot; "
+                    "%(needed)s needed (%(percent)s).",
+                    num=result.ballots_cast,
                     **values,
                 )
             )
@@ -879,12 +877,13 @@ def verdict(result: TallyResult) -> Verdict:
         disagree = int(positions.get("disagree", 0)) if isinstance(positions, dict) else 0
         blocks = int(positions.get("block", 0)) if isinstance(positions, dict) else 0
         if blocks:
-            template = (
-                "Blocked by %(n)s organisation."
-                if blocks == 1
-                else "Blocked by %(n)s organisations."
+            reasons.append(
+                Plural(
+                    "Blocked by %(num)s organisation.",
+                    "Blocked by %(num)s organisations.",
+                    num=blocks,
+                )
             )
-            reasons.append(Message(template, n=blocks))
         if agree <= disagree:
             reasons.append(
                 Message(
@@ -898,7 +897,7 @@ def verdict(result: TallyResult) -> Verdict:
     elif result.tie:
         labels = {row["id"]: str(row["label"]) for row in result.options}
         reasons.append(
-            Message("Tie between %(names)s.", names=_names([labels[w] for w in result.winners]))
+            Message("Tie between %(names)s.", names=[labels[w] for w in result.winners])
         )
     else:
         option = result.winners[0]

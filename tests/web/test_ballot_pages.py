@@ -44,7 +44,7 @@ def test_cast_without_javascript_redirects_and_shows_the_ballot(app, client, net
     assert ballot.receipt and ballot.receipt in page
     assert f'id="choice-{nashville}" value="{nashville}" checked' in page
     assert 'name="version" value="1"' in page
-    assert "1 of 3 organisations have cast a ballot." in page
+    assert "1 of 3 organisations has cast a ballot." in page
 
 
 def test_cast_with_htmx_answers_the_fragment_only(app, client, network, clock):
@@ -76,7 +76,7 @@ def test_cast_with_htmx_answers_the_fragment_only(app, client, network, clock):
     )
     text = count.get_data(as_text=True)
     assert text.lstrip().startswith('<p id="participation-count"')
-    assert "1 of 3 organisations have cast a ballot." in text
+    assert "1 of 3 organisations has cast a ballot." in text
     assert "HX-Request" in count.headers["Vary"]
 
 

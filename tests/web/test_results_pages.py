@@ -24,7 +24,7 @@ def test_participation_counts_organisations_not_people(app, client, network, clo
     _cast(people["oxfam2"], decision_id, {"option": nashville}, clock.now)
     sign_in(client, app, people["stro"])
     page = client.get(f"/decisions/{decision_id}/participation").get_data(as_text=True)
-    assert "1 of 3 organisations have cast a ballot." in page
+    assert "1 of 3 organisations has cast a ballot." in page
     rows = re.findall(r"<th scope=\"row\"><bdi>([^<]+)</bdi></th>\s*<td>.*?>([^<]+)</span>", page)
     assert rows == [
         ("African Diaspora Policy Centre", "not yet"),

@@ -1,0 +1,429 @@
+"""A Dutch reader sees no English interface text: pages, mails and the catalogue.
+
+Every GET page of ``app.url_map`` is rendered in Dutch for each role on the
+seeded kick-off network, with decisions in the states whose sentences are most
+at risk (a consent decision blocked, an instant-runoff count with rounds, a
+tie, a decision closed early). What people typed (titles, options, comments,
+names: the demo's content is English for now) is taken out of the text first;
+what is left is the interface, and it must hold none of the English words
+below. The catalogue is checked too: a fresh ``pybabel extract`` finds no
+message that the Dutch catalogue lacks, leaves empty or marks fuzzy.
+
+Needs the compiled catalogue: ``pybabel compile -d cop_vote/translations``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from cop_vote.extensions import db
+from cop_vote.models import (
+    ApiToken,
+    Attendance,
+    Ballot,
+    Comment,
+    CommentReport,
+    Decision,
+    FollowUpAction,
+    Meeting,
+    Network,
+    Notification,
+    Objection,
+    Option,
+    Organisation,
+    Person,
+)
+from cop_vote.services import ballots, decisions
+from tests.seed import ROLES, Seeded, seed
+
+from .conftest import _client
+from .helpers import outbox, sign_in
+from .test_security_headers import FRAGMENTS, get_urls
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Words and fragments of English interface text that no Dutch sentence holds.
+#: (Words Dutch shares, such as "in", "is", "of", "open" or "deadline", are left out.)
+ENGLISH = (
+    "the",
+    "and",
+    "with",
+    "your",
+    "you",
+    "not",
+    "this",
+    "that",
+    "there",
+    "which",
+    "will",
+    "cannot",
+    "must",
+    "please",
+    "to",
+    "for",
+    "from",
+    "by",
+    "has",
+    "have",
+    "been",
+    "was",
+    "were",
+    "yes",
+    "organisation",
+    "organisations",
+    "ballot",
+    "ballots",
+    "vote",
+    "votes",
+    "voted",
+    "option",
+    "options",
+    "comment",
+    "comments",
+    "blocked",
+    "tie",
+    "between",
+    "choose",
+    "exist",
+    "round",
+    "rounds",
+    "eliminated",
+    "winner",
+    "winners",
+    "sum",
+    "first_preferences",
+    "agree",
+    "disagree",
+    "closed",
+    "closes",
+    "published",
+    "required",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "Mon",
+    "Tue",
+    "Wed",
+    "Thu",
+    "Fri",
+    "Sat",
+    "Sun",
+    "January",
+    "February",
+    "March",
+    "May",
+    "June",
+    "July",
+    "October",
+)
+_ENGLISH = re.compile(r"(?<![\w/.@-])(" + "|".join(ENGLISH) + r")(?![\w/@-])", re.I)
+_PLURAL_S = re.compile(r"\w\(s\)")
+
+#: Columns that hold what people typed: taken out before the check.
+CONTENT = (
+    (Network, "name"),
+    (Organisation, "name"),
+    (Organisation, "short_name"),
+    (Organisation, "slug"),
+    (Person, "name"),
+    (Person, "email"),
+    (Person, "function"),
+    (ApiToken, "label"),
+    (Decision, "title"),
+    (Decision, "description"),
+    (Decision, "outcome_statement"),
+    (Option, "label"),
+    (Option, "description"),
+    (Objection, "text"),
+    (Ballot, "given_by"),
+    (Comment, "body"),
+    (Comment, "hidden_reason"),
+    (Comment, "note"),
+    (CommentReport, "reason"),
+    (Notification, "last_error"),
+    (Meeting, "title"),
+    (Meeting, "location"),
+    (Attendance, "note"),
+    (FollowUpAction, "text"),
+)
+
+#: Attributes whose text a reader meets (a screen reader reads them aloud).
+_READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
+
+
+class _Text(HTMLParser):
+    """The text a reader meets in an HTML page: text nodes and read-aloud attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        for name, value in attrs:
+            if value and name in _READ_ATTRIBUTES:
+                self.parts.append(value)
+        kind = dict(attrs).get("type")
+        if tag == "input" and kind in ("submit", "button"):
+            self.parts.append(dict(attrs).get("value") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def page_text(html: str) -> str:
+    """The reader's text of a page, one part a line."""
+    parser = _Text()
+    parser.feed(html)
+    return "\n".join(part.strip() for part in parser.parts if part.strip())
+
+
+def content_values() -> list[str]:
+    """What people typed, longest first (so a long text goes before its parts)."""
+    values: set[str] = set()
+    for model, column in CONTENT:
+        for value in db.session.execute(select(getattr(model, column))).scalars():
+            if isinstance(value, str) and len(value.strip()) >= 2:
+                values.add(value.strip())
+                values.update(line.strip() for line in value.splitlines() if line.strip())
+    return sorted(values, key=len, reverse=True)
+
+
+def english_in(text: str, content: list[str]) -> list[str]:
+    """The English fragments left in ``text`` once the typed content is taken out."""
+    for value in content:
+        text = text.replace(value, " ")
+
+    def shortened(match: re.Match[str]) -> str:  # Jinja's truncate: "start of a text..."
+        stem = match.group(0)[:-3].strip()
+        return " " if stem and any(value.startswith(stem) for value in content) else match.group(0)
+
+    text = re.sub(r"[^\n:]*\.\.\.", shortened, text)
+    found = [f"{m.group(0)!r} in {_line(text, m.start())!r}" for m in _ENGLISH.finditer(text)]
+    found += [f"{m.group(0)!r} in {_line(text, m.start())!r}" for m in _PLURAL_S.finditer(text)]
+    return found
+
+
+def _line(text: str, at: int) -> str:
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return text[start : end if end != -1 else len(text)][:160]
+
+
+def test_the_word_check_catches_the_known_leaks() -> None:
+    leaks = (
+        "Blocked by 1 organisation.",
+        "Gelijke stand tussen A and B.",
+        "That time does not exist in Europe/Amsterdam; choose another.",
+        "3 organisatie(s)",
+        "first_preferences: 1",
+        "Monday 14 December 2009",
+    )
+    for leak in leaks:
+        assert english_in(leak, ["A", "B"]), leak
+    dutch = "Gelijke stand tussen A en B. 1 van 15 organisaties heeft gestemd; deadline in Europe/Amsterdam."
+    assert english_in(dutch, ["A", "B"]) == []
+
+
+def _more_decisions(seeded: Seeded, now: Any) -> dict[str, int]:
+    """Closed decisions whose sentences a seed alone does not reach."""
+    facilitator = seeded.people["facilitator"]
+    voters = [
+        p
+        for p in db.session.execute(select(Person).order_by(Person.id)).scalars()
+        if p.role == "representative" and p.organisation is not None and p.organisation.voting
+    ]
+    seen: set[int] = set()
+    one_each = []
+    for p in voters:
+        if p.organisation_id not in seen:
+            seen.add(p.organisation_id or 0)
+            one_each.append(p)
+
+    def make(title: str, method: str, labels: tuple[str, ...], **fields: Any) -> Decision:
+        data: dict[str, Any] = {
+            "title": title,
+            "method": method,
+            "closes_at": (now + timedelta(days=7)).isoformat(),
+            "results_visibility": "live",
+            **fields,
+        }
+        if labels:
+            data["options"] = [{"label": label} for label in labels]
+        made = decisions.create_decision(facilitator, data, now)
+        decisions.open_decision(facilitator, made.id, now)
+        return made
+
+    consent = make("Adopt the charter", "consent", ())
+    ballots.cast_ballot(one_each[0], consent.id, {"position": "block", "reason": "Too soon."}, now)
+    ballots.cast_ballot(one_each[1], consent.id, {"position": "agree"}, now)
+    ranked = make("Pick a chair", "ranked", ("Ann", "Bob", "Cyd"), counting="irv")
+    a, b, c = (o.id for o in ranked.options)
+    for person, ranking in zip(
+        one_each[:5], ([a, b], [a, c], [b, a], [c, b], [b, c]), strict=True
+    ):
+        ballots.cast_ballot(person, ranked.id, {"ranking": ranking}, now)
+    tie = make("Pick a venue", "single_choice", ("Utrecht", "Den Haag"), quorum=0.5)
+    first, second = (o.id for o in tie.options)
+    ballots.cast_ballot(one_each[0], tie.id, {"option": first}, now)
+    ballots.cast_ballot(one_each[1], tie.id, {"option": second}, now)
+    for made in (consent, ranked, tie):
+        decisions.close_decision(facilitator, made.id, now)
+    db.session.commit()
+    return {"consent": consent.id, "ranked": ranked.id, "tie": tie.id}
+
+
+@pytest.fixture
+def seeded(app: Flask, clock: Any) -> Seeded:
+    made = seed(app, clock.now)
+    made.extra["closed"] = _more_decisions(made, clock.now)
+    return made
+
+
+def _dutch_client(app: Flask) -> FlaskClient:
+    client = _client(app)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
+    client.set_cookie("lang", "nl")
+    return client
+
+
+@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+def test_every_page_in_dutch_holds_no_english(app: Flask, seeded: Seeded, role: str) -> None:
+    client = _dutch_client(app)
+    if role != "anonymous":
+        sign_in(client, app, seeded.people[role])
+    urls = [url for url in get_urls(app, seeded, "not-a-link") if not url.startswith("/api/")]
+    for key, decision_id in seeded.extra["closed"].items():
+        urls += [
+            url.replace(f"/{seeded.decisions['open']}", f"/{decision_id}")
+            for url in urls
+            if f"/decisions/{seeded.decisions['open']}" in url
+        ]
+        del key
+    content = content_values()
+    leaks: dict[str, list[str]] = {}
+    shown = 0
+    for url in sorted(set(urls)):
+        response = client.get(url)
+        if response.mimetype != "text/html" or 300 <= response.status_code < 400:
+            continue
+        shown += response.status_code == 200
+        found = english_in(page_text(response.get_data(as_text=True)), content)
+        if found:
+            leaks[url] = found
+    if role != "anonymous":
+        for template, target in FRAGMENTS:
+            url = template.format(**seeded.decisions)
+            response = client.get(url, headers={"HX-Request": "true", "HX-Target": target})
+            found = english_in(page_text(response.get_data(as_text=True)), content)
+            if found:
+                leaks[f"{url} #{target}"] = found
+    assert leaks == {}
+    assert shown >= {"facilitator": 40, "anonymous": 1}.get(role, 12)
+
+
+def test_the_main_mails_in_dutch_hold_no_english(app: Flask, seeded: Seeded, clock: Any) -> None:
+    """Opened, closed, published (a count with rounds, a tie), a reminder, a sign-in link."""
+    from cop_vote.services import notify
+
+    facilitator = seeded.people["facilitator"]
+    for person in db.session.execute(select(Person)).scalars():
+        person.language = "nl"
+    db.session.commit()
+    before = len(outbox(app))
+    made = decisions.create_decision(
+        facilitator,
+        {
+            "title": "New",
+            "method": "single_choice",
+            "closes_at": (clock.now + timedelta(days=1)).isoformat(),
+            "options": [{"label": "X"}, {"label": "Y"}],
+        },
+        clock.now,
+    )
+    decisions.open_decision(facilitator, made.id, clock.now)
+    notify.remind(facilitator, made.id, clock.now)
+    closed = seeded.extra["closed"]
+    for key in ("ranked", "tie", "consent"):
+        decisions.publish_decision(facilitator, closed[key], None, "Agreed.", clock.now)
+    decisions.close_decision(facilitator, seeded.decisions["open"], clock.now)
+    db.session.commit()
+    client = _dutch_client(app)
+    sign_in(client, app, seeded.people["representative"])
+    sent = outbox(app)[before:]
+    kinds = {message.subject for message in sent}
+    assert len(kinds) >= 5, kinds
+    content = content_values()
+    leaks = {}
+    for message in sent:
+        html = str(message.alternatives[0][0]) if message.alternatives else ""
+        text = message.subject + "\n" + message.body + "\n" + page_text(html)
+        found = english_in(text, content)
+        if found:
+            leaks[message.subject] = found
+    assert leaks == {}
+
+
+def test_the_dutch_catalogue_has_every_message(tmp_path: Path) -> None:
+    """A fresh extraction finds nothing the Dutch catalogue lacks, leaves empty or marks fuzzy."""
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "ngettext": (1, 2),
+        "_l": None,
+        "lazy_gettext": None,
+        "lazy_ngettext": (1, 2),
+        "Message": None,
+        "Plural": (1, 2),
+    }
+    method_map = [
+        ("cop_vote/**.py", "python"),
+        ("templates/**.html", "jinja2"),
+        ("templates/**.txt", "jinja2"),
+    ]
+    extracted = {
+        (message if isinstance(message, str) else tuple(message))
+        for _path, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, keywords=keywords
+        )
+        if message
+    }
+    with (ROOT / "cop_vote/translations/nl/LC_MESSAGES/messages.po").open("rb") as f:
+        catalogue = read_po(f)
+    missing = sorted(
+        repr(key) for key in extracted if (key if isinstance(key, str) else key[0]) not in catalogue
+    )
+    untranslated = sorted(
+        repr(m.id)
+        for m in catalogue
+        if m.id
+        and (
+            not m.string
+            or (isinstance(m.string, tuple | list) and not all(m.string))
+            or m.fuzzy
+        )
+    )
+    assert missing == []
+    assert untranslated == []
