@@ -13,9 +13,11 @@ from babel.dates import format_datetime
 from babel.lists import format_list
 from flask import Flask, current_app, request
 from flask_babel import get_locale, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .domain.errors import Message, Plural
+from .domain.lifecycle import Status
 
 LANGUAGES = ("nl", "en")
 
@@ -36,15 +38,29 @@ def translate(text: str) -> str:
     return str(text)
 
 
+#: A decision's state as a word in a sentence ("Dit besluit is gesloten").
+STATUS_WORDS = {
+    Status.DRAFT: _l("draft"),
+    Status.OPEN: _l("open"),
+    Status.CLOSED: _l("closed"),
+    Status.PUBLISHED: _l("published"),
+    Status.WITHDRAWN: _l("withdrawn"),
+}
+
+
 def _local_values(values: dict[str, object]) -> dict[str, object]:
-    """A Message's values for the reader: lists of names joined in their language."""
+    """A Message's values for the reader: lists of names joined in their
+    language, a decision's state named in it."""
     locale = str(get_locale())
-    return {
-        key: format_list([str(v) for v in value], locale=locale)
-        if isinstance(value, list | tuple)
-        else value
-        for key, value in values.items()
-    }
+    out: dict[str, object] = {}
+    for key, value in values.items():
+        if isinstance(value, Status):
+            out[key] = str(STATUS_WORDS[value])
+        elif isinstance(value, list | tuple):
+            out[key] = format_list([str(v) for v in value], locale=locale)
+        else:
+            out[key] = value
+    return out
 
 
 def select_locale() -> str:

@@ -8,7 +8,7 @@ these types to 400/403/404/409.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 
 class Message(str):
@@ -58,7 +58,7 @@ class Plural(Message):
 
     def __new__(cls, singular: str, plural: str, *, num: int, **values: object) -> Plural:
         template = singular if num == 1 else plural
-        message = super().__new__(cls, template, num=num, **values)
+        message = cast(Plural, super().__new__(cls, template, num=num, **values))
         message.template = singular
         message.plural = plural
         message.num = num

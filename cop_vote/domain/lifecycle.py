@@ -77,7 +77,8 @@ def check_transition(current: Status | str, target: Status | str) -> None:
     """
     current, target = Status(current), Status(target)
     if target not in TRANSITIONS[current]:
-        values = {"current": current.value, "target": target.value}
+        # The states themselves (not their values): a page names them in its language.
+        values = {"current": current, "target": target}
         raise TransitionNotAllowed(
             Message("An %(current)s decision cannot be made %(target)s.", **values)
             if current.value[0] in "aeiou"
@@ -107,7 +108,7 @@ def check_accepts_ballots(status: Status | str, closes_at: datetime | None, now:
     raise DecisionClosed(
         Message(
             "This decision is %(status)s; no ballot can be cast or changed.",
-            status=effective.value,
+            status=effective,
         )
     )
 

@@ -896,9 +896,7 @@ def verdict(result: TallyResult) -> Verdict:
         reasons.append(Message("No organisation voted for any option."))
     elif result.tie:
         labels = {row["id"]: str(row["label"]) for row in result.options}
-        reasons.append(
-            Message("Tie between %(names)s.", names=[labels[w] for w in result.winners])
-        )
+        reasons.append(Message("Tie between %(names)s.", names=[labels[w] for w in result.winners]))
     else:
         option = result.winners[0]
     if reasons:

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from ..domain import lifecycle
 from ..domain.ballots import METHODS
-from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.errors import Conflict, InvalidInput, Message, NotFound
 from ..domain.lifecycle import Status
 from ..extensions import db
 from ..models import Comment, Decision, Elector, Network, Option, Organisation, Person
@@ -173,8 +173,8 @@ def _options(decision: Decision, raw: Any, zone: str | None) -> list[dict[str, A
             ends = parse_instant(item.get("ends_at"), f"options.{i}.ends_at", local_zone=zone)
             if ends <= starts:
                 raise InvalidInput(
-                    "A slot ends after it starts.",
-                    {f"options.{i}.ends_at": "Must be after starts_at."},
+                    Message("A slot ends after it starts."),
+                    {f"options.{i}.ends_at": Message("Must be after the start.")},
                 )
             option.update(starts_at=starts, ends_at=ends)
             label = clean(
@@ -195,7 +195,9 @@ def _options(decision: Decision, raw: Any, zone: str | None) -> list[dict[str, A
         parsed.append(option)
     labels = [o["label"].casefold() for o in parsed if o["label"]]
     if len(labels) != len(set(labels)):
-        raise InvalidInput("Two options have the same label.", {"options": "Labels must differ."})
+        raise InvalidInput(
+            Message("Two options have the same label."), {"options": Message("Labels must differ.")}
+        )
     return parsed
 
 
@@ -203,8 +205,8 @@ def _check_option_count(method: str, count: int) -> None:
     """A consent decision has at most one option, the proposal (``domain.tally.count_consent``)."""
     if method == "consent" and count > 1:
         raise InvalidInput(
-            "A consent decision has at most one option, the proposal.",
-            {"options": "At most one for a consent decision."},
+            Message("A consent decision has at most one option, the proposal."),
+            {"options": Message("At most one for a consent decision.")},
         )
 
 
@@ -241,7 +243,8 @@ def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str
             closes_at = parse_instant(data["closes_at"], "closes_at", local_zone=zone)
             if closes_at <= now:
                 raise InvalidInput(
-                    "The deadline has passed.", {"closes_at": "Must be in the future."}
+                    Message("The deadline has passed."),
+                    {"closes_at": Message("Must be in the future.")},
                 )
             decision.closes_at = closes_at
     if "quorum" in data:
@@ -288,8 +291,12 @@ def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str
         and decision.dots_per_option > decision.dots
     ):
         raise InvalidInput(
-            "The cap per option is larger than the dots.",
-            {"dots_per_option": f"At most the number of dots ({decision.dots})."},
+            Message("The cap per option is larger than the dots."),
+            {
+                "dots_per_option": Message(
+                    "At most the number of dots (%(dots)s).", dots=decision.dots
+                )
+            },
         )
     if decision.ballot_secrecy == "secret" and decision.results_visibility != "after_close":
         decision.results_visibility = "after_close"
@@ -451,22 +458,31 @@ def update_decision(
         locked = [k for k in data if k not in OPEN_FIELDS]
         if locked:
             raise Conflict(
-                "An open decision can change only its deadline (later), "
-                "description and option wording; not: " + ", ".join(locked) + "."
+                Message(
+                    "An open decision can change only its deadline (later), "
+                    "description and option wording; not: %(fields)s.",
+                    fields=", ".join(locked),
+                )
             )
         if "closes_at" in data:
             if data["closes_at"] in (None, ""):
                 raise InvalidInput(
-                    "An open decision keeps a deadline.", {"closes_at": "Give a later time."}
+                    Message("An open decision keeps a deadline."),
+                    {"closes_at": Message("Give a later time.")},
                 )
             new = parse_instant(data["closes_at"], "closes_at", local_zone=zone)
             if decision.closes_at is not None and new <= decision.closes_at:
-                raise Conflict("The deadline of an open decision can only move later.")
+                raise Conflict(Message("The deadline of an open decision can only move later."))
         _apply(decision, {k: v for k, v in data.items() if k != "options"}, now, zone)
         if "options" in data:
             _reword_options(decision, data["options"], now)
     else:
-        raise Conflict(f"A {status.value} decision cannot be changed.")
+        raise Conflict(
+            {
+                Status.CLOSED: Message("A closed decision cannot be changed."),
+                Status.PUBLISHED: Message("A published decision cannot be changed."),
+            }.get(status, Message("A withdrawn decision cannot be changed."))
+        )
     db.session.flush()
     audit.record(
         "decision.updated",
@@ -490,7 +506,9 @@ def _reword_options(decision: Decision, raw: Any, now: datetime) -> None:
                 {f"options.{i}.id": "The id of an existing option."},
             )
         if set(item) - {"id", "label", "description"}:
-            raise Conflict("While open, only an option's label and description can change.")
+            raise Conflict(
+                Message("While open, only an option's label and description can change.")
+            )
         option = by_id[item["id"]]
         if "label" in item:
             option.label = clean(
@@ -515,9 +533,15 @@ def open_decision(actor: Person | None, decision_id: int, now: Now) -> Decision:
     lifecycle.check_transition(status_of(decision, now), Status.OPEN)
     needed = 0 if decision.method in NO_OPTIONS_METHODS else 2
     if len(decision.options) < needed:
-        raise Conflict(f"A {decision.method} decision needs at least {needed} options to open.")
+        raise Conflict(
+            Message(
+                "A decision needs at least %(needed)s options to open.",
+                method=decision.method,
+                needed=needed,
+            )
+        )
     if decision.closes_at is not None and decision.closes_at <= now:
-        raise Conflict("The deadline has passed; set a later one before opening.")
+        raise Conflict(Message("The deadline has passed; set a later one before opening."))
     decision.electorate = [Elector(organisation_id=o.id) for o in eligible_organisations(decision)]
     decision.status = Status.OPEN.value
     decision.proposals_open = False  # opening ends the proposal phase

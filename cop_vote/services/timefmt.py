@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from ..domain.errors import InvalidInput
+from ..domain.errors import InvalidInput, Message
+
+#: A date without a time: ``2009-12-18``.
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_instant(value: object, field: str, *, local_zone: str | None = None) -> datetime:
@@ -17,8 +21,9 @@ def parse_instant(value: object, field: str, *, local_zone: str | None = None) -
         (``"2009-12-18T17:00"``, as an HTML ``datetime-local`` field sends it).
     :param field: the field name used in errors.
     :param local_zone: IANA zone for wall-clock input, e.g. ``"Europe/Amsterdam"``.
-    :raises InvalidInput: unparsable text, a missing offset without a zone, or a
-        wall-clock time that does not exist in the zone (the spring-forward gap).
+    :raises InvalidInput: unparsable text, a date without a time (it is not
+        taken as midnight), a missing offset without a zone, or a wall-clock
+        time that does not exist in the zone (the spring-forward gap).
     """
     if isinstance(value, datetime):
         parsed = value
@@ -28,24 +33,46 @@ def parse_instant(value: object, field: str, *, local_zone: str | None = None) -
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError as exc:
             raise InvalidInput(
-                f"{field} is not a valid time.",
-                {field: "Use ISO 8601 with an offset, e.g. 2009-12-18T17:00:00+01:00."},
+                Message("%(field)s is not a valid time.", field=field),
+                {field: Message("Use ISO 8601 with an offset, e.g. 2009-12-18T17:00:00+01:00.")},
             ) from exc
+        if _DATE_ONLY.fullmatch(text):
+            # "2009-12-18" would silently be midnight, the start of that day: refused.
+            raise InvalidInput(
+                Message("%(field)s needs a time as well as a date.", field=field),
+                {
+                    field: Message(
+                        "Give a time as well as the date, e.g. %(example)s.",
+                        example=text + "T17:00",
+                    )
+                },
+            )
     else:
-        raise InvalidInput(f"{field} must be a time.", {field: "Must be an ISO 8601 string."})
+        raise InvalidInput(
+            Message("%(field)s must be a time.", field=field),
+            {field: Message("Must be an ISO 8601 string.")},
+        )
     if parsed.tzinfo is None:
         if local_zone is None:
             raise InvalidInput(
-                f"{field} needs a time zone offset.",
-                {field: "Give an offset, e.g. +01:00, or Z for UTC."},
+                Message("%(field)s needs a time zone offset.", field=field),
+                {field: Message("Give an offset, e.g. +01:00, or Z for UTC.")},
             )
         zone = ZoneInfo(local_zone)
         local = parsed.replace(tzinfo=zone)
         # A wall-clock time in the spring-forward gap does not round-trip.
         if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
             raise InvalidInput(
-                f"{field} does not exist in {local_zone} (clocks go forward then).",
-                {field: f"That time does not exist in {local_zone}; choose another."},
+                Message(
+                    "%(field)s does not exist in %(zone)s (clocks go forward then).",
+                    field=field,
+                    zone=local_zone,
+                ),
+                {
+                    field: Message(
+                        "That time does not exist in %(zone)s; choose another.", zone=local_zone
+                    )
+                },
             )
         parsed = local
     try:
@@ -55,7 +82,8 @@ def parse_instant(value: object, field: str, *, local_zone: str | None = None) -
     # Years 1 and 9999 cannot be shown in every time zone: refuse them here.
     if result is None or not 1 < result.year < 9999:
         raise InvalidInput(
-            f"{field} is out of range.", {field: "A time between the years 2 and 9998."}
+            Message("%(field)s is out of range.", field=field),
+            {field: Message("A time between the years 2 and 9998.")},
         )
     return result
 

@@ -107,7 +107,8 @@ def wall_clock(_form: Any, field: Any) -> None:
     """A ``datetime-local`` value: a date and time without offset, years 1900–9998.
 
     Browsers send ``2030-10-27T17:00``; one without ``datetime-local`` shows a
-    text field, so ``2030-10-27 17:00`` is accepted too. The zone is the
+    text field, so ``2030-10-27 17:00`` is accepted too. A date alone
+    (``2030-10-27``) is refused, not taken as midnight. The zone is the
     network's; the service refuses a time that does not exist there.
     """
     text = (field.data or "").strip()
@@ -117,6 +118,11 @@ def wall_clock(_form: Any, field: Any) -> None:
         value = datetime.fromisoformat(text)
     except ValueError:
         value = None
+    if value is not None and "T" not in text.upper() and " " not in text:
+        # A date alone would be midnight, the start of that day: ask for the time.
+        raise ValidationError(
+            _l("Give a time as well as the date, e.g. %(example)s.", example=text + "T17:00")
+        )
     if value is None or value.tzinfo is not None or not 1900 <= value.year <= 9998:
         raise ValidationError(_l("Give a date and time such as 2030-10-27T17:00."))
 

@@ -351,6 +351,35 @@ def test_extending_an_open_decision_across_dst(client: FlaskClient, fac: Any) ->
     assert get(decision_id).closes_at == datetime(2030, 3, 31, 1, 30, tzinfo=UTC)
 
 
+def test_a_date_without_a_time_is_refused_not_taken_as_midnight(
+    client: FlaskClient, fac: Any
+) -> None:
+    for entered in ("2030-10-27", " 2030-10-27 "):
+        response = post_form(client, NEW, form_data(closes_at=entered))
+        assert response.status_code == 400
+        body = response.get_data(as_text=True)
+        assert "Give a time as well as the date, e.g. 2030-10-27T17:00." in body
+        assert 'href="#closes_at"' in body
+    assert decision_count() == 0
+    decision_id = created_id(post_form(client, NEW, form_data(closes_at="2030-10-27T17:00")))
+    assert get(decision_id).closes_at == datetime(2030, 10, 27, 16, 0, tzinfo=UTC)
+
+
+def test_the_services_refuse_a_date_without_a_time(app: Flask) -> None:
+    from cop_vote.domain.errors import InvalidInput
+    from cop_vote.services.timefmt import parse_instant
+
+    for zone in ("Europe/Amsterdam", None):
+        with pytest.raises(InvalidInput) as refused:
+            parse_instant("2030-10-27", "closes_at", local_zone=zone)
+        assert refused.value.fields == {
+            "closes_at": "Give a time as well as the date, e.g. 2030-10-27T17:00."
+        }
+    assert parse_instant("2030-10-27T17:00", "closes_at", local_zone="Europe/Amsterdam") == (
+        datetime(2030, 10, 27, 16, 0, tzinfo=UTC)
+    )
+
+
 def test_deadline_in_the_spring_forward_gap_is_a_field_error(client: FlaskClient, fac: Any) -> None:
     response = post_form(client, NEW, form_data(closes_at="2030-03-31T02:30"))
     assert response.status_code == 400

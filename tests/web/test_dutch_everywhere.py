@@ -243,7 +243,10 @@ def test_the_word_check_catches_the_known_leaks() -> None:
     )
     for leak in leaks:
         assert english_in(leak, ["A", "B"]), leak
-    dutch = "Gelijke stand tussen A en B. 1 van 15 organisaties heeft gestemd; deadline in Europe/Amsterdam."
+    dutch = (
+        "Gelijke stand tussen A en B. 1 van 15 organisaties heeft gestemd; "
+        "deadline in Europe/Amsterdam."
+    )
     assert english_in(dutch, ["A", "B"]) == []
 
 
@@ -281,9 +284,7 @@ def _more_decisions(seeded: Seeded, now: Any) -> dict[str, int]:
     ballots.cast_ballot(one_each[1], consent.id, {"position": "agree"}, now)
     ranked = make("Pick a chair", "ranked", ("Ann", "Bob", "Cyd"), counting="irv")
     a, b, c = (o.id for o in ranked.options)
-    for person, ranking in zip(
-        one_each[:5], ([a, b], [a, c], [b, a], [c, b], [b, c]), strict=True
-    ):
+    for person, ranking in zip(one_each[:5], ([a, b], [a, c], [b, a], [c, b], [b, c]), strict=True):
         ballots.cast_ballot(person, ranked.id, {"ranking": ranking}, now)
     tie = make("Pick a venue", "single_choice", ("Utrecht", "Den Haag"), quorum=0.5)
     first, second = (o.id for o in tie.options)
@@ -419,11 +420,47 @@ def test_the_dutch_catalogue_has_every_message(tmp_path: Path) -> None:
         repr(m.id)
         for m in catalogue
         if m.id
-        and (
-            not m.string
-            or (isinstance(m.string, tuple | list) and not all(m.string))
-            or m.fuzzy
-        )
+        and (not m.string or (isinstance(m.string, tuple | list) and not all(m.string)) or m.fuzzy)
     )
     assert missing == []
     assert untranslated == []
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"closes_at": "2030-10-27"},  # a date alone
+        {"closes_at": "2030-03-31T02:30"},  # the spring-forward gap
+        {"closes_at": "2009-12-04T10:00"},  # passed
+        {"options-1-label": "Remittances"},  # two options alike
+        {"method": "dot_vote", "dots": "2", "dots_per_option": "3"},
+        {"method": "consent"},  # four options for one proposal
+        {
+            "method": "meeting_time",
+            "options-0-label": "",
+            "options-0-starts_at": "2030-05-02T10:00",
+            "options-0-ends_at": "2030-05-02T09:00",
+        },
+        {
+            "method": "meeting_time",
+            "options-0-label": "",
+            "options-0-starts_at": "2030-03-31T02:15",
+            "options-0-ends_at": "2030-03-31T04:00",
+        },
+    ],
+)
+def test_draft_form_errors_in_dutch_hold_no_english(
+    app: Flask, network: dict[str, Any], fields: dict[str, str]
+) -> None:
+    from .helpers import post_form
+    from .test_admin_decisions import form_data
+
+    client = _dutch_client(app)
+    sign_in(client, app, network["people"]["facilitator"])
+    data = form_data(**fields)
+    response = post_form(client, "/admin/decisions/new", "/admin/decisions/new", data)
+    assert response.status_code in (400, 409), fields
+    html = response.get_data(as_text=True)
+    assert "Fout:" in html
+    typed = sorted((v for v in data.values() if len(v) >= 2), key=len, reverse=True)
+    assert english_in(page_text(html), typed + content_values()) == []
