@@ -92,6 +92,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "PORT": port,
         "BASE_URL": env.get("BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
         "NETWORK_TIME_ZONE": env.get("NETWORK_TIME_ZONE", "Europe/Amsterdam"),
+        # What the network is for, shown on the sign-in page (the demo has its own).
+        "NETWORK_PURPOSE_NL": env.get("NETWORK_PURPOSE_NL", ""),
+        "NETWORK_PURPOSE_EN": env.get("NETWORK_PURPOSE_EN", ""),
         # Mail (Flask-Mailman): with no MAIL_SERVER, mail is written to the log.
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if mail_server else "console"),
         "MAIL_SERVER": mail_server or "localhost",

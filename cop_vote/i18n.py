@@ -80,16 +80,22 @@ def select_timezone() -> str:
     return str(current_app.config["NETWORK_TIME_ZONE"])
 
 
-def local_time(value: datetime | None, fmt: str = "medium") -> str:
+def local_time(value: datetime | None, fmt: str = "medium", *, named: bool = True) -> str:
     """An aware datetime in the network's zone with the zone named.
 
     E.g. ``18 dec 2009 17:00 CET (Europe/Amsterdam)``; ``""`` for ``None``.
+
+    :param named: ``False`` leaves the zone out (``18 dec 2009 17:00``), for
+        lists of times (comments, the audit trail) whose page names the zone
+        once (:func:`zone_note`).
     """
     if value is None:
         return ""
     zone_name = select_timezone()
     local = value.astimezone(ZoneInfo(zone_name))
     text = format_datetime(local, "d MMM y HH:mm", locale=str(get_locale()))
+    if not named:
+        return text
     return f"{text} {local.tzname()} ({zone_name})"
 
 

@@ -34,6 +34,23 @@ def get_network() -> Network | None:
     return db.session.execute(select(Network).limit(1)).scalar()
 
 
+def network_purpose(network: Network | None, language: str, configured: str = "") -> str:
+    """What the network is for, in ``language``, for visitors who are not signed in.
+
+    :param configured: the installation's own text (``NETWORK_PURPOSE_NL`` or
+        ``_EN``); it wins when given.
+    :returns: that text; else, for the kick-off demo network, the demo's; else ``""``.
+    """
+    if configured.strip():
+        return configured.strip()
+    if network is None:
+        return ""
+    demo = kickoff_data()["network"]
+    if network.name != demo["name"]:
+        return ""
+    return str(demo.get(f"purpose_{language}") or demo.get("purpose_en") or "")
+
+
 def init_network(email: str, name: str, network_name: str, now: datetime) -> Person:
     """A new, empty installation with its first facilitator.
 

@@ -24,6 +24,7 @@ from ..domain.errors import NotFound
 from ..extensions import db, limiter, login_manager
 from ..models import Person
 from ..services import auth as auth_service
+from ..services import network as network_service
 from . import bp
 from .forms import ConfirmForm, LoginForm
 from .render import is_htmx, page, person
@@ -83,7 +84,18 @@ def login() -> ResponseReturnValue:
         )
         return response
     status = 400 if form.errors else 200
-    return page("auth/login.html", http_status=status, form=form)
+    found = network_service.get_network()
+    language = str(get_locale())
+    purpose = network_service.network_purpose(
+        found, language, str(current_app.config.get(f"NETWORK_PURPOSE_{language.upper()}", ""))
+    )
+    return page(
+        "auth/login.html",
+        http_status=status,
+        form=form,
+        network_name=found.name if found is not None else "",
+        network_purpose=purpose,
+    )
 
 
 @bp.get("/auth/login/sent")
