@@ -7,11 +7,12 @@ person's choice, the browser's ``Accept-Language``, the network's default.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.lists import format_list
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -99,6 +100,43 @@ def local_time(value: datetime | None, fmt: str = "medium", *, named: bool = Tru
     return f"{text} {local.tzname()} ({zone_name})"
 
 
+def local_slot(starts: datetime, ends: datetime) -> str:
+    """A time slot in the network's zone, day and month in the reader's language.
+
+    E.g. ``di 12 jan 2010 14:00–17:00 CET`` (Dutch), ``Tue 12 Jan 2010
+    14:00–17:00 CET`` (English); an end on another day shows its date.
+    """
+    zone = ZoneInfo(select_timezone())
+    locale = str(get_locale())
+    start, end = starts.astimezone(zone), ends.astimezone(zone)
+    pattern = "EEE d MMM y HH:mm"
+    end_text = format_datetime(
+        end, "HH:mm" if end.date() == start.date() else pattern, locale=locale
+    )
+    return f"{format_datetime(start, pattern, locale=locale)}–{end_text} {start.tzname()}"
+
+
+def option_label(option: Any) -> str:
+    """An option as the reader reads it: its label; a meeting slot whose label
+    was made from its times (``services.decisions.slot_label``) in the reader's
+    language; a slot without a label by its times."""
+    from .services.decisions import network_zone, slot_label
+
+    label = str(option.label or "")
+    starts, ends = getattr(option, "starts_at", None), getattr(option, "ends_at", None)
+    if starts is None:
+        return label
+    if ends is not None:
+        # Made in the zone of the form (the configured one) or of the network's row.
+        if "cop_network_zone" not in g:  # one query a request, however many options
+            g.cop_network_zone = network_zone()
+        zones = (select_timezone(), str(g.cop_network_zone))
+        made = {slot_label(starts, ends, zone) for zone in zones}
+        if not label or label in made:
+            return local_slot(starts, ends)
+    return label or local_time(starts)
+
+
 def local_input(value: datetime | None) -> str:
     """An aware datetime as a ``datetime-local`` input value in the network's zone."""
     if value is None:
@@ -111,6 +149,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(local_input, "local_input")
     app.add_template_filter(translate, "translate")
+    app.add_template_filter(option_label, "option_label")
 
     @app.after_request
     def remember_language(response):  # type: ignore[no-untyped-def]

@@ -129,9 +129,17 @@ def _figure(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def result_rows(pack: MeetingPack, words: Mapping[str, str] | None = None) -> list[list[str]]:
+def result_rows(
+    pack: MeetingPack,
+    words: Mapping[str, str] | None = None,
+    labels: Mapping[int, str] | None = None,
+) -> list[list[str]]:
     """The results as rows ``[option, figure 1, ...]``, a header row first; ``[]``
-    when the pack has no visible results. Consent lists its four positions."""
+    when the pack has no visible results. Consent lists its four positions.
+
+    :param labels: option labels in the reader's language by option id (a
+        meeting slot's day names); the stored labels otherwise.
+    """
     w = _words(words)
     result = pack.result
     if result is None:
@@ -147,11 +155,11 @@ def result_rows(pack: MeetingPack, words: Mapping[str, str] | None = None) -> li
             ],
         ]
     figures = RESULT_FIGURES.get(pack.decision.method, ())
-    labels = {o.id: option_label(o) for o in pack.decision.options}
+    shown = {o.id: option_label(o) for o in pack.decision.options} | dict(labels or {})
     rows = [[w["option"], *[w.get(key, key) for key in figures]]]
     for option in result.options:
         oid = option.get("id")
-        label = labels.get(oid, str(option.get("label", ""))) if isinstance(oid, int) else ""
+        label = shown.get(oid, str(option.get("label", ""))) if isinstance(oid, int) else ""
         if oid in result.winners:
             label += f" ({w['tie'] if result.tie else w['winner']})"
         rows.append([label, *[_figure(option.get(key)) for key in figures]])
@@ -169,7 +177,11 @@ def _comment_rows(
     return [[section, option, comment.organisation, comment.person, text, comment.note]]
 
 
-def pack_csv(pack: MeetingPack, words: Mapping[str, str] | None = None) -> bytes:
+def pack_csv(
+    pack: MeetingPack,
+    words: Mapping[str, str] | None = None,
+    labels: Mapping[int, str] | None = None,
+) -> bytes:
     """The meeting pack as CSV, one row per line item.
 
     Columns: section, option, organisation, person, text, note. Sections, in
@@ -179,6 +191,7 @@ def pack_csv(pack: MeetingPack, words: Mapping[str, str] | None = None) -> bytes
     replies, open questions, comments not reviewed yet, hidden comments (the
     reason, never the text).
 
+    :param labels: option labels in the reader's language (:func:`result_rows`).
     :returns: UTF-8 with BOM, CRLF line ends, formula-like cells neutralised.
     """
     w = _words(words)
@@ -196,7 +209,7 @@ def pack_csv(pack: MeetingPack, words: Mapping[str, str] | None = None) -> bytes
                 "",
             ]
         )
-    results = result_rows(pack, w)
+    results = result_rows(pack, w, labels)
     if results:
         heading, *body = results
         for row in body:
@@ -205,7 +218,11 @@ def pack_csv(pack: MeetingPack, words: Mapping[str, str] | None = None) -> bytes
             )
             rows.append([w["results"], row[0], "", "", figures, ""])
     for section in pack.sections:
-        label = section.label if section.option is not None else w["whole"]
+        label = (
+            (labels or {}).get(section.option.id, section.label)
+            if section.option is not None
+            else w["whole"]
+        )
         for comment in section.comments:
             rows += _comment_rows(w["flagged"], label, comment, w)
             for reply in comment.replies:
@@ -339,7 +356,11 @@ def _docx_table(document: Any, rows: Sequence[Sequence[str]]) -> None:
                     run.bold = True
 
 
-def pack_docx(pack: MeetingPack, words: Mapping[str, str] | None = None) -> bytes:
+def pack_docx(
+    pack: MeetingPack,
+    words: Mapping[str, str] | None = None,
+    labels: Mapping[int, str] | None = None,
+) -> bytes:
     """The meeting pack as an editable Word document (python-docx).
 
     Holds: the title and status, participation (a table: organisation, cast or
@@ -347,6 +368,7 @@ def pack_docx(pack: MeetingPack, words: Mapping[str, str] | None = None) -> byte
     the facilitator's notes and replies, open questions, comments not reviewed
     yet and hidden comments (reason only).
 
+    :param labels: option labels in the reader's language (:func:`result_rows`).
     :returns: the ``.docx`` file's bytes.
     """
     w = _words(words)
@@ -373,7 +395,7 @@ def pack_docx(pack: MeetingPack, words: Mapping[str, str] | None = None) -> byte
         )
     if decision.method != "discussion":
         document.add_heading(w["results"].capitalize(), level=1)
-        results = result_rows(pack, w)
+        results = result_rows(pack, w, labels)
         if results:
             _docx_table(document, results)
         else:
@@ -381,7 +403,10 @@ def pack_docx(pack: MeetingPack, words: Mapping[str, str] | None = None) -> byte
     document.add_heading(w["flagged_comments"], level=1)
     for section in pack.sections:
         document.add_heading(
-            section.label if section.option is not None else w["whole"].capitalize(), level=2
+            (labels or {}).get(section.option.id, section.label)
+            if section.option is not None
+            else w["whole"].capitalize(),
+            level=2,
         )
         if not section.comments:
             document.add_paragraph(w["none"])

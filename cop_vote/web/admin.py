@@ -30,7 +30,7 @@ from ..domain import lifecycle
 from ..domain.errors import Conflict, InvalidInput
 from ..domain.lifecycle import Status
 from ..extensions import db, login_manager
-from ..i18n import local_input, local_time, translate
+from ..i18n import local_input, option_label, translate
 from ..models import Decision, Person
 from ..services import decisions as decision_service
 from ..services import organisations as org_service
@@ -841,9 +841,7 @@ def admin_decision_close(decision_id: int) -> ResponseReturnValue:
 
 def _publish_choices(decision: Decision) -> list[SelectChoice]:
     choices = [SelectChoice("", _("No option chosen"))]
-    choices += [
-        SelectChoice(str(o.id), o.label or local_time(o.starts_at)) for o in decision.options
-    ]
+    choices += [SelectChoice(str(o.id), option_label(o)) for o in decision.options]
     return choices
 
 

@@ -8,12 +8,15 @@ anonymous visitors are sent to sign in (:func:`admin.facilitator_required`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..clock import now
+from ..i18n import option_label
 from ..services import calendar, decisions, exports
 from ..services import meeting_pack as pack_service
 from ..services.ballots import cast_ballots
@@ -110,6 +113,11 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
     )
 
 
+def _labels(pack: Any) -> dict[int, str]:
+    """The pack's option labels in the reader's language (a slot's day names)."""
+    return {o.id: option_label(o) for o in pack.decision.options}
+
+
 @bp.get("/decisions/<int:decision_id>/meeting-pack")
 @facilitator_required
 def meeting_pack(decision_id: int) -> ResponseReturnValue:
@@ -120,7 +128,7 @@ def meeting_pack(decision_id: int) -> ResponseReturnValue:
         "exports/meeting_pack.html",
         pack=pack,
         decision=pack.decision,
-        result_rows=exports.result_rows(pack, words),
+        result_rows=exports.result_rows(pack, words, _labels(pack)),
         ballots_csv=pack.decision.ballot_secrecy == "open",
     )
 
@@ -130,7 +138,7 @@ def meeting_pack(decision_id: int) -> ResponseReturnValue:
 def meeting_pack_csv(decision_id: int) -> ResponseReturnValue:
     """The meeting pack as CSV (UTF-8 with BOM, for Excel)."""
     pack = pack_service.gather(person(), decision_id, now())
-    body = exports.pack_csv(pack, export_words())
+    body = exports.pack_csv(pack, export_words(), _labels(pack))
     return _download(body, "text/csv", f"meeting-pack-{decision_id}.csv")
 
 
@@ -139,7 +147,7 @@ def meeting_pack_csv(decision_id: int) -> ResponseReturnValue:
 def meeting_pack_docx(decision_id: int) -> ResponseReturnValue:
     """The meeting pack as an editable Word document."""
     pack = pack_service.gather(person(), decision_id, now())
-    body = exports.pack_docx(pack, export_words())
+    body = exports.pack_docx(pack, export_words(), _labels(pack))
     return _download(body, DOCX_MIMETYPE, f"meeting-pack-{decision_id}.docx")
 
 

@@ -27,7 +27,7 @@ from .. import clock, ratelimits
 from ..domain.errors import Conflict, DecisionClosed, InvalidInput, NotFound, StaleBallot
 from ..domain.lifecycle import Status
 from ..extensions import db
-from ..i18n import translate
+from ..i18n import option_label, translate
 from ..models import Ballot, Decision, Organisation
 from ..services import ballots as ballot_service
 from ..services import decisions as decision_service
@@ -96,7 +96,7 @@ def _record_page(
         ballot_errors=errors,
         errors=summary,
         message=message,
-        option_labels={o.id: o.label or str(o.starts_at) for o in decision.options},
+        option_labels={o.id: option_label(o) for o in decision.options},
     )
 
 

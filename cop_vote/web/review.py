@@ -29,6 +29,7 @@ from wtforms import SelectMultipleField, StringField, TextAreaField
 from .. import clock, ratelimits
 from ..domain.errors import Conflict, InvalidInput
 from ..extensions import db
+from ..i18n import option_label
 from ..models import Decision
 from ..services import decisions as decision_service
 from ..services import moderation
@@ -110,7 +111,7 @@ def _queue_page(
     items = moderation.review_queue(actor, decision.id if decision else None, filters)
     option_choices = [("", _("(keep as is)"))]
     if decision is not None:
-        option_choices += [(str(o.id), o.label) for o in decision.options]
+        option_choices += [(str(o.id), option_label(o)) for o in decision.options]
     errors = filter_errors + error_items(form)
     context: dict[str, Any] = {
         "decision": decision,

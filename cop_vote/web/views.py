@@ -23,7 +23,7 @@ from ..database import MAX_ID
 from ..domain.errors import Conflict, DecisionClosed, DomainError, InvalidInput, StaleBallot
 from ..domain.lifecycle import Status
 from ..extensions import db
-from ..i18n import LANGUAGES, local_time, translate
+from ..i18n import LANGUAGES, local_time, option_label, translate
 from ..models import Ballot, Decision, Person
 from ..services import auth as auth_service
 from ..services import ballots as ballot_service
@@ -288,7 +288,7 @@ def _decision_context(
     if comment_form is None:
         comment_form = CommentForm(formdata=None)
     option_choices = [("", str(_("The decision as a whole")))] + [
-        (str(o.id), o.label or local_time(o.starts_at)) for o in decision.options
+        (str(o.id), option_label(o)) for o in decision.options
     ]
     parent = None
     if reply_to is not None:
@@ -304,7 +304,7 @@ def _decision_context(
     return {
         "decision": decision,
         "status": status.value,
-        "option_labels": {o.id: o.label or local_time(o.starts_at) for o in decision.options},
+        "option_labels": {o.id: option_label(o) for o in decision.options},
         "may_vote": _may_vote(decision, viewer, status),
         "may_comment": _may_comment(decision, viewer, status),
         "is_elector": ballot_service.is_elector(decision, viewer.organisation_id),
@@ -571,9 +571,7 @@ TIE_RULES: dict[str, Any] = {
 
 def _option_label(option: Any) -> str:
     """An option as people read it: its label, or a time slot in the network's zone."""
-    if option.label:
-        return str(option.label)
-    return local_time(option.starts_at)
+    return option_label(option)
 
 
 def _irv_table(

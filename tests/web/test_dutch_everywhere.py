@@ -201,13 +201,20 @@ def page_text(html: str) -> str:
 
 
 def content_values() -> list[str]:
-    """What people typed, longest first (so a long text goes before its parts)."""
+    """What people typed, longest first (so a long text goes before its parts).
+
+    A meeting slot's label made from its times is not typed: it stays in.
+    """
     values: set[str] = set()
     for model, column in CONTENT:
         for value in db.session.execute(select(getattr(model, column))).scalars():
             if isinstance(value, str) and len(value.strip()) >= 2:
                 values.add(value.strip())
                 values.update(line.strip() for line in value.splitlines() if line.strip())
+    for option in db.session.execute(select(Option)).scalars():
+        if option.starts_at is not None and option.ends_at is not None:
+            zone = decisions.network_zone()
+            values.discard(decisions.slot_label(option.starts_at, option.ends_at, zone))
     return sorted(values, key=len, reverse=True)
 
 
@@ -366,6 +373,26 @@ def test_the_main_mails_in_dutch_hold_no_english(app: Flask, seeded: Seeded, clo
     )
     decisions.open_decision(facilitator, made.id, clock.now)
     notify.remind(facilitator, made.id, clock.now)
+    start = clock.now.replace(hour=13, minute=0, second=0, microsecond=0) + timedelta(days=30)
+    slots = decisions.create_decision(
+        facilitator,
+        {
+            "title": "When",
+            "method": "meeting_time",
+            "closes_at": (clock.now + timedelta(days=1)).isoformat(),
+            "options": [
+                {
+                    "starts_at": (start + timedelta(days=d)).isoformat(),
+                    "ends_at": (start + timedelta(days=d, hours=3)).isoformat(),
+                }
+                for d in (0, 1)
+            ],
+        },
+        clock.now,
+    )
+    decisions.open_decision(facilitator, slots.id, clock.now)
+    decisions.close_decision(facilitator, slots.id, clock.now)
+    decisions.publish_decision(facilitator, slots.id, slots.options[0].id, "Then.", clock.now)
     closed = seeded.extra["closed"]
     for key in ("ranked", "tie", "consent"):
         decisions.publish_decision(facilitator, closed[key], None, "Agreed.", clock.now)
@@ -464,3 +491,42 @@ def test_draft_form_errors_in_dutch_hold_no_english(
     assert "Fout:" in html
     typed = sorted((v for v in data.values() if len(v) >= 2), key=len, reverse=True)
     assert english_in(page_text(html), typed + content_values()) == []
+
+
+def test_meeting_slots_are_named_in_the_readers_language(
+    app: Flask, network: dict[str, Any], clock: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    facilitator = network["people"]["facilitator"]
+    made = decisions.create_decision(
+        facilitator,
+        {
+            "title": "Follow-up meeting",
+            "method": "meeting_time",
+            "closes_at": "2030-01-01T12:00:00+01:00",
+            "options": [
+                {"starts_at": "2030-01-15T14:00:00+01:00", "ends_at": "2030-01-15T17:00:00+01:00"},
+                {"starts_at": "2030-01-17T14:00:00+01:00", "ends_at": "2030-01-18T10:00:00+01:00"},
+                {
+                    "label": "Thursday lunch",
+                    "starts_at": "2030-01-17T12:00:00+01:00",
+                    "ends_at": "2030-01-17T13:00:00+01:00",
+                },
+            ],
+        },
+        clock.now,
+    )
+    decisions.open_decision(facilitator, made.id, clock.now)
+    db.session.commit()
+    assert made.options[0].starts_at == datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
+    assert made.options[0].label.startswith("Tue 2030-01-15 ")  # stored, as the API gives it
+    client = _dutch_client(app)
+    sign_in(client, app, network["people"]["adpc"])
+    dutch = client.get(f"/decisions/{made.id}").get_data(as_text=True)
+    assert "di 15 jan 2030 14:00–17:00 CET" in dutch
+    assert "do 17 jan 2030 14:00–vr 18 jan 2030 10:00 CET" in dutch
+    assert "Thursday lunch" in dutch  # a label someone typed stays as typed
+    assert "Tue 2030-01-15" not in dutch
+    english = client.get(f"/decisions/{made.id}?lang=en").get_data(as_text=True)
+    assert "Tue 15 Jan 2030 14:00–17:00 CET" in english
