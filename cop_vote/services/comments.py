@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from ..domain.errors import Conflict, InvalidInput, Message, NotAllowed, NotFound
 from ..domain.lifecycle import Status
 from ..extensions import db
 from ..models import Comment, Decision, Person
@@ -123,7 +123,8 @@ def add_comment(
         )
         if option is None:
             raise InvalidInput(
-                "Unknown option.", {"option": f"{option_id!r} is not an option of this decision."}
+                Message("Unknown option."),
+                {"option": f"{option_id!r} is not an option of this decision."},
             )
     parent = None
     if parent_id is not None:
@@ -140,7 +141,8 @@ def add_comment(
             or not is_visible_to(parent, decision, actor)
         ):
             raise InvalidInput(
-                "Unknown comment to reply to.", {"parent": "Not a comment of this decision."}
+                Message("Unknown comment to reply to."),
+                {"parent": Message("Not a comment of this decision.")},
             )
         while parent.parent_id is not None:
             parent = db.session.get(Comment, parent.parent_id)
@@ -148,10 +150,13 @@ def add_comment(
         if option is None:
             option = parent.option
     if decision.comments == "closed":
-        raise Conflict("Comments are closed for this decision.", code="comments_closed")
+        raise Conflict(Message("Comments are closed for this decision."), code="comments_closed")
     status = status_of(decision, now)
     if status not in (Status.OPEN, Status.DRAFT, Status.CLOSED):
-        raise Conflict(f"A {status.value} decision takes no more comments.", code="comments_closed")
+        raise Conflict(
+            Message("This decision is %(status)s; it takes no more comments.", status=status),
+            code="comments_closed",
+        )
     comment = Comment(
         decision_id=decision.id,
         option_id=option.id if option else None,
@@ -187,12 +192,12 @@ def edit_comment(
     """
     comment = get_comment(actor, comment_id)
     if actor is None or comment.author_id != actor.id:
-        raise NotAllowed("Only the author may change a comment's text.")
+        raise NotAllowed(Message("Only the author may change a comment's text."))
     text = clean(body, "body", max_length=max_length)
     if comment.review == "hidden":
-        raise Conflict("A hidden comment cannot be changed.")
+        raise Conflict(Message("A hidden comment cannot be changed."))
     if status_of(get_decision(actor, comment.decision_id), now) is not Status.OPEN:
-        raise Conflict("Comments can be changed only while the decision is open.")
+        raise Conflict(Message("Comments can be changed only while the decision is open."))
     comment.body = text
     comment.edited_at = now
     # Changed text is new text: it goes back to the review queue (and, under
@@ -224,7 +229,7 @@ def review_comment(
     comment = get_comment(actor, comment_id)
     if review not in REVIEW_STATES:
         raise InvalidInput(
-            "Unknown review state.", {"review": "One of " + ", ".join(REVIEW_STATES) + "."}
+            Message("Unknown review state."), {"review": "One of " + ", ".join(REVIEW_STATES) + "."}
         )
     if review == "hidden":
         comment.hidden_reason = clean(reason, "reason", max_length=1000)

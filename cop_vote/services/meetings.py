@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.errors import Conflict, InvalidInput, Message, NotFound
 from ..extensions import db
 from ..models import ATTENDANCE, Attendance, FollowUpAction, Meeting, Organisation, Person
 from . import audit
@@ -42,7 +42,10 @@ def parse_day(value: object, field: str, *, required: bool) -> date | None:
         value = value.date()
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise InvalidInput(f"{field} is required.", {field: "This field is required."})
+            raise InvalidInput(
+                Message("%(field)s is required.", field=field),
+                {field: Message("This field is required.")},
+            )
         return None
     day: date | None = value if isinstance(value, date) else None
     if isinstance(value, str):
@@ -53,7 +56,7 @@ def parse_day(value: object, field: str, *, required: bool) -> date | None:
     if day is None or not 1900 <= day.year <= 9998:
         raise InvalidInput(
             f"{field} must be a date such as 2009-12-04.",
-            {field: "Give a date such as 2009-12-04."},
+            {field: Message("Give a date such as 2009-12-04.")},
         )
     return day
 
@@ -119,7 +122,7 @@ def create_meeting(
         except InvalidInput as error:
             errors.update(error.fields)
     if errors:
-        raise InvalidInput("The meeting was not saved: check the fields named.", errors)
+        raise InvalidInput(Message("The meeting was not saved: check the fields named."), errors)
     meeting = Meeting(
         title=values["title"],
         held_on=values["held_on"],
@@ -143,7 +146,7 @@ def _organisation(slug: object, field: str) -> Organisation:
         return get_organisation(slug)
     except NotFound:
         raise InvalidInput(
-            f"No organisation {str(slug)[:64]!r}.", {field: "Choose an organisation."}
+            f"No organisation {str(slug)[:64]!r}.", {field: Message("Choose an organisation.")}
         ) from None
 
 
@@ -186,7 +189,9 @@ def set_attendances(
             continue
         checked.append((org, status, text))
     if errors:
-        raise InvalidInput("The attendance was not saved: check the organisations named.", errors)
+        raise InvalidInput(
+            Message("The attendance was not saved: check the organisations named."), errors
+        )
     current = {a.organisation_id: a for a in meeting.attendance}
     changes: list[dict[str, Any]] = []
     for org, status, text in checked:
@@ -225,8 +230,8 @@ def set_attendance(
     with a note (see :func:`set_attendances` for the errors raised)."""
     if status in (None, ""):
         raise InvalidInput(
-            "Choose present, excused or absent.",
-            {f"attendance.{slug}": "Choose present, excused or absent."},
+            Message("Choose present, excused or absent."),
+            {f"attendance.{slug}": Message("Choose present, excused or absent.")},
         )
     return set_attendances(actor, meeting_id, {slug: (status, note)}, now)
 
@@ -264,7 +269,7 @@ def add_action(
         except InvalidInput as error:
             errors.update(error.fields)
     if errors:
-        raise InvalidInput("The action was not saved: check the fields named.", errors)
+        raise InvalidInput(Message("The action was not saved: check the fields named."), errors)
     action = FollowUpAction(
         meeting_id=meeting.id, text=values["text"], owner=values["owner"], due_on=values["due_on"]
     )
@@ -297,7 +302,7 @@ def complete_action(actor: Person | None, action_id: int, now: datetime) -> Foll
     if action is None:
         raise NotFound(f"No follow-up action {action_id}.")
     if action.done_at is not None:
-        raise Conflict("This action is marked done already.")
+        raise Conflict(Message("This action is marked done already."))
     action.done_at = now
     db.session.flush()
     audit.record(

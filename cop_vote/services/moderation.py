@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.errors import Conflict, InvalidInput, Message, NotFound
 from ..extensions import db
 from ..models import Comment, CommentReport, Decision, Organisation, Person
 from . import audit
@@ -75,7 +75,7 @@ def _id(value: Any, name: str) -> int:
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int) or not 0 < value < 2**31:
-        raise InvalidInput(f"Unknown {name}.", {name: "Not a known identifier."})
+        raise InvalidInput(f"Unknown {name}.", {name: Message("Not a known identifier.")})
     return value
 
 
@@ -94,20 +94,23 @@ def parse_filters(
     status = status or None
     if status is not None and status not in STATUS_FILTERS:
         raise InvalidInput(
-            "Unknown status filter.", {"status": "One of " + ", ".join(STATUS_FILTERS) + "."}
+            Message("Unknown status filter."),
+            {"status": "One of " + ", ".join(STATUS_FILTERS) + "."},
         )
     option_id = None
     if option not in (None, ""):
         option_id = _id(option, "option")
         if decision is None or option_id not in {o.id for o in decision.options}:
-            raise InvalidInput("Unknown option.", {"option": "Not an option of this decision."})
+            raise InvalidInput(
+                Message("Unknown option."), {"option": Message("Not an option of this decision.")}
+            )
     org = None
     if organisation not in (None, ""):
         try:
             org = get_organisation(organisation)
         except NotFound:
             raise InvalidInput(
-                "Unknown organisation.", {"organisation": "No such organisation."}
+                Message("Unknown organisation."), {"organisation": Message("No such organisation.")}
             ) from None
     return QueueFilters(status, option_id, org)
 
@@ -167,7 +170,8 @@ def _tag_option(comment: Comment, tag_option_id: Any) -> int | None:
     assert decision is not None
     if option_id not in {o.id for o in decision.options}:
         raise InvalidInput(
-            "Unknown option.", {"option": f"{option_id} is not an option of this decision."}
+            Message("Unknown option."),
+            {"option": f"{option_id} is not an option of this decision."},
         )
     return option_id
 
@@ -241,19 +245,24 @@ def bulk_review(
         if value not in ids:
             ids.append(value)
     if not ids:
-        raise InvalidInput("Choose at least one comment.", {"comments": "Choose a comment."})
+        raise InvalidInput(
+            Message("Choose at least one comment."), {"comments": Message("Choose a comment.")}
+        )
     if len(ids) > MAX_BULK:
-        raise InvalidInput("Too many comments.", {"comments": f"At most {MAX_BULK} at once."})
+        raise InvalidInput(
+            Message("Too many comments."), {"comments": f"At most {MAX_BULK} at once."}
+        )
     if review_state not in BULK_ACTIONS:
         raise InvalidInput(
-            "Unknown review state.", {"review": "One of " + ", ".join(BULK_ACTIONS) + "."}
+            Message("Unknown review state."), {"review": "One of " + ", ".join(BULK_ACTIONS) + "."}
         )
     done = []
     for comment_id in ids:
         comment = db.session.get(Comment, comment_id)
         if comment is None or (decision_id is not None and comment.decision_id != decision_id):
             raise InvalidInput(
-                "Unknown comment.", {"comments": f"{comment_id} is not a comment of this decision."}
+                Message("Unknown comment."),
+                {"comments": f"{comment_id} is not a comment of this decision."},
             )
         tag = (
             tag_option_id
@@ -278,7 +287,7 @@ def restore(actor: Person | None, comment_id: int, now: datetime) -> Comment:
     actor = require_facilitator(actor)
     comment = get_comment(actor, comment_id)
     if comment.review != "hidden":
-        raise Conflict("Only a hidden comment can be restored.", code="not_hidden")
+        raise Conflict(Message("Only a hidden comment can be restored."), code="not_hidden")
     return review(actor, comment_id, "reviewed", now)
 
 
@@ -299,14 +308,16 @@ def report_comment(
     text = clean(reason, "reason", max_length=REASON_MAX)
     if comment.author_id == actor.id:
         raise InvalidInput(
-            "You cannot report your own comment.",
-            {"comment": "Change or explain your own comment instead."},
+            Message("You cannot report your own comment."),
+            {"comment": Message("Change or explain your own comment instead.")},
             code="own_comment",
         )
     if comment.review == "hidden":
-        raise Conflict("The facilitator has hidden this comment already.", code="already_hidden")
+        raise Conflict(
+            Message("The facilitator has hidden this comment already."), code="already_hidden"
+        )
     if any(r.person_id == actor.id for r in _open_reports([comment.id]).get(comment.id, [])):
-        raise Conflict("You have reported this comment already.", code="already_reported")
+        raise Conflict(Message("You have reported this comment already."), code="already_reported")
     report = CommentReport(comment_id=comment.id, person_id=actor.id, reason=text, created_at=now)
     db.session.add(report)
     db.session.flush()

@@ -11,7 +11,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
-from ..domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from ..domain.errors import Conflict, InvalidInput, Message, NotAllowed, NotFound
 from ..extensions import db
 from ..models import ORG_KINDS, ROLES, Organisation, Person, utcnow
 from . import audit, auth
@@ -52,7 +52,9 @@ def _unknown(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
 def _bool(data: Mapping[str, Any], key: str) -> bool:
     value = data[key]
     if not isinstance(value, bool):
-        raise InvalidInput(f"{key} must be true or false.", {key: "Must be true or false."})
+        raise InvalidInput(
+            f"{key} must be true or false.", {key: Message("Must be true or false.")}
+        )
     return value
 
 
@@ -106,14 +108,16 @@ def _apply_org(org: Organisation, data: Mapping[str, Any]) -> None:
         org.name = clean(data["name"], "name", max_length=200, single_line=True)
         if _name_taken(org):
             raise InvalidInput(
-                "An organisation with this name exists.",
-                {"name": f"'{org.name}' is already in the network."},
+                Message("An organisation with this name exists."),
+                {"name": Message("'%(name)s' is already in the network.", name=org.name)},
             )
     if "short_name" in data:
         org.short_name = clean(data["short_name"], "short_name", max_length=64, single_line=True)
     if "kind" in data:
         if data["kind"] not in ORG_KINDS:
-            raise InvalidInput("Unknown kind.", {"kind": "One of " + ", ".join(ORG_KINDS) + "."})
+            raise InvalidInput(
+                Message("Unknown kind."), {"kind": "One of " + ", ".join(ORG_KINDS) + "."}
+            )
         org.kind = data["kind"]
     if "voting" in data:
         org.voting = _bool(data, "voting")
@@ -123,10 +127,14 @@ def _apply_org(org: Organisation, data: Mapping[str, Any]) -> None:
         slug = clean(data["slug"], "slug", max_length=64, single_line=True)
         if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
             raise InvalidInput(
-                "Invalid slug.", {"slug": "Lower-case letters, digits and single hyphens only."}
+                Message("Invalid slug."),
+                {"slug": Message("Lower-case letters, digits and single hyphens only.")},
             )
         if _taken(Organisation.slug == slug, org):
-            raise InvalidInput("Slug taken.", {"slug": f"'{slug}' is already in use."})
+            raise InvalidInput(
+                Message("Slug taken."),
+                {"slug": Message("'%(slug)s' is already in use.", slug=slug)},
+            )
         org.slug = slug
 
 
@@ -212,10 +220,15 @@ def _apply_person(person: Person, data: Mapping[str, Any]) -> None:
         try:
             email = validate_email(raw, check_deliverability=False).normalized.lower()
         except EmailNotValidError as exc:
-            raise InvalidInput("Invalid e-mail address.", {"email": str(exc)}) from exc
+            raise InvalidInput(
+                Message("Invalid e-mail address."),
+                {"email": Message("Give an e-mail address such as name@example.org.")},
+            ) from exc
         clash = find_person_by_email(email)
         if clash is not None and clash.id != person.id:
-            raise InvalidInput("E-mail address in use.", {"email": "Already used by someone."})
+            raise InvalidInput(
+                Message("E-mail address in use."), {"email": Message("Already used by someone.")}
+            )
         person.email = email
     if "organisation" in data:
         slug = data["organisation"]
@@ -223,14 +236,18 @@ def _apply_person(person: Person, data: Mapping[str, Any]) -> None:
             person.organisation = None
         else:
             if not isinstance(slug, str):
-                raise InvalidInput("Organisation must be a slug.", {"organisation": "A slug."})
+                raise InvalidInput(
+                    Message("Organisation must be a slug."), {"organisation": Message("A slug.")}
+                )
             try:
                 person.organisation = get_organisation(slug)
             except NotFound as exc:
                 raise InvalidInput(exc.message, {"organisation": exc.message}) from exc
     if "role" in data:
         if data["role"] not in ROLES:
-            raise InvalidInput("Unknown role.", {"role": "One of " + ", ".join(ROLES) + "."})
+            raise InvalidInput(
+                Message("Unknown role."), {"role": "One of " + ", ".join(ROLES) + "."}
+            )
         person.role = data["role"]
     if "function" in data:
         person.function = clean(
@@ -238,20 +255,21 @@ def _apply_person(person: Person, data: Mapping[str, Any]) -> None:
         )
     if "language" in data:
         if data["language"] not in (None, "nl", "en"):
-            raise InvalidInput("Unknown language.", {"language": "nl or en."})
+            raise InvalidInput(Message("Unknown language."), {"language": Message("nl or en.")})
         person.language = data["language"]
     if "notifications" in data:
         if data["notifications"] not in NOTIFICATION_CHOICES:
             raise InvalidInput(
-                "Unknown notification setting.", {"notifications": "immediate or none."}
+                Message("Unknown notification setting."),
+                {"notifications": Message("immediate or none.")},
             )
         person.notifications = data["notifications"]
     if "active" in data:
         person.active = _bool(data, "active")
     if person.role == "representative" and person.organisation is None:
         raise InvalidInput(
-            "A representative belongs to an organisation.",
-            {"organisation": "Required for a representative."},
+            Message("A representative belongs to an organisation."),
+            {"organisation": Message("Required for a representative.")},
         )
 
 
@@ -265,7 +283,10 @@ def create_person(actor: Person | None, data: Mapping[str, Any]) -> Person:
     _unknown(data, PERSON_FIELDS)
     for key in ("name", "email"):
         if key not in data:
-            raise InvalidInput(f"{key} is required.", {key: "This field is required."})
+            raise InvalidInput(
+                Message("%(field)s is required.", field=key),
+                {key: Message("This field is required.")},
+            )
     person = Person(name="", role=data.get("role", "representative"), active=True, function="")
     _apply_person(person, {"role": "representative", **data})
     db.session.add(person)
@@ -299,7 +320,7 @@ def update_person(
     if person.id == actor.id and (  # type: ignore[union-attr]
         data.get("active") is False or data.get("role", "facilitator") != "facilitator"
     ):
-        raise Conflict("You cannot deactivate or demote yourself.")
+        raise Conflict(Message("You cannot deactivate or demote yourself."))
     was_active = person.active
     _apply_person(person, data)
     db.session.flush()
@@ -322,9 +343,11 @@ def update_own_settings(actor: Person | None, data: Mapping[str, Any], now: date
     :raises InvalidInput: another field, or a value outside those above.
     """
     if actor is None or not actor.active:
-        raise NotAllowed("Sign in to change your settings.")
+        raise NotAllowed(Message("Sign in to change your settings."))
     if not isinstance(data, Mapping):
-        raise InvalidInput("The body must be a JSON object.", {"body": "Must be an object."})
+        raise InvalidInput(
+            Message("The body must be a JSON object."), {"body": Message("Must be an object.")}
+        )
     _unknown(data, OWN_SETTINGS)
     _apply_person(actor, data)
     db.session.flush()

@@ -530,3 +530,59 @@ def test_meeting_slots_are_named_in_the_readers_language(
     assert "Tue 2030-01-15" not in dutch
     english = client.get(f"/decisions/{made.id}?lang=en").get_data(as_text=True)
     assert "Tue 15 Jan 2030 14:00–17:00 CET" in english
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/admin/organisations/new", {"name": "Oxfam Novib", "kind": "ngo", "voting": "y"}),
+        ("/admin/organisations/new", {"name": "Nieuw", "slug": "Geen Slug", "kind": "ngo"}),
+        ("/admin/organisations/new", {"name": "Nieuw", "slug": "stro", "kind": "ngo"}),
+        (
+            "/admin/people/new",
+            {"name": "Ama", "email": "amina@adpc.example.org", "role": "observer"},
+        ),
+        ("/admin/people/new", {"name": "Ama", "email": "not-an-address", "role": "observer"}),
+        (
+            "/admin/people/new",
+            {"name": "Ama", "email": "ama@example.org", "role": "representative"},
+        ),
+        ("/admin/meetings", {"title": "Overleg", "held_on": "4 december", "location": ""}),
+    ],
+)
+def test_facilitator_form_errors_in_dutch_hold_no_english(
+    app: Flask, network: dict[str, Any], url: str, data: dict[str, str]
+) -> None:
+    from .helpers import post_form
+
+    client = _dutch_client(app)
+    sign_in(client, app, network["people"]["facilitator"])
+    response = post_form(client, url, url, data)
+    assert response.status_code in (400, 409), response.status_code
+    html = response.get_data(as_text=True)
+    typed = sorted((v for v in data.values() if len(v) >= 2), key=len, reverse=True)
+    assert english_in(page_text(html), typed + content_values()) == []
+
+
+def test_member_refusals_in_dutch_hold_no_english(
+    app: Flask, network: dict[str, Any], clock: Any
+) -> None:
+    """Reporting a comment twice is refused in Dutch."""
+    from cop_vote.services import comments as comment_service
+
+    from .helpers import make_decision, post_form
+
+    people = network["people"]
+    decision_id = make_decision(people["facilitator"], clock.now)
+    comment = comment_service.add_comment(people["adpc"], decision_id, "Hello.", clock.now)
+    db.session.commit()
+    client = _dutch_client(app)
+    sign_in(client, app, people["stro"])
+    url = f"/comments/{comment.id}/report"
+    first = post_form(client, url, url, {"reason": "Onvriendelijk."})
+    assert first.status_code in (200, 303)
+    again = post_form(client, url, url, {"reason": "Nog steeds."})
+    assert again.status_code == 409
+    page = again.get_data(as_text=True)
+    assert "Je hebt deze reactie al gemeld." in page
+    assert english_in(page_text(page), ["Onvriendelijk.", "Nog steeds.", *content_values()]) == []
