@@ -100,6 +100,11 @@ def local_time(value: datetime | None, fmt: str = "medium", *, named: bool = Tru
     return f"{text} {local.tzname()} ({zone_name})"
 
 
+def names(items: Any) -> str:
+    """Names joined in the reader's language: ``A, B en C``, ``A, B and C``."""
+    return format_list([str(item) for item in items], locale=str(get_locale()))
+
+
 def local_slot(starts: datetime, ends: datetime) -> str:
     """A time slot in the network's zone, day and month in the reader's language.
 
@@ -150,6 +155,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_input, "local_input")
     app.add_template_filter(translate, "translate")
     app.add_template_filter(option_label, "option_label")
+    app.add_template_filter(names, "names")
 
     @app.after_request
     def remember_language(response):  # type: ignore[no-untyped-def]

@@ -586,3 +586,30 @@ def test_member_refusals_in_dutch_hold_no_english(
     page = again.get_data(as_text=True)
     assert "Je hebt deze reactie al gemeld." in page
     assert english_in(page_text(page), ["Onvriendelijk.", "Nog steeds.", *content_values()]) == []
+
+
+def test_options_eliminated_together_are_joined_in_dutch(
+    app: Flask, network: dict[str, Any], clock: Any
+) -> None:
+    from .helpers import make_decision, option_ids
+
+    people = network["people"]
+    decision_id = make_decision(
+        people["facilitator"],
+        clock.now,
+        method="ranked",
+        counting="irv",
+        options=("Ann", "Bob", "Cyd", "Dee"),
+        results_visibility="live",
+    )
+    ann, bob, _cyd, _dee = option_ids(decision_id)
+    ballots.cast_ballot(people["adpc"], decision_id, {"ranking": [ann]}, clock.now)
+    ballots.cast_ballot(people["oxfam1"], decision_id, {"ranking": [bob]}, clock.now)
+    ballots.cast_ballot(people["stro"], decision_id, {"abstain": True}, clock.now)
+    db.session.commit()
+    client = _dutch_client(app)
+    sign_in(client, app, people["adpc"])
+    html = client.get(f"/decisions/{decision_id}/results").get_data(as_text=True)
+    assert "Cyd en Dee vallen samen af." in html
+    english = client.get(f"/decisions/{decision_id}/results?lang=en").get_data(as_text=True)
+    assert "Cyd and Dee are eliminated together." in english
