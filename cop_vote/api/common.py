@@ -267,6 +267,11 @@ def paginate(items: Sequence[T]) -> tuple[list[T], str | None]:
     return page, (_encode("o", start + limit) if more else None)
 
 
+def offset_cursor(offset: int | None) -> str | None:
+    """The opaque cursor of the page that starts at ``offset`` (as :func:`paginate` makes)."""
+    return _encode("o", offset) if offset is not None else None
+
+
 def comment_cursor(last_id: int | None) -> str | None:
     """The opaque cursor after the comment ``last_id``."""
     return _encode("c", last_id) if last_id is not None else None

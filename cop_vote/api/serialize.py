@@ -170,8 +170,14 @@ def decision(d: Decision, viewer: Person, now: datetime) -> dict[str, Any]:
     }
 
 
-def comment(c: Comment, decision_: Decision, viewer: Person) -> dict[str, Any]:
-    """A comment with its visible replies; the body is plain text, never HTML."""
+def comment(
+    c: Comment, decision_: Decision, viewer: Person, *, with_replies: bool = True
+) -> dict[str, Any]:
+    """A comment with its visible replies; the body is plain text, never HTML.
+
+    :param with_replies: ``False``: ``replies`` is empty (a review item), and
+        the replies are not loaded.
+    """
     body = comments.shown_body(c, viewer)
     org = c.organisation
     data: dict[str, Any] = {
@@ -189,7 +195,7 @@ def comment(c: Comment, decision_: Decision, viewer: Person) -> dict[str, Any]:
     if viewer.role == "facilitator":
         data["review"] = c.review
         data["note"] = c.note
-    if c.parent_id is None:
+    if c.parent_id is None and with_replies:
         data["replies"] = [
             comment(r, decision_, viewer) for r in comments.visible_replies(c, decision_, viewer)
         ]

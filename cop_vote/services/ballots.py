@@ -27,8 +27,8 @@ from ..domain import lifecycle
 from ..domain.ballots import BallotRules, validate_ballot
 from ..domain.errors import InvalidInput, NotAllowed, NotFound, StaleBallot
 from ..extensions import db
-from ..models import Ballot, BallotChange, Decision, Elector, Organisation, Person
-from . import audit
+from ..models import Ballot, BallotChange, Decision, Elector, Organisation, Person, new_stamp
+from . import audit, tally_cache
 from .access import require_facilitator, require_member
 from .decisions import get_decision
 from .organisations import get_organisation
@@ -217,6 +217,10 @@ def _write(
     else:
         ballot.version += 1
         _fill(ballot, content, actor, receipt, now, given_by, action)
+    # The cached tally is keyed on this stamp: replaced under the decision's
+    # lock, in this write's transaction.
+    decision.tally_stamp = new_stamp()
+    tally_cache.mark_written()
     db.session.add(
         BallotChange(
             ballot_id=ballot.id,

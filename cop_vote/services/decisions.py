@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..domain import lifecycle
 from ..domain.ballots import METHODS
@@ -118,6 +118,15 @@ def eligible_organisations(decision: Decision) -> list[Organisation]:
     if not decision.facilitator_votes:
         query = query.where(Organisation.kind != "facilitator")
     return sorted(db.session.execute(query).scalars(), key=lambda o: o.name.lower())
+
+
+def electorate_size(decision: Decision) -> int:
+    """How many organisations :func:`eligible_organisations` lists, counted in SQL."""
+    if decision.status == Status.DRAFT:
+        return len(eligible_organisations(decision))
+    return db.session.execute(
+        select(func.count()).select_from(Elector).where(Elector.decision_id == decision.id)
+    ).scalar_one()
 
 
 def _choice(data: Mapping[str, Any], key: str, allowed: Sequence[str]) -> str:

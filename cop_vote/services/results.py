@@ -10,9 +10,9 @@ from ..domain import lifecycle
 from ..domain.errors import NotAllowed
 from ..domain.tally import OptionRef, TallyResult, Verdict, tally, verdict
 from ..models import Ballot, Decision, Organisation, Person
-from . import sealing
+from . import sealing, tally_cache
 from .ballots import cast_ballots, find_ballot
-from .decisions import eligible_organisations, quorum_of, status_of
+from .decisions import electorate_size, eligible_organisations, quorum_of, status_of
 
 
 def may_see_results(decision: Decision, viewer: Person | None, now: datetime) -> bool:
@@ -52,20 +52,33 @@ def counted_contents(decision: Decision) -> list[dict[str, Any]]:
 def count(decision: Decision) -> TallyResult:
     """Tally the counted ballots, one per organisation of the electorate.
 
+    Counted once per change, not once per viewer: the result is kept by the
+    decision's ``tally_stamp`` (replaced by every ballot write and by the cut
+    at close), its state and its options. A copy is returned, so a caller may
+    change it.
+
     :raises NotAllowed: a secret decision not sealed yet (:func:`counted_contents`).
     """
+    if sealing.is_secret(decision) and not sealing.is_sealed(decision):
+        raise NotAllowed("Results are not visible yet for this decision.", code="results_hidden")
+    key = tally_cache.key(decision)
+    found = tally_cache.get(key)
+    if found is not None:
+        return found
     options = [OptionRef(o.id, o.label) for o in decision.options]
     ballots = counted_contents(decision)
-    return tally(
+    result = tally(
         decision.method,
         options,
         ballots,
-        eligible=len(eligible_organisations(decision)),
+        eligible=electorate_size(decision),
         quorum=quorum_of(decision),
         counting=decision.counting,
         max_score=decision.max_score,
         dots=decision.dots,
     )
+    tally_cache.put(key, result)
+    return result
 
 
 def results(decision: Decision, viewer: Person | None, now: datetime) -> TallyResult:

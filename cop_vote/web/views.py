@@ -220,16 +220,6 @@ def _ballot_errors(error: InvalidInput) -> dict[str, str]:
     return errors
 
 
-def _comment_cursors(viewer: Person, decision: Decision, limit: int) -> list[int | None]:
-    """The cursor of every page of comments, oldest page first (``None`` is page 1)."""
-    cursors: list[int | None] = [None]
-    while True:
-        found = comment_service.list_comments(viewer, decision, after=cursors[-1], limit=limit)
-        if found.next is None:
-            return cursors
-        cursors.append(found.next)
-
-
 def _int_arg(name: str) -> int | None:
     """A query argument as an identifier, or ``None`` when it cannot be one."""
     raw = request.args.get(name, "")
@@ -267,12 +257,11 @@ def _decision_context(
         own = written if written.content is not None else None
         ballot_version = written.version
     limit = int(current_app.config.get("COMMENTS_PER_PAGE", 50))
-    cursors = _comment_cursors(viewer, decision, limit)
     if last_page:
-        after = cursors[-1]
-    if after not in cursors:
+        after = comment_service.last_cursor(viewer, decision, limit)
+    has_older, older = comment_service.previous_cursor(viewer, decision, after, limit)
+    if not has_older:
         after = None
-    position = cursors.index(after)
     comments = comment_service.list_comments(viewer, decision, after=after, limit=limit)
     threads = [(c, comment_service.visible_replies(c, decision, viewer)) for c in comments.items]
     participation = results_service.participation(decision)
@@ -326,8 +315,8 @@ def _decision_context(
         "reply_parent": parent,
         "threads": threads,
         "after": after,
-        "older": cursors[position - 1] if position > 0 else None,
-        "has_older": position > 0,
+        "older": older,
+        "has_older": has_older,
         "newer": comments.next,
         "comment_max": int(current_app.config.get("COMMENT_MAX_LENGTH", 5000)),
     }
@@ -478,7 +467,7 @@ def comment_add(decision_id: int) -> ResponseReturnValue:
         return page("decisions/decision.html", block="comments", **context)
     flash(message, "success")
     limit = int(current_app.config.get("COMMENTS_PER_PAGE", 50))
-    after = _comment_cursors(viewer, found, limit)[-1]
+    after = comment_service.last_cursor(viewer, found, limit)
     return redirect(
         url_for(
             "web.decision", decision_id=decision_id, after=after, _anchor=f"comment-{comment.id}"
