@@ -7,6 +7,7 @@ from typing import Any
 from flask.typing import ResponseReturnValue
 
 from .. import clock
+from ..conditional import conditional
 from ..extensions import db
 from ..services import access, decisions, results
 from . import bp, serialize
@@ -52,9 +53,7 @@ def list_decisions(query_data: Any = None) -> ResponseReturnValue:
     """List the decisions you may see, newest first."""
     person, now = actor(), clock.now()
     items, next_cursor = paginate(decisions.list_decisions(person))
-    return respond(
-        {"items": [serialize.decision(d, person, now) for d in items], "next": next_cursor}
-    )
+    return respond({"items": serialize.decisions_page(items, person, now), "next": next_cursor})
 
 
 @bp.get("/decisions/<int:decision_id>")
@@ -151,4 +150,4 @@ def get_results(decision_id: int) -> ResponseReturnValue:
     person, now = actor(), clock.now()
     decision = decisions.get_decision(person, decision_id)
     result = results.results(decision, person, now)
-    return respond(results.results_dict(decision, result, now))
+    return conditional(respond(results.results_dict(decision, result, now)))

@@ -16,12 +16,14 @@ make a second ballot.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..domain import lifecycle
 from ..domain.ballots import BallotRules, validate_ballot
@@ -70,6 +72,32 @@ def find_ballot(decision_id: int, organisation_id: int) -> Ballot | None:
             Ballot.decision_id == decision_id, Ballot.organisation_id == organisation_id
         )
     ).scalar()
+
+
+def own_ballots(decision_ids: Sequence[int], organisation_id: int | None) -> dict[int, Ballot]:
+    """The organisation's ballot rows (cast or withdrawn) on these decisions,
+    by decision id, in one query."""
+    if organisation_id is None or not decision_ids:
+        return {}
+    rows = db.session.execute(
+        select(Ballot).where(
+            Ballot.decision_id.in_(decision_ids), Ballot.organisation_id == organisation_id
+        )
+    ).scalars()
+    return {b.decision_id: b for b in rows}
+
+
+def elector_of(decision_ids: Sequence[int], organisation_id: int | None) -> set[int]:
+    """The ids of those decisions whose fixed electorate holds the organisation, in one query."""
+    if organisation_id is None or not decision_ids:
+        return set()
+    return set(
+        db.session.execute(
+            select(Elector.decision_id).where(
+                Elector.decision_id.in_(decision_ids), Elector.organisation_id == organisation_id
+            )
+        ).scalars()
+    )
 
 
 @dataclass(frozen=True)
@@ -373,6 +401,25 @@ def history(decision_id: int, organisation_id: int) -> list[BallotChange]:
             .join(Ballot, Ballot.id == BallotChange.ballot_id)
             .where(Ballot.decision_id == decision_id, Ballot.organisation_id == organisation_id)
             .order_by(BallotChange.version)
+        ).scalars()
+    )
+
+
+def recorded_ballots(decision: Decision) -> list[Ballot]:
+    """The cast ballots of the electorate that a facilitator recorded in a
+    meeting, with who recorded them (two queries)."""
+    electors = select(Elector.organisation_id).where(Elector.decision_id == decision.id)
+    return list(
+        db.session.execute(
+            select(Ballot)
+            .where(
+                Ballot.decision_id == decision.id,
+                Ballot.is_cast.is_(True),
+                Ballot.recorded_by_id.is_not(None),
+                Ballot.organisation_id.in_(electors),
+            )
+            .order_by(Ballot.id)
+            .options(selectinload(Ballot.recorded_by))
         ).scalars()
     )
 

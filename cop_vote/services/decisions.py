@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain import lifecycle
 from ..domain.ballots import METHODS
@@ -73,6 +74,9 @@ def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False)
     :raises NotFound: no such decision, or not visible to ``viewer``.
     """
     query = select(Decision).where(Decision.id == decision_id)
+    if not lock:
+        # A page shows the options with the decision: one query for them all.
+        query = query.options(selectinload(Decision.options))
     if lock:
         db.session.flush()
         db.session.expire_all()
@@ -85,7 +89,11 @@ def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False)
 
 def list_decisions(viewer: Person | None) -> list[Decision]:
     """The decisions ``viewer`` may see, newest first."""
-    query = select(Decision).order_by(Decision.created_at.desc(), Decision.id.desc())
+    query = (
+        select(Decision)
+        .order_by(Decision.created_at.desc(), Decision.id.desc())
+        .options(selectinload(Decision.options), joinedload(Decision.outcome_option))
+    )
     if viewer is None or viewer.role != "facilitator":
         if viewer is not None and viewer.role == "representative":
             query = query.where(

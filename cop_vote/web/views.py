@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import ratelimits
 from ..clock import now
+from ..conditional import conditional
 from ..database import MAX_ID
 from ..domain.errors import Conflict, DecisionClosed, DomainError, InvalidInput, StaleBallot
 from ..domain.lifecycle import Status
@@ -41,6 +42,11 @@ DECISION_FRAGMENTS = {
     "participation-count": "participation_count",
 }
 
+#: The regions of the participation and results pages that htmx may ask for
+#: (and poll, with a conditional GET).
+PARTICIPATION_FRAGMENTS = {"participation-panel": "panel"}
+RESULTS_FRAGMENTS = {"results-panel": "panel"}
+
 #: Order of decisions on the home page: open ones first.
 STATUS_ORDER = {"open": 0, "draft": 1, "closed": 2, "published": 3, "withdrawn": 4}
 
@@ -61,14 +67,19 @@ def index() -> ResponseReturnValue:
     viewer = _me()
     at = now()
     rows = []
-    for decision in decision_service.list_decisions(viewer):
+    found = decision_service.list_decisions(viewer)
+    ids = [d.id for d in found]
+    own = ballot_service.own_ballots(ids, viewer.organisation_id)
+    electors = ballot_service.elector_of(ids, viewer.organisation_id)
+    for decision in found:
         status = decision_service.status_of(decision, at)
+        ballot = own.get(decision.id)
         rows.append(
             {
                 "decision": decision,
                 "status": status.value,
-                "ballot": _own_ballot(decision, viewer),
-                "elector": ballot_service.is_elector(decision, viewer.organisation_id),
+                "ballot": ballot if ballot is not None and ballot.is_cast else None,
+                "elector": decision.id in electors,
             }
         )
     far = at.replace(year=9999)
@@ -264,7 +275,7 @@ def _decision_context(
         after = None
     comments = comment_service.list_comments(viewer, decision, after=after, limit=limit)
     threads = [(c, comment_service.visible_replies(c, decision, viewer)) for c in comments.items]
-    participation = results_service.participation(decision)
+    counts = results_service.turnout([decision])[decision.id]
     form = BallotForm(formdata=None)
     if ballot_version is None:
         row = (
@@ -305,8 +316,8 @@ def _decision_context(
         "ballot_errors": ballot_errors or {},
         "stale_ballot": stale_ballot,
         "ballot_message": ballot_message,
-        "voted": sum(1 for p in participation if p.has_voted),
-        "eligible": len(participation),
+        "voted": counts.cast,
+        "eligible": counts.eligible,
         "may_see_results": results_service.may_see_results(decision, viewer, at),
         "comment_form": comment_form,
         "option_choices": option_choices,
@@ -504,15 +515,30 @@ def participation(decision_id: int) -> ResponseReturnValue:
     """Which organisations have cast a ballot, counted by organisation."""
     viewer = _me()
     found = decision_service.get_decision(viewer, decision_id)
-    rows = results_service.participation(found)
-    return page(
+    limit = int(current_app.config.get("PARTICIPATION_PER_PAGE", 100))
+    start = _int_arg("start") or 0
+    shown = results_service.participation_page(found, offset=start, limit=limit)
+    response = page(
         "decisions/participation.html",
+        fragments=PARTICIPATION_FRAGMENTS,
         decision=found,
-        rows=rows,
-        voted=sum(1 for r in rows if r.has_voted),
-        eligible=len(rows),
+        rows=shown.rows,
+        voted=shown.turnout.cast,
+        eligible=shown.turnout.eligible,
+        start=start,
+        previous_url=(
+            url_for("web.participation", decision_id=found.id, start=max(0, start - limit) or None)
+            if start > 0
+            else None
+        ),
+        next_url=(
+            url_for("web.participation", decision_id=found.id, start=shown.next_offset)
+            if shown.next_offset is not None
+            else None
+        ),
         status_value=decision_service.status_of(found, now()).value,
     )
+    return conditional(response)
 
 
 def _percent(value: float) -> int:
@@ -670,8 +696,9 @@ def results(decision_id: int) -> ResponseReturnValue:
         schulze = _schulze_tables(result, labels)
     condorcet = result.extra.get("condorcet_winner")
     verdict = results_service.decision_verdict(result)
-    return page(
+    response = page(
         "decisions/results.html",
+        fragments=RESULTS_FRAGMENTS,
         decision=found,
         result=result,
         rows=rows,
@@ -689,8 +716,9 @@ def results(decision_id: int) -> ResponseReturnValue:
         status_value=status,
         quorum_percent=_percent_text(result.quorum),
         needed=_needed(result.quorum, result.eligible),
-        recorded=[b for b in ballot_service.cast_ballots(found) if b.recorded_by_id is not None],
+        recorded=ballot_service.recorded_ballots(found),
     )
+    return conditional(response)
 
 
 def _percent_text(share: Any) -> str:

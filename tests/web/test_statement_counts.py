@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, before_render_template, has_request_context, request, template_rendered
 from flask.testing import FlaskClient
 from sqlalchemy import event, select, text
 
@@ -139,20 +139,43 @@ def build(app: Flask, now: datetime, extra: int, *, comments_per_org: int = 1) -
     return seeded
 
 
+#: Statements sent while a template renders (lazy loads in templates), by endpoint.
+IN_TEMPLATES: dict[str, list[str]] = {}
+_rendering: list[str] = []
+
+
+def _render_started(sender: Any, template: Any, context: Any, **extra: Any) -> None:
+    _rendering.append(template.name)
+
+
+def _render_ended(sender: Any, template: Any, context: Any, **extra: Any) -> None:
+    if _rendering:
+        _rendering.pop()
+
+
 @contextmanager
 def counting() -> Iterator[list[str]]:
-    """Collect the statements sent to the database meanwhile."""
+    """Collect the statements sent to the database meanwhile; those sent while
+    a template renders are also kept in :data:`IN_TEMPLATES` (by endpoint)."""
     statements: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
+        if _rendering:
+            endpoint = request.endpoint if has_request_context() else None
+            IN_TEMPLATES.setdefault(str(endpoint), []).append(" ".join(statement.split())[:120])
 
     engine = db.engine
     event.listen(engine, "before_cursor_execute", count)
+    before_render_template.connect(_render_started)
+    template_rendered.connect(_render_ended)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+        before_render_template.disconnect(_render_started)
+        template_rendered.disconnect(_render_ended)
+        _rendering.clear()
 
 
 def _routes(app: Flask) -> list[tuple[str, str]]:
@@ -237,10 +260,13 @@ def measure(
 
 
 def test_every_route_is_counted(app: Flask, clock: Any) -> None:
-    """Each GET route gets a 2xx answer for some role, so none escapes the count."""
+    """Each GET route gets a 2xx answer for some role, so none escapes the count;
+    and no template sends a query (everything a page shows is passed in)."""
     seeded = build(app, clock.now, SMALL)
+    IN_TEMPLATES.clear()
     _counts, _roles, missing = measure(Visitor(app, seeded, clock.now))
     assert missing == []
+    assert IN_TEMPLATES == {}
 
 
 def _writes(visitor: Visitor, now: datetime) -> dict[str, int]:
