@@ -87,8 +87,13 @@ def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False)
     return decision
 
 
-def list_decisions(viewer: Person | None) -> list[Decision]:
-    """The decisions ``viewer`` may see, newest first."""
+def list_decisions(
+    viewer: Person | None, *, offset: int = 0, limit: int | None = None
+) -> list[Decision]:
+    """The decisions ``viewer`` may see, newest first, with their options.
+
+    :param offset: how many to skip; :param limit: at most this many (``None``: all).
+    """
     query = (
         select(Decision)
         .order_by(Decision.created_at.desc(), Decision.id.desc())
@@ -101,7 +106,8 @@ def list_decisions(viewer: Person | None) -> list[Decision]:
             )
         else:
             query = query.where(Decision.status != Status.DRAFT.value)
-    return [d for d in db.session.execute(query).scalars() if is_visible(d, viewer)]
+    found = db.session.execute(query.offset(offset).limit(limit)).scalars()
+    return [d for d in found if is_visible(d, viewer)]
 
 
 def status_of(decision: Decision, now: datetime) -> Status:
@@ -654,7 +660,7 @@ def publish_decision(
     from .ballot_record import totals_digest
     from .results import count
 
-    result = count(decision)
+    result = count(decision, fresh=True)
     entry = audit.record(
         "decision.published",
         f"decision:{decision.id}",

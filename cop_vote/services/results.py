@@ -61,7 +61,7 @@ def counted_contents(decision: Decision) -> list[dict[str, Any]]:
     return [b.content for b in cast_ballots(decision) if b.content is not None]
 
 
-def count(decision: Decision) -> TallyResult:
+def count(decision: Decision, *, fresh: bool = False) -> TallyResult:
     """Tally the counted ballots, one per organisation of the electorate.
 
     Counted once per change, not once per viewer: the result is kept by the
@@ -69,11 +69,16 @@ def count(decision: Decision) -> TallyResult:
     at close), its state and its options. A copy is returned, so a caller may
     change it.
 
+    :param fresh: count from the stored ballots, never from the cache, and keep
+        nothing: for what checks or records the count (publication, the ballot
+        record, a recount), which must read the ballots as they are stored now,
+        even if someone changed them behind the application's back.
+
     :raises NotAllowed: a secret decision not sealed yet (:func:`counted_contents`).
     """
     if sealing.is_secret(decision) and not sealing.is_sealed(decision):
         raise NotAllowed("Results are not visible yet for this decision.", code="results_hidden")
-    key = tally_cache.key(decision)
+    key = None if fresh else tally_cache.key(decision)
     found = tally_cache.get(key)
     if found is not None:
         return found
