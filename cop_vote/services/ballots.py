@@ -87,6 +87,12 @@ def own_ballots(decision_ids: Sequence[int], organisation_id: int | None) -> dic
     return {b.decision_id: b for b in rows}
 
 
+def in_electorate(decision: Decision, organisation_id: int | None) -> bool:
+    """:func:`is_elector` for pages, by one query for that one organisation
+    rather than loading the whole electorate."""
+    return decision.id in elector_of([decision.id], organisation_id)
+
+
 def elector_of(decision_ids: Sequence[int], organisation_id: int | None) -> set[int]:
     """The ids of those decisions whose fixed electorate holds the organisation, in one query."""
     if organisation_id is None or not decision_ids:

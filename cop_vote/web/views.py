@@ -96,21 +96,12 @@ def index() -> ResponseReturnValue:
 # --- one decision ---------------------------------------------------------------------
 
 
-def _own_ballot(decision: Decision, viewer: Person) -> Ballot | None:
-    """The organisation's ballot row if it holds a cast ballot (its content is
-    ``None`` once a secret decision's ballots are sealed)."""
-    if viewer.organisation_id is None:
-        return None
-    ballot = ballot_service.find_ballot(decision.id, viewer.organisation_id)
-    return ballot if ballot is not None and ballot.is_cast else None
-
-
 def _may_vote(decision: Decision, viewer: Person, status: Status) -> bool:
     return (
         status is Status.OPEN
         and decision.method != "discussion"
         and viewer.role in ("facilitator", "representative")
-        and ballot_service.is_elector(decision, viewer.organisation_id)
+        and ballot_service.in_electorate(decision, viewer.organisation_id)
     )
 
 
@@ -263,7 +254,13 @@ def _decision_context(
     """
     at = now()
     status = decision_service.status_of(decision, at)
-    own: Ballot | ballot_service.BallotAck | None = _own_ballot(decision, viewer)
+    # The organisation's ballot row, read once for the whole page.
+    row = (
+        ballot_service.find_ballot(decision.id, viewer.organisation_id)
+        if viewer.organisation_id
+        else None
+    )
+    own: Ballot | ballot_service.BallotAck | None = row if row is not None and row.is_cast else None
     if written is not None:
         own = written if written.content is not None else None
         ballot_version = written.version
@@ -278,11 +275,6 @@ def _decision_context(
     counts = results_service.turnout([decision])[decision.id]
     form = BallotForm(formdata=None)
     if ballot_version is None:
-        row = (
-            ballot_service.find_ballot(decision.id, viewer.organisation_id)
-            if viewer.organisation_id
-            else None
-        )
         ballot_version = row.version if row is not None else 0
     form.version.data = ballot_version
     if comment_form is None:
@@ -307,7 +299,7 @@ def _decision_context(
         "option_labels": {o.id: o.label or local_time(o.starts_at) for o in decision.options},
         "may_vote": _may_vote(decision, viewer, status),
         "may_comment": _may_comment(decision, viewer, status),
-        "is_elector": ballot_service.is_elector(decision, viewer.organisation_id),
+        "is_elector": ballot_service.in_electorate(decision, viewer.organisation_id),
         "own_ballot": own,
         "ballot_form": form,
         "values": ballot_values
@@ -318,7 +310,9 @@ def _decision_context(
         "ballot_message": ballot_message,
         "voted": counts.cast,
         "eligible": counts.eligible,
-        "may_see_results": results_service.may_see_results(decision, viewer, at),
+        "may_see_results": results_service.may_see_results(
+            decision, viewer, at, own=row is not None and row.is_cast
+        ),
         "comment_form": comment_form,
         "option_choices": option_choices,
         "comment_errors": comment_errors or {},
