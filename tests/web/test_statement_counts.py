@@ -269,6 +269,33 @@ def test_every_route_is_counted(app: Flask, clock: Any) -> None:
     assert IN_TEMPLATES == {}
 
 
+#: The htmx fragments of pages (endpoint, element id, role, seeded decision).
+FRAGMENTS = (
+    ("web.decision", "comments", "representative", "open"),
+    ("web.decision", "participation-count", "representative", "open"),
+    ("web.decision", "ballot", "representative", "open"),
+    ("web.results", "results-panel", "representative", "live"),
+    ("web.participation", "participation-panel", "representative", "open"),
+    ("web.review_queue", "review-queue", "facilitator", "open"),
+)
+
+
+def _fragments(visitor: Visitor) -> dict[str, int]:
+    """Statements of each htmx fragment, as htmx asks for it."""
+    out: dict[str, int] = {}
+    for endpoint, target, role, decision in FRAGMENTS:
+        with visitor.app.test_request_context():
+            from flask import url_for
+
+            url = url_for(endpoint, decision_id=visitor.seeded.decisions[decision])
+        status, n = visitor.get(
+            role, endpoint, url, headers={"HX-Request": "true", "HX-Target": target}
+        )
+        assert status == 200, (endpoint, target, status)
+        out[f"{endpoint}#{target}"] = n
+    return out
+
+
 def _writes(visitor: Visitor, now: datetime) -> dict[str, int]:
     """Statements of the main writes: the API's PUT ballot, the ballot form,
     the comment form (as a representative of the seeded network)."""
@@ -313,10 +340,12 @@ def test_statements_do_not_grow_with_the_network(app: Flask, clock: Any) -> None
     small_visitor = Visitor(app, small_seed, clock.now)
     small, roles, missing = measure(small_visitor)
     assert missing == []
+    small.update(_fragments(small_visitor))
     small.update(_writes(small_visitor, clock.now))
     _empty(app)
     large_visitor = Visitor(app, build(app, clock.now, LARGE), clock.now)
     large, _roles, _missing = measure(large_visitor, roles)
+    large.update(_fragments(large_visitor))
     large.update(_writes(large_visitor, clock.now))
     grown = {
         endpoint: (small[endpoint], large.get(endpoint))
