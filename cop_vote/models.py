@@ -7,6 +7,7 @@ constraint ``uq_ballot_decision_id_organisation_id``. Times are stored in UTC
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -60,6 +61,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def new_stamp() -> str:
+    """A fresh random stamp (32 hexadecimal digits) for :attr:`Decision.tally_stamp`."""
+    return secrets.token_hex(16)
+
+
 ROLES = ("facilitator", "representative", "observer")
 ORG_KINDS = ("diaspora", "ngo", "knowledge", "facilitator", "government", "other")
 
@@ -107,7 +113,8 @@ class Person(UserMixin, db.Model):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    organisation: Mapped[Organisation | None] = relationship(back_populates="people")
+    # Loaded with the person (one join): a person is never shown without it.
+    organisation: Mapped[Organisation | None] = relationship(back_populates="people", lazy="joined")
 
     @property
     def is_facilitator(self) -> bool:
@@ -218,6 +225,13 @@ class Decision(db.Model):
     # The event log's head hash right after publication: the anchor shown on the
     # outcome page and mailed, so that it is kept outside the database too.
     published_log_hash: Mapped[str | None] = mapped_column(String(64))
+    # A random stamp replaced in the transaction of every change to what the
+    # count reads: each ballot write (cast, change, record, withdrawal) and the
+    # cut at close. Read with the decision, it keys the cached tally
+    # (services/tally_cache.py), so every server process sees a change as soon
+    # as it is committed; being random, it never repeats an earlier state's
+    # stamp, even in a database restored from a backup.
+    tally_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp)
 
     options: Mapped[list[Option]] = relationship(
         back_populates="decision",
@@ -243,7 +257,7 @@ class Option(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     decision: Mapped[Decision] = relationship(back_populates="options", foreign_keys=[decision_id])
-    proposed_by: Mapped[Organisation | None] = relationship()
+    proposed_by: Mapped[Organisation | None] = relationship(lazy="joined")
 
 
 class Elector(db.Model):
@@ -252,7 +266,7 @@ class Elector(db.Model):
     decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
 
-    organisation: Mapped[Organisation] = relationship()
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
 class Ballot(db.Model):
@@ -284,7 +298,10 @@ class Ballot(db.Model):
     given_by: Mapped[str | None] = mapped_column(String(200))
 
     decision: Mapped[Decision] = relationship()
-    organisation: Mapped[Organisation] = relationship()
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    # Not loaded with the ballot: a write changes ``cast_by_id`` and its
+    # acknowledgement then reads ``cast_by`` afresh (services/ballots.py). Lists
+    # of ballots load them with the query's options.
     cast_by: Mapped[Person | None] = relationship(foreign_keys=[cast_by_id])
     recorded_by: Mapped[Person | None] = relationship(foreign_keys=[recorded_by_id])
 
@@ -314,8 +331,8 @@ class Objection(db.Model):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    organisation: Mapped[Organisation] = relationship()
-    person: Mapped[Person | None] = relationship()
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    person: Mapped[Person | None] = relationship(lazy="joined")
 
 
 class BallotChange(db.Model):
@@ -333,7 +350,7 @@ class BallotChange(db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    person: Mapped[Person | None] = relationship()
+    person: Mapped[Person | None] = relationship(lazy="joined")
 
 
 class Comment(db.Model):
@@ -341,6 +358,8 @@ class Comment(db.Model):
 
     __table_args__ = (
         CheckConstraint("review IN ('new', 'reviewed', 'flagged', 'hidden')", name="review"),
+        # A decision's top-level comments a page at a time (keyset on id).
+        Index("ix_comment_decision_id_parent_id_id", "decision_id", "parent_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -360,8 +379,8 @@ class Comment(db.Model):
     # facilitator tags one (a comment on the whole decision may concern one option).
     tag_option_id: Mapped[int | None] = mapped_column(ForeignKey("option.id"))
 
-    author: Mapped[Person] = relationship()
-    organisation: Mapped[Organisation | None] = relationship()
+    author: Mapped[Person] = relationship(lazy="joined")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     option: Mapped[Option | None] = relationship(foreign_keys=[option_id])
     tag_option: Mapped[Option | None] = relationship(foreign_keys=[tag_option_id])
     replies: Mapped[list[Comment]] = relationship(order_by="Comment.id")
@@ -378,7 +397,7 @@ class CommentReport(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    person: Mapped[Person] = relationship()
+    person: Mapped[Person] = relationship(lazy="joined")
 
 
 #: What became of a mail in the outbox: waiting (or being retried), gone out,
@@ -453,7 +472,7 @@ class Attendance(db.Model):
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
 
-    organisation: Mapped[Organisation] = relationship()
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
 class FollowUpAction(db.Model):
@@ -466,7 +485,7 @@ class FollowUpAction(db.Model):
     due_on: Mapped[date | None] = mapped_column(Date)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    owner: Mapped[Organisation | None] = relationship()
+    owner: Mapped[Organisation | None] = relationship(lazy="joined")
 
 
 class Event(db.Model):

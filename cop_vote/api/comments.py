@@ -24,8 +24,9 @@ from .common import (
     comment_cursor,
     comment_page_args,
     error_responses,
+    offset_cursor,
     only,
-    paginate,
+    page_args,
     respond,
 )
 from .decisions import find_decision
@@ -57,8 +58,7 @@ def review_item(
 ) -> dict[str, Any]:
     """A comment as the facilitator sees it in the queue: the comment object
     with its decision, ``tag_option`` and unresolved ``reports``; no nested replies."""
-    data = serialize.comment(comment, decision, viewer)
-    data["replies"] = []
+    data = serialize.comment(comment, decision, viewer, with_replies=False)
     data["decision"] = comment.decision_id
     data["tag_option"] = comment.tag_option_id
     if reports is None:
@@ -205,11 +205,11 @@ def review_queue(decision_id: int, query_data: Any = None) -> ResponseReturnValu
     filters = moderation.parse_filters(
         decision, args.get("status"), args.get("option"), args.get("organisation")
     )
-    queue = moderation.review_queue(person, decision_id, filters)
-    items, next_cursor = paginate(queue)
+    offset, limit = page_args("o")
+    queue = moderation.review_page(person, decision_id, filters, offset=offset or 0, limit=limit)
     return respond(
         {
-            "items": [review_item(i.comment, decision, person, i.reports) for i in items],
-            "next": next_cursor,
+            "items": [review_item(i.comment, decision, person, i.reports) for i in queue.items],
+            "next": offset_cursor(queue.next_offset),
         }
     )

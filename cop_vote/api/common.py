@@ -267,6 +267,22 @@ def paginate(items: Sequence[T]) -> tuple[list[T], str | None]:
     return page, (_encode("o", start + limit) if more else None)
 
 
+def paginate_rows(fetch: Callable[[int, int], list[T]]) -> tuple[list[T], str | None]:
+    """One page from ``fetch(offset, limit)`` (which reads at most ``limit``
+    rows from ``offset`` in SQL), and the next page's cursor: the same cursors
+    as :func:`paginate`, without reading the rows of other pages."""
+    offset, limit = page_args("o")
+    start = offset or 0
+    rows = fetch(start, limit + 1)
+    more = len(rows) > limit
+    return rows[:limit], (_encode("o", start + limit) if more else None)
+
+
+def offset_cursor(offset: int | None) -> str | None:
+    """The opaque cursor of the page that starts at ``offset`` (as :func:`paginate` makes)."""
+    return _encode("o", offset) if offset is not None else None
+
+
 def comment_cursor(last_id: int | None) -> str | None:
     """The opaque cursor after the comment ``last_id``."""
     return _encode("c", last_id) if last_id is not None else None

@@ -7,10 +7,11 @@ from typing import Any
 from flask.typing import ResponseReturnValue
 
 from .. import clock
+from ..conditional import conditional
 from ..extensions import db
 from ..services import access, decisions, results
 from . import bp, serialize
-from .common import actor, auth, checks, error_responses, only, paginate, respond
+from .common import actor, auth, checks, error_responses, only, paginate_rows, respond
 from .schemas import (
     DecisionInSchema,
     DecisionListSchema,
@@ -18,6 +19,7 @@ from .schemas import (
     DecisionSchema,
     PageQuerySchema,
     PublishInSchema,
+    ResultsHeadersSchema,
     ResultsSchema,
     WithdrawInSchema,
 )
@@ -51,10 +53,10 @@ def create_decision(json_data: dict[str, Any]) -> ResponseReturnValue:
 def list_decisions(query_data: Any = None) -> ResponseReturnValue:
     """List the decisions you may see, newest first."""
     person, now = actor(), clock.now()
-    items, next_cursor = paginate(decisions.list_decisions(person))
-    return respond(
-        {"items": [serialize.decision(d, person, now) for d in items], "next": next_cursor}
+    items, next_cursor = paginate_rows(
+        lambda offset, limit: decisions.list_decisions(person, offset=offset, limit=limit)
     )
+    return respond({"items": serialize.decisions_page(items, person, now), "next": next_cursor})
 
 
 @bp.get("/decisions/<int:decision_id>")
@@ -144,11 +146,20 @@ def withdraw_decision(decision_id: int, json_data: dict[str, Any]) -> ResponseRe
 @bp.get("/decisions/<int:decision_id>/results")
 @bp.auth_required(auth)
 @checks(find=find_decision)
-@bp.output(ResultsSchema)
-@bp.doc(responses=error_responses(401, 403, 404))
+@bp.output(ResultsSchema, headers=ResultsHeadersSchema)
+@bp.doc(
+    responses={
+        304: {
+            "description": "Not modified: the results are as in the answer whose ETag "
+            "was sent as If-None-Match (no body).",
+            "content": {},
+        },
+        **error_responses(401, 403, 404),
+    }
+)
 def get_results(decision_id: int) -> ResponseReturnValue:
     """The results, counted by organisation; 403 while the visibility rule hides them."""
     person, now = actor(), clock.now()
     decision = decisions.get_decision(person, decision_id)
     result = results.results(decision, person, now)
-    return respond(results.results_dict(decision, result, now))
+    return conditional(respond(results.results_dict(decision, result, now)))

@@ -14,7 +14,7 @@ from .. import clock
 from ..extensions import db
 from ..services import access, organisations
 from . import bp, serialize
-from .common import actor, auth, checks, error_responses, paginate, respond
+from .common import actor, auth, checks, error_responses, paginate_rows, respond
 from .schemas import (
     MeSchema,
     OrganisationInSchema,
@@ -50,8 +50,11 @@ def create_organisation(json_data: dict[str, Any]) -> ResponseReturnValue:
 def list_organisations(query_data: Any = None) -> ResponseReturnValue:
     """List the organisations (facilitators also see inactive ones)."""
     person = actor()
-    orgs = organisations.list_organisations(include_inactive=person.role == "facilitator")
-    items, next_cursor = paginate(orgs)
+    items, next_cursor = paginate_rows(
+        lambda offset, limit: organisations.list_organisations(
+            include_inactive=person.role == "facilitator", offset=offset, limit=limit
+        )
+    )
     return respond({"items": [serialize.organisation(o) for o in items], "next": next_cursor})
 
 
@@ -103,8 +106,11 @@ def create_person(json_data: dict[str, Any]) -> ResponseReturnValue:
 def list_people(query_data: Any = None) -> ResponseReturnValue:
     """List the people of the network (e-mail addresses for facilitators only)."""
     person = actor()
-    people = organisations.list_people(include_inactive=person.role == "facilitator")
-    items, next_cursor = paginate(people)
+    items, next_cursor = paginate_rows(
+        lambda offset, limit: organisations.list_people(
+            include_inactive=person.role == "facilitator", offset=offset, limit=limit
+        )
+    )
     return respond({"items": [serialize.person(p, person) for p in items], "next": next_cursor})
 
 

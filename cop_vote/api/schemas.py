@@ -663,6 +663,22 @@ class ETagSchema(Schema):
     )
 
 
+class ResultsHeadersSchema(Schema):
+    etag = String(
+        data_key="ETag",
+        required=True,
+        metadata={
+            "description": "the answer's version: send it back as If-None-Match to get "
+            "304 Not Modified while the results are unchanged"
+        },
+    )
+    cache_control = String(
+        data_key="Cache-Control",
+        required=True,
+        metadata={"description": "`private, no-cache`: keep it, but ask again each time"},
+    )
+
+
 class EmptySchema(Schema):
     """No body."""
 

@@ -113,9 +113,11 @@ DOWNLOADS: dict[str, str] = {
 }
 
 
-def _links(decision: Decision, status: Status, viewer: Person, now: datetime) -> dict[str, str]:
+def _links(
+    decision: Decision, status: Status, viewer: Person, now: datetime, own: bool | None = None
+) -> dict[str, str]:
     links: dict[str, str] = {}
-    if results.may_see_results(decision, viewer, now):
+    if results.may_see_results(decision, viewer, now, own=own):
         links["results"] = url_for("api.get_results", decision_id=decision.id, _external=True)
     for name, endpoint in DOWNLOADS.items():
         if endpoint in current_app.view_functions and _download_exists(
@@ -125,9 +127,23 @@ def _links(decision: Decision, status: Status, viewer: Person, now: datetime) ->
     return links
 
 
-def decision(d: Decision, viewer: Person, now: datetime) -> dict[str, Any]:
-    """The API's decision object (API.md, "Decisions"), with its *effective* status."""
+def decision(
+    d: Decision,
+    viewer: Person,
+    now: datetime,
+    *,
+    turnout: results.Turnout | None = None,
+    own: bool | None = None,
+) -> dict[str, Any]:
+    """The API's decision object (API.md, "Decisions"), with its *effective* status.
+
+    :param turnout: the decision's turnout, when the caller counted it already
+        (:func:`decisions_page` does, for a whole page at once).
+    :param own: whether the viewer's organisation holds a cast ballot, when known.
+    """
     status = decisions.status_of(d, now)
+    if turnout is None:
+        turnout = results.turnout([d])[d.id]
     outcome = None
     if d.status in (Status.PUBLISHED.value, Status.WITHDRAWN.value):
         outcome = {"option": d.outcome_option_id, "statement": d.outcome_statement}
@@ -154,8 +170,8 @@ def decision(d: Decision, viewer: Person, now: datetime) -> dict[str, Any]:
         "secret_receipts": bool(d.secret_receipts),
         "ballots_sealed": d.ballots_sealed_at is not None,
         "log_anchor": d.published_log_hash,
-        "eligible": len(decisions.eligible_organisations(d)),
-        "ballots_cast": len(ballots.cast_ballots(d)) if d.status != Status.DRAFT.value else 0,
+        "eligible": turnout.eligible,
+        "ballots_cast": turnout.cast,
         "outcome": outcome,
         "created_at": iso_utc(d.created_at),
         "opened_at": iso_utc(d.opened_at),
@@ -166,12 +182,35 @@ def decision(d: Decision, viewer: Person, now: datetime) -> dict[str, Any]:
         "published_at": iso_utc(d.published_at),
         "withdrawn_at": iso_utc(d.withdrawn_at),
         "url": page_url(d.id),
-        "links": _links(d, status, viewer, now),
+        "links": _links(d, status, viewer, now, own),
     }
 
 
-def comment(c: Comment, decision_: Decision, viewer: Person) -> dict[str, Any]:
-    """A comment with its visible replies; the body is plain text, never HTML."""
+def decisions_page(items: list[Decision], viewer: Person, now: datetime) -> list[dict[str, Any]]:
+    """Decision objects for a page of decisions, their turnouts and the viewer's
+    own ballots read in one query each."""
+    counts = results.turnout(items)
+    own = ballots.own_ballots([d.id for d in items], viewer.organisation_id)
+    return [
+        decision(
+            d,
+            viewer,
+            now,
+            turnout=counts[d.id],
+            own=d.id in own and own[d.id].is_cast,
+        )
+        for d in items
+    ]
+
+
+def comment(
+    c: Comment, decision_: Decision, viewer: Person, *, with_replies: bool = True
+) -> dict[str, Any]:
+    """A comment with its visible replies; the body is plain text, never HTML.
+
+    :param with_replies: ``False``: ``replies`` is empty (a review item), and
+        the replies are not loaded.
+    """
     body = comments.shown_body(c, viewer)
     org = c.organisation
     data: dict[str, Any] = {
@@ -189,7 +228,7 @@ def comment(c: Comment, decision_: Decision, viewer: Person) -> dict[str, Any]:
     if viewer.role == "facilitator":
         data["review"] = c.review
         data["note"] = c.note
-    if c.parent_id is None:
+    if c.parent_id is None and with_replies:
         data["replies"] = [
             comment(r, decision_, viewer) for r in comments.visible_replies(c, decision_, viewer)
         ]

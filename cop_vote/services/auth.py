@@ -120,14 +120,16 @@ def person_for_session(key: str | None) -> Person | None:
     """The person of a live session key if they have access, else ``None``."""
     if not key:
         return None
-    session = db.session.execute(
-        select(LoginSession).where(
-            LoginSession.key_hash == digest(key), LoginSession.revoked_at.is_(None)
-        )
+    # One query: the session's person with the organisation (joined on Person)
+    # that has_access reads.
+    person = db.session.execute(
+        select(Person)
+        .join(LoginSession, LoginSession.person_id == Person.id)
+        .where(LoginSession.key_hash == digest(key), LoginSession.revoked_at.is_(None))
     ).scalar()
-    if session is None or not has_access(session.person):
+    if person is None or not has_access(person):
         return None
-    return session.person
+    return person
 
 
 def end_session(key: str | None, now: datetime) -> None:
@@ -164,12 +166,14 @@ def person_for_token(token: str | None, now: datetime) -> Person | None:
     """The person a live bearer token belongs to if they have access, else ``None``."""
     if not token:
         return None
-    row = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
+    person = db.session.execute(
+        select(Person)
+        .join(ApiToken, ApiToken.person_id == Person.id)
+        .where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
     ).scalar()
-    if row is None or not has_access(row.person):
+    if person is None or not has_access(person):
         return None
-    return row.person
+    return person
 
 
 def revoke_api_tokens(person: Person, now: datetime) -> int:

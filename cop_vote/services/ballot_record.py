@@ -97,7 +97,7 @@ def ballot_record(decision: Decision, now: datetime) -> dict[str, Any]:
             ),
             code="record_not_ready",
         )
-    result = count(decision)
+    result = count(decision, fresh=True)
     cast = cast_ballots(decision)
     form = recounting.record_form(decision.method, decision.ballot_secrecy)
     ballots: list[dict[str, Any]] | None = None
@@ -242,7 +242,7 @@ def recount(
         from_record = (again.winners, again.tie)
     else:
         from_record = ([], False)
-    stored = count(decision)
+    stored = count(decision, fresh=True)
     from_storage = (stored.winners, stored.tie)
     if from_storage != from_record:
         problems.append("the stored ballots give other winners than the record")

@@ -16,19 +16,21 @@ make a second ballot.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..domain import lifecycle
 from ..domain.ballots import BallotRules, validate_ballot
 from ..domain.errors import InvalidInput, NotAllowed, NotFound, StaleBallot
 from ..extensions import db
-from ..models import Ballot, BallotChange, Decision, Elector, Organisation, Person
-from . import audit
+from ..models import Ballot, BallotChange, Decision, Elector, Organisation, Person, new_stamp
+from . import audit, tally_cache
 from .access import require_facilitator, require_member
 from .decisions import get_decision
 from .organisations import get_organisation
@@ -70,6 +72,38 @@ def find_ballot(decision_id: int, organisation_id: int) -> Ballot | None:
             Ballot.decision_id == decision_id, Ballot.organisation_id == organisation_id
         )
     ).scalar()
+
+
+def own_ballots(decision_ids: Sequence[int], organisation_id: int | None) -> dict[int, Ballot]:
+    """The organisation's ballot rows (cast or withdrawn) on these decisions,
+    by decision id, in one query."""
+    if organisation_id is None or not decision_ids:
+        return {}
+    rows = db.session.execute(
+        select(Ballot).where(
+            Ballot.decision_id.in_(decision_ids), Ballot.organisation_id == organisation_id
+        )
+    ).scalars()
+    return {b.decision_id: b for b in rows}
+
+
+def in_electorate(decision: Decision, organisation_id: int | None) -> bool:
+    """:func:`is_elector` for pages, by one query for that one organisation
+    rather than loading the whole electorate."""
+    return decision.id in elector_of([decision.id], organisation_id)
+
+
+def elector_of(decision_ids: Sequence[int], organisation_id: int | None) -> set[int]:
+    """The ids of those decisions whose fixed electorate holds the organisation, in one query."""
+    if organisation_id is None or not decision_ids:
+        return set()
+    return set(
+        db.session.execute(
+            select(Elector.decision_id).where(
+                Elector.decision_id.in_(decision_ids), Elector.organisation_id == organisation_id
+            )
+        ).scalars()
+    )
 
 
 @dataclass(frozen=True)
@@ -217,6 +251,10 @@ def _write(
     else:
         ballot.version += 1
         _fill(ballot, content, actor, receipt, now, given_by, action)
+    # The cached tally is keyed on this stamp: replaced under the decision's
+    # lock, in this write's transaction.
+    decision.tally_stamp = new_stamp()
+    tally_cache.mark_written()
     db.session.add(
         BallotChange(
             ballot_id=ballot.id,
@@ -369,6 +407,25 @@ def history(decision_id: int, organisation_id: int) -> list[BallotChange]:
             .join(Ballot, Ballot.id == BallotChange.ballot_id)
             .where(Ballot.decision_id == decision_id, Ballot.organisation_id == organisation_id)
             .order_by(BallotChange.version)
+        ).scalars()
+    )
+
+
+def recorded_ballots(decision: Decision) -> list[Ballot]:
+    """The cast ballots of the electorate that a facilitator recorded in a
+    meeting, with who recorded them (two queries)."""
+    electors = select(Elector.organisation_id).where(Elector.decision_id == decision.id)
+    return list(
+        db.session.execute(
+            select(Ballot)
+            .where(
+                Ballot.decision_id == decision.id,
+                Ballot.is_cast.is_(True),
+                Ballot.recorded_by_id.is_not(None),
+                Ballot.organisation_id.in_(electors),
+            )
+            .order_by(Ballot.id)
+            .options(selectinload(Ballot.recorded_by))
         ).scalars()
     )
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy.orm import selectinload
 
 from ..domain.errors import Conflict, InvalidInput, Message, NotAllowed, NotFound
 from ..domain.lifecycle import Status
@@ -49,10 +50,31 @@ class Page:
     next: int | None
 
 
+def _visible_clause(decision: Decision, viewer: Person | None) -> ColumnElement[bool]:
+    """:func:`is_visible_to` as a SQL condition on :class:`Comment`."""
+    if viewer is None:
+        return false()
+    if viewer.role == "facilitator" or decision.comments != "premoderated":
+        return true()
+    return or_(Comment.review != "new", Comment.author_id == viewer.id)
+
+
+def _top_level(decision: Decision, viewer: Person | None) -> Select[tuple[int]]:
+    return select(Comment.id).where(
+        Comment.decision_id == decision.id,
+        Comment.parent_id.is_(None),
+        _visible_clause(decision, viewer),
+    )
+
+
 def list_comments(
     viewer: Person | None, decision: Decision, *, after: int | None = None, limit: int = 50
 ) -> Page:
     """Visible top-level comments, oldest first, with their visible replies.
+
+    One query for the page (``LIMIT limit + 1``: the extra row says whether a
+    next page exists) and one for the replies of all its comments, however many
+    comments the decision has.
 
     :param after: cursor: the id of the last top-level comment already shown.
     :param limit: page size (1..200).
@@ -60,20 +82,64 @@ def list_comments(
     limit = max(1, min(limit, 200))
     query = (
         select(Comment)
-        .where(Comment.decision_id == decision.id, Comment.parent_id.is_(None))
+        .where(
+            Comment.decision_id == decision.id,
+            Comment.parent_id.is_(None),
+            _visible_clause(decision, viewer),
+        )
         .order_by(Comment.id)
+        .limit(limit + 1)
+        .options(selectinload(Comment.replies))
     )
     if after is not None:
         query = query.where(Comment.id > after)
-    visible: list[Comment] = []
-    for comment in db.session.execute(query).scalars():
-        if is_visible_to(comment, decision, viewer):
-            visible.append(comment)
-            if len(visible) > limit:
-                break
-    more = len(visible) > limit
-    items = visible[:limit]
+    found = list(db.session.execute(query).scalars())
+    more = len(found) > limit
+    items = found[:limit]
     return Page(items, items[-1].id if more and items else None)
+
+
+def previous_cursor(
+    viewer: Person | None, decision: Decision, after: int | None, limit: int
+) -> tuple[bool, int | None]:
+    """Whether a page comes before the one that starts after ``after``, and its cursor.
+
+    The ``limit`` visible top-level comments up to ``after`` (included) form
+    the previous page; its cursor is the comment before them (``None``: page 1).
+    One query with ``LIMIT limit + 1``.
+    """
+    if after is None:
+        return False, None
+    limit = max(1, min(limit, 200))
+    ids = list(
+        db.session.execute(
+            _top_level(decision, viewer)
+            .where(Comment.id <= after)
+            .order_by(Comment.id.desc())
+            .limit(limit + 1)
+        ).scalars()
+    )
+    if not ids:
+        return False, None
+    return True, (ids[limit] if len(ids) > limit else None)
+
+
+def last_cursor(viewer: Person | None, decision: Decision, limit: int) -> int | None:
+    """The cursor of the last page of comments (``None``: there is one page).
+
+    Pages are counted from the first comment, as the page links walk them: two
+    queries (a count, and the one row at the last page's edge).
+    """
+    limit = max(1, min(limit, 200))
+    total = db.session.execute(
+        select(func.count()).select_from(_top_level(decision, viewer).subquery())
+    ).scalar_one()
+    if total <= limit:
+        return None
+    edge = (total - 1) // limit * limit - 1
+    return db.session.execute(
+        _top_level(decision, viewer).order_by(Comment.id).limit(1).offset(edge)
+    ).scalar_one()
 
 
 def visible_replies(comment: Comment, decision: Decision, viewer: Person | None) -> list[Comment]:

@@ -10,7 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain import lifecycle
 from ..domain.ballots import METHODS
@@ -73,6 +74,9 @@ def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False)
     :raises NotFound: no such decision, or not visible to ``viewer``.
     """
     query = select(Decision).where(Decision.id == decision_id)
+    if not lock:
+        # A page shows the options with the decision: one query for them all.
+        query = query.options(selectinload(Decision.options))
     if lock:
         db.session.flush()
         db.session.expire_all()
@@ -83,9 +87,18 @@ def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False)
     return decision
 
 
-def list_decisions(viewer: Person | None) -> list[Decision]:
-    """The decisions ``viewer`` may see, newest first."""
-    query = select(Decision).order_by(Decision.created_at.desc(), Decision.id.desc())
+def list_decisions(
+    viewer: Person | None, *, offset: int = 0, limit: int | None = None
+) -> list[Decision]:
+    """The decisions ``viewer`` may see, newest first, with their options.
+
+    :param offset: how many to skip; :param limit: at most this many (``None``: all).
+    """
+    query = (
+        select(Decision)
+        .order_by(Decision.created_at.desc(), Decision.id.desc())
+        .options(selectinload(Decision.options), joinedload(Decision.outcome_option))
+    )
     if viewer is None or viewer.role != "facilitator":
         if viewer is not None and viewer.role == "representative":
             query = query.where(
@@ -93,7 +106,8 @@ def list_decisions(viewer: Person | None) -> list[Decision]:
             )
         else:
             query = query.where(Decision.status != Status.DRAFT.value)
-    return [d for d in db.session.execute(query).scalars() if is_visible(d, viewer)]
+    found = db.session.execute(query.offset(offset).limit(limit)).scalars()
+    return [d for d in found if is_visible(d, viewer)]
 
 
 def status_of(decision: Decision, now: datetime) -> Status:
@@ -118,6 +132,15 @@ def eligible_organisations(decision: Decision) -> list[Organisation]:
     if not decision.facilitator_votes:
         query = query.where(Organisation.kind != "facilitator")
     return sorted(db.session.execute(query).scalars(), key=lambda o: o.name.lower())
+
+
+def electorate_size(decision: Decision) -> int:
+    """How many organisations :func:`eligible_organisations` lists, counted in SQL."""
+    if decision.status == Status.DRAFT:
+        return len(eligible_organisations(decision))
+    return db.session.execute(
+        select(func.count()).select_from(Elector).where(Elector.decision_id == decision.id)
+    ).scalar_one()
 
 
 def _choice(data: Mapping[str, Any], key: str, allowed: Sequence[str]) -> str:
@@ -661,7 +684,7 @@ def publish_decision(
     from .ballot_record import totals_digest
     from .results import count
 
-    result = count(decision)
+    result = count(decision, fresh=True)
     entry = audit.record(
         "decision.published",
         f"decision:{decision.id}",

@@ -11,6 +11,7 @@ appears with its signature and the reason it was hidden, its ``text`` is ``None`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -122,7 +123,7 @@ def option_label(option: Option) -> str:
     return ""
 
 
-def _pack_comment(comment: Comment, *, with_replies: bool) -> PackComment:
+def _pack_comment(comment: Comment, replies: Sequence[Comment] = ()) -> PackComment:
     hidden = comment.review == "hidden"
     org = comment.organisation
     return PackComment(
@@ -134,9 +135,7 @@ def _pack_comment(comment: Comment, *, with_replies: bool) -> PackComment:
         note=(comment.note or "") if not hidden else "",
         review=comment.review,
         created_at=comment.created_at,
-        replies=(
-            [_pack_comment(r, with_replies=False) for r in comment.replies] if with_replies else []
-        ),
+        replies=[_pack_comment(r) for r in replies],
     )
 
 
@@ -191,6 +190,12 @@ def gather(actor: Person | None, decision_id: int, now: datetime) -> MeetingPack
         ).scalars()
     )
     parents = {c.id: c for c in rows if c.parent_id is None}
+    # Replies from the rows already read, oldest first, rather than one query
+    # per flagged comment.
+    replies: dict[int, list[Comment]] = {}
+    for comment in rows:
+        if comment.parent_id is not None:
+            replies.setdefault(comment.parent_id, []).append(comment)
     by_option: dict[int | None, list[PackComment]] = {o.id: [] for o in decision.options}
     by_option[None] = []
     unreviewed: list[PackComment] = []
@@ -198,12 +203,14 @@ def gather(actor: Person | None, decision_id: int, now: datetime) -> MeetingPack
     for comment in rows:
         if comment.review == "flagged":
             where = _filed_under(comment, parents)
-            item = _pack_comment(comment, with_replies=comment.parent_id is None)
+            item = _pack_comment(
+                comment, replies.get(comment.id, []) if comment.parent_id is None else []
+            )
             by_option.setdefault(where if where in by_option else None, []).append(item)
         elif comment.review == "new":
-            unreviewed.append(_pack_comment(comment, with_replies=False))
+            unreviewed.append(_pack_comment(comment))
         elif comment.review == "hidden":
-            hidden.append(_pack_comment(comment, with_replies=False))
+            hidden.append(_pack_comment(comment))
     sections = [PackSection(o, option_label(o), by_option[o.id]) for o in decision.options]
     sections.append(PackSection(None, "", by_option[None]))
     result = count(decision) if may_see_results(decision, actor, now) else None

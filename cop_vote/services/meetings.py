@@ -76,11 +76,11 @@ def list_meetings() -> list[Meeting]:
 
 
 def get_meeting(meeting_id: int) -> Meeting:
-    """The meeting with ``meeting_id``.
+    """The meeting with ``meeting_id``, with its actions loaded.
 
     :raises NotFound: when there is none.
     """
-    meeting = db.session.get(Meeting, meeting_id)
+    meeting = db.session.get(Meeting, meeting_id, options=[selectinload(Meeting.actions)])
     if meeting is None:
         raise NotFound(f"No meeting {meeting_id}.")
     return meeting

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.orm import joinedload
 
 from ..domain.errors import Conflict, InvalidInput, Message, NotFound
 from ..extensions import db
@@ -129,37 +130,96 @@ def _open_reports(comment_ids: Sequence[int]) -> dict[int, list[CommentReport]]:
     return found
 
 
+def _queue_query(
+    actor: Person | None, decision_id: int | None, filters: QueueFilters | None
+) -> tuple[Select[tuple[Comment]], Select[tuple[int]]]:
+    """The queue's rows in their order, and their count, as two queries."""
+    actor = require_facilitator(actor)
+    filters = filters or QueueFilters()
+    conditions: list[ColumnElement[bool]] = []
+    if decision_id is not None:
+        decision = get_decision(actor, decision_id)
+        conditions.append(Comment.decision_id == decision.id)
+    if filters.status in REVIEW_STATES:
+        conditions.append(Comment.review == filters.status)
+    if filters.option_id is not None:
+        conditions.append(
+            (Comment.option_id == filters.option_id) | (Comment.tag_option_id == filters.option_id)
+        )
+    if filters.organisation is not None:
+        conditions.append(Comment.organisation_id == filters.organisation.id)
+    reported = (
+        select(CommentReport.id)
+        .where(CommentReport.comment_id == Comment.id, CommentReport.resolved_at.is_(None))
+        .exists()
+    )
+    if filters.status == REPORTED:
+        conditions.append(reported)
+    rows = (
+        select(Comment)
+        .where(*conditions)
+        .options(joinedload(Comment.option), joinedload(Comment.tag_option))
+        .order_by(
+            case((reported, 0), else_=1),
+            case((Comment.review == "new", 0), else_=1),
+            Comment.id,
+        )
+    )
+    total = select(func.count()).select_from(Comment).where(*conditions)
+    return rows, total
+
+
+def _items(comments: Sequence[Comment]) -> list[QueueItem]:
+    reports = _open_reports([c.id for c in comments])
+    return [QueueItem(c, reports.get(c.id, [])) for c in comments]
+
+
 def review_queue(
     actor: Person | None, decision_id: int | None = None, filters: QueueFilters | None = None
 ) -> list[QueueItem]:
-    """The review queue: comments with an open report first, then new ones, then
-    the rest; oldest first within each group. Replies are listed like comments.
+    """The whole review queue: comments with an open report first, then new
+    ones, then the rest; oldest first within each group. Replies are listed
+    like comments. Pages show it a page at a time (:func:`review_page`).
 
     :param decision_id: one decision's queue; ``None`` for every decision's.
     :raises NotAllowed: for anyone but a facilitator.
     :raises NotFound: no such decision.
     """
-    actor = require_facilitator(actor)
-    filters = filters or QueueFilters()
-    query = select(Comment).order_by(Comment.id)
-    if decision_id is not None:
-        decision = get_decision(actor, decision_id)
-        query = query.where(Comment.decision_id == decision.id)
-    if filters.status in REVIEW_STATES:
-        query = query.where(Comment.review == filters.status)
-    if filters.option_id is not None:
-        query = query.where(
-            (Comment.option_id == filters.option_id) | (Comment.tag_option_id == filters.option_id)
-        )
-    if filters.organisation is not None:
-        query = query.where(Comment.organisation_id == filters.organisation.id)
-    found = list(db.session.execute(query).scalars())
-    reports = _open_reports([c.id for c in found])
-    items = [QueueItem(c, reports.get(c.id, [])) for c in found]
-    if filters.status == REPORTED:
-        items = [item for item in items if item.reported]
-    items.sort(key=lambda i: (not i.reported, i.comment.review != "new", i.comment.id))
-    return items
+    rows, _total = _queue_query(actor, decision_id, filters)
+    return _items(list(db.session.execute(rows).scalars()))
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the review queue: its items, how many the whole queue holds,
+    and the offset of the next page (``None`` on the last)."""
+
+    items: list[QueueItem]
+    total: int
+    offset: int
+    next_offset: int | None
+
+
+def review_page(
+    actor: Person | None,
+    decision_id: int | None = None,
+    filters: QueueFilters | None = None,
+    *,
+    offset: int = 0,
+    limit: int = 100,
+) -> QueuePage:
+    """One page of :func:`review_queue` in three queries (the count, the page
+    with ``LIMIT``/``OFFSET``, and the page's open reports), whatever its size.
+
+    :raises NotAllowed: for anyone but a facilitator.
+    :raises NotFound: no such decision.
+    """
+    offset, limit = max(0, offset), max(1, min(limit, 500))
+    rows, total_query = _queue_query(actor, decision_id, filters)
+    total = db.session.execute(total_query).scalar_one()
+    comments = list(db.session.execute(rows.limit(limit).offset(offset)).scalars())
+    more = offset + limit < total
+    return QueuePage(_items(comments), total, offset, offset + limit if more else None)
 
 
 def _tag_option(comment: Comment, tag_option_id: Any) -> int | None:

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import Objection, Person
 from . import audit
 from .access import require_member
-from .ballots import is_elector
+from .ballots import in_electorate, is_elector
 from .decisions import get_decision, status_of
 from .text import clean
 from .timefmt import Now, instant
@@ -92,6 +92,6 @@ def may_object(viewer: Person | None, decision_id: int, now: datetime) -> bool:
     decision = get_decision(viewer, decision_id)
     return (
         viewer.organisation_id is not None
-        and is_elector(decision, viewer.organisation_id)
         and status_of(decision, now) is Status.CLOSED
+        and in_electorate(decision, viewer.organisation_id)
     )

@@ -58,12 +58,25 @@ def _bool(data: Mapping[str, Any], key: str) -> bool:
     return value
 
 
-def list_organisations(*, include_inactive: bool = False) -> list[Organisation]:
-    """All organisations by name; inactive ones only when asked."""
-    query = select(Organisation).order_by(func.lower(Organisation.name))
+def list_organisations(
+    *, include_inactive: bool = False, offset: int = 0, limit: int | None = None
+) -> list[Organisation]:
+    """All organisations by name; inactive ones only when asked.
+
+    :param offset: how many to skip; :param limit: at most this many (``None``: all).
+    """
+    query = select(Organisation).order_by(func.lower(Organisation.name), Organisation.id)
     if not include_inactive:
         query = query.where(Organisation.active.is_(True))
-    return list(db.session.execute(query).scalars())
+    return list(db.session.execute(query.offset(offset).limit(limit)).scalars())
+
+
+def count_organisations(*, include_inactive: bool = False) -> int:
+    """How many organisations :func:`list_organisations` lists, counted in SQL."""
+    query = select(func.count()).select_from(Organisation)
+    if not include_inactive:
+        query = query.where(Organisation.active.is_(True))
+    return db.session.execute(query).scalar_one()
 
 
 #: What any slug looks like; another string names no organisation and is not
@@ -189,12 +202,25 @@ def update_organisation(actor: Person | None, slug: str, data: Mapping[str, Any]
     return org
 
 
-def list_people(*, include_inactive: bool = False) -> list[Person]:
-    """Everyone by name; inactive people only when asked."""
-    query = select(Person).order_by(func.lower(Person.name))
+def list_people(
+    *, include_inactive: bool = False, offset: int = 0, limit: int | None = None
+) -> list[Person]:
+    """Everyone by name; inactive people only when asked.
+
+    :param offset: how many to skip; :param limit: at most this many (``None``: all).
+    """
+    query = select(Person).order_by(func.lower(Person.name), Person.id)
     if not include_inactive:
         query = query.where(Person.active.is_(True))
-    return list(db.session.execute(query).scalars())
+    return list(db.session.execute(query.offset(offset).limit(limit)).scalars())
+
+
+def count_people(*, include_inactive: bool = False) -> int:
+    """How many people :func:`list_people` lists, counted in SQL."""
+    query = select(func.count()).select_from(Person)
+    if not include_inactive:
+        query = query.where(Person.active.is_(True))
+    return db.session.execute(query).scalar_one()
 
 
 def get_person(person_id: int) -> Person:

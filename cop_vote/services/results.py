@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import selectinload
+
 from ..domain import lifecycle
 from ..domain.errors import NotAllowed
 from ..domain.tally import OptionRef, TallyResult, Verdict, tally, verdict
-from ..models import Ballot, Decision, Organisation, Person
-from . import sealing
+from ..extensions import db
+from ..models import Ballot, Decision, Elector, Organisation, Person
+from . import sealing, tally_cache
 from .ballots import cast_ballots, find_ballot
-from .decisions import eligible_organisations, quorum_of, status_of
+from .decisions import electorate_size, eligible_organisations, quorum_of, status_of
 
 
-def may_see_results(decision: Decision, viewer: Person | None, now: datetime) -> bool:
-    """Whether ``viewer`` may see the results now (the decision's visibility rule)."""
+def may_see_results(
+    decision: Decision, viewer: Person | None, now: datetime, *, own: bool | None = None
+) -> bool:
+    """Whether ``viewer`` may see the results now (the decision's visibility rule).
+
+    :param own: whether the viewer's organisation holds a cast ballot, when the
+        caller knows it already (e.g. from :func:`cop_vote.services.ballots.own_ballots`).
+    """
     if viewer is None or decision.method == "discussion":
         return False
-    own = False
-    if viewer.organisation_id is not None:
-        ballot = find_ballot(decision.id, viewer.organisation_id)
-        own = ballot is not None and ballot.is_cast
+    if own is None:
+        own = False
+        if viewer.organisation_id is not None:
+            ballot = find_ballot(decision.id, viewer.organisation_id)
+            own = ballot is not None and ballot.is_cast
     return lifecycle.results_visible(
         visibility=decision.results_visibility,
         secrecy=decision.ballot_secrecy,
@@ -49,23 +61,41 @@ def counted_contents(decision: Decision) -> list[dict[str, Any]]:
     return [b.content for b in cast_ballots(decision) if b.content is not None]
 
 
-def count(decision: Decision) -> TallyResult:
+def count(decision: Decision, *, fresh: bool = False) -> TallyResult:
     """Tally the counted ballots, one per organisation of the electorate.
+
+    Counted once per change, not once per viewer: the result is kept by the
+    decision's ``tally_stamp`` (replaced by every ballot write and by the cut
+    at close), its state and its options. A copy is returned, so a caller may
+    change it.
+
+    :param fresh: count from the stored ballots, never from the cache, and keep
+        nothing: for what checks or records the count (publication, the ballot
+        record, a recount), which must read the ballots as they are stored now,
+        even if someone changed them behind the application's back.
 
     :raises NotAllowed: a secret decision not sealed yet (:func:`counted_contents`).
     """
+    if sealing.is_secret(decision) and not sealing.is_sealed(decision):
+        raise NotAllowed("Results are not visible yet for this decision.", code="results_hidden")
+    key = None if fresh else tally_cache.key(decision)
+    found = tally_cache.get(key)
+    if found is not None:
+        return found
     options = [OptionRef(o.id, o.label) for o in decision.options]
     ballots = counted_contents(decision)
-    return tally(
+    result = tally(
         decision.method,
         options,
         ballots,
-        eligible=len(eligible_organisations(decision)),
+        eligible=electorate_size(decision),
         quorum=quorum_of(decision),
         counting=decision.counting,
         max_score=decision.max_score,
         dots=decision.dots,
     )
+    tally_cache.put(key, result)
+    return result
 
 
 def results(decision: Decision, viewer: Person | None, now: datetime) -> TallyResult:
@@ -106,3 +136,113 @@ def participation(decision: Decision) -> list[Participation]:
     """Every eligible organisation, by name, with its ballot if cast."""
     by_org = {b.organisation_id: b for b in cast_ballots(decision)}
     return [Participation(o, by_org.get(o.id)) for o in eligible_organisations(decision)]
+
+
+@dataclass(frozen=True)
+class Turnout:
+    """How many organisations of a decision's electorate cast a ballot, of how many."""
+
+    cast: int
+    eligible: int
+
+
+def turnout(decisions: Sequence[Decision]) -> dict[int, Turnout]:
+    """The turnout of each decision, by id, counted in SQL: at most three
+    queries however many decisions, organisations and ballots there are.
+
+    A draft's electorate is who would be eligible now
+    (:func:`~cop_vote.services.decisions.eligible_organisations`); it has no
+    ballots yet.
+    """
+    fixed = [d.id for d in decisions if d.status != lifecycle.Status.DRAFT]
+    eligible: dict[int, int] = {}
+    cast: dict[int, int] = {}
+    if fixed:
+        eligible = dict(
+            db.session.execute(  # type: ignore[arg-type]
+                select(Elector.decision_id, func.count())
+                .where(Elector.decision_id.in_(fixed))
+                .group_by(Elector.decision_id)
+            ).all()
+        )
+        cast = dict(
+            db.session.execute(  # type: ignore[arg-type]
+                select(Ballot.decision_id, func.count())
+                .join(
+                    Elector,
+                    and_(
+                        Elector.decision_id == Ballot.decision_id,
+                        Elector.organisation_id == Ballot.organisation_id,
+                    ),
+                )
+                .where(Ballot.decision_id.in_(fixed), Ballot.is_cast.is_(True))
+                .group_by(Ballot.decision_id)
+            ).all()
+        )
+    drafts = [d for d in decisions if d.status == lifecycle.Status.DRAFT]
+    if drafts:
+        members, facilitators = db.session.execute(
+            select(
+                func.count(case((Organisation.kind != "facilitator", 1))),
+                func.count(case((Organisation.kind == "facilitator", 1))),
+            ).where(Organisation.active.is_(True), Organisation.voting.is_(True))
+        ).one()
+        for d in drafts:
+            eligible[d.id] = members + (facilitators if d.facilitator_votes else 0)
+    return {d.id: Turnout(cast.get(d.id, 0), eligible.get(d.id, 0)) for d in decisions}
+
+
+@dataclass(frozen=True)
+class ParticipationPage:
+    """One page of :func:`participation`, with the whole electorate's turnout."""
+
+    rows: list[Participation]
+    turnout: Turnout
+    offset: int
+    next_offset: int | None
+
+
+def participation_page(
+    decision: Decision, *, offset: int = 0, limit: int = 100
+) -> ParticipationPage:
+    """A page of the electorate by name with each organisation's cast ballot:
+    four queries (the turnout, and the page with its recorders), however large
+    the electorate."""
+    offset, limit = max(0, offset), max(1, min(limit, 500))
+    counts = turnout([decision])[decision.id]
+    if decision.status == lifecycle.Status.DRAFT:
+        conditions: list[ColumnElement[bool]] = [
+            Organisation.active.is_(True),
+            Organisation.voting.is_(True),
+        ]
+        if not decision.facilitator_votes:
+            conditions.append(Organisation.kind != "facilitator")
+        orgs = db.session.execute(
+            select(Organisation)
+            .where(*conditions)
+            .order_by(func.lower(Organisation.name), Organisation.id)
+            .offset(offset)
+            .limit(limit)
+        ).scalars()
+        rows = [Participation(o, None) for o in orgs]
+    else:
+        found = db.session.execute(
+            select(Organisation, Ballot)
+            .join(Elector, Elector.organisation_id == Organisation.id)
+            .outerjoin(
+                Ballot,
+                and_(
+                    Ballot.decision_id == decision.id,
+                    Ballot.organisation_id == Organisation.id,
+                    Ballot.is_cast.is_(True),
+                ),
+            )
+            .where(Elector.decision_id == decision.id)
+            .order_by(func.lower(Organisation.name), Organisation.id)
+            .offset(offset)
+            .limit(limit)
+            .options(selectinload(Ballot.recorded_by))
+        ).all()
+        rows = [Participation(org, ballot) for org, ballot in found]
+    more = offset + limit < counts.eligible
+    return ParticipationPage(rows, counts, offset, offset + limit if more else None)

@@ -34,8 +34,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import AnonymousBallot, Ballot, BallotChange, Decision, Elector
-from . import audit
+from ..models import AnonymousBallot, Ballot, BallotChange, Decision, Elector, new_stamp
+from . import audit, tally_cache
 
 #: Ballots are shuffled with the operating system's randomness.
 _SHUFFLE = random.SystemRandom()
@@ -119,6 +119,8 @@ def seal_ballots(decision: Decision, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     decision.ballots_sealed_at = now
+    decision.tally_stamp = new_stamp()  # what the count reads has moved
+    tally_cache.mark_written()
     db.session.info[_SEALED] = True
     db.session.flush()
     for obj in list(db.session.identity_map.values()):  # the bulk updates bypassed them

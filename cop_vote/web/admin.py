@@ -35,9 +35,8 @@ from ..models import Decision, Person
 from ..services import decisions as decision_service
 from ..services import organisations as org_service
 from ..services import outbox
-from ..services.ballots import cast_ballots
 from ..services.objections import list_objections
-from ..services.results import count, decision_verdict, participation
+from ..services.results import count, decision_verdict, participation_page, turnout
 from ..services.sealing import is_sealed, is_secret
 from . import bp
 from .admin_forms import (
@@ -211,6 +210,20 @@ def _form_status(form: WTForm) -> int:
 # --- shared page data ---------------------------------------------------------------------
 
 
+def _start() -> int:
+    """The ``start`` of a listed page (an offset), 0 when absent or not a number."""
+    raw = request.args.get("start", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
+
+
+def _pages(endpoint: str, start: int, limit: int, *, more: bool) -> dict[str, str | None]:
+    """The addresses of the previous and next pages of a listed page."""
+    return {
+        "previous_url": url_for(endpoint, start=max(0, start - limit) or None) if start else None,
+        "next_url": url_for(endpoint, start=start + limit) if more else None,
+    }
+
+
 @dataclass(frozen=True)
 class DecisionRow:
     """A decision with its effective status and participation figures."""
@@ -221,10 +234,27 @@ class DecisionRow:
     eligible: int
 
 
+#: Organisations listed on the facilitator's decision page; the participation
+#: page lists them all, a page at a time.
+PARTICIPATION_SHOWN = 100
+
+
 def _row(decision: Decision, now: Any) -> DecisionRow:
-    cast = 0 if decision.status == Status.DRAFT else len(cast_ballots(decision))
-    eligible = len(decision_service.eligible_organisations(decision))
-    return DecisionRow(decision, decision_service.status_of(decision, now), cast, eligible)
+    return _rows([decision], now)[0]
+
+
+def _rows(decisions: list[Decision], now: Any) -> list[DecisionRow]:
+    """Each decision with its turnout, counted in SQL for all of them at once."""
+    counts = turnout(decisions)
+    return [
+        DecisionRow(
+            d,
+            decision_service.status_of(d, now),
+            counts[d.id].cast,
+            counts[d.id].eligible,
+        )
+        for d in decisions
+    ]
 
 
 def member_url(decision: Decision) -> str:
@@ -255,13 +285,13 @@ STATUS_ORDER = (Status.OPEN, Status.CLOSED, Status.DRAFT, Status.PUBLISHED, Stat
 def admin_index() -> ResponseReturnValue:
     """Overview: decisions by status with ballots cast of eligible, and links."""
     now = clock.now()
-    rows = [_row(d, now) for d in decision_service.list_decisions(_actor())]
+    rows = _rows(decision_service.list_decisions(_actor()), now)
     groups = [(s, [r for r in rows if r.status is s]) for s in STATUS_ORDER]
     return _page(
         "admin/index.html",
         groups=groups,
-        organisations=len(org_service.list_organisations()),
-        people=len(org_service.list_people()),
+        organisations=org_service.count_organisations(),
+        people=org_service.count_people(),
         undelivered=outbox.counts()["failed"],
     )
 
@@ -286,9 +316,12 @@ def _org_data(form: OrganisationForm, *, new: bool) -> dict[str, Any]:
 @facilitator_required
 def admin_organisations() -> ResponseReturnValue:
     """All organisations, inactive ones marked."""
+    start, limit = _start(), int(current_app.config.get("ADMIN_LIST_PER_PAGE", 100))
+    found = org_service.list_organisations(include_inactive=True, offset=start, limit=limit + 1)
     return _page(
         "admin/organisations.html",
-        organisations=org_service.list_organisations(include_inactive=True),
+        organisations=found[:limit],
+        **_pages("web.admin_organisations", start, limit, more=len(found) > limit),
     )
 
 
@@ -423,7 +456,13 @@ def _person_data(form: PersonForm, person: Person | None) -> dict[str, Any]:
 @facilitator_required
 def admin_people() -> ResponseReturnValue:
     """Everyone, with organisation and role; inactive people marked."""
-    return _page("admin/people.html", people=org_service.list_people(include_inactive=True))
+    start, limit = _start(), int(current_app.config.get("ADMIN_LIST_PER_PAGE", 100))
+    people = org_service.list_people(include_inactive=True, offset=start, limit=limit + 1)
+    return _page(
+        "admin/people.html",
+        people=people[:limit],
+        **_pages("web.admin_people", start, limit, more=len(people) > limit),
+    )
 
 
 @bp.route("/admin/people/new", methods=["GET", "POST"])
@@ -499,7 +538,7 @@ def admin_person_reactivate(person_id: int) -> ResponseReturnValue:
 def admin_decisions() -> ResponseReturnValue:
     """Every decision, newest first, with status and participation."""
     now = clock.now()
-    rows = [_row(d, now) for d in decision_service.list_decisions(_actor())]
+    rows = _rows(decision_service.list_decisions(_actor()), now)
     return _page("admin/decisions.html", rows=rows)
 
 
@@ -514,7 +553,7 @@ def admin_decision(decision_id: int) -> ResponseReturnValue:
         "admin/decision.html",
         row=row,
         decision=decision,
-        participation=participation(decision),
+        participation=participation_page(decision, limit=PARTICIPATION_SHOWN).rows,
         quorum_percent=_percent(decision.quorum),
         member_url=member_url(decision),
         can={t.value: _allowed(decision, t) for t in Status},

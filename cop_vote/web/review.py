@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -99,6 +99,15 @@ def _query_args() -> dict[str, str]:
     }
 
 
+def _page_url(decision: Decision | None, start: int | None) -> str | None:
+    """The address of the queue's page that starts at ``start``, filters kept."""
+    if start is None:
+        return None
+    where = {"decision_id": decision.id} if decision is not None else {}
+    endpoint = "web.review_queue" if decision is not None else "web.review_all"
+    return url_for(endpoint, **where, **_query_args(), start=start or None)
+
+
 def _queue_page(
     decision: Decision | None,
     form: BulkReviewForm,
@@ -108,7 +117,13 @@ def _queue_page(
     """Render a queue page (or its ``queue`` block for htmx)."""
     actor = _actor()
     filters, filter_errors = _filters(decision)
-    items = moderation.review_queue(actor, decision.id if decision else None, filters)
+    limit = int(current_app.config.get("REVIEW_PER_PAGE", 100))
+    start = request.args.get("start", "")
+    offset = int(start) if start.isascii() and start.isdigit() and len(start) < 10 else 0
+    queue = moderation.review_page(
+        actor, decision.id if decision else None, filters, offset=offset, limit=limit
+    )
+    items = queue.items
     option_choices = [("", _("(keep as is)"))]
     if decision is not None:
         option_choices += [(str(o.id), option_label(o)) for o in decision.options]
@@ -116,6 +131,10 @@ def _queue_page(
     context: dict[str, Any] = {
         "decision": decision,
         "items": items,
+        "total": queue.total,
+        "start": queue.offset,
+        "previous_url": _page_url(decision, max(0, offset - limit)) if offset > 0 else None,
+        "next_url": _page_url(decision, queue.next_offset),
         "filters": filters,
         "query": _query_args(),
         "form": form,

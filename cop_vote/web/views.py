@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import ratelimits
 from ..clock import now
+from ..conditional import conditional
 from ..database import MAX_ID
 from ..domain.errors import Conflict, DecisionClosed, DomainError, InvalidInput, StaleBallot
 from ..domain.lifecycle import Status
@@ -41,6 +42,11 @@ DECISION_FRAGMENTS = {
     "participation-count": "participation_count",
 }
 
+#: The regions of the participation and results pages that htmx may ask for
+#: (and poll, with a conditional GET).
+PARTICIPATION_FRAGMENTS = {"participation-panel": "panel"}
+RESULTS_FRAGMENTS = {"results-panel": "panel"}
+
 #: Order of decisions on the home page: open ones first.
 STATUS_ORDER = {"open": 0, "draft": 1, "closed": 2, "published": 3, "withdrawn": 4}
 
@@ -61,14 +67,19 @@ def index() -> ResponseReturnValue:
     viewer = _me()
     at = now()
     rows = []
-    for decision in decision_service.list_decisions(viewer):
+    found = decision_service.list_decisions(viewer)
+    ids = [d.id for d in found]
+    own = ballot_service.own_ballots(ids, viewer.organisation_id)
+    electors = ballot_service.elector_of(ids, viewer.organisation_id)
+    for decision in found:
         status = decision_service.status_of(decision, at)
+        ballot = own.get(decision.id)
         rows.append(
             {
                 "decision": decision,
                 "status": status.value,
-                "ballot": _own_ballot(decision, viewer),
-                "elector": ballot_service.is_elector(decision, viewer.organisation_id),
+                "ballot": ballot if ballot is not None and ballot.is_cast else None,
+                "elector": decision.id in electors,
             }
         )
     far = at.replace(year=9999)
@@ -85,21 +96,12 @@ def index() -> ResponseReturnValue:
 # --- one decision ---------------------------------------------------------------------
 
 
-def _own_ballot(decision: Decision, viewer: Person) -> Ballot | None:
-    """The organisation's ballot row if it holds a cast ballot (its content is
-    ``None`` once a secret decision's ballots are sealed)."""
-    if viewer.organisation_id is None:
-        return None
-    ballot = ballot_service.find_ballot(decision.id, viewer.organisation_id)
-    return ballot if ballot is not None and ballot.is_cast else None
-
-
 def _may_vote(decision: Decision, viewer: Person, status: Status) -> bool:
     return (
         status is Status.OPEN
         and decision.method != "discussion"
         and viewer.role in ("facilitator", "representative")
-        and ballot_service.is_elector(decision, viewer.organisation_id)
+        and ballot_service.in_electorate(decision, viewer.organisation_id)
     )
 
 
@@ -220,16 +222,6 @@ def _ballot_errors(error: InvalidInput) -> dict[str, str]:
     return errors
 
 
-def _comment_cursors(viewer: Person, decision: Decision, limit: int) -> list[int | None]:
-    """The cursor of every page of comments, oldest page first (``None`` is page 1)."""
-    cursors: list[int | None] = [None]
-    while True:
-        found = comment_service.list_comments(viewer, decision, after=cursors[-1], limit=limit)
-        if found.next is None:
-            return cursors
-        cursors.append(found.next)
-
-
 def _int_arg(name: str) -> int | None:
     """A query argument as an identifier, or ``None`` when it cannot be one."""
     raw = request.args.get(name, "")
@@ -262,27 +254,27 @@ def _decision_context(
     """
     at = now()
     status = decision_service.status_of(decision, at)
-    own: Ballot | ballot_service.BallotAck | None = _own_ballot(decision, viewer)
+    # The organisation's ballot row, read once for the whole page.
+    row = (
+        ballot_service.find_ballot(decision.id, viewer.organisation_id)
+        if viewer.organisation_id
+        else None
+    )
+    own: Ballot | ballot_service.BallotAck | None = row if row is not None and row.is_cast else None
     if written is not None:
         own = written if written.content is not None else None
         ballot_version = written.version
     limit = int(current_app.config.get("COMMENTS_PER_PAGE", 50))
-    cursors = _comment_cursors(viewer, decision, limit)
     if last_page:
-        after = cursors[-1]
-    if after not in cursors:
+        after = comment_service.last_cursor(viewer, decision, limit)
+    has_older, older = comment_service.previous_cursor(viewer, decision, after, limit)
+    if not has_older:
         after = None
-    position = cursors.index(after)
     comments = comment_service.list_comments(viewer, decision, after=after, limit=limit)
     threads = [(c, comment_service.visible_replies(c, decision, viewer)) for c in comments.items]
-    participation = results_service.participation(decision)
+    counts = results_service.turnout([decision])[decision.id]
     form = BallotForm(formdata=None)
     if ballot_version is None:
-        row = (
-            ballot_service.find_ballot(decision.id, viewer.organisation_id)
-            if viewer.organisation_id
-            else None
-        )
         ballot_version = row.version if row is not None else 0
     form.version.data = ballot_version
     if comment_form is None:
@@ -307,7 +299,7 @@ def _decision_context(
         "option_labels": {o.id: option_label(o) for o in decision.options},
         "may_vote": _may_vote(decision, viewer, status),
         "may_comment": _may_comment(decision, viewer, status),
-        "is_elector": ballot_service.is_elector(decision, viewer.organisation_id),
+        "is_elector": ballot_service.in_electorate(decision, viewer.organisation_id),
         "own_ballot": own,
         "ballot_form": form,
         "values": ballot_values
@@ -316,9 +308,11 @@ def _decision_context(
         "ballot_errors": ballot_errors or {},
         "stale_ballot": stale_ballot,
         "ballot_message": ballot_message,
-        "voted": sum(1 for p in participation if p.has_voted),
-        "eligible": len(participation),
-        "may_see_results": results_service.may_see_results(decision, viewer, at),
+        "voted": counts.cast,
+        "eligible": counts.eligible,
+        "may_see_results": results_service.may_see_results(
+            decision, viewer, at, own=row is not None and row.is_cast
+        ),
         "comment_form": comment_form,
         "option_choices": option_choices,
         "comment_errors": comment_errors or {},
@@ -326,8 +320,8 @@ def _decision_context(
         "reply_parent": parent,
         "threads": threads,
         "after": after,
-        "older": cursors[position - 1] if position > 0 else None,
-        "has_older": position > 0,
+        "older": older,
+        "has_older": has_older,
         "newer": comments.next,
         "comment_max": int(current_app.config.get("COMMENT_MAX_LENGTH", 5000)),
     }
@@ -478,7 +472,7 @@ def comment_add(decision_id: int) -> ResponseReturnValue:
         return page("decisions/decision.html", block="comments", **context)
     flash(message, "success")
     limit = int(current_app.config.get("COMMENTS_PER_PAGE", 50))
-    after = _comment_cursors(viewer, found, limit)[-1]
+    after = comment_service.last_cursor(viewer, found, limit)
     return redirect(
         url_for(
             "web.decision", decision_id=decision_id, after=after, _anchor=f"comment-{comment.id}"
@@ -515,15 +509,30 @@ def participation(decision_id: int) -> ResponseReturnValue:
     """Which organisations have cast a ballot, counted by organisation."""
     viewer = _me()
     found = decision_service.get_decision(viewer, decision_id)
-    rows = results_service.participation(found)
-    return page(
+    limit = int(current_app.config.get("PARTICIPATION_PER_PAGE", 100))
+    start = _int_arg("start") or 0
+    shown = results_service.participation_page(found, offset=start, limit=limit)
+    response = page(
         "decisions/participation.html",
+        fragments=PARTICIPATION_FRAGMENTS,
         decision=found,
-        rows=rows,
-        voted=sum(1 for r in rows if r.has_voted),
-        eligible=len(rows),
+        rows=shown.rows,
+        voted=shown.turnout.cast,
+        eligible=shown.turnout.eligible,
+        start=start,
+        previous_url=(
+            url_for("web.participation", decision_id=found.id, start=max(0, start - limit) or None)
+            if start > 0
+            else None
+        ),
+        next_url=(
+            url_for("web.participation", decision_id=found.id, start=shown.next_offset)
+            if shown.next_offset is not None
+            else None
+        ),
         status_value=decision_service.status_of(found, now()).value,
     )
+    return conditional(response)
 
 
 def _percent(value: float) -> int:
@@ -679,8 +688,9 @@ def results(decision_id: int) -> ResponseReturnValue:
         schulze = _schulze_tables(result, labels)
     condorcet = result.extra.get("condorcet_winner")
     verdict = results_service.decision_verdict(result)
-    return page(
+    response = page(
         "decisions/results.html",
+        fragments=RESULTS_FRAGMENTS,
         decision=found,
         result=result,
         rows=rows,
@@ -698,8 +708,9 @@ def results(decision_id: int) -> ResponseReturnValue:
         status_value=status,
         quorum_percent=_percent_text(result.quorum),
         needed=_needed(result.quorum, result.eligible),
-        recorded=[b for b in ballot_service.cast_ballots(found) if b.recorded_by_id is not None],
+        recorded=ballot_service.recorded_ballots(found),
     )
+    return conditional(response)
 
 
 def _percent_text(share: Any) -> str:
