@@ -121,11 +121,21 @@ def local_slot(starts: datetime, ends: datetime) -> str:
     return f"{format_datetime(start, pattern, locale=locale)}–{end_text} {start.tzname()}"
 
 
+def prefetch_network_zone() -> str:
+    """The network's zone, read once a request (before a page renders, so that
+    no template sends a query; see :func:`cop_vote.web.render.page`)."""
+    from .services.decisions import network_zone
+
+    if "cop_network_zone" not in g:
+        g.cop_network_zone = network_zone()
+    return str(g.cop_network_zone)
+
+
 def option_label(option: Any) -> str:
     """An option as the reader reads it: its label; a meeting slot whose label
     was made from its times (``services.decisions.slot_label``) in the reader's
     language; a slot without a label by its times."""
-    from .services.decisions import network_zone, slot_label
+    from .services.decisions import slot_label
 
     label = str(option.label or "")
     starts, ends = getattr(option, "starts_at", None), getattr(option, "ends_at", None)
@@ -133,9 +143,7 @@ def option_label(option: Any) -> str:
         return label
     if ends is not None:
         # Made in the zone of the form (the configured one) or of the network's row.
-        if "cop_network_zone" not in g:  # one query a request, however many options
-            g.cop_network_zone = network_zone()
-        zones = (select_timezone(), str(g.cop_network_zone))
+        zones = (select_timezone(), prefetch_network_zone())
         made = {slot_label(starts, ends, zone) for zone in zones}
         if not label or label in made:
             return local_slot(starts, ends)

@@ -20,6 +20,7 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
 
 from ..extensions import htmx
+from ..i18n import prefetch_network_zone
 from ..models import Person
 from . import bp
 from .forms import ConfirmForm
@@ -60,6 +61,8 @@ def page(
         with 200 so that htmx swaps it (its error messages are inside it).
     """
     name = (block if is_htmx() else None) or fragment_for(fragments)
+    if getattr(context.get("decision"), "method", None) == "meeting_time":
+        prefetch_network_zone()  # slot labels need it; templates send no query
     if name:
         response = make_response(render_block(template, name, **context), 200)
     else:
