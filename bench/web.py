@@ -18,7 +18,8 @@ with ``--thread`` comments). Then:
    by itself) requests each route as a signed-in representative (the review
    queue as the facilitator) at each concurrency: requests per second, p50
    and p99 latency, errors (any other status than expected, or no answer), and
-   the ratio to ``/healthz``'s requests per second in the same run;
+   the ratio to ``/healthz``'s requests per second in the same run (the long
+   thread's page only in the next table: today it takes seconds per request);
 2. at every size: the SQL statements and wall time of one request of each
    route, in process (Flask's test client, statements counted with a
    SQLAlchemy event).
@@ -76,6 +77,8 @@ class Route:
     expect: int = 200
     #: For a PUT: bodies to send in turn.
     bodies: tuple[bytes, ...] = ()
+    #: In the load table too (else only in the statements table).
+    load: bool = True
 
 
 def routes(built: Built) -> list[Route]:
@@ -90,6 +93,7 @@ def routes(built: Built) -> list[Route]:
             "GET",
             f"/decisions/{built.thread}",
             "rep",
+            load=False,
         ),
         Route("results", "GET", f"/decisions/{d}/results", "rep"),
         Route("participation", "GET", f"/decisions/{d}/participation", "rep"),
@@ -310,7 +314,7 @@ def load_table(
             "facilitator": session_cookie(port, sign_in_link(app, built.facilitator)),
             "api": api_token(app, built.representative),
         }
-        measured = routes(built)
+        measured = [route for route in routes(built) if route.load]
         # Warm every worker up (imports, templates, pools) before measuring.
         for route in measured:
             drive(port, route, headers_for(route, credentials), 4, 0.5)
