@@ -12,7 +12,9 @@ Which transactions write is decided when they begin, by what runs them:
 
 * in a request: ``POST``, ``PUT``, ``PATCH`` and ``DELETE`` write; ``GET``,
   ``HEAD`` and ``OPTIONS`` read, unless the view is marked :func:`writes`;
-* outside a request (commands, the queue's worker, tests' own set-up): write.
+* outside a request (commands, the queue's worker, tests' own set-up): write,
+  unless run inside :func:`reading` (a worker task that only reads, such as
+  building a large meeting pack, must not hold the write lock meanwhile).
 
 A statement that changes data inside a reading transaction is a bug (the view
 should be marked, or be a ``POST``); it is reported as a
@@ -25,7 +27,9 @@ service locks the decision row with ``SELECT ... FOR UPDATE`` for its write.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_request_context, request
@@ -48,6 +52,9 @@ _CHANGES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
 View = TypeVar("View", bound=Callable[..., Any])
 
+#: Set by :func:`reading`: transactions begun meanwhile only read.
+_reading_only: ContextVar[bool] = ContextVar("cop_vote_reading_only", default=False)
+
 
 class ReadTransactionWrite(RuntimeWarning):
     """A statement changed data in a transaction that began as a reader."""
@@ -60,9 +67,21 @@ def writes(view: View) -> View:
     return view
 
 
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun in this block only read (work outside a request)."""
+    token = _reading_only.set(True)
+    try:
+        yield
+    finally:
+        _reading_only.reset(token)
+
+
 def request_reads_only() -> bool:
-    """Whether the transaction beginning now only reads: inside a request with a
-    safe method whose view is not marked :func:`writes`."""
+    """Whether the transaction beginning now only reads: inside :func:`reading`,
+    or inside a request with a safe method whose view is not marked :func:`writes`."""
+    if _reading_only.get():
+        return True
     if not has_request_context() or request.method not in READING_METHODS:
         return False
     view = current_app.view_functions.get(request.endpoint or "")
@@ -92,8 +111,9 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _on_execute(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
         if connection.info.get(_READING) and statement.lstrip().upper().startswith(_CHANGES):
+            where = f"{request.method} {request.path}" if has_request_context() else "work"
             warnings.warn(
-                f"{request.method} {request.path} changes data in a reading transaction "
+                f"{where} changes data in a reading transaction "
                 f"(mark the view with database.writes): {statement[:80]}",
                 ReadTransactionWrite,
                 stacklevel=2,

@@ -8,11 +8,13 @@ anonymous visitors are sent to sign in (:func:`admin.facilitator_required`).
 
 from __future__ import annotations
 
-from flask import Response, url_for
+from flask import Response, abort, redirect, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import queue
 from ..clock import now
 from ..services import calendar, decisions, exports
 from ..services import meeting_pack as pack_service
@@ -22,6 +24,9 @@ from .admin import facilitator_required
 from .render import page, person
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+#: A decision with more comments than this gets its Word pack built by the
+#: worker (:func:`meeting_pack_job`); a smaller one is built in the request.
+LARGE_PACK_COMMENTS = 500
 
 
 @bp.get("/decisions/<int:decision_id>/meeting.ics")
@@ -137,9 +142,39 @@ def meeting_pack_csv(decision_id: int) -> ResponseReturnValue:
 @bp.get("/decisions/<int:decision_id>/meeting-pack.docx")
 @facilitator_required
 def meeting_pack_docx(decision_id: int) -> ResponseReturnValue:
-    """The meeting pack as an editable Word document."""
+    """The meeting pack as an editable Word document; a large one is handed to
+    the worker, and this answers with the page that waits for it."""
+    if pack_service.comment_count(decision_id) > LARGE_PACK_COMMENTS:
+        decisions.get_decision(person(), decision_id)  # 404 before any work
+        job = queue.get().prepare_pack(decision_id, person().id, str(get_locale()))
+        return redirect(url_for("web.meeting_pack_job", decision_id=decision_id, job=job), 303)
     pack = pack_service.gather(person(), decision_id, now())
     body = exports.pack_docx(pack, export_words())
+    return _download(body, DOCX_MIMETYPE, f"meeting-pack-{decision_id}.docx")
+
+
+@bp.get("/decisions/<int:decision_id>/meeting-pack/<job>")
+@facilitator_required
+def meeting_pack_job(decision_id: int, job: str) -> ResponseReturnValue:
+    """A large meeting pack: "being prepared" (the page refreshes itself), then
+    a link to the file."""
+    decision = decisions.get_decision(person(), decision_id)
+    state, _body = queue.get().pack(decision_id, job)
+    response = page("exports/pack_job.html", decision=decision, state=state, job=job)
+    response.headers["Cache-Control"] = "private, no-store"
+    if state == "pending":
+        response.headers["Refresh"] = "3"  # every browser follows it; no script needed
+    return response
+
+
+@bp.get("/decisions/<int:decision_id>/meeting-pack/<job>.docx")
+@facilitator_required
+def meeting_pack_file(decision_id: int, job: str) -> ResponseReturnValue:
+    """The Word document a worker prepared (404 until it is ready)."""
+    decisions.get_decision(person(), decision_id)
+    state, body = queue.get().pack(decision_id, job)
+    if state != "ready" or body is None:
+        abort(404)
     return _download(body, DOCX_MIMETYPE, f"meeting-pack-{decision_id}.docx")
 
 
