@@ -381,8 +381,8 @@ def count_statements(app: Flask, built: Built, repeat: int = 3) -> dict[str, tup
         )
         best = float("inf")
         count = 0
-        for _ in range(repeat):
-            if best > 1.0:
+        for attempt in range(repeat):
+            if attempt and best > 1.0:
                 break
             with app.app_context():
                 engine = db.engine
@@ -426,6 +426,9 @@ def databases(wanted: Sequence[str], workdir: Path) -> Iterator[tuple[str, Calla
             yield name, lambda n: f"sqlite:///{workdir / f'bench-{n}.sqlite'}"
         elif name == "postgresql":
             url = os.environ.get("BENCH_DATABASE_URL", "")
+            for prefix in ("postgres://", "postgresql://"):
+                if url.startswith(prefix):
+                    url = "postgresql+psycopg://" + url.removeprefix(prefix)
             if not url:
                 print("PostgreSQL: skipped (set BENCH_DATABASE_URL)\n")
                 continue
