@@ -230,7 +230,7 @@ def _rankings(options: Sequence[OptionRef], ballots: Ballots) -> Counter[tuple[i
     """
     known = set(_option_ids(options))
     found = [ballot.get("ranking") for ballot in ballots]
-    present = [ranking for ranking in found if isinstance(ranking, list | tuple)]
+    present = [ranking for ranking in found if isinstance(ranking, (list, tuple))]
     if len(present) != len(found):
         for ballot, ranking in zip(ballots, found, strict=True):
             if not isinstance(ranking, list | tuple) and not is_abstention(ballot):
@@ -884,7 +884,7 @@ def tally(
     else:
         counter = METHOD_COUNTERS[method]
     counted = counter(options, ballots)
-    abstentions = sum(1 for ballot in ballots if is_abstention(ballot))
+    abstentions = sum(map(is_abstention, ballots))
     cast = len(ballots)
     quorum_met = share == 0 if eligible == 0 else Fraction(cast, eligible) >= share
     extra = dict(counted.extra)
