@@ -59,7 +59,11 @@ pytest: install-dev
 
 test: lint pytest
 
+# Pages and API under load and their cost as the network grows (bench/web.py;
+# BENCH_ARGS="--sizes 16,200 --duration 1.5 --db sqlite" for a quick run, and
+# BENCH_DATABASE_URL=postgresql://... to measure PostgreSQL too), then counting.
 bench: install-dev
+	$(BIN)/python bench/web.py $(BENCH_ARGS)
 	$(BIN)/python bench/tally.py
 
 clean:

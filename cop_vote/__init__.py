@@ -80,8 +80,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp)
 
-    from . import cli, health, notifications, queue
+    from . import cli, health, notifications, queue, transfers
 
+    transfers.init_app(app)
     app.register_blueprint(health.bp)
     cli.init_app(app)
     errors.init_app(app)

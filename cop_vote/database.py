@@ -1,16 +1,38 @@
 """Database engine settings that the rules depend on.
 
-On SQLite every transaction begins with ``BEGIN IMMEDIATE``: it takes the write
-lock when it begins, so two ballot writes for one organisation are serialised
-and neither reads a state the other is about to change. On PostgreSQL the
-ballot service locks the decision row with ``SELECT ... FOR UPDATE`` instead.
+SQLite (in WAL mode) lets readers run beside one writer. A request that will
+write begins ``BEGIN IMMEDIATE``: it takes the write lock before its first
+read, so two ballot writes for one organisation are serialised and neither
+reads a state the other is about to change (a deferred transaction that reads
+and only later writes could fail with ``SQLITE_BUSY`` when another writer
+committed in between, and SQLite cannot retry that). Every other transaction
+begins deferred (plain ``BEGIN``) and never waits for the write lock.
+
+Which transactions write is decided when they begin, by what runs them:
+
+* in a request: ``POST``, ``PUT``, ``PATCH`` and ``DELETE`` write; ``GET``,
+  ``HEAD`` and ``OPTIONS`` read, unless the view is marked :func:`writes`;
+* outside a request (commands, the queue's worker, tests' own set-up): write,
+  unless run inside :func:`reading` (a worker task that only reads, such as
+  building a large meeting pack, must not hold the write lock meanwhile).
+
+A statement that changes data inside a reading transaction is a bug (the view
+should be marked, or be a ``POST``); it is reported as a
+:class:`ReadTransactionWrite` warning, which the tests turn into an error.
+
+On PostgreSQL nothing of this applies: reads take no locks, and the ballot
+service locks the decision row with ``SELECT ... FOR UPDATE`` for its write.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
-from flask import Flask
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
@@ -19,6 +41,51 @@ from .extensions import db
 #: Largest identifier accepted in a path, query or body: the databases' ``integer``.
 #: A larger number must be refused before a query, or PostgreSQL fails on the cast.
 MAX_ID = 2**31 - 1
+
+#: Request methods whose transactions only read (RFC 9110's safe methods).
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+#: ``conn.info`` key: the transaction under way began deferred (reads only).
+_READING = "cop_vote_reading"
+#: First words of statements that change the database.
+_CHANGES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+#: Set by :func:`reading`: transactions begun meanwhile only read.
+_reading_only: ContextVar[bool] = ContextVar("cop_vote_reading_only", default=False)
+
+
+class ReadTransactionWrite(RuntimeWarning):
+    """A statement changed data in a transaction that began as a reader."""
+
+
+def writes(view: View) -> View:
+    """Mark a view that writes even when asked with ``GET``: its transactions
+    begin ``IMMEDIATE`` on SQLite, like a ``POST``'s."""
+    view.cop_vote_writes = True  # type: ignore[attr-defined]
+    return view
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun in this block only read (work outside a request)."""
+    token = _reading_only.set(True)
+    try:
+        yield
+    finally:
+        _reading_only.reset(token)
+
+
+def request_reads_only() -> bool:
+    """Whether the transaction beginning now only reads: inside :func:`reading`,
+    or inside a request with a safe method whose view is not marked :func:`writes`."""
+    if _reading_only.get():
+        return True
+    if not has_request_context() or request.method not in READING_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "cop_vote_writes", False)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -37,7 +104,25 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = request_reads_only()
+        connection.info[_READING] = reading
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_execute(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if connection.info.get(_READING) and statement.lstrip().upper().startswith(_CHANGES):
+            where = f"{request.method} {request.path}" if has_request_context() else "work"
+            warnings.warn(
+                f"{where} changes data in a reading transaction "
+                f"(mark the view with database.writes): {statement[:80]}",
+                ReadTransactionWrite,
+                stacklevel=2,
+            )
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Connection) -> None:
+        connection.info.pop(_READING, None)
 
 
 def init_app(app: Flask) -> None:

@@ -19,7 +19,9 @@ The worker is ``flask --app app cop worker`` (:func:`run_worker`). Its tasks:
 * ``close_due``: close the decisions whose deadline has passed; scheduled at
   each decision's deadline when it opens or its deadline moves;
 * ``every_minute`` (periodic): close due decisions, write due reminders,
-  deliver due mail, and note that the worker is alive (``/readyz`` shows it).
+  deliver due mail, and note that the worker is alive (``/readyz`` shows it);
+* ``build_pack``: build a large meeting pack as a Word document and keep it
+  in the queue's storage until it is fetched (:meth:`TaskQueue.prepare_pack`).
 
 Every task is safe to run twice and by several workers at once: closing
 locks each decision and re-reads it, reminders and mails have unique keys, a
@@ -30,6 +32,7 @@ cron (``cop close-due``, ``cop send-reminders``) is optional.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -46,6 +49,10 @@ log = logging.getLogger(__name__)
 
 #: The key under which the worker notes, each minute, that it is alive.
 HEARTBEAT = "worker-heartbeat"
+#: A prepared meeting pack is kept under ``pack:<decision id>:<job>``; the
+#: newest job per decision under ``pack:<decision id>`` (so at most one file
+#: per decision stays in the storage: a newer one replaces it).
+PACK_KEY = "pack:{decision_id}"
 #: How long a sign-in request may wait for a worker before it is dropped:
 #: a link that arrives much later than asked for only confuses.
 LOGIN_LINK_EXPIRES = timedelta(minutes=10)
@@ -107,6 +114,7 @@ class TaskQueue:
             retry_backoff=2,
             expires=LOGIN_LINK_EXPIRES,
         )(_in_app(app, _send_login_link))
+        self.build_pack: TaskWrapper = task(name="build_pack")(_in_app(app, _build_pack))
         self.every_minute: TaskWrapper = huey.periodic_task(crontab(), name="every_minute")(
             _in_app(app, _every_minute)
         )
@@ -158,6 +166,26 @@ class TaskQueue:
                     app.logger.exception("Could not send the sign-in mail")
 
         return send
+
+    def prepare_pack(self, decision_id: int, person_id: int, language: str) -> str:
+        """Ask a worker to build the meeting pack of ``decision_id`` as a Word
+        document, for ``person_id`` (a facilitator) in ``language``.
+
+        :returns: the job's key, for :meth:`pack`.
+        """
+        job = secrets.token_hex(16)
+        self.huey.put(_pack_key(decision_id, job), ("pending", None))
+        self.build_pack(decision_id, person_id, language, job)
+        return job
+
+    def pack(self, decision_id: int, job: str) -> tuple[str, bytes | None]:
+        """``("pending" | "ready" | "failed" | "gone", the file when ready)``;
+        "gone": no such job, or a newer pack of the decision replaced it."""
+        found = self.huey.get(_pack_key(decision_id, job), peek=True)
+        if found is None:
+            return "gone", None
+        state, body = found
+        return str(state), body
 
     def heartbeat(self) -> None:
         """Note that a worker is alive now."""
@@ -215,6 +243,42 @@ def _every_minute() -> None:
         except Exception:  # noqa: BLE001 - logged; the next minute tries again
             db.session.rollback()
             current_app.logger.exception("The worker's %s failed", step.__name__)
+
+
+def _pack_key(decision_id: int, job: str) -> str:
+    return f"{PACK_KEY.format(decision_id=decision_id)}:{job}"
+
+
+def _build_pack(decision_id: int, person_id: int, language: str, job: str) -> None:
+    """Build a meeting pack as a Word document and keep it for :meth:`TaskQueue.pack`.
+
+    Reads only: on SQLite it holds no write lock while it works.
+    """
+    from flask_babel import force_locale
+
+    from . import database
+    from .models import Person
+    from .services import exports
+    from .services import meeting_pack as pack_service
+    from .web.exports import export_labels, export_words
+
+    huey = get().huey
+    try:
+        with database.reading(), force_locale(language):
+            person = db.session.get(Person, person_id)
+            pack = pack_service.gather(person, decision_id, clock.now())
+            body = exports.pack_docx(pack, export_words(), export_labels(pack))
+        db.session.rollback()
+    except Exception:
+        current_app.logger.exception("Could not build the meeting pack of decision %d", decision_id)
+        huey.put(_pack_key(decision_id, job), ("failed", None))
+        raise
+    newest = PACK_KEY.format(decision_id=decision_id)
+    previous = huey.get(newest)
+    if previous is not None and previous != job:
+        huey.get(_pack_key(decision_id, str(previous)))  # read once: removed
+    huey.put(newest, job)
+    huey.put(_pack_key(decision_id, job), ("ready", body))
 
 
 class SignInMailNotSent(Exception):

@@ -46,3 +46,10 @@ preload_app = False
 #: Request line and header limits well above what the site sends, far below abuse.
 limit_request_line = 8190
 limit_request_fields = 100
+#: gunicorn's control socket (for ``gunicornc``) is one path per user by
+#: default, so a second instance on the same host collides with the first. Off
+#: unless GUNICORN_CONTROL_SOCKET names a path of this instance's own.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True

@@ -11,7 +11,8 @@ its source and its tie rule.
 
 Counting is fast for large electorates because identical ballots are grouped
 first (:class:`collections.Counter` of tuples) and every rule then works over
-the distinct groups; IRV moves only the ballots of eliminated options.
+the distinct groups; ranked counts over few options work on bit sets of the
+ballots (one big-integer operation counts every ballot at once).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from math import ceil, floor
+from operator import itemgetter
 
 from .ballots import (
     AVAILABILITY,
@@ -228,7 +230,7 @@ def _rankings(options: Sequence[OptionRef], ballots: Ballots) -> Counter[tuple[i
     """
     known = set(_option_ids(options))
     found = [ballot.get("ranking") for ballot in ballots]
-    present = [ranking for ranking in found if isinstance(ranking, list | tuple)]
+    present = [ranking for ranking in found if isinstance(ranking, (list, tuple))]
     if len(present) != len(found):
         for ballot, ranking in zip(ballots, found, strict=True):
             if not isinstance(ranking, list | tuple) and not is_abstention(ballot):
@@ -484,9 +486,112 @@ def _first_preferences(ids: Sequence[int], rankings: Counter[tuple[int, ...]]) -
     return firsts
 
 
-#: Up to this many options, :func:`_pairwise` folds rankings into a flat list
-#: of ``m * 2**m`` counters (49,152 for 12 options); above it, into a dict.
-_DENSE_MAX_OPTIONS = 12
+#: Up to this many options, ranked counts work on bit sets of the ballots
+#: (:class:`_Places`); above it, over the distinct rankings one at a time.
+_BITSET_MAX_OPTIONS = 16
+
+
+class _Places:
+    """Where each ballot ranks each option, as bit sets over the ballots.
+
+    Ballot ``k`` (one per organisation; identical rankings are repeated, not
+    grouped) is byte ``k`` of every set: ``at[p][i]`` has bit ``8 * k`` set
+    when ballot ``k`` ranks option ``ids[i]`` at place ``p`` (0 = first). The
+    columns are built with byte operations that run in C (``bytes.translate``,
+    ``int.from_bytes``) and every count is an ``&`` and a ``bit_count``, so the
+    cost grows with ``options ** 2 * places`` big-integer operations instead of
+    with the number of distinct rankings: 100,000 different full rankings of
+    10 options count in a few hundredths of a second.
+
+    Memory: ``options * places * ballots`` bytes (25 MB for 100,000 ballots
+    ranking all of 16 options).
+
+    :raises ValueError: when a ranking names an option twice.
+    """
+
+    def __init__(self, ids: Sequence[int], rankings: Counter[tuple[int, ...]]) -> None:
+        self.ids = list(ids)
+        m = len(ids)
+        index = {oid: i for i, oid in enumerate(ids)}
+        # Longest first, so the ballots that rank a place p are a prefix of rows.
+        rows = sorted(rankings.elements(), key=len, reverse=True)
+        tables = [bytes(1 if k == i else 0 for k in range(256)) for i in range(m)]
+        self.at: list[list[int]] = []
+        self.everyone = int.from_bytes(b"\x01" * len(rows), "little")
+        reaching = len(rows)
+        for p in range(len(rows[0]) if rows else 0):
+            while len(rows[reaching - 1]) <= p:
+                reaching -= 1
+            column = bytes(map(index.__getitem__, map(itemgetter(p), rows[:reaching])))
+            self.at.append([int.from_bytes(column.translate(t), "little") for t in tables])
+        # within[i]: ballots that rank option i at all.
+        self.within = [0] * m
+        for column_sets in self.at:
+            for i, placed in enumerate(column_sets):
+                if self.within[i] & placed:
+                    raise ValueError("a ranking names an option twice")
+                self.within[i] |= placed
+
+    def pairwise(self) -> dict[int, dict[int, int]]:
+        """``d[a][b]``: ballots ranking ``a`` above ``b`` (see :func:`_pairwise`)."""
+        m = len(self.ids)
+        # before[j][i]: ballots ranking j at an earlier place than i. Counted
+        # for j < i only: a ballot that ranks both ranks one before the other.
+        before = [[0] * m for _ in range(m)]
+        ahead = [0] * m  # ballots that ranked j at a place already passed
+        for column_sets in self.at:
+            for i, placed in enumerate(column_sets):
+                if placed:
+                    for j in range(i):
+                        if ahead[j]:
+                            before[j][i] += (placed & ahead[j]).bit_count()
+            for i, placed in enumerate(column_sets):
+                ahead[i] |= placed
+        for i in range(m):
+            for j in range(i):
+                both = (self.within[i] & self.within[j]).bit_count()
+                before[i][j] = both - before[j][i]
+        ranked = [w.bit_count() for w in self.within]
+        return {
+            a: {b: ranked[i] - before[j][i] for j, b in enumerate(self.ids) if j != i}
+            for i, a in enumerate(self.ids)
+        }
+
+    def irv_round(self, continuing: Sequence[int]) -> tuple[dict[int, int], int]:
+        """Votes per continuing option and exhausted ballots (see :func:`_irv_round`)."""
+        index = {oid: i for i, oid in enumerate(self.ids)}
+        still = [(oid, index[oid]) for oid in continuing]
+        votes = dict.fromkeys(continuing, 0)
+        pending = self.everyone  # ballots whose vote is not placed yet
+        for column_sets in self.at:
+            if not pending:
+                break
+            taken = 0
+            for oid, i in still:
+                hit = column_sets[i] & pending
+                if hit:
+                    votes[oid] += hit.bit_count()
+                    taken |= hit
+            pending ^= taken
+        return votes, pending.bit_count()
+
+
+def _irv_round(
+    continuing: Sequence[int], rankings: Counter[tuple[int, ...]]
+) -> tuple[dict[int, int], int]:
+    """One IRV round over the distinct rankings: each counts for its highest-ranked
+    continuing option; ``(votes per continuing option, exhausted ballots)``."""
+    still = set(continuing)
+    votes = dict.fromkeys(continuing, 0)
+    exhausted = 0
+    for ranking, count in rankings.items():
+        for oid in ranking:
+            if oid in still:
+                votes[oid] += count
+                break
+        else:
+            exhausted += count
+    return votes, exhausted
 
 
 def _pairwise(ids: Sequence[int], rankings: Counter[tuple[int, ...]]) -> dict[int, dict[int, int]]:
@@ -495,6 +600,7 @@ def _pairwise(ids: Sequence[int], rankings: Counter[tuple[int, ...]]) -> dict[in
     A ballot ranks ``a`` above ``b`` when it ranks ``a`` and either leaves
     ``b`` unranked or ranks it later, so ``d[a][b] = ranked[a] - before[b][a]``
     where ``before[b][a]`` counts ballots ranking ``b`` earlier than ``a``.
+    This is the way for many options (:class:`_Places` does it for few).
     Every ranked option ``x`` contributes one ``before[s][x]`` for each ``s``
     ranked ahead of it, and that depends only on the *set* ranked ahead. So
     the rankings are first folded into counts per (set ahead, option), of which
@@ -504,30 +610,18 @@ def _pairwise(ids: Sequence[int], rankings: Counter[tuple[int, ...]]) -> dict[in
     """
     m = len(ids)
     place = {oid: (i, 1 << i) for i, oid in enumerate(ids)}
-    # ahead[mask * m + i]: ballots ranking option i right after exactly the options in mask.
-    folded: Iterable[tuple[int, int]]
-    if m <= _DENSE_MAX_OPTIONS:
-        dense = [0] * (m << m)  # a flat list is twice as fast as a dict here
-        for ranking, count in rankings.items():
-            mask = 0
-            for oid in ranking:
-                i, bit = place[oid]
-                dense[mask * m + i] += count
-                mask |= bit
-        folded = ((key, count) for key, count in enumerate(dense) if count)
-    else:
-        sparse: dict[int, int] = {}
-        for ranking, count in rankings.items():
-            mask = 0
-            for oid in ranking:
-                i, bit = place[oid]
-                key = mask * m + i
-                sparse[key] = sparse.get(key, 0) + count
-                mask |= bit
-        folded = sparse.items()
+    # folded[mask * m + i]: ballots ranking option i right after exactly the options in mask.
+    folded: dict[int, int] = {}
+    for ranking, count in rankings.items():
+        mask = 0
+        for oid in ranking:
+            i, bit = place[oid]
+            key = mask * m + i
+            folded[key] = folded.get(key, 0) + count
+            mask |= bit
     ranked = [0] * m
     before = [[0] * m for _ in range(m)]
-    for key, count in folded:
+    for key, count in folded.items():
         mask, i = divmod(key, m)
         if mask >> i & 1:
             raise ValueError("a ranking names an option twice")
@@ -542,6 +636,31 @@ def _pairwise(ids: Sequence[int], rankings: Counter[tuple[int, ...]]) -> dict[in
         a: {b: ranked[i] - before[j][i] for j, b in enumerate(ids) if j != i}
         for i, a in enumerate(ids)
     }
+
+
+class _Ranked:
+    """The pairwise table and IRV rounds of grouped rankings, by whichever way
+    is faster for the number of options (the answers are the same).
+
+    :raises ValueError: when a ranking names an option twice.
+    """
+
+    def __init__(self, ids: Sequence[int], rankings: Counter[tuple[int, ...]]) -> None:
+        self.ids = ids
+        self.rankings = rankings
+        self.places = _Places(ids, rankings) if len(ids) <= _BITSET_MAX_OPTIONS else None
+        if self.places is None:
+            self.d = _pairwise(ids, rankings)  # checks for repeats, as _Places does
+
+    def pairwise(self) -> dict[int, dict[int, int]]:
+        """``d[a][b]``: ballots ranking ``a`` above ``b``."""
+        return self.places.pairwise() if self.places is not None else self.d
+
+    def irv_round(self, continuing: Sequence[int]) -> tuple[dict[int, int], int]:
+        """``(votes per continuing option, exhausted ballots)`` for one IRV round."""
+        if self.places is not None:
+            return self.places.irv_round(continuing)
+        return _irv_round(continuing, self.rankings)
 
 
 def _condorcet_winner(ids: Sequence[int], d: Mapping[int, Mapping[int, int]]) -> int | None:
@@ -586,27 +705,23 @@ def count_irv(options: Sequence[OptionRef], ballots: Ballots) -> MethodCount:
     ids = _option_ids(options)
     rankings = _rankings(options, ballots)
     firsts = _first_preferences(ids, rankings)
-    condorcet = _condorcet_winner(ids, _pairwise(ids, rankings)) if rankings else None
     rows = _figures(options, first_preferences=firsts)
-    extra: dict[str, object] = {"condorcet_winner": condorcet, "counting": "irv", "exhausted": 0}
+    extra: dict[str, object] = {"condorcet_winner": None, "counting": "irv", "exhausted": 0}
     if not rankings:
         return MethodCount(rows, [], [], extra)
+    ranked = _Ranked(ids, rankings)
+    extra["condorcet_winner"] = _condorcet_winner(ids, ranked.pairwise())
 
-    # Each option holds a pile of (ranking, count, position of that option in ranking).
-    piles: dict[int, list[tuple[tuple[int, ...], int, int]]] = {oid: [] for oid in ids}
-    for ranking, count in rankings.items():
-        piles[ranking[0]].append((ranking, count, 0))
-    votes = dict(firsts)
     continuing = list(ids)
-    exhausted = 0
     rounds: list[dict[str, object]] = []
     winners: list[int] = []
     while True:
-        active = sum(votes[oid] for oid in continuing)
-        counts = {str(oid): votes[oid] for oid in continuing}
+        # Each round recounts every ballot for its highest-ranked continuing option.
+        votes, exhausted = ranked.irv_round(continuing)
+        active = sum(votes.values())
         record: dict[str, object] = {
             "round": len(rounds) + 1,
-            "counts": counts,
+            "counts": {str(oid): votes[oid] for oid in continuing},
             "exhausted": exhausted,
             "eliminated": [],
             "elected": None,
@@ -625,17 +740,6 @@ def count_irv(options: Sequence[OptionRef], ballots: Ballots) -> MethodCount:
         record["eliminated"] = losers
         out = set(losers)
         continuing = [oid for oid in continuing if oid not in out]
-        still = set(continuing)
-        for loser in losers:
-            for ranking, count, position in piles.pop(loser):
-                for nxt in range(position + 1, len(ranking)):
-                    if ranking[nxt] in still:
-                        piles[ranking[nxt]].append((ranking, count, nxt))
-                        votes[ranking[nxt]] += count
-                        break
-                else:
-                    exhausted += count
-            del votes[loser]
     extra["exhausted"] = exhausted
     return MethodCount(rows, winners, rounds, extra)
 
@@ -675,7 +779,7 @@ def count_schulze(options: Sequence[OptionRef], ballots: Ballots) -> MethodCount
     extra: dict[str, object] = {"condorcet_winner": None, "counting": "schulze", "exhausted": 0}
     if not rankings:
         return MethodCount(rows, [], [], extra)
-    d = _pairwise(ids, rankings)
+    d = _Ranked(ids, rankings).pairwise()
     p = {a: {b: (d[a][b] if d[a][b] > d[b][a] else 0) for b in ids if b != a} for a in ids}
     for i in ids:
         p_i = p[i]
@@ -780,7 +884,7 @@ def tally(
     else:
         counter = METHOD_COUNTERS[method]
     counted = counter(options, ballots)
-    abstentions = sum(1 for ballot in ballots if is_abstention(ballot))
+    abstentions = sum(map(is_abstention, ballots))
     cast = len(ballots)
     quorum_met = share == 0 if eligible == 0 else Fraction(cast, eligible) >= share
     extra = dict(counted.extra)

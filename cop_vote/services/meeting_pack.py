@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..domain.tally import TallyResult
 from ..extensions import db
@@ -226,3 +226,11 @@ def gather(actor: Person | None, decision_id: int, now: datetime) -> MeetingPack
         generated_at=now,
         objections=list_objections(actor, decision.id),
     )
+
+
+def comment_count(decision_id: int) -> int:
+    """How many comments a decision has (any review state): the size of its pack."""
+    found = db.session.execute(
+        select(func.count()).select_from(Comment).where(Comment.decision_id == decision_id)
+    ).scalar()
+    return int(found or 0)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, url_for
+from flask import Response, abort, redirect, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import queue
 from ..clock import now
 from ..i18n import option_label
 from ..services import calendar, decisions, exports
@@ -25,6 +27,9 @@ from .admin import facilitator_required
 from .render import page, person
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+#: A decision with more comments than this gets its Word pack built by the
+#: worker (:func:`meeting_pack_job`); a smaller one is built in the request.
+LARGE_PACK_COMMENTS = 500
 
 
 @bp.get("/decisions/<int:decision_id>/meeting.ics")
@@ -113,7 +118,7 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
     )
 
 
-def _labels(pack: Any) -> dict[int, str]:
+def export_labels(pack: Any) -> dict[int, str]:
     """The pack's option labels in the reader's language (a slot's day names)."""
     return {o.id: option_label(o) for o in pack.decision.options}
 
@@ -128,7 +133,7 @@ def meeting_pack(decision_id: int) -> ResponseReturnValue:
         "exports/meeting_pack.html",
         pack=pack,
         decision=pack.decision,
-        result_rows=exports.result_rows(pack, words, _labels(pack)),
+        result_rows=exports.result_rows(pack, words, export_labels(pack)),
         ballots_csv=pack.decision.ballot_secrecy == "open",
     )
 
@@ -138,16 +143,46 @@ def meeting_pack(decision_id: int) -> ResponseReturnValue:
 def meeting_pack_csv(decision_id: int) -> ResponseReturnValue:
     """The meeting pack as CSV (UTF-8 with BOM, for Excel)."""
     pack = pack_service.gather(person(), decision_id, now())
-    body = exports.pack_csv(pack, export_words(), _labels(pack))
+    body = exports.pack_csv(pack, export_words(), export_labels(pack))
     return _download(body, "text/csv", f"meeting-pack-{decision_id}.csv")
 
 
 @bp.get("/decisions/<int:decision_id>/meeting-pack.docx")
 @facilitator_required
 def meeting_pack_docx(decision_id: int) -> ResponseReturnValue:
-    """The meeting pack as an editable Word document."""
+    """The meeting pack as an editable Word document; a large one is handed to
+    the worker, and this answers with the page that waits for it."""
+    if pack_service.comment_count(decision_id) > LARGE_PACK_COMMENTS:
+        decisions.get_decision(person(), decision_id)  # 404 before any work
+        job = queue.get().prepare_pack(decision_id, person().id, str(get_locale()))
+        return redirect(url_for("web.meeting_pack_job", decision_id=decision_id, job=job), 303)
     pack = pack_service.gather(person(), decision_id, now())
-    body = exports.pack_docx(pack, export_words(), _labels(pack))
+    body = exports.pack_docx(pack, export_words(), export_labels(pack))
+    return _download(body, DOCX_MIMETYPE, f"meeting-pack-{decision_id}.docx")
+
+
+@bp.get("/decisions/<int:decision_id>/meeting-pack/<job>")
+@facilitator_required
+def meeting_pack_job(decision_id: int, job: str) -> ResponseReturnValue:
+    """A large meeting pack: "being prepared" (the page refreshes itself), then
+    a link to the file."""
+    decision = decisions.get_decision(person(), decision_id)
+    state, _body = queue.get().pack(decision_id, job)
+    response = page("exports/pack_job.html", decision=decision, state=state, job=job)
+    response.headers["Cache-Control"] = "private, no-store"
+    if state == "pending":
+        response.headers["Refresh"] = "3"  # every browser follows it; no script needed
+    return response
+
+
+@bp.get("/decisions/<int:decision_id>/meeting-pack/<job>.docx")
+@facilitator_required
+def meeting_pack_file(decision_id: int, job: str) -> ResponseReturnValue:
+    """The Word document a worker prepared (404 until it is ready)."""
+    decisions.get_decision(person(), decision_id)
+    state, body = queue.get().pack(decision_id, job)
+    if state != "ready" or body is None:
+        abort(404)
     return _download(body, DOCX_MIMETYPE, f"meeting-pack-{decision_id}.docx")
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from fractions import Fraction
+from unittest.mock import patch
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cop_vote.domain import tally as tally_module
 from cop_vote.domain.ballots import METHODS, BallotRules, validate_ballot
 from cop_vote.domain.tally import OptionRef, tally
 
@@ -199,3 +202,52 @@ def test_tally_refuses_malformed_ballots_with_value_error_only(
     except ValueError:
         return
     assert result.ballots_cast == len(ballots)
+
+
+@st.composite
+def many_option_profile(draw: st.DrawFn) -> tuple[list[int], list[list[int]]]:
+    """Up to 20 options (beyond the bit-set way's limit), partial rankings with repeats."""
+    ids = draw(option_ids(min_size=1, max_size=20))
+    distinct = draw(
+        st.lists(
+            st.permutations(ids).flatmap(
+                lambda order: st.integers(1, len(order)).map(lambda k: list(order[:k]))
+            ),
+            min_size=1,
+            max_size=8,
+        )
+    )
+    return ids, draw(st.lists(st.sampled_from(distinct), min_size=1, max_size=40))
+
+
+@SIMPLE
+@given(many_option_profile(), st.sampled_from(["irv", "schulze"]))
+def test_ranked_counts_agree_both_ways(
+    profile: tuple[list[int], list[list[int]]], counting: str
+) -> None:
+    """Bit sets of the ballots (few options) and the walk over distinct rankings
+    (many options) give the same result, rounds and tables included."""
+    ids, rankings = profile
+    ballots = [{"ranking": r} for r in rankings]
+
+    def count(limit: int) -> dict[str, object]:
+        with patch.object(tally_module, "_BITSET_MAX_OPTIONS", limit):
+            return tally(
+                "ranked", options_for(ids), ballots, eligible=50, counting=counting
+            ).to_dict()
+
+    by_bits, by_rankings = count(len(ids)), count(len(ids) - 1)
+    assert by_bits == by_rankings
+    if counting == "irv":
+        assert by_bits["winners"] == reference.irv(ids, rankings)[0]
+
+
+def test_ranked_counts_refuse_a_repeated_option_both_ways() -> None:
+    options = options_for([1, 2, 3])
+    for limit in (0, 16):
+        with patch.object(tally_module, "_BITSET_MAX_OPTIONS", limit):
+            for counting in ("irv", "schulze"):
+                with pytest.raises(ValueError, match="twice"):
+                    tally(
+                        "ranked", options, [{"ranking": [1, 2, 1]}], eligible=1, counting=counting
+                    )

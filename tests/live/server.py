@@ -86,6 +86,9 @@ class LiveServer:
             "60",
             "--graceful-timeout",
             "5",
+            # gunicorn's control socket is one path per user: servers side by
+            # side (two apps, other checkouts' tests) would collide on it.
+            "--no-control-socket",
             "cop_vote:create_app()",
         ]
         if self.config is not None:
