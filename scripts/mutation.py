@@ -27,7 +27,8 @@ from pathlib import Path
 MUTANTS = Path("mutants")
 EQUIVALENT = Path("docs/mutation-equivalent.txt")
 KILLED = {1, 3, 36, -24, 24, 152, 255, -11, -9, 37}
-SURVIVED = {0}
+# No test calls the function (33, 5): as bad as a survivor, and counted as one.
+SURVIVED = {0, 5, 33}
 AREAS = {
     "domain/": "cop_vote/domain/",
     "services/ballots.py": "cop_vote/services/ballots.py",
@@ -62,7 +63,7 @@ def sample(share: float, seed: int) -> None:
 
 
 def _row(label: str, codes: dict[str, int | None], same: set[str]) -> str:
-    checked = {n: c for n, c in codes.items() if c is not None and c not in (5, 33, 34)}
+    checked = {n: c for n, c in codes.items() if c is not None and c != 34}
     killed = sum(1 for c in checked.values() if c in KILLED)
     survivors = [n for n, c in checked.items() if c in SURVIVED]
     judged = sum(1 for n in survivors if n in same)

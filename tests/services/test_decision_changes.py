@@ -1,0 +1,181 @@
+"""Decisions at the service level: closing at deadlines (``close_due``), what an
+open decision may still change, and a ballot's history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from cop_vote.domain.errors import Conflict, InvalidInput
+from cop_vote.extensions import db
+from cop_vote.models import Decision, Event
+from cop_vote.services import ballots, decisions
+from tests.dbstate import changed_tables, snapshot
+from tests.web.helpers import make_decision, option_ids
+
+
+def _stored(did: int) -> Decision:
+    db.session.expire_all()
+    decision = db.session.get(Decision, did)
+    assert decision is not None
+    return decision
+
+
+def test_close_due_closes_only_open_decisions_past_their_deadline(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    start = clock.now
+    due = make_decision(facilitator, start, days=1, title="Due")
+    exactly = make_decision(facilitator, start, days=2, title="Due exactly now")
+    later = make_decision(facilitator, start, days=5, title="Later")
+    draft = make_decision(facilitator, start, days=1, open_it=False, title="Draft")
+    closed_by_hand = make_decision(facilitator, start, days=1, title="Closed by hand")
+    decisions.close_decision(facilitator, closed_by_hand, start + timedelta(hours=1))
+    db.session.commit()
+    clock.advance(days=2)
+
+    closed = decisions.close_due(clock.now)
+    db.session.commit()
+    assert sorted(d.id for d in closed) == sorted([due, exactly])
+    assert _stored(due).status == "closed"
+    assert _stored(due).closed_at == start + timedelta(days=1)
+    assert _stored(exactly).closed_at == clock.now
+    assert _stored(later).status == "open"
+    assert _stored(draft).status == "draft"
+    assert _stored(closed_by_hand).closed_at == start + timedelta(hours=1)
+    entries = db.session.execute(
+        select(Event.subject, Event.data).where(Event.kind == "decision.closed")
+    ).all()
+    by_deadline = {s: d["by"] for s, d in entries}
+    assert by_deadline == {
+        f"decision:{closed_by_hand}": "facilitator",
+        f"decision:{due}": "deadline",
+        f"decision:{exactly}": "deadline",
+    }
+    # Safe to run twice: nothing more to close, nothing written.
+    before = snapshot()
+    assert decisions.close_due(clock.now) == []
+    db.session.commit()
+    assert snapshot() == before
+
+
+def test_close_due_leaves_a_decision_extended_meanwhile(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now, days=1)
+    decisions.update_decision(
+        facilitator, did, {"closes_at": (clock.now + timedelta(days=3)).isoformat()}, clock.now
+    )
+    db.session.commit()
+    clock.advance(days=2)
+    assert decisions.close_due(clock.now) == []
+    assert _stored(did).status == "open"
+
+
+def test_an_open_decision_changes_only_its_wording_and_a_later_deadline(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now, days=7)
+    first, second, _third = option_ids(did)
+    deadline = _stored(did).closes_at
+    assert deadline is not None
+    refusals: list[tuple[dict[str, Any], type[Exception]]] = [
+        ({"title": "New title"}, Conflict),
+        ({"method": "approval"}, Conflict),
+        ({"quorum": 0.5}, Conflict),
+        ({"closes_at": (deadline - timedelta(hours=1)).isoformat()}, Conflict),
+        ({"closes_at": deadline.isoformat()}, Conflict),
+        ({"closes_at": None}, InvalidInput),
+        ({"closes_at": ""}, InvalidInput),
+        ({"options": {"id": first}}, InvalidInput),
+        ({"options": [{"id": 99999, "label": "X"}]}, InvalidInput),
+        ({"options": [{"label": "No id"}]}, InvalidInput),
+        ({"options": ["not an object"]}, InvalidInput),
+        ({"options": [{"id": first, "position": 3}]}, Conflict),
+    ]
+    for data, error in refusals:
+        before = snapshot()
+        with pytest.raises(error):
+            decisions.update_decision(facilitator, did, data, clock.now)
+        db.session.rollback()
+        after = snapshot()
+        assert after == before, (data, changed_tables(before, after))
+
+    clock.advance(hours=1)
+    later = deadline + timedelta(days=1)
+    decisions.update_decision(
+        facilitator,
+        did,
+        {
+            "closes_at": later.isoformat(),
+            "description": "Now with a map.",
+            "options": [{"id": second, "label": "  Nashville, TN ", "description": "Music city"}],
+        },
+        clock.now,
+    )
+    db.session.commit()
+    decision = _stored(did)
+    assert decision.closes_at == later
+    assert decision.description == "Now with a map."
+    reworded = {o.id: o for o in decision.options}
+    assert (reworded[second].label, reworded[second].description) == (
+        "Nashville, TN",
+        "Music city",
+    )
+    assert reworded[second].edited_at == clock.now
+    assert reworded[first].edited_at is None and reworded[first].label == "Memphis"
+    entry = db.session.execute(
+        select(Event.data).where(Event.kind == "decision.updated")
+    ).scalar_one()
+    assert entry["fields"] == ["closes_at", "description", "options"]
+    assert entry["status"] == "open"
+
+
+@pytest.mark.parametrize("state", ["closed", "published", "withdrawn"])
+def test_a_decision_that_is_not_draft_or_open_cannot_change(
+    network: dict[str, Any], clock: Any, state: str
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    if state == "withdrawn":
+        decisions.withdraw_decision(facilitator, did, "Stop.", clock.now)
+    else:
+        decisions.close_decision(facilitator, did, clock.now)
+        if state == "published":
+            decisions.publish_decision(facilitator, did, None, "Done.", clock.now)
+    db.session.commit()
+    before = snapshot()
+    with pytest.raises(Conflict) as caught:
+        decisions.update_decision(facilitator, did, {"description": "Later words."}, clock.now)
+    assert state in str(caught.value)
+    db.session.rollback()
+    assert snapshot() == before
+
+
+def test_a_ballots_history_lists_every_write_oldest_first(
+    network: dict[str, Any], clock: Any
+) -> None:
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now)
+    memphis, nashville, _atlanta = option_ids(did)
+    ballots.cast_ballot(people["oxfam1"], did, {"option": memphis}, clock.now)
+    clock.advance(minutes=1)
+    ballots.cast_ballot(people["oxfam2"], did, {"option": nashville}, clock.now)
+    clock.advance(minutes=1)
+    ballots.withdraw_ballot(people["oxfam1"], did, clock.now)
+    ballots.cast_ballot(people["adpc"], did, {"option": memphis}, clock.now)
+    db.session.commit()
+    oxfam = network["orgs"]["oxfam"].id
+    changes = ballots.history(did, oxfam)
+    assert [(c.version, c.action, c.content, c.person_id) for c in changes] == [
+        (1, "cast", {"option": memphis}, people["oxfam1"].id),
+        (2, "change", {"option": nashville}, people["oxfam2"].id),
+        (3, "withdraw", None, people["oxfam1"].id),
+    ]
+    assert ballots.history(did, network["orgs"]["stro"].id) == []
