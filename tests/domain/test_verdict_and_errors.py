@@ -90,3 +90,23 @@ def test_errors_carry_their_message_status_and_code() -> None:
     stale = StaleBallot("m", current)
     assert stale.current == {"version": 2} and stale.current is not current
     assert StaleBallot("m").current is None
+
+
+def test_a_ballot_that_is_not_normalised_is_named_in_the_error() -> None:
+    import pytest
+
+    cases = [
+        ("discussion", {"option": 1}, "not a normalised ballot (a discussion has no ballots)"),
+        (
+            "single_choice",
+            {"option": "1"},
+            "not a normalised ballot (no 'option' of the right shape)",
+        ),
+        ("ranked", {"ranking": 1}, "not a normalised ballot (no 'ranking' list)"),
+        ("consent", {"position": "maybe"}, "not a normalised ballot (no consent position)"),
+    ]
+    for method, ballot, why in cases:
+        options = [OptionRef(1, "A")]
+        with pytest.raises(ValueError) as caught:
+            tally(method, options, [ballot], eligible=1)
+        assert str(caught.value) == f"{why}: {ballot!r}"

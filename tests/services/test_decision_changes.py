@@ -179,3 +179,44 @@ def test_a_ballots_history_lists_every_write_oldest_first(
         (3, "withdraw", None, people["oxfam1"].id),
     ]
     assert ballots.history(did, network["orgs"]["stro"].id) == []
+
+
+def test_who_sees_which_decisions_in_the_list(network: dict[str, Any], clock: Any) -> None:
+    people = network["people"]
+    facilitator = people["facilitator"]
+    open_one = make_decision(facilitator, clock.now, title="Open")
+    clock.advance(minutes=1)
+    draft = make_decision(facilitator, clock.now, open_it=False, title="Draft")
+    clock.advance(minutes=1)
+    proposing = make_decision(
+        facilitator, clock.now, open_it=False, title="Proposals", proposals_open=True
+    )
+    clock.advance(minutes=1)
+    closed = make_decision(facilitator, clock.now, title="Closed")
+    decisions.close_decision(facilitator, closed, clock.now)
+    db.session.commit()
+
+    def listed(viewer: Any) -> list[int]:
+        return [d.id for d in decisions.list_decisions(viewer)]
+
+    assert listed(facilitator) == [closed, proposing, draft, open_one]
+    assert listed(people["adpc"]) == [closed, proposing, open_one]
+    assert listed(people["observer"]) == [closed, open_one]
+
+
+def test_a_slot_is_named_in_the_networks_zone() -> None:
+    from datetime import UTC, datetime
+
+    starts = datetime(2010, 1, 12, 13, 0, tzinfo=UTC)
+    assert (
+        decisions.slot_label(starts, starts + timedelta(hours=3), "Europe/Amsterdam")
+        == "Tue 2010-01-12 14:00–17:00 CET"
+    )
+    assert (
+        decisions.slot_label(starts, starts + timedelta(hours=12), "Europe/Amsterdam")
+        == "Tue 2010-01-12 14:00–Wed 2010-01-13 02:00 CET"
+    )
+    assert (
+        decisions.slot_label(starts, starts + timedelta(hours=1), "America/New_York")
+        == "Tue 2010-01-12 08:00–09:00 EST"
+    )

@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from cop_vote.domain.errors import Conflict, InvalidInput
 from cop_vote.extensions import db
-from cop_vote.models import Comment, CommentReport
+from cop_vote.models import Comment, CommentReport, Event
 from cop_vote.services import comments, moderation
 from tests.dbstate import snapshot
 from tests.web.helpers import make_decision, option_ids
@@ -193,6 +194,8 @@ def test_filters_name_the_bad_value(network: dict[str, Any], clock: Any) -> None
         ({"option": str(other)}, "Unknown option.", {"option": "Not an option of this decision."}),
         ({"option": "x"}, "Unknown option.", {"option": "Not a known identifier."}),
         ({"option": True}, "Unknown option.", {"option": "Not a known identifier."}),
+        ({"option": "0"}, "Unknown option.", {"option": "Not a known identifier."}),
+        ({"option": -3}, "Unknown option.", {"option": "Not a known identifier."}),
         ({"option": str(2**31)}, "Unknown option.", {"option": "Not a known identifier."}),
         (
             {"organisation": "nobody"},
@@ -208,4 +211,45 @@ def test_filters_name_the_bad_value(network: dict[str, Any], clock: Any) -> None
     assert moderation.parse_filters(decision, option=f" {mine} ").option_id == mine
     assert moderation.parse_filters(decision, status="", option="", organisation="") == (
         moderation.QueueFilters()
+    )
+
+
+def test_a_report_says_why_it_is_refused_and_is_logged_at_its_time(
+    network: dict[str, Any], clock: Any
+) -> None:
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now)
+    comment = _comment(people["adpc"], did, "Words.", clock.now)
+    with pytest.raises(InvalidInput) as caught:
+        moderation.report_comment(people["adpc"], comment.id, "Mine", clock.now)
+    assert (caught.value.message, caught.value.fields, caught.value.code) == (
+        "You cannot report your own comment.",
+        {"comment": "Change or explain your own comment instead."},
+        "own_comment",
+    )
+    db.session.rollback()
+    with pytest.raises(InvalidInput) as caught:
+        moderation.report_comment(people["stro"], comment.id, "x" * 1001, clock.now)
+    assert "reason" in caught.value.fields
+    db.session.rollback()
+    clock.advance(days=3)
+    report = moderation.report_comment(people["stro"], comment.id, "x" * 1000, clock.now)
+    db.session.commit()
+    assert (report.comment_id, report.person_id, report.created_at) == (
+        comment.id,
+        people["stro"].id,
+        clock.now,
+    )
+    entry = db.session.execute(select(Event).where(Event.kind == "comment.reported")).scalar_one()
+    assert (entry.subject, entry.actor_id, entry.at, entry.data) == (
+        f"comment:{comment.id}",
+        people["stro"].id,
+        clock.now,
+        {"decision": did, "report": report.id},
+    )
+    with pytest.raises(Conflict) as again:
+        moderation.report_comment(people["stro"], comment.id, "Again", clock.now)
+    assert (again.value.code, again.value.message) == (
+        "already_reported",
+        "You have reported this comment already.",
     )
