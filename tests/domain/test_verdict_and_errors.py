@@ -95,7 +95,7 @@ def test_errors_carry_their_message_status_and_code() -> None:
 def test_a_ballot_that_is_not_normalised_is_named_in_the_error() -> None:
     import pytest
 
-    cases = [
+    cases: list[tuple[str, dict[str, object], str]] = [
         ("discussion", {"option": 1}, "not a normalised ballot (a discussion has no ballots)"),
         (
             "single_choice",
