@@ -110,3 +110,15 @@ def test_a_ballot_that_is_not_normalised_is_named_in_the_error() -> None:
         with pytest.raises(ValueError) as caught:
             tally(method, options, [ballot], eligible=1)
         assert str(caught.value) == f"{why}: {ballot!r}"
+
+
+def test_consent_takes_one_proposal_at_most_and_approval_no_repeats() -> None:
+    import pytest
+
+    two = [OptionRef(1, "A"), OptionRef(2, "B")]
+    with pytest.raises(ValueError) as caught:
+        tally("consent", two, [{"position": "agree"}], eligible=1)
+    assert str(caught.value) == "a consent decision has at most one option, the proposal"
+    with pytest.raises(ValueError) as repeated:
+        tally("approval", two, [{"options": [1, 1]}], eligible=1)
+    assert str(repeated.value) == "approval ballot repeats an option: (1, 1)"

@@ -220,3 +220,60 @@ def test_a_slot_is_named_in_the_networks_zone() -> None:
         decisions.slot_label(starts, starts + timedelta(hours=1), "America/New_York")
         == "Tue 2010-01-12 08:00–09:00 EST"
     )
+
+
+def test_rewording_an_open_decisions_options_checks_each_text(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    memphis = option_ids(did)[0]
+    refused: list[dict[str, Any]] = [
+        {"id": memphis, "label": "Two\nlines"},
+        {"id": memphis, "label": "x" * 501},
+        {"id": memphis, "label": "   "},
+        {"id": memphis, "description": "x" * 5001},
+    ]
+    for item in refused:
+        before = snapshot()
+        with pytest.raises(InvalidInput) as caught:
+            decisions.update_decision(facilitator, did, {"options": [item]}, clock.now)
+        field = "label" if "label" in item else "description"
+        assert f"options.0.{field}" in caught.value.fields, item
+        db.session.rollback()
+        assert snapshot() == before
+    decisions.update_decision(
+        facilitator,
+        did,
+        {"options": [{"id": memphis, "description": "y" * 5000}]},
+        clock.now,
+    )
+    decisions.update_decision(
+        facilitator, did, {"options": [{"id": memphis, "label": "z" * 500}]}, clock.now
+    )
+    db.session.commit()
+    option = {o.id: o for o in _stored(did).options}[memphis]
+    assert (option.label, option.description) == ("z" * 500, "y" * 5000)
+    decisions.update_decision(
+        facilitator, did, {"options": [{"id": memphis, "description": ""}]}, clock.now
+    )
+    db.session.commit()
+    assert {o.id: o for o in _stored(did).options}[memphis].description in ("", None)
+
+
+def test_only_a_signed_in_member_sees_their_organisations_ballot(
+    network: dict[str, Any], clock: Any
+) -> None:
+    from cop_vote.domain.errors import NotAllowed, NotFound
+
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now)
+    with pytest.raises(NotAllowed) as caught:
+        ballots.own_ballot(None, did)
+    assert caught.value.message == "Sign in to see your organisation's ballot."
+    with pytest.raises(NotFound) as missing:
+        ballots.own_ballot(people["adpc"], did)
+    assert missing.value.message == "Your organisation has not cast a ballot."
+    ballots.cast_ballot(people["oxfam1"], did, {"option": option_ids(did)[1]}, clock.now)
+    db.session.commit()
+    assert ballots.own_ballot(people["oxfam2"], did).content == {"option": option_ids(did)[1]}
