@@ -251,3 +251,21 @@ def test_each_refusal_names_its_message_and_fields(index: int) -> None:
 
 def test_the_table_covers_every_invalid_body() -> None:
     assert len(EXPECTED) == len(INVALID)
+
+
+@pytest.mark.parametrize(
+    ("method", "field", "message"),
+    [
+        ("single_choice", "option", "Choose an option or abstain."),
+        ("approval", "options", "Choose at least one option or abstain."),
+        ("ranked", "ranking", "Rank at least one option or abstain."),
+        ("score", "scores", "Score at least one option or abstain."),
+        ("dot_vote", "dots", "Place at least one dot or abstain."),
+        ("meeting_time", "availability", "Answer for at least one time slot or abstain."),
+        ("consent", "position", "Choose a position: agree, abstain, disagree, block."),
+    ],
+)
+def test_an_empty_body_asks_for_the_methods_field(method: str, field: str, message: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        validate_ballot({}, rules(method))
+    assert (caught.value.message, caught.value.fields) == (message, {field: message})

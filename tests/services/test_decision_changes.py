@@ -277,3 +277,26 @@ def test_only_a_signed_in_member_sees_their_organisations_ballot(
     ballots.cast_ballot(people["oxfam1"], did, {"option": option_ids(did)[1]}, clock.now)
     db.session.commit()
     assert ballots.own_ballot(people["oxfam2"], did).content == {"option": option_ids(did)[1]}
+
+
+def test_withdrawing_an_open_secret_decision_seals_it_then(
+    network: dict[str, Any], clock: Any
+) -> None:
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now, ballot_secrecy="secret")
+    ballots.cast_ballot(people["adpc"], did, {"option": option_ids(did)[0]}, clock.now)
+    db.session.commit()
+    clock.advance(hours=5)
+    decisions.withdraw_decision(people["facilitator"], did, "  Overtaken by events. ", clock.now)
+    db.session.commit()
+    decision = _stored(did)
+    assert (decision.status, decision.withdrawn_at, decision.ballots_sealed_at) == (
+        "withdrawn",
+        clock.now,
+        clock.now,
+    )
+    assert decision.outcome_statement == "Overtaken by events."
+    kinds = db.session.execute(
+        select(Event.kind, Event.at).where(Event.subject == f"decision:{did}").order_by(Event.id)
+    ).all()
+    assert ("decision.withdrawn", clock.now) in kinds
