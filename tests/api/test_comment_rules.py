@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from cop_vote.extensions import db
-from cop_vote.models import Comment
+from cop_vote.models import Comment, Event
 from tests.dbstate import changed_tables, snapshot
 
 API = "/api/v1"
@@ -162,7 +163,8 @@ def test_a_comment_cannot_be_reworded_once_the_decision_is_not_open(
     response = client.patch(
         f"{API}/comments/{comment['id']}", headers=h["adpc"], json={"body": "Second words."}
     )
-    _refused(response, 409, before)
+    error = _refused(response, 409, before)
+    assert error["message"] == "Comments can be changed only while the decision is open."
 
 
 def test_rewording_past_the_deadline_is_refused(
@@ -218,6 +220,13 @@ def test_rewording_sends_the_comment_back_to_review_and_keeps_the_note(
         "For the meeting",
         clock.now,
     )
+    edited = db.session.execute(select(Event).where(Event.kind == "comment.edited")).scalar_one()
+    assert (edited.subject, edited.actor_id, edited.at, edited.data) == (
+        f"comment:{comment['id']}",
+        network["people"]["adpc"].id,
+        clock.now,
+        {},
+    )
 
 
 def test_a_hidden_comment_cannot_be_reported_nor_reworded(
@@ -240,7 +249,7 @@ def test_a_hidden_comment_cannot_be_reported_nor_reworded(
     reword = client.patch(
         f"{API}/comments/{comment['id']}", headers=h["adpc"], json={"body": "Sorry."}
     )
-    _refused(reword, 409, before)
+    assert _refused(reword, 409, before)["message"] == "A hidden comment cannot be changed."
 
 
 def test_reports_once_per_person_never_ones_own_never_by_observers(
