@@ -253,3 +253,34 @@ def test_a_report_says_why_it_is_refused_and_is_logged_at_its_time(
         "already_reported",
         "You have reported this comment already.",
     )
+
+
+def test_an_unknown_review_state_is_named_with_the_states_there_are(
+    network: dict[str, Any], clock: Any
+) -> None:
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now)
+    comment = _comment(people["adpc"], did, "Words.", clock.now)
+    before = snapshot()
+    for state in ("deleted", "reported", None, ""):
+        with pytest.raises(InvalidInput) as caught:
+            comments.review_comment(people["facilitator"], comment.id, state, clock.now)
+        _refused(
+            caught, "Unknown review state.", {"review": "One of new, reviewed, flagged, hidden."}
+        )
+        db.session.rollback()
+    assert snapshot() == before
+    clock.advance(hours=1)
+    comments.review_comment(
+        people["facilitator"], comment.id, "flagged", clock.now, note="  Ask them  "
+    )
+    db.session.commit()
+    assert (comment.review, comment.note, comment.reviewed_at, comment.hidden_reason) == (
+        "flagged",
+        "Ask them",
+        clock.now,
+        None,
+    )
+    comments.review_comment(people["facilitator"], comment.id, "reviewed", clock.now, note="")
+    db.session.commit()
+    assert comment.note is None
