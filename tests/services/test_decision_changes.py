@@ -300,3 +300,39 @@ def test_withdrawing_an_open_secret_decision_seals_it_then(
         select(Event.kind, Event.at).where(Event.subject == f"decision:{did}").order_by(Event.id)
     ).all()
     assert ("decision.withdrawn", clock.now) in kinds
+
+
+def test_an_open_decisions_refusals_say_what_may_change(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    cases: list[tuple[Any, str, dict[str, str]]] = [
+        (
+            ["not", "an", "object"],
+            "The body must be a JSON object.",
+            {"body": "Must be an object."},
+        ),
+        (
+            {"closes_at": None},
+            "An open decision keeps a deadline.",
+            {"closes_at": "Give a later time."},
+        ),
+    ]
+    for data, message, fields in cases:
+        with pytest.raises(InvalidInput) as caught:
+            decisions.update_decision(facilitator, did, data, clock.now)
+        assert (caught.value.message, caught.value.fields) == (message, fields)
+        db.session.rollback()
+    with pytest.raises(Conflict) as locked:
+        decisions.update_decision(facilitator, did, {"title": "New", "quorum": 0.5}, clock.now)
+    assert locked.value.message == (
+        "An open decision can change only its deadline (later), "
+        "description and option wording; not: title, quorum."
+    )
+    db.session.rollback()
+    with pytest.raises(Conflict) as earlier:
+        decisions.update_decision(
+            facilitator, did, {"closes_at": (clock.now + timedelta(days=1)).isoformat()}, clock.now
+        )
+    assert earlier.value.message == "The deadline of an open decision can only move later."

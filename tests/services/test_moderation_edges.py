@@ -284,3 +284,10 @@ def test_an_unknown_review_state_is_named_with_the_states_there_are(
     comments.review_comment(people["facilitator"], comment.id, "reviewed", clock.now, note="")
     db.session.commit()
     assert comment.note is None
+    logged = db.session.execute(
+        select(Event.at, Event.data).where(Event.kind == "comment.reviewed").order_by(Event.id)
+    ).all()
+    assert [tuple(row) for row in logged] == [
+        (clock.now, {"review": "flagged"}),
+        (clock.now, {"review": "reviewed"}),
+    ]
