@@ -336,3 +336,43 @@ def test_an_open_decisions_refusals_say_what_may_change(
             facilitator, did, {"closes_at": (clock.now + timedelta(days=1)).isoformat()}, clock.now
         )
     assert earlier.value.message == "The deadline of an open decision can only move later."
+
+
+def test_publication_logs_what_was_published_at_its_time(
+    network: dict[str, Any], clock: Any
+) -> None:
+    from cop_vote.services import audit
+    from cop_vote.services.ballot_record import totals_digest
+    from cop_vote.services.results import count
+
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now)
+    memphis, nashville, _atlanta = option_ids(did)
+    ballots.cast_ballot(people["adpc"], did, {"option": nashville}, clock.now)
+    ballots.cast_ballot(people["stro"], did, {"option": nashville}, clock.now)
+    ballots.cast_ballot(people["oxfam1"], did, {"option": memphis}, clock.now)
+    decisions.close_decision(people["facilitator"], did, clock.now)
+    db.session.commit()
+    clock.advance(days=2)
+    decisions.publish_decision(people["facilitator"], did, nashville, " Nashville. ", clock.now)
+    db.session.commit()
+    decision = _stored(did)
+    entry = db.session.execute(select(Event).where(Event.kind == "decision.published")).scalar_one()
+    assert (entry.subject, entry.actor_id, entry.at) == (
+        f"decision:{did}",
+        people["facilitator"].id,
+        clock.now,
+    )
+    assert entry.data == {
+        "option": nashville,
+        "statement_digest": audit.text_digest("Nashville."),
+        "ballots_cast": 3,
+        "winners": [nashville],
+        "totals_digest": totals_digest(count(decision)),
+    }
+    assert decision.published_log_hash == entry.hash
+    assert (decision.outcome_option_id, decision.outcome_statement, decision.published_at) == (
+        nashville,
+        "Nashville.",
+        clock.now,
+    )
