@@ -72,7 +72,8 @@ mutation: install-dev
 	@if [ -n "$(MUTANTS)" ]; then \
 		echo "== generating mutants and learning which tests call what (domain/errors.py first)"; \
 		$(BIN)/mutmut run --max-children $$(nproc) "cop_vote.domain.errors*" || exit 1; \
-		$(BIN)/mutmut run --max-children $$(nproc) $$($(BIN)/python scripts/mutation.py sample $(MUTANTS)); \
+		names=$$($(BIN)/python scripts/mutation.py sample $(MUTANTS)); \
+		if [ -n "$$names" ]; then $(BIN)/mutmut run --max-children $$(nproc) $$names; fi; \
 	else \
 		$(BIN)/mutmut run --max-children $$(nproc); \
 	fi

@@ -8,7 +8,8 @@ Usage (from the project root, after ``mutmut run`` has generated ``mutants/``)::
 ``sample`` prints a seeded random sample of the given share of each mutated
 file's mutants (the same share everywhere, so an area's score is not skewed
 toward its small files), one name a line, for ``mutmut run NAME...`` when a
-full run takes too long.
+full run takes too long; mutants the sample already killed are left out, so
+running it again goes on where the last run stopped.
 ``report`` reads mutmut's results (``mutants/**/*.meta``) and prints, per file
 and per area (``domain/`` and the four services), the mutants checked, killed
 (a failing test, a time-out or a crash all count as killed), survived and
@@ -55,11 +56,14 @@ def equivalent() -> set[str]:
 
 
 def sample(share: float, seed: int) -> None:
+    """Print the sample's mutants that are not killed yet (mutmut reruns every
+    mutant it is given by name, so a second run goes on where the first stopped)."""
     rng = random.Random(seed)
     for _source, codes in results().items():
         names = sorted(codes)
         for name in sorted(rng.sample(names, max(1, round(share * len(names))))):
-            print(name)
+            if codes[name] not in KILLED:
+                print(name)
 
 
 def _row(label: str, codes: dict[str, int | None], same: set[str]) -> str:
