@@ -135,3 +135,31 @@ def test_an_open_ballot_is_logged_with_its_content_and_receipt(
         "ballot.withdraw",
         {"organisation_id": network["orgs"]["adpc"].id, "version": 2},
     )
+
+
+def test_a_stale_record_shows_the_facilitator_no_secret_content(
+    client: FlaskClient, network: dict[str, Any], make_decision: Callable[..., dict[str, Any]]
+) -> None:
+    decision = make_decision("open", ballot_secrecy="secret")
+    did = decision["id"]
+    first, second = (o["id"] for o in decision["options"][:2])
+    _put(client, network, "oxfam1", did, {"option": first})
+    headers = network["headers"]["facilitator"]
+    stale = client.put(
+        f"{API}/decisions/{did}/ballots/oxfam-novib",
+        json={"option": second, "given_by": "Idris", "version": 0},
+        headers=headers,
+    )
+    assert stale.status_code == 409
+    current = stale.get_json()["error"]["current"]
+    assert (current["version"], current["ballot"], current["content_hidden"]) == (1, None, True)
+    recorded = client.put(
+        f"{API}/decisions/{did}/ballots/stro",
+        json={"option": second, "given_by": "Marieke"},
+        headers=headers,
+    )
+    assert recorded.status_code == 200
+    body = recorded.get_json()
+    facilitator = network["people"]["facilitator"]
+    assert body["recorded_by"] == {"id": facilitator.id, "name": facilitator.name}
+    assert (body["ballot"], body["content_hidden"], body["given_by"]) == (None, True, "Marieke")
