@@ -8,6 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.dbstate import changed_tables, snapshot
+
 from .conftest import API
 
 ROLES = ("facilitator", "representative", "observer", "anonymous")
@@ -205,6 +207,7 @@ def test_route_for_role(
     expected: dict[str, int],
 ) -> None:
     headers = network["headers"][HEADER_OF[role]] if role in HEADER_OF else {}
+    before = snapshot()
     response = client.open(
         f"{API}{_fill(path, world)}", method=method, headers=headers, json=_fill(body, world)
     )
@@ -213,6 +216,9 @@ def test_route_for_role(
         assert response.content_type == "application/json"
         error = response.get_json()["error"]
         assert error["code"] and error["message"]
+        # A refusal writes nothing: not a row, not a log entry.
+        after = snapshot()
+        assert after == before, changed_tables(before, after)
     elif response.status_code != 204:
         assert response.content_type == "application/json"
 

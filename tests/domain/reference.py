@@ -187,3 +187,46 @@ def condorcet_winner(option_ids: Sequence[int], d: dict[int, dict[int, int]]) ->
         if all(d[a][b] > d[b][a] for b in option_ids if b != a):
             return a
     return None
+
+
+def dot_vote(
+    option_ids: Sequence[int], ballots: Sequence[dict[int, int]]
+) -> tuple[dict[int, int], list[int]]:
+    """Dots per option (the sum over ballots) and the options with the most dots.
+
+    Diceman's *Dotmocracy Handbook*: every organisation's dots are added up;
+    no winner when nobody placed a dot.
+    """
+    dots = {oid: 0 for oid in option_ids}
+    for ballot in ballots:
+        for oid in option_ids:
+            dots[oid] += ballot.get(oid, 0)
+    return dots, (top(dots) if any(dots.values()) else [])
+
+
+def meeting_time(
+    option_ids: Sequence[int], ballots: Sequence[dict[int, str]]
+) -> tuple[dict[str, dict[int, int]], list[int]]:
+    """Answers per slot (``yes``, ``if_need_be``, ``no``; unmentioned means ``no``)
+    and the best slots: most ``yes``, then most ``if_need_be``, among slots that
+    at least one organisation can make."""
+    answers = {a: {oid: 0 for oid in option_ids} for a in ("yes", "if_need_be", "no")}
+    for ballot in ballots:
+        for oid in option_ids:
+            answers[ballot.get(oid, "no")][oid] += 1
+    possible = [oid for oid in option_ids if answers["yes"][oid] + answers["if_need_be"][oid]]
+    if not possible:
+        return answers, []
+    most_yes = max(answers["yes"][oid] for oid in possible)
+    best = [oid for oid in possible if answers["yes"][oid] == most_yes]
+    most_maybe = max(answers["if_need_be"][oid] for oid in best)
+    return answers, [oid for oid in best if answers["if_need_be"][oid] == most_maybe]
+
+
+def consent(positions: Sequence[str]) -> tuple[dict[str, int], bool]:
+    """Positions counted, and whether the proposal passes: no block, and agree
+    outnumbers disagree (DESIGN.md's variant of sociocratic consent)."""
+    counts = {p: 0 for p in ("agree", "abstain", "disagree", "block")}
+    for position in positions:
+        counts[position] += 1
+    return counts, counts["block"] == 0 and counts["agree"] > counts["disagree"]

@@ -170,3 +170,66 @@ def test_list_methods_have_no_tables() -> None:
         tables_of(result)
     with pytest.raises(ValueError, match="one by one"):
         recount_tables("approval", [1, 2], {"ballots": 1, "abstentions": 0})
+
+
+def _irv_problems(change: Any) -> list[str]:
+    ids, tables = _irv()
+    altered = copy.deepcopy(tables)
+    change(altered)
+    return recount_tables("ranked", ids, altered).problems
+
+
+def test_irv_problems_name_the_round_exactly() -> None:
+    def lose(t: dict[str, Any]) -> None:
+        # Round 2: Knoxville (4) falls from 17 to 16; the 16 others are exhausted.
+        t["rounds"][1]["counts"]["4"] = 16
+        t["rounds"][1]["exhausted"] = 16
+
+    assert _irv_problems(lose) == [
+        "round 2: an option lost ballots",
+        "round 2: the eliminated options are not those with fewest",
+        "round 3 counts other options than those continuing",
+    ]
+    assert _irv_problems(lambda t: t["rounds"][0]["counts"].update({"9": 0})) == [
+        "round 1 counts other options than those continuing"
+    ]
+    assert _irv_problems(lambda t: t["rounds"][1]["counts"].update({"3": 0})) == [
+        "round 2 counts other options than those continuing"
+    ]
+    assert _irv_problems(lambda t: t.update({"rounds": []})) == [
+        "no rounds, yet ballots rank options"
+    ]
+    assert _irv_problems(lambda t: t["rounds"][-1].update({"elected": 1})) == [
+        "round 3: 4 has a majority but is not elected"
+    ]
+    assert _irv_problems(lambda t: t["rounds"].pop()) == [
+        "round 2: the count stops before a result"
+    ]
+    assert _irv_problems(lambda t: t["rounds"].append(copy.deepcopy(t["rounds"][-1]))) == [
+        "round 3: the count goes on after a majority"
+    ]
+
+
+def test_no_rounds_and_no_ranking_ballots_is_no_problem() -> None:
+    ids, tables = _irv()
+    empty = {**tables, "rounds": [], "ballots": 3, "abstentions": 3}
+    again = recount_tables("ranked", ids, empty)
+    assert (again.winners, again.tie, again.problems) == ([], False, [])
+
+
+def test_schulze_problems_are_named_exactly() -> None:
+    ids = [1, 2, 3]
+    ballots = [{"ranking": [1, 2, 3]}, {"ranking": [2, 3, 1]}, {"ranking": [3, 1, 2]}]
+    result = tally("ranked", options_for(ids), ballots, eligible=3, counting="schulze")
+    tables = _published(tables_of(result))
+    again = recount_tables("ranked", ids, tables)
+    assert (again.winners, again.tie, again.problems) == ([1, 2, 3], True, [])
+    assert recount_tables("ranked", ids, {**tables, "pairwise": {}}).problems == [
+        "no pairwise table, yet ballots rank options"
+    ]
+    none_cast = {**tables, "pairwise": {}, "ballots": 2, "abstentions": 2}
+    assert recount_tables("ranked", ids, none_cast).problems == []
+    tables["pairwise"]["1"]["2"] = 3
+    assert recount_tables("ranked", ids, tables).problems == [
+        "a pair is compared on more ballots than rank options"
+    ]

@@ -7,7 +7,7 @@ drawn on purpose so grouping is exercised.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from unittest.mock import patch
 
@@ -52,7 +52,7 @@ def ranked_profile(draw: st.DrawFn) -> tuple[list[int], list[list[int]], int]:
     return ids, rankings, draw(st.integers(0, 3))
 
 
-def with_abstentions(ballots: list[Mapping[str, object]], n: int) -> list[Mapping[str, object]]:
+def with_abstentions(ballots: Sequence[Mapping[str, object]], n: int) -> list[Mapping[str, object]]:
     return [*ballots, *([{"abstain": True}] * n)]
 
 
@@ -251,3 +251,139 @@ def test_ranked_counts_refuse_a_repeated_option_both_ways() -> None:
                     tally(
                         "ranked", options, [{"ranking": [1, 2, 1]}], eligible=1, counting=counting
                     )
+
+
+def copies(ballots: Sequence[Mapping[str, object]], times: int) -> list[Mapping[str, object]]:
+    """The same ballots cast by ``times`` as many organisations (each a new dict)."""
+    return [dict(ballot) for _ in range(times) for ballot in ballots]
+
+
+@SIMPLE
+@given(ids=option_ids(), dots=st.integers(1, 6), data=st.data())
+def test_dot_vote_agrees_with_reference(ids: list[int], dots: int, data: st.DataObject) -> None:
+    raw = data.draw(
+        st.lists(
+            st.dictionaries(st.sampled_from(ids), st.integers(1, dots), min_size=1).filter(
+                lambda b: sum(b.values()) <= dots
+            ),
+            max_size=30,
+        )
+    )
+    abstaining = data.draw(st.integers(0, 3))
+    rules = BallotRules("dot_vote", tuple(ids), dots=dots)
+    ballots = [validate_ballot({"dots": {str(k): v for k, v in b.items()}}, rules) for b in raw]
+    result = tally(
+        "dot_vote", options_for(ids), with_abstentions(ballots, abstaining), eligible=50, dots=dots
+    )
+    expected, winners = reference.dot_vote(ids, raw)
+    assert {row["id"]: row["dots"] for row in result.options} == expected
+    assert [row["id"] for row in result.options] == ids
+    assert result.winners == winners
+    assert result.tie is (len(winners) > 1)
+    assert result.ballots_cast == len(raw) + abstaining
+    assert result.abstentions == abstaining
+    assert result.extra["dots_per_organisation"] == dots
+
+
+@SIMPLE
+@given(ids=option_ids(), data=st.data())
+def test_meeting_time_agrees_with_reference(ids: list[int], data: st.DataObject) -> None:
+    raw = data.draw(
+        st.lists(
+            st.dictionaries(
+                st.sampled_from(ids), st.sampled_from(["yes", "if_need_be", "no"]), min_size=1
+            ),
+            max_size=30,
+        )
+    )
+    abstaining = data.draw(st.integers(0, 3))
+    rules = BallotRules("meeting_time", tuple(ids))
+    ballots = [
+        validate_ballot({"availability": {str(k): v for k, v in b.items()}}, rules) for b in raw
+    ]
+    result = tally(
+        "meeting_time", options_for(ids), with_abstentions(ballots, abstaining), eligible=50
+    )
+    answers, winners = reference.meeting_time(ids, raw)
+    for answer in ("yes", "if_need_be", "no"):
+        assert {row["id"]: row[answer] for row in result.options} == answers[answer]
+    assert result.winners == winners
+    assert result.tie is (len(winners) > 1)
+    assert result.ballots_cast == len(raw) + abstaining
+
+
+consent_ballot = st.one_of(
+    st.sampled_from(["agree", "abstain", "disagree"]).map(lambda p: {"position": p}),
+    st.text("abc ", min_size=1, max_size=4)
+    .filter(str.strip)
+    .map(lambda r: {"position": "block", "reason": r}),
+    st.just({"abstain": True}),
+)
+
+
+@SIMPLE
+@given(raw=st.lists(consent_ballot, max_size=30), proposal=st.booleans())
+def test_consent_agrees_with_reference(raw: list[dict[str, object]], proposal: bool) -> None:
+    rules = BallotRules("consent", (7,) if proposal else ())
+    ballots = [body if body.get("abstain") else validate_ballot(body, rules) for body in raw]
+    options = options_for([7]) if proposal else []
+    result = tally("consent", options, ballots, eligible=50)
+    positions = ["abstain" if b.get("abstain") else str(b["position"]) for b in ballots]
+    counts, passed = reference.consent(positions)
+    assert result.extra["positions"] == counts
+    assert result.extra["passed"] is passed
+    assert result.winners == ([7] if passed and proposal else [])
+    reasons = sorted(str(b["reason"]).strip() for b in ballots if b.get("position") == "block")
+    assert result.extra["blocks"] == [{"reason": r} for r in reasons]
+    assert result.ballots_cast == len(raw)
+    assert result.abstentions == counts["abstain"]
+
+
+# Identical ballots from different organisations each count: k organisations
+# casting the same ballots multiply every figure by k and keep the winners.
+METHOD_BALLOTS: dict[str, list[Mapping[str, object]]] = {
+    "single_choice": [{"option": 1}, {"option": 2}, {"option": 1}],
+    "approval": [{"options": [1, 2]}, {"options": [2]}],
+    "score": [{"scores": {"1": 3, "2": 1}}, {"scores": {"2": 2}}],
+    "dot_vote": [{"dots": {"1": 2, "2": 1}}, {"dots": {"2": 1}}],
+    "meeting_time": [
+        {"availability": {"1": "yes", "2": "if_need_be"}},
+        {"availability": {"2": "yes"}},
+    ],
+}
+FIGURES = {
+    "single_choice": ("votes",),
+    "approval": ("votes",),
+    "score": ("sum", "scored_by"),
+    "dot_vote": ("dots",),
+    "meeting_time": ("yes", "if_need_be", "no"),
+}
+
+
+@SIMPLE
+@given(method=st.sampled_from(sorted(METHOD_BALLOTS)), times=st.integers(2, 7))
+def test_identical_ballots_from_different_organisations_each_count(method: str, times: int) -> None:
+    options = options_for([1, 2])
+    once = tally(method, options, METHOD_BALLOTS[method], eligible=50)
+    many = tally(method, options, copies(METHOD_BALLOTS[method], times), eligible=50)
+    for one, row in zip(once.options, many.options, strict=True):
+        for figure in FIGURES[method]:
+            assert isinstance(one[figure], int)
+            assert row[figure] == times * one[figure], (figure, row, one)  # type: ignore[operator]
+    assert many.winners == once.winners
+    assert many.ballots_cast == times * once.ballots_cast
+
+
+@SIMPLE
+@given(times=st.integers(2, 7), position=st.sampled_from(["agree", "disagree", "block"]))
+def test_identical_consent_positions_each_count(times: int, position: str) -> None:
+    body: dict[str, object] = {"position": position}
+    if position == "block":
+        body["reason"] = "Same reason"
+    result = tally("consent", options_for([1]), copies([body], times), eligible=50)
+    positions = result.extra["positions"]
+    assert isinstance(positions, dict)
+    assert positions[position] == times
+    blocks = result.extra["blocks"]
+    assert isinstance(blocks, list)
+    assert len(blocks) == (times if position == "block" else 0)
