@@ -159,8 +159,8 @@ EXPECTED: list[tuple[str, dict[str, str]]] = [
         "A consent decision has at most one option, the proposal.",
         {"options": "At most one for a consent decision."},
     ),
-    ("A slot ends after it starts.", {"options.0.ends_at": "Must be after starts_at."}),
-    ("A slot ends after it starts.", {"options.0.ends_at": "Must be after starts_at."}),
+    ("A slot ends after it starts.", {"options.0.ends_at": "Must be after the start."}),
+    ("A slot ends after it starts.", {"options.0.ends_at": "Must be after the start."}),
     ("options.0.starts_at must be a time.", {"options.0.starts_at": "Must be an ISO 8601 string."}),
     ("options.0.label is too long.", {"options.0.label": "At most 500 characters (501 given)."}),
 ]
