@@ -12,6 +12,7 @@ bp = Blueprint("web", __name__)
 
 from . import (  # noqa: E402,F401  (registers the routes on bp)
     admin,
+    admin_drafts,
     auth,
     exports,
     guard,

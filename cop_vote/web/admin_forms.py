@@ -51,6 +51,30 @@ METHOD_LABELS: dict[str, Any] = {
     "meeting_time": _l("Meeting time (yes / if need be / no per slot)"),
     "discussion": _l("Discussion (comments only, no ballot)"),
 }
+#: What each method asks of the members (the hints of the method step).
+METHOD_HINTS: dict[str, Any] = {
+    "single_choice": _l("Each organisation picks one option; the option with most votes wins."),
+    "approval": _l(
+        "Each organisation ticks every option it can accept; the option with most ticks wins."
+    ),
+    "ranked": _l(
+        "Each organisation puts the options in its order of preference; "
+        "counted by instant-runoff or by Schulze."
+    ),
+    "score": _l(
+        "Each organisation gives every option a score from 0 to a maximum you set; "
+        "the highest total wins."
+    ),
+    "consent": _l(
+        "One proposal: each organisation agrees, abstains, disagrees or blocks; "
+        "a block stops the proposal."
+    ),
+    "dot_vote": _l("Each organisation spreads the dots you give it over the options."),
+    "meeting_time": _l(
+        "You offer time slots; each organisation answers yes, if need be or no for each slot."
+    ),
+    "discussion": _l("Members comment; no ballot is cast."),
+}
 KIND_LABELS: dict[str, Any] = {
     "diaspora": _l("Diaspora organisation"),
     "ngo": _l("NGO"),
@@ -221,6 +245,7 @@ class DecisionForm(FlaskForm):
     )
     options = FieldList(FormField(OptionRowForm), min_entries=OPTION_ROWS, max_entries=MAX_OPTIONS)
     add_rows = SubmitField(_l("Add more option rows"))
+    change_method = SubmitField(_l("Show the fields of this method"))
     closes_at = StringField(_l("Closes at"), filters=[_strip], validators=[wall_clock])
     quorum = StringField(
         _l("Quorum (% of eligible organisations that must cast a ballot)"),

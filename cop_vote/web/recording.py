@@ -7,12 +7,14 @@ version rises, a receipt is issued); it is marked as recorded by the
 facilitator (``Ballot.recorded_by``, ``given_by``) on the participation page,
 in the API's ballot object and in the event log (``ballot.record``).
 
-The ballot's fields are the members' own (``decisions/_ballot_fields.html``,
-read by :func:`cop_vote.web.views._ballot_from_form`). Choosing an organisation
-first (a plain GET form) shows its current ballot and guards the change with
-its version, so a ballot a representative cast meanwhile is not overwritten
-silently; recording without choosing first is refused the same way when the
-organisation has a ballot already.
+The page asks for the organisation once: first a plain GET form chooses it
+(``?organisation=<slug>``), then the form shows that organisation's current
+ballot, who gave the ballot and the ballot's fields, the members' own
+(``decisions/_ballot_fields.html``, read by
+:func:`cop_vote.web.views._ballot_from_form`). The form guards the change
+with the version of the ballot it showed, so a ballot a representative cast
+meanwhile is not overwritten silently; a POST without that version is
+refused the same way when the organisation has a ballot already.
 """
 
 from __future__ import annotations
@@ -109,7 +111,12 @@ def _elector(decision: Decision, slug: str | None) -> Organisation | None:
 def admin_record_ballot(decision_id: int) -> ResponseReturnValue:
     """The form to record an organisation's ballot given in a meeting."""
     decision = decision_service.get_decision(_actor(), decision_id)
-    return _record_page(decision, selected=_elector(decision, request.args.get("organisation")))
+    selected = _elector(decision, request.args.get("organisation"))
+    if selected is None and "organisation" in request.args:
+        return _record_page(
+            decision, 400, errors={"organisation": _("Choose an organisation from the list.")}
+        )
+    return _record_page(decision, selected=selected)
 
 
 @bp.post("/admin/decisions/<int:decision_id>/record")

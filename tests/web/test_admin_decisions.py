@@ -103,10 +103,11 @@ def input_value(body: str, field_id: str) -> str | None:
 def test_draft_open_close_publish(
     app: Flask, client: FlaskClient, network: dict[str, Any], fac: Any, clock: Any
 ) -> None:
-    page = client.get(NEW).get_data(as_text=True)
+    # First the method step, then the form with that method's fields.
+    page = client.get(f"{NEW}?method=single_choice").get_data(as_text=True)
     assert 'type="datetime-local"' in page
     assert "Closes at (Europe/Amsterdam)" in page
-    assert page.count('id="options-') >= 6 * 4  # six empty rows of four fields
+    assert page.count('id="options-') >= 6 * 2  # six empty rows of label and description
 
     # Draft with four options (two blank rows are left out).
     decision_id = created_id(

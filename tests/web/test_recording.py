@@ -39,9 +39,11 @@ def test_facilitator_records_a_ballot_given_in_the_meeting(
     url = f"/admin/decisions/{decision_id}/record"
     assert f'href="{url}"' in admin_page
 
-    form = client.get(url).get_data(as_text=True)
-    choices = re.findall(r'<option value="([a-z-]+)"', form.split('id="record-organisation"')[1])
-    assert sorted(set(choices)) == ["adpc", "oxfam-novib", "stro"]  # the electorate, not PSO
+    # First the organisation (the electorate, not PSO), then its ballot.
+    step = client.get(url).get_data(as_text=True)
+    choices = re.findall(r'<option value="([a-z-]+)"', step.split('id="record-organisation"')[1])
+    assert sorted(set(choices)) == ["adpc", "oxfam-novib", "stro"]
+    form = client.get(f"{url}?organisation=stro").get_data(as_text=True)
     assert f'id="choice-{nashville}"' in form  # the members' own ballot fields
 
     recorded = post_form(
@@ -259,3 +261,63 @@ def test_recording_over_a_ballot_the_page_did_not_show_asks_first(
     ballot = _ballot(decision_id, network["orgs"]["oxfam"])
     assert ballot is not None and ballot.content == {"option": nashville}
     assert ballot.given_by == "Lotte Hendriks"
+
+
+def _controls(html: str, name: str) -> list[str]:
+    """The form controls named ``name`` (inputs and selects) in a page."""
+    return re.findall(rf'<(?:input|select)[^>]*\bname="{name}"[^>]*>', html)
+
+
+def test_the_record_form_asks_for_the_organisation_once(
+    app: Flask, client: FlaskClient, network: dict[str, Any], clock: Any
+) -> None:
+    fac = network["people"]["facilitator"]
+    decision_id = make_decision(fac, clock.now)
+    memphis = option_ids(decision_id)[0]
+    cast_ballot(network["people"]["adpc"], decision_id, {"option": memphis}, clock.now)
+    db.session.commit()
+    url = f"/admin/decisions/{decision_id}/record"
+    sign_in(client, app, fac)
+
+    # Step 1: only the organisation is asked, once, in a GET form.
+    step = client.get(url).get_data(as_text=True)
+    assert len(_controls(step, "organisation")) == 1
+    assert _controls(step, "given_by") == [] and 'class="ballot-form"' not in step
+    assert re.search(rf'<form method="get" action="{url}"', step)
+    assert "African Diaspora Policy Centre (ballot cast)" in _text(step)
+
+    # Step 2: the organisation is named, not asked again; one hidden field carries it.
+    page = client.get(f"{url}?organisation=adpc").get_data(as_text=True)
+    [carried] = _controls(page, "organisation")
+    assert 'type="hidden"' in carried and 'value="adpc"' in carried
+    text = _text(page)
+    assert "Organisation that gave the ballot: African Diaspora Policy Centre" in text
+    assert "Current ballot of African Diaspora Policy Centre: Memphis" in text
+    assert f'href="{url}"' in page  # choose another organisation
+
+    # An organisation outside the electorate is refused on the first step, saving nothing.
+    refused = client.get(f"{url}?organisation=pso")
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert 'href="#record-organisation"' in html and 'id="record-organisation-error"' in html
+    assert "Choose an organisation from the list." in _text(html)
+
+    # Recording from step 2 goes through with the version it showed.
+    ballot = _ballot(decision_id, network["orgs"]["adpc"])
+    assert ballot is not None
+    recorded = post_form(
+        client,
+        f"{url}?organisation=adpc",
+        url,
+        {
+            "organisation": "adpc",
+            "version_for": "adpc",
+            "version": str(ballot.version),
+            "given_by": "Amina Warsame",
+            "option": "abstain",
+        },
+    )
+    assert recorded.status_code == 303 and recorded.headers["Location"] == url
+    ballot = _ballot(decision_id, network["orgs"]["adpc"])
+    assert ballot is not None and ballot.content == {"abstain": True}
+    assert ballot.given_by == "Amina Warsame"
