@@ -44,7 +44,7 @@ def fac(app: Flask, client: FlaskClient, network: dict[str, Any]) -> Any:
 
 
 def field_ids(html: str) -> set[str]:
-    form = html.split('<form method="post"', 1)[1].split("</form>", 1)[0]
+    form = html.split('<form class="sections" method="post"', 1)[1].split("</form>", 1)[0]
     return set(re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', form))
 
 
@@ -128,7 +128,7 @@ def test_changing_the_method_keeps_what_was_typed_and_saves_nothing(
 def test_enter_in_a_field_saves_the_draft(client: FlaskClient, fac: Any) -> None:
     """A browser sends a form on Enter with its first submit button: "Save draft"."""
     html = client.get(f"{NEW}?method=score").get_data(as_text=True)
-    form = html.split('<form method="post"', 1)[1]
+    form = html.split('<form class="sections" method="post"', 1)[1]
     first = re.search(r'<input[^>]*type="submit"[^>]*>', form)
     assert first is not None and 'name="submit"' in first.group(0)
 
