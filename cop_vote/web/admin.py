@@ -26,6 +26,7 @@ from wtforms import Form as WTForm
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock
+from ..content import reader_language
 from ..domain import lifecycle
 from ..domain.errors import Conflict, InvalidInput
 from ..domain.lifecycle import Status
@@ -640,6 +641,7 @@ def admin_decision_new() -> ResponseReturnValue:
     status = _form_status(form)
     if form.validate_on_submit():
         data, rows = _decision_data(form)
+        data["original_language"] = reader_language()  # written in the facilitator's language
         outcome = _submit(
             form,
             lambda: decision_service.create_decision(_actor(), data, clock.now(), zone=_zone()),
@@ -880,7 +882,7 @@ def admin_decision_close(decision_id: int) -> ResponseReturnValue:
 
 def _publish_choices(decision: Decision) -> list[SelectChoice]:
     choices = [SelectChoice("", _("No option chosen"))]
-    choices += [SelectChoice(str(o.id), option_label(o)) for o in decision.options]
+    choices += [SelectChoice(str(o.id), str(option_label(o))) for o in decision.options]
     return choices
 
 
