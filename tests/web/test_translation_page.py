@@ -183,3 +183,41 @@ def test_mail_reads_in_its_reader_language(app: Flask, network: dict[str, Any], 
     assert sent, "the invitation went out"
     assert "Waar komen we samen?" in sent[-1].subject
     assert "Waar komen we samen?" in sent[-1].body and "Where do we meet?" not in sent[-1].body
+
+
+def test_results_name_the_options_in_the_reader_language(
+    app: Flask, network: dict[str, Any], clock: Any
+) -> None:
+    from cop_vote.services.ballots import cast_ballot
+
+    fac = network["people"]["facilitator"]
+    did = make_decision(
+        fac,
+        clock.now,
+        options=("Foundation", "Association"),
+        original_language="en",
+        results_visibility="live",
+    )
+    decision = db.session.get(Decision, did)
+    assert decision is not None
+    first, second = (o.id for o in decision.options)
+    decision_service.update_decision(
+        fac,
+        did,
+        {
+            "options": [
+                {"id": first, "translations": {"nl": {"label": "Stichting"}}},
+                {"id": second, "translations": {"nl": {"label": "Vereniging"}}},
+            ]
+        },
+        clock.now,
+    )
+    cast_ballot(network["people"]["adpc"], did, {"option": first}, clock.now)
+    cast_ballot(network["people"]["stro"], did, {"option": second}, clock.now)
+    db.session.commit()
+    html = _reader(app, network["people"]["adpc"], "nl").get(f"/decisions/{did}/results")
+    text = html.get_data(as_text=True)
+    assert "Gelijke stand tussen Stichting en Vereniging." in text
+    assert "Foundation" not in text and "Association" not in text
+    html = _reader(app, network["people"]["stro"], "en").get(f"/decisions/{did}/results")
+    assert "Tie between Foundation and Association." in html.get_data(as_text=True)
