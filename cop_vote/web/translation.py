@@ -29,6 +29,7 @@ from wtforms import Form as WTForm
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock
+from ..content import language_name
 from ..domain.languages import LANGUAGES
 from ..domain.lifecycle import Status
 from ..models import Decision
@@ -38,8 +39,6 @@ from ..services.translations import texts_of
 from . import bp
 from .admin import _actor, _decision, _form_status, _page, _submit, _zone, facilitator_required
 from .admin_forms import MAX_OPTIONS
-
-LANGUAGE_NAMES = {"nl": _l("Dutch"), "en": _l("English")}
 
 
 class OptionTranslationForm(WTForm):
@@ -53,10 +52,7 @@ class OptionTranslationForm(WTForm):
 class TranslationForm(FlaskForm):
     """The original language and the translation into the other one."""
 
-    original_language = SelectField(
-        _l("The decision is written in"),
-        choices=[SelectChoice(c, LANGUAGE_NAMES[c]) for c in LANGUAGES],
-    )
+    original_language = SelectField(_l("The decision is written in"))
     title = StringField(_l("Title"))
     description = TextAreaField(_l("Description"))
     options = FieldList(FormField(OptionTranslationForm), max_entries=MAX_OPTIONS)
@@ -143,10 +139,9 @@ def admin_decision_translation(decision_id: int) -> ResponseReturnValue:
         if request.method == "POST"
         else TranslationForm(data=_form_data(decision))
     )
-    if status is Status.OPEN:
-        form.original_language.choices = [
-            SelectChoice(decision.original_language, LANGUAGE_NAMES[decision.original_language])
-        ]
+    # Named in the reader's language; while open the original language stays.
+    codes = LANGUAGES if status is Status.DRAFT else (decision.original_language,)
+    form.original_language.choices = [SelectChoice(c, language_name(c)) for c in codes]
     code = _form_status(form)
     if form.validate_on_submit():
         data = _changes(form, decision, status)
@@ -169,8 +164,7 @@ def admin_decision_translation(decision_id: int) -> ResponseReturnValue:
         form=form,
         decision=decision,
         status_value=status.value,
-        original_name=LANGUAGE_NAMES[chosen],
-        other_name=LANGUAGE_NAMES[other_language(chosen)],
+        other_name=language_name(other_language(chosen)),
         other=other_language(chosen),
         options=list(zip(decision.options, form.options.entries, strict=False)),
     )
