@@ -23,13 +23,19 @@ from .domain.lifecycle import Status
 LANGUAGES = ("nl", "en")
 
 
-def translate(text: str) -> str:
+def translate(text: str, decision: Any = None) -> str:
     """A rule's message in the reader's language; any other text as it is.
 
     :param text: a :class:`~cop_vote.domain.errors.Message` (looked up in the
         catalog by its template, then filled with its values; a
         :class:`~cop_vote.domain.errors.Plural` by ``ngettext``) or plain text.
+    :param decision: the decision whose option labels the message may name
+        (a verdict's "Tie between A and B"): they are named as the reader reads
+        them (:func:`option_label`).
     """
+    if isinstance(text, Message) and decision is not None:
+        shown = {o.label: str(option_label(o)) for o in decision.options if o.label}
+        text = _relabelled(text, shown)
     if isinstance(text, Plural):
         values = _local_values(text.values)
         values.pop("num", None)
@@ -37,6 +43,23 @@ def translate(text: str) -> str:
     if isinstance(text, Message):
         return str(gettext(text.template, **_local_values(text.values)))
     return str(text)
+
+
+def _relabelled(message: Message, shown: dict[str, str]) -> Message:
+    """``message`` with option labels among its values replaced by ``shown``'s."""
+
+    def swap(value: object) -> object:
+        if isinstance(value, str) and value in shown:
+            return shown[value]
+        if isinstance(value, list | tuple):
+            return [swap(v) for v in value]
+        return value
+
+    values = {key: swap(value) for key, value in message.values.items()}
+    if isinstance(message, Plural):
+        values.pop("num", None)
+        return Plural(message.template, message.plural, num=message.num, **values)
+    return Message(message.template, **values)
 
 
 #: A decision's state as a word in a sentence ("Dit besluit is gesloten").
@@ -132,22 +155,24 @@ def prefetch_network_zone() -> str:
 
 
 def option_label(option: Any) -> str:
-    """An option as the reader reads it: its label; a meeting slot whose label
-    was made from its times (``services.decisions.slot_label``) in the reader's
-    language; a slot without a label by its times."""
+    """An option as the reader reads it: its label, translated when it has a
+    translation into the reader's language (cop_vote/content.py); a meeting
+    slot whose label was made from its times (``services.decisions.slot_label``)
+    in the reader's language; a slot without a label by its times."""
+    from .content import shown
     from .services.decisions import slot_label
 
     label = str(option.label or "")
     starts, ends = getattr(option, "starts_at", None), getattr(option, "ends_at", None)
     if starts is None:
-        return label
+        return shown(option, "label")
     if ends is not None:
         # Made in the zone of the form (the configured one) or of the network's row.
         zones = (select_timezone(), prefetch_network_zone())
         made = {slot_label(starts, ends, zone) for zone in zones}
         if not label or label in made:
             return local_slot(starts, ends)
-    return label or local_time(starts)
+    return shown(option, "label") if label else local_time(starts)
 
 
 def local_input(value: datetime | None) -> str:

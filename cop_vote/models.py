@@ -70,6 +70,12 @@ ROLES = ("facilitator", "representative", "observer")
 ORG_KINDS = ("diaspora", "ngo", "knowledge", "facilitator", "government", "other")
 
 
+#: Content translations: ``{language: {field: text}}``, e.g. ``{"nl": {"title":
+#: "...", "description": "..."}}``, beside the original in ``original_language``
+#: (cop_vote/domain/languages.py reads them; services/translations.py writes them).
+Translations = dict[str, dict[str, str]]
+
+
 class Network(db.Model):
     """The one network this installation serves (a single row)."""
 
@@ -232,6 +238,10 @@ class Decision(db.Model):
     # as it is committed; being random, it never repeats an earlier state's
     # stamp, even in a database restored from a backup.
     tally_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp)
+    # The language title, description and option labels are written in, and
+    # their translations (title, description) in the other languages.
+    original_language: Mapped[str] = mapped_column(String(8), default="nl")
+    translations: Mapped[Translations | None] = mapped_column(JSON(none_as_null=True))
 
     options: Mapped[list[Option]] = relationship(
         back_populates="decision",
@@ -255,6 +265,8 @@ class Option(db.Model):
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Label and description in other languages; the original is the decision's.
+    translations: Mapped[Translations | None] = mapped_column(JSON(none_as_null=True))
 
     decision: Mapped[Decision] = relationship(back_populates="options", foreign_keys=[decision_id])
     proposed_by: Mapped[Organisation | None] = relationship(lazy="joined")
@@ -454,6 +466,8 @@ class Meeting(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     held_on: Mapped[date] = mapped_column(Date)
     location: Mapped[str] = mapped_column(String(300), default="")
+    original_language: Mapped[str] = mapped_column(String(8), default="nl")
+    translations: Mapped[Translations | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     attendance: Mapped[list[Attendance]] = relationship(cascade="all, delete-orphan")
@@ -471,6 +485,8 @@ class Attendance(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
+    original_language: Mapped[str] = mapped_column(String(8), default="nl")
+    translations: Mapped[Translations | None] = mapped_column(JSON(none_as_null=True))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
@@ -484,6 +500,8 @@ class FollowUpAction(db.Model):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     due_on: Mapped[date | None] = mapped_column(Date)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    original_language: Mapped[str] = mapped_column(String(8), default="nl")
+    translations: Mapped[Translations | None] = mapped_column(JSON(none_as_null=True))
 
     owner: Mapped[Organisation | None] = relationship(lazy="joined")
 

@@ -171,7 +171,9 @@ def decision_link(decision_id: int) -> str:
 def _subject(mail: notify.Mail) -> str:
     """The mail's Subject: one line, whatever the stored title holds (a title
     with a line break from before titles were single-line must not stop the mail)."""
-    title = one_line(mail.decision.title)
+    from .content import shown
+
+    title = one_line(shown(mail.decision, "title"))
     subjects = {
         "invitation": _("New decision: %(title)s", title=title),
         "closed": _("Voting has closed: %(title)s", title=title),

@@ -257,6 +257,7 @@ def _build_pack(decision_id: int, person_id: int, language: str, job: str) -> No
     from flask_babel import force_locale
 
     from . import database
+    from .content import shown
     from .models import Person
     from .services import exports
     from .services import meeting_pack as pack_service
@@ -267,7 +268,9 @@ def _build_pack(decision_id: int, person_id: int, language: str, job: str) -> No
         with database.reading(), force_locale(language):
             person = db.session.get(Person, person_id)
             pack = pack_service.gather(person, decision_id, clock.now())
-            body = exports.pack_docx(pack, export_words(), export_labels(pack))
+            body = exports.pack_docx(
+                pack, export_words(), export_labels(pack), shown(pack.decision, "title")
+            )
         db.session.rollback()
     except Exception:
         current_app.logger.exception("Could not build the meeting pack of decision %d", decision_id)

@@ -371,6 +371,55 @@ class MeSchema(PersonSchema):
 
 # --- decisions ------------------------------------------------------------------
 
+_TRANSLATIONS = (
+    "translations into the interface languages other than original_language; a reader "
+    "reads a field in their language when its translation has it, else the original"
+)
+_TRANSLATIONS_IN = (
+    "per language: the translation, or null to remove it; languages left out keep "
+    "theirs. Never in original_language"
+)
+
+
+class DecisionTextSchema(Schema):
+    title = String(required=True)
+    description = String(required=True)
+
+
+class DecisionTranslationsSchema(Schema):
+    nl = Nested(DecisionTextSchema)
+    en = Nested(DecisionTextSchema)
+
+
+class OptionTextSchema(Schema):
+    label = String(required=True)
+    description = String(required=True)
+
+
+class OptionTranslationsSchema(Schema):
+    nl = Nested(OptionTextSchema)
+    en = Nested(OptionTextSchema)
+
+
+class DecisionTextInSchema(Schema):
+    title = text(300, blank=False, required=True)
+    description = text(20000, allow_none=True)
+
+
+class DecisionTranslationsInSchema(Schema):
+    nl = Nested(DecisionTextInSchema, allow_none=True)
+    en = Nested(DecisionTextInSchema, allow_none=True)
+
+
+class OptionTextInSchema(Schema):
+    label = text(500, blank=False, required=True)
+    description = text(5000, allow_none=True)
+
+
+class OptionTranslationsInSchema(Schema):
+    nl = Nested(OptionTextInSchema, allow_none=True)
+    en = Nested(OptionTextInSchema, allow_none=True)
+
 
 class OptionSchema(Schema):
     id = ident(required=True)
@@ -383,6 +432,11 @@ class OptionSchema(Schema):
         required=True,
         allow_none=True,
         metadata={"description": "slug of the proposing organisation"},
+    )
+    translations = Nested(
+        OptionTranslationsSchema,
+        required=True,
+        metadata={"description": "label and description in other languages (the decision's)"},
     )
 
 
@@ -407,6 +461,14 @@ class DecisionSchema(Schema):
     id = ident(required=True)
     title = String(required=True)
     description = String(required=True)
+    original_language = choice(
+        LANGUAGES,
+        required=True,
+        metadata={"description": "the language title, description and option labels are in"},
+    )
+    translations = Nested(
+        DecisionTranslationsSchema, required=True, metadata={"description": _TRANSLATIONS}
+    )
     method = choice(METHODS, required=True)
     status = choice(STATUSES, required=True, metadata={"description": "effective status"})
     options = List(Nested(OptionSchema), required=True)
@@ -494,11 +556,23 @@ class OptionInSchema(Schema):
     ends_at = String(
         metadata={"format": "date-time", "description": "meeting_time: after starts_at"}
     )
+    translations = Nested(
+        OptionTranslationsInSchema,
+        metadata={"description": _TRANSLATIONS_IN + "; left out: an option kept keeps its own"},
+    )
 
 
 class DecisionInSchema(Schema):
     title = text(300, blank=False, required=True)
     description = text(20000, allow_none=True)
+    original_language = choice(
+        LANGUAGES,
+        metadata={
+            "description": "the language title, description and option labels are written "
+            "in; default: the network's language. Draft only"
+        },
+    )
+    translations = Nested(DecisionTranslationsInSchema, metadata={"description": _TRANSLATIONS_IN})
     method = choice(METHODS, required=True)
     options = List(
         Nested(OptionInSchema),
@@ -563,8 +637,9 @@ class DecisionInSchema(Schema):
 
 class DecisionPatchSchema(DecisionInSchema):
     """Draft: any field. Open: only a later ``closes_at``, ``description``,
-    ``document_url``, ``reminder_hours`` and options' ``label``/``description``
-    by ``id`` (409 for any other field)."""
+    ``document_url``, ``reminder_hours``, ``translations`` (not the title's)
+    and options' ``label``/``description``/``translations`` by ``id`` (409 for
+    any other field)."""
 
     title = text(300, blank=False)
     method = choice(METHODS)

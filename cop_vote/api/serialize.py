@@ -52,6 +52,15 @@ def me(p: Person) -> dict[str, Any]:
     return data
 
 
+def _translations(stored: Any, fields: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """Stored translations with every field (``""`` for one not translated)."""
+    return {
+        lang: {field: str(texts.get(field) or "") for field in fields}
+        for lang, texts in sorted((stored or {}).items())
+        if texts
+    }
+
+
 def _option(option: Any, method: str) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": option.id,
@@ -59,6 +68,7 @@ def _option(option: Any, method: str) -> dict[str, Any]:
         "description": option.description,
         "edited": option.edited_at is not None,
         "proposed_by": option.proposed_by.slug if option.proposed_by is not None else None,
+        "translations": _translations(option.translations, ("label", "description")),
     }
     if method == "meeting_time":
         data["starts_at"] = iso_utc(option.starts_at)
@@ -151,6 +161,8 @@ def decision(
         "id": d.id,
         "title": d.title,
         "description": d.description,
+        "original_language": d.original_language,
+        "translations": _translations(d.translations, ("title", "description")),
         "method": d.method,
         "status": status.value,
         "options": [_option(o, d.method) for o in d.options],

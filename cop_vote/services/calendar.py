@@ -10,11 +10,14 @@ from ..domain.errors import NotFound
 from ..models import Decision
 
 
-def meeting_calendar(decision: Decision, *, url: str, now: datetime) -> bytes:
+def meeting_calendar(
+    decision: Decision, *, url: str, now: datetime, title: str | None = None
+) -> bytes:
     """The published slot of a ``meeting_time`` decision as a VCALENDAR with one VEVENT.
 
     :param url: the decision's web address, put in the event's URL and description.
     :param now: the DTSTAMP.
+    :param title: the event's summary: the title in the reader's language (default: the original).
     :returns: the ``.ics`` file, UTF-8 bytes with CRLF line ends.
     :raises NotFound: not a meeting poll, not published, or no slot chosen.
     """
@@ -36,7 +39,7 @@ def meeting_calendar(decision: Decision, *, url: str, now: datetime) -> bytes:
     event.add("dtstamp", now)
     event.add("dtstart", option.starts_at)
     event.add("dtend", option.ends_at)
-    event.add("summary", decision.title)
+    event.add("summary", title or decision.title)
     description = (decision.outcome_statement or "").strip()
     event.add("description", f"{description}\n\n{url}".strip())
     event.add("url", url)

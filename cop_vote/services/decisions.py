@@ -19,7 +19,7 @@ from ..domain.errors import Conflict, InvalidInput, Message, NotFound
 from ..domain.lifecycle import Status
 from ..extensions import db
 from ..models import Comment, Decision, Elector, Network, Option, Organisation, Person
-from . import audit, sealing
+from . import audit, sealing, translations
 from .access import require_facilitator
 from .text import clean
 from .timefmt import Now, instant, iso_utc, parse_instant
@@ -43,9 +43,18 @@ DECISION_FIELDS = (
     "document_url",
     "reminder_hours",
     "secret_receipts",
+    "original_language",
+    "translations",
 )
 #: Fields a facilitator may change while a decision is open.
-OPEN_FIELDS = ("closes_at", "description", "options", "document_url", "reminder_hours")
+OPEN_FIELDS = (
+    "closes_at",
+    "description",
+    "options",
+    "document_url",
+    "reminder_hours",
+    "translations",
+)
 NO_OPTIONS_METHODS = ("consent", "discussion")
 
 
@@ -186,7 +195,7 @@ def _options(decision: Decision, raw: Any, zone: str | None) -> list[dict[str, A
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
             raise InvalidInput("Each option is an object.", {f"options.{i}": "Must be an object."})
-        allowed = {"label", "description", "starts_at", "ends_at", "id"}
+        allowed = {"label", "description", "starts_at", "ends_at", "id", "translations"}
         for key in item:
             if key not in allowed:
                 raise InvalidInput("Unknown option field.", {f"options.{i}.{key}": "Unknown."})
@@ -215,6 +224,10 @@ def _options(decision: Decision, raw: Any, zone: str | None) -> list[dict[str, A
         option["description"] = clean(
             item.get("description"), f"options.{i}.description", max_length=5000, required=False
         )
+        if "translations" in item:
+            option["translations"] = translations.parse(
+                item["translations"], "option", f"options.{i}.translations"
+            )
         parsed.append(option)
     labels = [o["label"].casefold() for o in parsed if o["label"]]
     if len(labels) != len(set(labels)):
@@ -256,6 +269,14 @@ def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str
     if "description" in data:
         decision.description = clean(
             data["description"], "description", max_length=20000, required=False
+        )
+    if "original_language" in data:
+        decision.original_language = translations.language(data["original_language"])
+    if "translations" in data or "original_language" in data:
+        decision.translations = translations.merged(
+            decision.translations,
+            translations.parse(data.get("translations", {}), "decision"),
+            decision.original_language,
         )
     if "method" in data:
         decision.method = _choice(data, "method", METHODS)
@@ -353,8 +374,16 @@ def _set_options(decision: Decision, options: list[dict[str, Any]]) -> None:
     Comments on a removed option become comments on the decision as a whole."""
     kept = {o.label.casefold(): o for o in decision.options if o.label}
     rows: list[Option] = []
-    for position, data in enumerate(options):
+    for position, given in enumerate(options):
+        data = {key: value for key, value in given.items() if key != "translations"}
         row = kept.pop(data["label"].casefold(), None) if data.get("label") else None
+        # A kept option keeps its translations unless the body gives them.
+        row_translations = translations.merged(
+            row.translations if row is not None else None,
+            given.get("translations", {}),
+            decision.original_language,
+            f"options.{position}.translations",
+        )
         if row is None:
             row = Option(**data)
         else:
@@ -363,6 +392,7 @@ def _set_options(decision: Decision, options: list[dict[str, Any]]) -> None:
             row.starts_at = data.get("starts_at")
             row.ends_at = data.get("ends_at")
         row.position = position
+        row.translations = row_translations
         rows.append(row)
     removed = [o.id for o in kept.values() if o.id is not None]
     removed += [o.id for o in decision.options if not o.label and o.id is not None]
@@ -410,6 +440,7 @@ def create_decision(
         facilitator_votes=False,
         proposals_open=False,
         description="",
+        original_language=translations.network_language(),
         created_by_id=actor.id,
         created_at=now,
     )
@@ -443,6 +474,8 @@ def _check_values(
         dots=decision.dots,
         results_visibility=decision.results_visibility,
         ballot_secrecy=decision.ballot_secrecy,
+        original_language=decision.original_language,
+        translations=decision.translations,
     )
     _apply(scratch, {k: v for k, v in data.items() if k != "options"}, now, zone)
     count = len(decision.options)
@@ -477,6 +510,10 @@ def update_decision(
         _apply(decision, data, now, zone)
         if "options" in data:
             _set_options(decision, _options(decision, data["options"], zone))
+        for i, option in enumerate(decision.options):  # none in the (new) original language
+            translations.merged(
+                option.translations, {}, decision.original_language, f"options.{i}.translations"
+            )
     elif status is Status.OPEN:
         locked = [k for k in data if k not in OPEN_FIELDS]
         if locked:
@@ -496,6 +533,16 @@ def update_decision(
             new = parse_instant(data["closes_at"], "closes_at", local_zone=zone)
             if decision.closes_at is not None and new <= decision.closes_at:
                 raise Conflict(Message("The deadline of an open decision can only move later."))
+        if "translations" in data:
+            wanted = translations.merged(
+                decision.translations,
+                translations.parse(data["translations"], "decision"),
+                decision.original_language,
+            )
+            if "title" in translations.changed_fields(decision.translations, wanted):
+                raise Conflict(
+                    Message("The title of an open decision cannot change, nor its translation.")
+                )
         _apply(decision, {k: v for k, v in data.items() if k != "options"}, now, zone)
         if "options" in data:
             _reword_options(decision, data["options"], now)
@@ -528,7 +575,7 @@ def _reword_options(decision: Decision, raw: Any, now: datetime) -> None:
                 "While open, options are changed by id only.",
                 {f"options.{i}.id": "The id of an existing option."},
             )
-        if set(item) - {"id", "label", "description"}:
+        if set(item) - {"id", "label", "description", "translations"}:
             raise Conflict(
                 Message("While open, only an option's label and description can change.")
             )
@@ -540,6 +587,13 @@ def _reword_options(decision: Decision, raw: Any, now: datetime) -> None:
         if "description" in item:
             option.description = clean(
                 item["description"], f"options.{i}.description", max_length=5000, required=False
+            )
+        if "translations" in item:
+            option.translations = translations.merged(
+                option.translations,
+                translations.parse(item["translations"], "option", f"options.{i}.translations"),
+                decision.original_language,
+                f"options.{i}.translations",
             )
         option.edited_at = now
 

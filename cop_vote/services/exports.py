@@ -360,6 +360,7 @@ def pack_docx(
     pack: MeetingPack,
     words: Mapping[str, str] | None = None,
     labels: Mapping[int, str] | None = None,
+    title: str | None = None,
 ) -> bytes:
     """The meeting pack as an editable Word document (python-docx).
 
@@ -369,12 +370,13 @@ def pack_docx(
     yet and hidden comments (reason only).
 
     :param labels: option labels in the reader's language (:func:`result_rows`).
+    :param title: the decision's title in the reader's language (default: the original).
     :returns: the ``.docx`` file's bytes.
     """
     w = _words(words)
     decision = pack.decision
     document = Document()
-    document.add_heading(f"{w['meeting_pack']}: {decision.title}", level=0)
+    document.add_heading(f"{w['meeting_pack']}: {title or decision.title}", level=0)
     document.add_paragraph(
         f"{w['status']}: {pack.status}. {w['generated']}: {iso_utc(pack.generated_at)}"
     )

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from ..domain.errors import Conflict
 from ..extensions import db
 from ..models import Decision, Network, Organisation, Person
-from . import audit, decisions, meetings
+from . import audit, decisions, meetings, translations
 
 KICKOFF_KEY = "kickoff-2009"
 
@@ -181,14 +181,24 @@ def _demo_meeting(data: dict[str, Any], facilitator: Person | None, now: datetim
     if meetings.find_meeting(item["title_en"], held_on) is not None:
         return 0
     meeting = meetings.create_meeting(facilitator, item["title_en"], held_on, "", now)
+    translations.set_translations(meeting, "meeting", "en", {"nl": {"title": item["title_nl"]}})
     meetings.set_attendances(
         facilitator,
         meeting.id,
         {o["slug"]: (o["attendance"], o.get("note", "")) for o in data["organisations"]},
         now,
     )
+    notes = {o["slug"]: o.get("note_nl", "") for o in data["organisations"]}
+    for attendance in meeting.attendance:
+        note = notes.get(attendance.organisation.slug, "")
+        translations.set_translations(
+            attendance, "attendance", "en", {"nl": {"note": note} if note else None}
+        )
     for action in data["follow_up_actions"]:
-        meetings.add_action(facilitator, meeting.id, action["text_en"], action["owner"], None, now)
+        added = meetings.add_action(
+            facilitator, meeting.id, action["text_en"], action["owner"], None, now
+        )
+        translations.set_translations(added, "action", "en", {"nl": {"text": action["text_nl"]}})
     return 1
 
 
@@ -216,6 +226,11 @@ def _demo_decisions(
     by_key = {d["key"]: d for d in data["decisions"]}
     form = by_key["cop-form"]
     questions = [q for q in data["learning_questions"] if q["text_en"]]
+
+    def dutch(item: dict[str, Any], **fields: str) -> dict[str, Any]:
+        """The Dutch translation of a demo text: ``field=key`` of the Dutch in ``item``."""
+        return {"nl": {field: item.get(key, "") for field, key in fields.items()}}
+
     agenda = by_key["learning-agenda-2010"]
     meeting = by_key["follow-up-meeting"]
     feedback = by_key["ids-proposal-feedback"]
@@ -224,11 +239,14 @@ def _demo_decisions(
         (
             {
                 "title": form["title_en"],
-                "description": form["context_en"] + "\n\n" + form["title_nl"],
+                "description": form["context_en"],
+                "original_language": "en",
+                "translations": dutch(form, title="title_nl", description="context_nl"),
                 "method": form["method"],
                 "results_visibility": form["results_visibility"],
                 "options": [
-                    {"label": o["label_en"], "description": o["label_nl"]} for o in form["options"]
+                    {"label": o["label_en"], "translations": dutch(o, label="label_nl")}
+                    for o in form["options"]
                 ],
                 "closes_at": closes_at,
             },
@@ -237,14 +255,18 @@ def _demo_decisions(
         (
             {
                 "title": agenda["title_en"],
-                "description": "Each member organisation spreads its dots over the learning "
-                "questions that the organisations put forward at the kick-off. "
-                "The questions with most dots go into the joint 2010 activity plan.",
+                "description": agenda["context_en"],
+                "original_language": "en",
+                "translations": dutch(agenda, title="title_nl", description="context_nl"),
                 "method": "dot_vote",
                 "dots": agenda["dots"],
                 "results_visibility": "live",
                 "options": [
-                    {"label": q["text_en"], "description": q.get("remark_en", "")}
+                    {
+                        "label": q["text_en"],
+                        "description": q.get("remark_en", ""),
+                        "translations": dutch(q, label="text_nl", description="remark_nl"),
+                    }
                     for q in questions
                 ],
                 "closes_at": closes_at,
@@ -254,8 +276,9 @@ def _demo_decisions(
         (
             {
                 "title": meeting["title_en"],
-                "description": "Candidate dates proposed by the facilitator. Say for each date "
-                "whether your organisation can come.",
+                "description": meeting["context_en"],
+                "original_language": "en",
+                "translations": dutch(meeting, title="title_nl", description="context_nl"),
                 "method": "meeting_time",
                 "results_visibility": "live",
                 "options": [
@@ -269,11 +292,9 @@ def _demo_decisions(
         (
             {
                 "title": feedback["title_en"],
-                "description": "IDS / Universiteit Utrecht sent a research proposal as input for "
-                "the kick-off: what are the main characteristics of development "
-                "interventions by migrant and 'classic' development organisations, "
-                "and which options for collaboration can be identified? Please "
-                "give your organisation's feedback as comments.",
+                "description": feedback["context_en"],
+                "original_language": "en",
+                "translations": dutch(feedback, title="title_nl", description="context_nl"),
                 "method": "discussion",
                 "closes_at": closes_at,
             },

@@ -24,6 +24,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     reminders,
     review,
     tokens,
+    translation,
     views,
 )
 

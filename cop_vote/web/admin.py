@@ -631,7 +631,7 @@ def admin_decision_close(decision_id: int) -> ResponseReturnValue:
 
 def _publish_choices(decision: Decision) -> list[SelectChoice]:
     choices = [SelectChoice("", _("No option chosen"))]
-    choices += [SelectChoice(str(o.id), option_label(o)) for o in decision.options]
+    choices += [SelectChoice(str(o.id), str(option_label(o))) for o in decision.options]
     return choices
 
 

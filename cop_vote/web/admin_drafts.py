@@ -22,6 +22,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from .. import clock
+from ..content import reader_language
 from ..domain.ballots import METHODS
 from ..domain.lifecycle import Status
 from ..i18n import local_input
@@ -175,6 +176,7 @@ def admin_decision_new() -> ResponseReturnValue:
     status = _form_status(form)
     if form.validate_on_submit():
         data, rows = _decision_data(form)
+        data["original_language"] = reader_language()  # written in the facilitator's language
         outcome = _submit(
             form,
             lambda: decision_service.create_decision(_actor(), data, clock.now(), zone=_zone()),

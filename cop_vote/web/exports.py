@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 
 from .. import queue
 from ..clock import now
+from ..content import shown
 from ..i18n import option_label
 from ..services import calendar, decisions, exports
 from ..services import meeting_pack as pack_service
@@ -38,7 +39,10 @@ def meeting_calendar(decision_id: int) -> Response:
     """Download the published meeting date as an iCalendar file."""
     decision = decisions.get_decision(current_user, decision_id)
     body = calendar.meeting_calendar(
-        decision, url=url_for("web.decision", decision_id=decision.id, _external=True), now=now()
+        decision,
+        url=url_for("web.decision", decision_id=decision.id, _external=True),
+        now=now(),
+        title=shown(decision, "title"),
     )
     return Response(
         body,
@@ -157,7 +161,9 @@ def meeting_pack_docx(decision_id: int) -> ResponseReturnValue:
         job = queue.get().prepare_pack(decision_id, person().id, str(get_locale()))
         return redirect(url_for("web.meeting_pack_job", decision_id=decision_id, job=job), 303)
     pack = pack_service.gather(person(), decision_id, now())
-    body = exports.pack_docx(pack, export_words(), export_labels(pack))
+    body = exports.pack_docx(
+        pack, export_words(), export_labels(pack), shown(pack.decision, "title")
+    )
     return _download(body, DOCX_MIMETYPE, f"meeting-pack-{decision_id}.docx")
 
 

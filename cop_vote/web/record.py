@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from ..clock import now
 from ..domain.errors import Conflict, InvalidInput
 from ..extensions import db
-from ..i18n import translate
+from ..i18n import option_label, translate
 from ..services import ballot_record as record_service
 from ..services import decisions as decision_service
 from ..services import objections as objection_service
@@ -47,13 +47,15 @@ def _record_page(
             may_object=False,
             form=None,
         )
+    shown_labels = {o.id: option_label(o) for o in decision.options}
     return page(
         "decisions/ballot_record.html",
         http_status=status,
         decision=decision,
         status_value=status_value,
         record=record,
-        labels={o["id"]: o["label"] for o in record["options"]},
+        # The record keeps the original labels; the page reads them in the reader's language.
+        labels={o["id"]: shown_labels.get(o["id"], o["label"]) for o in record["options"]},
         objections=objection_service.list_objections(viewer, decision_id),
         may_object=objection_service.may_object(viewer, decision_id, at),
         form=form or ObjectionForm(formdata=None),

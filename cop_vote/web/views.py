@@ -280,7 +280,7 @@ def _decision_context(
     if comment_form is None:
         comment_form = CommentForm(formdata=None)
     option_choices = [("", str(_("The decision as a whole")))] + [
-        (str(o.id), option_label(o)) for o in decision.options
+        (str(o.id), str(option_label(o))) for o in decision.options
     ]
     parent = None
     if reply_to is not None:

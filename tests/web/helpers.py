@@ -89,6 +89,8 @@ def make_decision(
     """A decision (open unless ``open_it`` is false); returns its id."""
     data: dict[str, Any] = {
         "title": fields.pop("title", "Where do we meet?"),
+        # The helper's texts are English (a test may give Dutch ones and say so).
+        "original_language": fields.pop("original_language", "en"),
         "method": method,
         "closes_at": (now + timedelta(days=days)).isoformat(),
         **fields,

@@ -226,6 +226,7 @@ def _api_ranked(
     headers = token_for(demo["facilitator"])
     body = {
         "title": f"Which theme first ({counting})?",
+        "original_language": "en",
         "method": "ranked",
         "counting": counting,
         "results_visibility": "live",

@@ -1,0 +1,123 @@
+"""Content in the reader's language: decisions, options, meetings and actions.
+
+:func:`shown` gives a field's text as the reader reads it
+(:func:`cop_vote.domain.languages.pick`) as a :class:`LangText`: a ``str``
+that, put into an HTML page, wraps itself in ``<span lang="..">`` when its
+language is not the page's, so a screen reader reads it in its own voice.
+In plain text (mails, subjects, ``<title>``: the ``plain`` filter) it is
+just the text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel import Locale
+from flask import Flask
+from flask_babel import get_locale
+from markupsafe import Markup, escape
+
+from .domain.languages import Shown, pick
+
+#: The kind of content each model is, for its translatable fields.
+_KINDS = {
+    "Decision": "decision",
+    "Option": "option",
+    "Meeting": "meeting",
+    "Attendance": "attendance",
+    "FollowUpAction": "action",
+}
+
+
+def reader_language() -> str:
+    """The language the reader reads (the interface's)."""
+    return str(get_locale() or "nl")
+
+
+class LangText(str):
+    """Text that knows its language (``lang``) and the original it translates."""
+
+    lang: str
+    shown: Shown
+
+    def __new__(cls, shown: Shown) -> LangText:
+        text = super().__new__(cls, shown.text)
+        text.lang = shown.language
+        text.shown = shown
+        return text
+
+    def __html__(self) -> Markup:
+        body = escape(str(self))
+        if self.lang == reader_language():
+            return body
+        return Markup('<span lang="{0}">{1}</span>').format(self.lang, body)
+
+
+def original_language_of(obj: Any) -> str:
+    """The language ``obj``'s text is written in (an option: its decision's)."""
+    language = getattr(obj, "original_language", None)
+    if language is None and type(obj).__name__ == "Option":
+        decision = getattr(obj, "decision", None)
+        language = getattr(decision, "original_language", None)
+    return str(language or "nl")
+
+
+def shown(obj: Any, field: str, language: str | None = None) -> LangText:
+    """``obj.field`` as the reader (or ``language``) reads it."""
+    original = getattr(obj, field, None) or ""
+    return LangText(
+        pick(
+            str(original),
+            original_language_of(obj),
+            getattr(obj, "translations", None),
+            field,
+            language or reader_language(),
+        )
+    )
+
+
+def plain(value: Any) -> str:
+    """Text without its language mark-up (for ``<title>``, ``<option>``, attributes)."""
+    return str.__str__(value) if isinstance(value, str) else str(value)
+
+
+def lang_attr(value: Any) -> Markup:
+    """`` lang="en"`` for text in another language than the page's; else nothing."""
+    lang = getattr(value, "lang", None)
+    if lang is None or lang == reader_language():
+        return Markup("")
+    return Markup(' lang="{0}"').format(lang)
+
+
+def in_language(text: Any, language: str) -> Markup:
+    """``text`` marked as written in ``language`` (when that is not the page's)."""
+    body = escape(plain(text))
+    if language == reader_language():
+        return body
+    return Markup('<span lang="{0}">{1}</span>').format(language, body)
+
+
+def language_name(code: str) -> str:
+    """A language's name in the reader's language: ``en`` → ``Engels`` (Dutch)."""
+    return str(Locale.parse(code).get_display_name(reader_language()))
+
+
+def has_translation_shown(obj: Any, fields: tuple[str, ...] = ("title", "description")) -> bool:
+    """Whether the reader reads any of ``obj``'s fields (or its options') translated."""
+    if any(shown(obj, field).shown.translated for field in fields):
+        return True
+    return any(
+        shown(option, field).shown.translated
+        for option in getattr(obj, "options", None) or ()
+        for field in ("label", "description")
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Register the helpers for templates."""
+    app.add_template_filter(shown, "shown")
+    app.add_template_filter(plain, "plain")
+    app.add_template_global(lang_attr, "lang_attr")
+    app.add_template_global(language_name, "language_name")
+    app.add_template_global(in_language, "in_language")
+    app.add_template_global(has_translation_shown, "has_translation_shown")
