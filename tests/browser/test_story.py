@@ -208,6 +208,13 @@ def test_the_whole_story(
     story.check(fac, "admin-decisions")
     fac.goto("/admin/decisions/new")
     story.check(fac, "draft-form")
+    # Saving without a title: the summary at the top has focus, in view.
+    submit(fac, "main form", "#submit")
+    assert focused(fac)["id"] == "error-summary", (mode, focused(fac))
+    assert in_view(fac, "#error-summary")
+    assert fac.title().startswith("Error:" if fac_lang == "en" else "Fout:"), fac.title()
+    assert fac.locator('#error-summary a[href="#title"]').count() == 1
+    story.check(fac, "draft-error")
     title = f"Vorm van samenwerking ({mode})"
     fac.fill("#title", title)
     fac.fill("#description", "Welke vorm geven we onze samenwerking? " + "samenwerkingsverband" * 4)
@@ -296,6 +303,8 @@ def test_the_whole_story(
     review(fac, js, "Een stichting", "flagged", story, note="Bespreken in de vergadering.")
     review(fac, js, "verbergt", "hidden", story, reason="Niet over dit besluit.")
     story.check(fac, "review-done")
+    filter_queue(fac, js, "flagged")
+    story.check(fac, "review-filtered")
 
     # --- a ballot given in the meeting, recorded by the facilitator ---
     fac.goto(f"/admin/decisions/{decision_id}/record")
@@ -369,6 +378,22 @@ def rank_by_keyboard(page: Any, ranks: list[str]) -> None:
         "[...document.querySelectorAll('#ballot-choices select')].map(s => s.value)"
     )
     assert values == ranks, values
+
+
+def filter_queue(page: Any, js: bool, status: str) -> None:
+    """Filter the review queue: with htmx the queue is replaced in place and
+    focus goes to its heading; without, the filtered page loads."""
+    page.select_option("#filter-status", status)
+    button = page.locator("form.review-filters button[type=submit]")
+    if js:
+        with page.expect_response(lambda r: "status=" + status in r.url):
+            button.click()
+        page.wait_for_timeout(150)
+        assert focused(page)["id"] == "queue-title", focused(page)
+    else:
+        with page.expect_navigation():
+            button.click()
+    assert page.locator(".review-list > li").count() == 1
 
 
 def polling_keeps_focus(page: Any, url: str) -> None:
