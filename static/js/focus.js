@@ -14,7 +14,8 @@
 (function () {
   "use strict";
 
-  var ERROR_PREFIX = document.documentElement.lang === "nl" ? "Fout: " : "Error: ";
+  /* "Fout:" / "Error:" from the catalogue, as base.html puts it in the title. */
+  var ERROR_PREFIX = (document.body.getAttribute("data-error-prefix") || "Error:") + " ";
   var handled = typeof WeakSet === "function" ? new WeakSet() : null;
 
   function focusOn(element) {
