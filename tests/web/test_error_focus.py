@@ -111,3 +111,13 @@ def test_facilitator_form_errors_have_summary_title_and_anchor(app, client, netw
     assert _title(html).count("Error:") == 1
     summary = _summary(html, "error-summary")
     assert 'tabindex="-1"' in summary and 'href="#title"' in summary
+
+
+def test_an_api_token_label_too_long_shows_the_summary(app, client, network):
+    sign_in(client, app, network["people"]["adpc"])
+    response = post_form(client, "/profile?lang=en", "/profile/token", {"label": "x" * 101})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400, response.status_code
+    assert _title(html).startswith("Error: ")
+    assert 'href="#label"' in _summary(html, "error-summary")
+    assert 'action="/profile/token#error-summary"' in html
