@@ -121,3 +121,21 @@ def test_an_api_token_label_too_long_shows_the_summary(app, client, network):
     assert _title(html).startswith("Error: ")
     assert 'href="#label"' in _summary(html, "error-summary")
     assert 'action="/profile/token#error-summary"' in html
+
+
+def test_an_empty_report_shows_the_summary(app, client, network, clock):
+    from cop_vote.extensions import db
+    from cop_vote.services import comments as comment_service
+
+    people = network["people"]
+    decision_id = make_decision(people["facilitator"], clock.now)
+    comment = comment_service.add_comment(people["adpc"], decision_id, "Hello.", clock.now)
+    db.session.commit()
+    sign_in(client, app, people["stro"])
+    url = f"/comments/{comment.id}/report"
+    response = post_form(client, f"{url}?lang=en", url, {"reason": " "})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400, response.status_code
+    assert _title(html).startswith("Error: ") and _title(html).count("Error:") == 1
+    assert 'href="#reason"' in _summary(html, "error-summary")
+    assert f'action="{url}#error-summary"' in html
