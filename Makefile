@@ -53,8 +53,8 @@ lint: install-dev
 pytest: install-dev
 	$(BIN)/pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL ($$TEST_DATABASE_URL), without the schemathesis run"; \
-		$(BIN)/pytest -q --db=postgresql -m "not schemathesis"; \
+		echo "== again on PostgreSQL ($$TEST_DATABASE_URL), without the schemathesis run and the browser story"; \
+		$(BIN)/pytest -q --db=postgresql -m "not schemathesis and not browser"; \
 	fi
 
 test: lint pytest

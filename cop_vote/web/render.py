@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response, current_app, make_response, render_template, request, url_for
+from flask import Response, current_app, g, make_response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -124,6 +124,24 @@ def bar_step(percent: object) -> int:
     if not value > 0:
         return 0
     return max(5, min(100, int(round(value / 5)) * 5))
+
+
+@bp.app_template_global("mark_form_error")
+def mark_form_error() -> str:
+    """Called by the error summary: this page shows a form error (its title says so)."""
+    g.form_error = True
+    return ""
+
+
+@bp.app_template_global("form_error_marked")
+def form_error_marked() -> bool:
+    """Whether the page rendered so far shows a form error (base.html's title)."""
+    return bool(g.get("form_error"))
+
+
+@bp.app_template_global("is_htmx")
+def _is_htmx_global() -> bool:
+    return is_htmx()
 
 
 @bp.app_template_filter("bar_step")

@@ -196,6 +196,11 @@ def test_objections_between_close_and_publication(
     )
     assert refused.status_code == 400
     assert db.session.execute(select(Objection)).first() is None
+    # The refusal: a summary linking to the field, which the form's anchor focuses.
+    refusal = refused.get_data(as_text=True)
+    assert 'id="error-summary"' in refusal and 'href="#objection-text"' in refusal
+    assert f'action="/decisions/{did}/objections#error-summary"' in refusal
+    assert "<title>Error: " in refusal and 'aria-invalid="true"' in refusal
     lodged = post_form(
         client,
         f"/decisions/{did}/ballot-record",

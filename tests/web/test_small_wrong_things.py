@@ -86,7 +86,7 @@ def test_visitors_learn_whose_network_this_is_in_their_language(
     assert f'<h1 id="landing-title" dir="auto">{demo["name"]}</h1>' in english
     assert demo["purpose_en"] in english
     assert "each organisation casts one ballot" in english
-    assert 'action="/auth/login"' in english and "Send me a sign-in link" in english
+    assert 'action="/auth/login#error-summary"' in english and "Send me a sign-in link" in english
     dutch = client.get("/auth/login?lang=nl").get_data(as_text=True)
     assert demo["purpose_nl"] in dutch and demo["purpose_en"] not in dutch
     assert "elke organisatie brengt één stem uit" in dutch
