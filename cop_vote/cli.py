@@ -22,6 +22,7 @@ from .domain.errors import DomainError
 from .extensions import db
 from .models import Decision
 from .services import auth, ballot_record, decisions, network, verification
+from .services.text import counted
 
 cop = AppGroup("cop", help="Set up and run cop-vote.")
 
@@ -101,7 +102,7 @@ def close_due_command() -> None:
     """Close decisions whose deadline has passed."""
     closed = decisions.close_due(now)
     db.session.commit()
-    click.echo(f"{len(closed)} decision(s) closed.", err=True)
+    click.echo(f"{counted(len(closed), 'decision', 'decisions')} closed.", err=True)
 
 
 @cop.command("verify-log")
@@ -124,7 +125,7 @@ def verify_log_command(anchors: tuple[str, ...]) -> None:
         for problem in check.problems[1:]:
             click.echo(f"  also: {problem}", err=True)
         _fail(check.problems[0])
-    anchored = f", {len(anchors)} anchor(s) found" if anchors else ""
+    anchored = f", {counted(len(anchors), 'anchor', 'anchors')} found" if anchors else ""
     click.echo(
         f"{check.entries} entries, chain intact, ballots and decisions agree{anchored}.",
         err=True,
@@ -188,7 +189,7 @@ def send_reminders_command() -> None:
 
     written = notify.send_reminders(now, int(current_app.config["REMINDER_HOURS"]))
     db.session.commit()
-    click.echo(f"{written} reminder(s) queued for delivery.", err=True)
+    click.echo(f"{counted(written, 'reminder', 'reminders')} queued for delivery.", err=True)
 
 
 @cop.command("deliver-mail")
@@ -199,10 +200,8 @@ def deliver_mail_command() -> None:
     or for an installation run from cron without a worker.
     """
     done = notifications.deliver_due()
-    click.echo(
-        f"{done.sent} mail(s) sent, {done.retrying} to try again, {done.failed} given up.",
-        err=True,
-    )
+    sent = counted(done.sent, "mail", "mails")
+    click.echo(f"{sent} sent, {done.retrying} to try again, {done.failed} given up.", err=True)
     if done.failed:
         sys.exit(1)
 

@@ -49,7 +49,7 @@ from .extensions import mail as mail_ext
 from .i18n import LANGUAGES
 from .models import Decision, Event, Network, Notification
 from .services import notify, outbox
-from .services.text import one_line
+from .services.text import counted, one_line
 
 _FLUSHED = "cop_events_flushed"
 _KICK = "cop_outbox_written"
@@ -350,12 +350,11 @@ def deliver_due(*, batch: int = 20, rounds: int = 100) -> Delivery:
                 if row.status == "failed":
                     done.failed += 1
                     current_app.logger.error(
-                        "Mail %s to person %s <%s> could not be delivered after %d attempt(s),"
-                        " given up: %s",
+                        "Mail %s to person %s <%s> could not be delivered after %s, given up: %s",
                         row.key,
                         row.person_id,
                         row.address,
-                        row.attempts,
+                        counted(row.attempts, "attempt", "attempts"),
                         row.last_error,
                     )
                 else:

@@ -44,6 +44,7 @@ from huey.api import TaskWrapper
 
 from . import clock
 from .extensions import db
+from .services.text import counted
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +222,8 @@ def _close_due() -> None:
     closed = decisions.close_due(clock.now)
     db.session.commit()  # the "closed" mails are written with it, and delivered next
     if closed:
-        current_app.logger.info("Closed %d decision(s) at their deadline", len(closed))
+        closed_count = counted(len(closed), "decision", "decisions")
+        current_app.logger.info("Closed %s whose deadline passed", closed_count)
 
 
 def _send_reminders() -> None:
@@ -230,7 +232,7 @@ def _send_reminders() -> None:
     written = notify.send_reminders(clock.now, int(current_app.config["REMINDER_HOURS"]))
     db.session.commit()
     if written:
-        current_app.logger.info("Wrote %d reminder(s)", written)
+        current_app.logger.info("Wrote %s", counted(written, "reminder", "reminders"))
 
 
 def _every_minute() -> None:

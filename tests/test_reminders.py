@@ -35,15 +35,15 @@ def test_reminders_go_once_to_each_representative_of_each_organisation_that_has_
     db.session.commit()
 
     result = _run(runner)  # 7 days ahead: not due with the default 48 hours
-    assert "0 reminder(s) queued for delivery." in result.stderr
+    assert "0 reminders queued for delivery." in result.stderr
     assert _reminders(app) == []
 
     clock.advance(days=5, minutes=1)  # now 47 h 59 min before closes_at
     result = _run(runner)
-    assert "3 reminder(s) queued for delivery." in result.stderr
+    assert "3 reminders queued for delivery." in result.stderr
     assert result.stdout == ""
     again = _run(runner)
-    assert "0 reminder(s) queued for delivery." in again.stderr
+    assert "0 reminders queued for delivery." in again.stderr
 
     sent = _reminders(app)
     assert sorted(m.to[0] for m in sent) == [
@@ -126,10 +126,10 @@ def test_the_facilitator_sets_the_reminder_time_through_the_api(
         ).status_code
         == 200
     )
-    assert "0 reminder(s) queued for delivery." in _run(runner).stderr  # 10 h ahead, due at 6 h
+    assert "0 reminders queued for delivery." in _run(runner).stderr  # 10 h ahead, due at 6 h
     clock.advance(hours=4, minutes=1)
     # Every representative: none voted.
-    assert "4 reminder(s) queued for delivery." in _run(runner).stderr
+    assert "4 reminders queued for delivery." in _run(runner).stderr
     bad = client.patch(
         f"/api/v1/decisions/{did}",
         json={"reminder_hours": 0},

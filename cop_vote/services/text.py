@@ -95,3 +95,9 @@ def clean(
             },
         )
     return text
+
+
+def counted(number: int, singular: str, plural: str) -> str:
+    """``"1 decision"``, ``"2 decisions"``: an English count for operators' logs and
+    commands (the pages and mails count with the catalogue's plural forms)."""
+    return f"{number} {singular if number == 1 else plural}"

@@ -235,4 +235,4 @@ def test_a_deadline_with_no_request_and_no_cron_is_closed_by_the_workers_once(
     assert sorted(m.to[0] for m in closed) == sorted(REPS), logs
     invitations = [m for m in smtp.received() if m.subject.startswith("Nieuw besluit")]
     assert sorted(m.to[0] for m in invitations) == sorted(REPS)
-    assert "Closed 1 decision(s) at their deadline" in logs
+    assert "Closed 1 decision whose deadline passed" in logs
