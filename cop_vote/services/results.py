@@ -154,6 +154,15 @@ class Turnout:
     eligible: int
 
 
+def _cast_ballot(decision_id: Any, organisation_id: Any) -> ColumnElement[bool]:
+    """The join condition of an organisation's cast ballot on a decision."""
+    return and_(
+        Ballot.decision_id == decision_id,
+        Ballot.organisation_id == organisation_id,
+        Ballot.is_cast.is_(True),
+    )
+
+
 def turnout(decisions: Sequence[Decision]) -> dict[int, Turnout]:
     """The turnout of each decision, by id, counted in SQL: at most two
     queries however many decisions, organisations and ballots there are.
@@ -170,14 +179,7 @@ def turnout(decisions: Sequence[Decision]) -> dict[int, Turnout]:
         # per organisation and decision, so the join adds no rows).
         for decision_id, electors, ballots in db.session.execute(
             select(Elector.decision_id, func.count(), func.count(Ballot.id))
-            .outerjoin(
-                Ballot,
-                and_(
-                    Ballot.decision_id == Elector.decision_id,
-                    Ballot.organisation_id == Elector.organisation_id,
-                    Ballot.is_cast.is_(True),
-                ),
-            )
+            .outerjoin(Ballot, _cast_ballot(Elector.decision_id, Elector.organisation_id))
             .where(Elector.decision_id.in_(fixed))
             .group_by(Elector.decision_id)
         ):
@@ -232,14 +234,7 @@ def participation_page(
         found = db.session.execute(
             select(Organisation, Ballot)
             .join(Elector, Elector.organisation_id == Organisation.id)
-            .outerjoin(
-                Ballot,
-                and_(
-                    Ballot.decision_id == decision.id,
-                    Ballot.organisation_id == Organisation.id,
-                    Ballot.is_cast.is_(True),
-                ),
-            )
+            .outerjoin(Ballot, _cast_ballot(decision.id, Organisation.id))
             .where(Elector.decision_id == decision.id)
             .order_by(func.lower(Organisation.name), Organisation.id)
             .offset(offset)
