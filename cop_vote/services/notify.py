@@ -238,12 +238,16 @@ def queue(mails: Iterable[Mail], now: datetime) -> int:
         return 0
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    result = db.session.execute(
-        insert(Notification)
-        .values(list(rows.values()))
-        .on_conflict_do_nothing(index_elements=[Notification.key])
+    # The ids it returns are those of the rows written (rowcount is not
+    # reliable for this statement on every driver).
+    written = len(
+        db.session.execute(
+            insert(Notification)
+            .values(list(rows.values()))
+            .on_conflict_do_nothing(index_elements=[Notification.key])
+            .returning(Notification.id)
+        ).all()
     )
-    written = int(getattr(result, "rowcount", 0) or 0)
     if written:
         # The rows bypass the unit of work: tell the commit that mail waits
         # (cop_vote.notifications wakes the worker after it).
