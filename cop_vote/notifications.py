@@ -52,7 +52,8 @@ from .services import notify, outbox
 from .services.text import counted, one_line
 
 _FLUSHED = "cop_events_flushed"
-_KICK = "cop_outbox_written"
+#: Set here when the ORM flushes a mail ready to send, and by notify.queue.
+_KICK = notify.OUTBOX_WRITTEN
 _DEADLINES = "cop_deadlines_set"
 _SUPPRESSED = "cop_notifications_suppressed"
 

@@ -199,7 +199,8 @@ def ballot_object(ballot: Ballot, *, reader: Person | None = None) -> dict[str, 
 
 def _voter_organisation(actor: Person, decision: Decision) -> Organisation:
     org = actor.organisation
-    if org is None or not is_elector(decision, org.id):
+    # One row (not the whole electorate, which grows with the network).
+    if org is None or not in_electorate(decision, org.id):
         raise NotAllowed("Your organisation has no ballot in this decision.")
     return org
 
@@ -218,11 +219,15 @@ def _write(
     """Write one ballot change under the decision's lock, already held.
 
     :param now: the clock as read after the lock was taken.
+    :param action: ``cast`` (recorded as ``change`` when the organisation's
+        ballot is cast already), ``withdraw`` or ``record``.
     """
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise InvalidInput("version must be a whole number.", {"version": "A whole number."})
     lifecycle.check_accepts_ballots(decision.status, decision.closes_at, now)
     ballot = find_ballot(decision.id, org.id)
+    if action == "cast" and ballot is not None and ballot.is_cast:
+        action = "change"
     current_version = ballot.version if ballot is not None else 0
     if version is not None and version != current_version:
         raise StaleBallot(
@@ -330,9 +335,8 @@ def cast_ballot(
     decision = get_decision(actor, decision_id, lock=True)
     org = _voter_organisation(actor, decision)
     content = validate_ballot(body, rules_for(decision))
-    existing = find_ballot(decision.id, org.id)
-    action = "change" if existing is not None and existing.is_cast else "cast"
-    return _write(decision, org, content, actor, version, instant(now), action=action)
+    # "cast" becomes "change" in _write when a cast ballot is there.
+    return _write(decision, org, content, actor, version, instant(now), action="cast")
 
 
 def withdraw_ballot(

@@ -33,7 +33,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain.errors import Conflict
 from ..domain.lifecycle import Status
@@ -203,44 +204,55 @@ def loaded_context(stored: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def claim(mail: Mail, now: datetime) -> Notification | None:
-    """Write ``mail`` to the outbox, pending and due at ``now``, unless its key
-    is there already.
-
-    Checks first, then inserts in a savepoint, so that a concurrent run that
-    inserted the same key in the meantime (``IntegrityError``; on PostgreSQL
-    the insert waits for that run's commit) is also a no.
-
-    :returns: the new row, or ``None`` when the key exists.
-    """
-    exists = db.session.execute(select(Notification.id).where(Notification.key == mail.key)).first()
-    if exists is not None:
-        return None
-    row = Notification(
-        key=mail.key,
-        person_id=mail.person.id,
-        decision_id=mail.decision.id,
-        kind=mail.kind,
-        status="pending",
-        context=stored_context(mail.context),
-        created_at=now,
-        attempts=0,
-        next_attempt_at=now,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        return None
-    return row
+#: ``db.session.info`` key: this transaction wrote mail to the outbox.
+OUTBOX_WRITTEN = "cop_outbox_written"
 
 
 def queue(mails: Iterable[Mail], now: datetime) -> int:
-    """Write each mail to the outbox once (:func:`claim`).
+    """Write each mail to the outbox once, pending and due at ``now``: one
+    ``INSERT ... ON CONFLICT (key) DO NOTHING`` for them all.
+
+    A mail whose key is there already is skipped, also one that a concurrent
+    transaction inserted meanwhile (on PostgreSQL the insert waits for that
+    transaction's commit, then skips; on SQLite writers take turns).
 
     :returns: how many were written now (mails already there are not counted).
     """
-    return sum(1 for mail in mails if claim(mail, now) is not None)
+    rows: dict[str, dict[str, Any]] = {}
+    for mail in mails:
+        rows.setdefault(
+            mail.key,
+            {
+                "key": mail.key,
+                "person_id": mail.person.id,
+                "decision_id": mail.decision.id,
+                "kind": mail.kind,
+                "status": "pending",
+                "context": stored_context(mail.context),
+                "created_at": now,
+                "attempts": 0,
+                "next_attempt_at": now,
+            },
+        )
+    if not rows:
+        return 0
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    # The ids it returns are those of the rows written (rowcount is not
+    # reliable for this statement on every driver).
+    written = len(
+        db.session.execute(
+            insert(Notification)
+            .values(list(rows.values()))
+            .on_conflict_do_nothing(index_elements=[Notification.key])
+            .returning(Notification.id)
+        ).all()
+    )
+    if written:
+        # The rows bypass the unit of work: tell the commit that mail waits
+        # (cop_vote.notifications wakes the worker after it).
+        db.session.info[OUTBOX_WRITTEN] = True
+    return written
 
 
 def queue_for_events(event_ids: Iterable[int], now: Now) -> int:

@@ -31,10 +31,7 @@ def may_see_results(
     if viewer is None or decision.method == "discussion":
         return False
     if own is None:
-        own = False
-        if viewer.organisation_id is not None:
-            ballot = find_ballot(decision.id, viewer.organisation_id)
-            own = ballot is not None and ballot.is_cast
+        own = has_own_ballot(decision, viewer)
     return lifecycle.results_visible(
         visibility=decision.results_visibility,
         secrecy=decision.ballot_secrecy,
@@ -43,6 +40,14 @@ def may_see_results(
         is_facilitator=viewer.role == "facilitator",
         sealed=sealing.is_sealed(decision),
     )
+
+
+def has_own_ballot(decision: Decision, viewer: Person) -> bool:
+    """Whether ``viewer``'s organisation holds a cast ballot on ``decision`` (one query)."""
+    if viewer.organisation_id is None:
+        return False
+    ballot = find_ballot(decision.id, viewer.organisation_id)
+    return ballot is not None and ballot.is_cast
 
 
 def counted_contents(decision: Decision) -> list[dict[str, Any]]:
@@ -98,12 +103,15 @@ def count(decision: Decision, *, fresh: bool = False) -> TallyResult:
     return result
 
 
-def results(decision: Decision, viewer: Person | None, now: datetime) -> TallyResult:
+def results(
+    decision: Decision, viewer: Person | None, now: datetime, *, own: bool | None = None
+) -> TallyResult:
     """The results, if ``viewer`` may see them.
 
+    :param own: as for :func:`may_see_results`.
     :raises NotAllowed: while hidden by the decision's visibility rule.
     """
-    if not may_see_results(decision, viewer, now):
+    if not may_see_results(decision, viewer, now, own=own):
         raise NotAllowed("Results are not visible yet for this decision.", code="results_hidden")
     return count(decision)
 
@@ -146,8 +154,17 @@ class Turnout:
     eligible: int
 
 
+def _cast_ballot(decision_id: Any, organisation_id: Any) -> ColumnElement[bool]:
+    """The join condition of an organisation's cast ballot on a decision."""
+    return and_(
+        Ballot.decision_id == decision_id,
+        Ballot.organisation_id == organisation_id,
+        Ballot.is_cast.is_(True),
+    )
+
+
 def turnout(decisions: Sequence[Decision]) -> dict[int, Turnout]:
-    """The turnout of each decision, by id, counted in SQL: at most three
+    """The turnout of each decision, by id, counted in SQL: at most two
     queries however many decisions, organisations and ballots there are.
 
     A draft's electorate is who would be eligible now
@@ -158,27 +175,15 @@ def turnout(decisions: Sequence[Decision]) -> dict[int, Turnout]:
     eligible: dict[int, int] = {}
     cast: dict[int, int] = {}
     if fixed:
-        eligible = dict(
-            db.session.execute(  # type: ignore[arg-type]
-                select(Elector.decision_id, func.count())
-                .where(Elector.decision_id.in_(fixed))
-                .group_by(Elector.decision_id)
-            ).all()
-        )
-        cast = dict(
-            db.session.execute(  # type: ignore[arg-type]
-                select(Ballot.decision_id, func.count())
-                .join(
-                    Elector,
-                    and_(
-                        Elector.decision_id == Ballot.decision_id,
-                        Elector.organisation_id == Ballot.organisation_id,
-                    ),
-                )
-                .where(Ballot.decision_id.in_(fixed), Ballot.is_cast.is_(True))
-                .group_by(Ballot.decision_id)
-            ).all()
-        )
+        # One query: each elector with its cast ballot, if any (one ballot row
+        # per organisation and decision, so the join adds no rows).
+        for decision_id, electors, ballots in db.session.execute(
+            select(Elector.decision_id, func.count(), func.count(Ballot.id))
+            .outerjoin(Ballot, _cast_ballot(Elector.decision_id, Elector.organisation_id))
+            .where(Elector.decision_id.in_(fixed))
+            .group_by(Elector.decision_id)
+        ):
+            eligible[decision_id], cast[decision_id] = electors, ballots
     drafts = [d for d in decisions if d.status == lifecycle.Status.DRAFT]
     if drafts:
         members, facilitators = db.session.execute(
@@ -229,14 +234,7 @@ def participation_page(
         found = db.session.execute(
             select(Organisation, Ballot)
             .join(Elector, Elector.organisation_id == Organisation.id)
-            .outerjoin(
-                Ballot,
-                and_(
-                    Ballot.decision_id == decision.id,
-                    Ballot.organisation_id == Organisation.id,
-                    Ballot.is_cast.is_(True),
-                ),
-            )
+            .outerjoin(Ballot, _cast_ballot(decision.id, Organisation.id))
             .where(Elector.decision_id == decision.id)
             .order_by(func.lower(Organisation.name), Organisation.id)
             .offset(offset)

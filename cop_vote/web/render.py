@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, g, make_response, render_template, request, url_for
@@ -20,10 +21,9 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
 
 from ..extensions import htmx
-from ..i18n import prefetch_network_zone
+from ..i18n import local_time, prefetch_network_zone
 from ..models import Person
 from . import bp
-from .forms import ConfirmForm
 
 
 def person() -> Person | None:
@@ -144,6 +144,36 @@ def _is_htmx_global() -> bool:
     return is_htmx()
 
 
+@bp.app_template_global("signature")
+def signature(author: Any, organisation: Any) -> Markup:
+    """A person's name as it signs a comment or ballot, with the organisation's
+    short name when given: ``<bdi>Lotte</bdi> (<bdi>Oxfam</bdi>)``.
+
+    :param author: a person, anything with a ``name`` or a ``{"name": ...}``
+        dict; without a name (erased): "(name removed)".
+    """
+    name = author.get("name") if isinstance(author, Mapping) else getattr(author, "name", None)
+    # escape() and f-strings: Markup.format takes ten times as long.
+    text = f"<bdi>{escape(name if name else str(_NAME_REMOVED))}</bdi>"
+    if organisation:
+        text += f" (<bdi>{escape(organisation.short_name)}</bdi>)"
+    return Markup(text)
+
+
+#: What signature() shows for an erased person.
+_NAME_REMOVED = _l("(name removed)")
+
+
+@bp.app_template_global("when")
+def when(value: datetime | None, named: bool = True) -> Markup:
+    """A time in a ``<time>`` element, in the network's zone (:func:`local_time`);
+    ``named=False`` leaves the zone out where the page names it once (zone_note)."""
+    if not value:
+        return Markup("")
+    shown = escape(local_time(value, named=named))
+    return Markup(f'<time datetime="{escape(value.isoformat())}">{shown}</time>')
+
+
 @bp.app_template_filter("bar_step")
 def _bar_step_filter(value: object) -> int:
     return bar_step(value)
@@ -172,7 +202,7 @@ def _lang_url(code: str) -> str:
 
 @bp.app_context_processor
 def _layout_context() -> dict[str, Any]:
-    """What base.html needs: the person, the facilitator link, the sign-out form."""
+    """What base.html needs: the person, the facilitator link, this page in each language."""
     viewer = person()
     admin_url = None
     if (
@@ -185,5 +215,4 @@ def _layout_context() -> dict[str, Any]:
         "lang_url": _lang_url,
         "viewer": viewer,
         "admin_url": admin_url,
-        "logout_form": ConfirmForm(formdata=None) if viewer is not None else None,
     }

@@ -96,12 +96,13 @@ def index() -> ResponseReturnValue:
 # --- one decision ---------------------------------------------------------------------
 
 
-def _may_vote(decision: Decision, viewer: Person, status: Status) -> bool:
+def _may_vote(decision: Decision, viewer: Person, status: Status, *, is_elector: bool) -> bool:
+    """:param is_elector: whether the viewer's organisation is in the electorate."""
     return (
         status is Status.OPEN
         and decision.method != "discussion"
         and viewer.role in ("facilitator", "representative")
-        and ballot_service.in_electorate(decision, viewer.organisation_id)
+        and is_elector
     )
 
 
@@ -273,12 +274,8 @@ def _decision_context(
     comments = comment_service.list_comments(viewer, decision, after=after, limit=limit)
     threads = [(c, comment_service.visible_replies(c, decision, viewer)) for c in comments.items]
     counts = results_service.turnout([decision])[decision.id]
-    form = BallotForm(formdata=None)
     if ballot_version is None:
         ballot_version = row.version if row is not None else 0
-    form.version.data = ballot_version
-    if comment_form is None:
-        comment_form = CommentForm(formdata=None)
     option_choices = [("", str(_("The decision as a whole")))] + [
         (str(o.id), str(option_label(o))) for o in decision.options
     ]
@@ -291,17 +288,16 @@ def _decision_context(
                 parent = found if found.decision_id == decision.id else None
             except DomainError:  # a bad reply link just shows the plain form
                 parent = None
-        if parent is not None:
-            comment_form.parent.data = str(parent.id)
+    is_elector = ballot_service.in_electorate(decision, viewer.organisation_id)
     return {
         "decision": decision,
         "status": status.value,
         "option_labels": {o.id: option_label(o) for o in decision.options},
-        "may_vote": _may_vote(decision, viewer, status),
+        "may_vote": _may_vote(decision, viewer, status, is_elector=is_elector),
         "may_comment": _may_comment(decision, viewer, status),
-        "is_elector": ballot_service.in_electorate(decision, viewer.organisation_id),
+        "is_elector": is_elector,
         "own_ballot": own,
-        "ballot_form": form,
+        "ballot_version": ballot_version,
         "values": ballot_values
         if ballot_values is not None
         else _values_from_content(own.content if own else None),
@@ -313,7 +309,10 @@ def _decision_context(
         "may_see_results": results_service.may_see_results(
             decision, viewer, at, own=row is not None and row.is_cast
         ),
-        "comment_form": comment_form,
+        # What the comment form shows again after a refusal (no form object
+        # is built for a page that only shows an empty one).
+        "comment_option": (comment_form.option.data if comment_form else None) or "",
+        "comment_body": (comment_form.body.data if comment_form else None) or "",
         "option_choices": option_choices,
         "comment_errors": comment_errors or {},
         "comment_message": comment_message,
@@ -655,11 +654,12 @@ def results(decision_id: int) -> ResponseReturnValue:
     found = decision_service.get_decision(viewer, decision_id)
     at = now()
     status = decision_service.status_of(found, at).value
-    if not results_service.may_see_results(found, viewer, at):
+    own = results_service.has_own_ballot(found, viewer)
+    if not results_service.may_see_results(found, viewer, at, own=own):
         return page(
             "decisions/results_hidden.html", http_status=403, decision=found, status_value=status
         )
-    result = results_service.results(found, viewer, at)
+    result = results_service.results(found, viewer, at, own=own)
     options = {o.id: o for o in found.options}
     labels = {row["id"]: _option_label(options[row["id"]]) for row in result.options}
     columns = RESULT_COLUMNS.get(found.method, [])

@@ -301,3 +301,31 @@ def test_the_published_mail_carries_the_log_anchor(
     assert len(mails) == 4
     for message in mails:
         assert anchor in message.body and anchor in _html(message)
+
+
+def test_mail_sent_from_an_english_page_is_in_each_reader_s_language(
+    app: Flask, client: FlaskClient, network: dict[str, Any], clock: Any
+) -> None:
+    # The request's own catalog (English) is cached for its templates; each
+    # mail it sends must still switch to its reader's language and back.
+    people = network["people"]
+    people["adpc"].language = "en"
+    db.session.commit()
+    did = make_decision(people["facilitator"], clock.now, open_it=False)
+    sign_in(client, app, people["facilitator"])
+    client.set_cookie("lang", "en")
+    before = len(outbox(app))
+    url = f"/admin/decisions/{did}/open"
+    response = post_form(client, url, url)
+    assert response.status_code == 303
+    mails = {m.to[0]: m for m in _new(app, before)}
+    amina = mails["amina@adpc.example.org"]
+    assert amina.subject == "New decision: Where do we meet?"
+    assert "Open het besluit:" not in amina.body and "Open het besluit:" not in _html(amina)
+    for dutch in ("idris@oxfam.example.org", "lotte@oxfam.example.org", "marieke@stro.example.org"):
+        assert mails[dutch].subject == "Nieuw besluit: Where do we meet?"
+        assert "Open het besluit:" in mails[dutch].body
+        assert "Open het besluit:" in _html(mails[dutch])
+    page = client.get(f"/decisions/{did}").get_data(as_text=True)
+    assert "Your organisation" in page or "Comments" in page
+    assert "Opmerkingen" not in page
