@@ -63,7 +63,7 @@ def test_the_first_step_asks_only_for_the_method(client: FlaskClient, fac: Any) 
         assert f'<label for="method-{method}">' in html
         assert f'id="method-{method}-hint"' in html
     assert 'id="title"' not in html and 'id="options-0-label"' not in html
-    assert re.search(r'<form method="get" action="/admin/decisions/new"', html)
+    assert re.search(r'<form method="get" action="/admin/decisions/new#error-summary"', html)
 
 
 @pytest.mark.parametrize("query", ["?step=method", "?method=lottery", "?step=method&method="])

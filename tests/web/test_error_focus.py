@@ -102,8 +102,11 @@ def test_a_comment_with_htmx_fills_the_live_region_out_of_band(app, client, netw
 
 def test_facilitator_form_errors_have_summary_title_and_anchor(app, client, network, clock):
     admin_sign_in(app, client, network["people"]["facilitator"])
+    # The method step (a GET form) and the method's fields both land on the summary.
     page = client.get("/admin/decisions/new?lang=en").get_data(as_text=True)
-    assert 'action="#error-summary"' in page
+    assert 'action="/admin/decisions/new#error-summary"' in page
+    page = client.get("/admin/decisions/new?method=ranked&lang=en").get_data(as_text=True)
+    assert 'action="/admin/decisions/new#error-summary"' in page
     response = admin_post(client, "/admin/decisions/new", {"title": "", "method": "ranked"})
     html = response.get_data(as_text=True)
     assert response.status_code in (400, 422)

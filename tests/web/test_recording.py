@@ -283,7 +283,7 @@ def test_the_record_form_asks_for_the_organisation_once(
     step = client.get(url).get_data(as_text=True)
     assert len(_controls(step, "organisation")) == 1
     assert _controls(step, "given_by") == [] and 'class="ballot-form"' not in step
-    assert re.search(rf'<form method="get" action="{url}"', step)
+    assert re.search(rf'<form method="get" action="{url}#error-summary"', step)
     assert "African Diaspora Policy Centre (ballot cast)" in _text(step)
 
     # Step 2: the organisation is named, not asked again; one hidden field carries it.
