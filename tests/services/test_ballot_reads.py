@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from cop_vote.domain.errors import DecisionClosed
+from cop_vote.domain.errors import DecisionClosed, InvalidInput, NotFound
 from cop_vote.extensions import db
 from cop_vote.services import ballots, decisions
 from tests.web.helpers import make_decision, option_ids
@@ -91,3 +91,45 @@ def test_withdrawing_decides_on_the_stored_status_not_a_loaded_one(
     assert [(c.version, c.action) for c in ballots.history(did, network["orgs"]["adpc"].id)] == [
         (1, "cast")
     ]
+
+
+def test_recording_decides_on_the_stored_status_not_a_loaded_one(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    loaded = decisions.get_decision(facilitator, did)
+    assert loaded.status == "open"
+    # Closed meanwhile by another request (behind this session's back).
+    db.session.execute(
+        text("UPDATE decision SET status = 'closed', closed_at = :at WHERE id = :d"),
+        {"at": clock.now, "d": did},
+    )
+    with pytest.raises(DecisionClosed):
+        ballots.record_ballot(
+            facilitator, did, "stro", {"option": option_ids(did)[0]}, "Marieke", clock.now
+        )
+    db.session.rollback()
+    assert ballots.history(did, network["orgs"]["stro"].id) == []
+
+
+def test_a_bad_version_or_nothing_to_withdraw_is_said_exactly(
+    network: dict[str, Any], clock: Any
+) -> None:
+    adpc = network["people"]["adpc"]
+    did = make_decision(network["people"]["facilitator"], clock.now)
+    with pytest.raises(NotFound) as nothing:
+        ballots.withdraw_ballot(adpc, did, clock.now)
+    assert str(nothing.value) == "Your organisation has no ballot to withdraw."
+    db.session.rollback()
+    for version in ("1", 1.0, True):
+        with pytest.raises(InvalidInput) as caught:
+            ballots.cast_ballot(
+                adpc, did, {"option": option_ids(did)[0]}, clock.now, version=version
+            )
+        assert (caught.value.message, caught.value.fields) == (
+            "version must be a whole number.",
+            {"version": "A whole number."},
+        )
+        db.session.rollback()
+    assert ballots.history(did, network["orgs"]["adpc"].id) == []
