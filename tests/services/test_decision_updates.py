@@ -124,3 +124,31 @@ def test_decisions_made_at_the_same_moment_are_listed_newest_first(
     listed = [d.id for d in decisions.list_decisions(facilitator)]
     assert listed == made[::-1]
     assert [d.id for d in decisions.list_decisions(facilitator, offset=1, limit=1)] == [made[1]]
+
+
+def test_an_open_decisions_deadline_moves_later_in_the_networks_wall_clock(
+    network: dict[str, Any], clock: Any
+) -> None:
+    from datetime import UTC, timedelta
+    from zoneinfo import ZoneInfo
+
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    current = _stored(did).closes_at
+    assert current is not None
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    later = (current + timedelta(days=1)).astimezone(amsterdam).replace(second=0, tzinfo=None)
+    decisions.update_decision(
+        facilitator, did, {"closes_at": later.isoformat()}, clock.now, zone="Europe/Amsterdam"
+    )
+    db.session.commit()
+    assert _stored(did).closes_at == later.replace(tzinfo=amsterdam).astimezone(UTC)
+    # Read in the zone, the same wall-clock time is not later than the deadline now.
+    before = snapshot()
+    with pytest.raises(Conflict) as caught:
+        decisions.update_decision(
+            facilitator, did, {"closes_at": later.isoformat()}, clock.now, zone="Europe/Amsterdam"
+        )
+    assert caught.value.message == "The deadline of an open decision can only move later."
+    db.session.rollback()
+    assert snapshot() == before
