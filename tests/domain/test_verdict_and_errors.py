@@ -122,3 +122,30 @@ def test_consent_takes_one_proposal_at_most_and_approval_no_repeats() -> None:
     with pytest.raises(ValueError) as repeated:
         tally("approval", two, [{"options": [1, 1]}], eligible=1)
     assert str(repeated.value) == "approval ballot repeats an option: (1, 1)"
+
+
+def test_counting_refuses_an_empty_ranking_or_approval_and_dots_that_are_not_a_number() -> None:
+    import pytest
+
+    two = [OptionRef(1, "A"), OptionRef(2, "B")]
+    cases: list[tuple[str, dict[str, object], str]] = [
+        ("ranked", {"ranking": []}, "a ranking is empty"),
+        ("approval", {"options": []}, "not a normalised approval ballot: ()"),
+        ("dot_vote", {"dots": {"1": True}}, "not a number of dots: True"),
+        ("dot_vote", {"dots": {"1": 1.5}}, "not a number of dots: 1.5"),
+        ("dot_vote", {"dots": {"1": -1}}, "not a number of dots: -1"),
+    ]
+    for method, ballot, why in cases:
+        with pytest.raises(ValueError) as caught:
+            tally(method, two, [ballot], eligible=1)
+        assert str(caught.value) == why, (method, ballot)
+
+
+def test_names_are_joined_the_english_way() -> None:
+    from cop_vote.domain.errors import Message, english_list
+
+    assert english_list([]) == ""
+    assert english_list(["Memphis"]) == "Memphis"
+    assert english_list(["Memphis", 2]) == "Memphis and 2"
+    assert english_list(("A", "B", "C")) == "A, B and C"
+    assert Message("Choose %(names)s.", names=["Memphis"]) == "Choose Memphis."

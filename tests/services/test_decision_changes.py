@@ -153,7 +153,10 @@ def test_a_decision_that_is_not_draft_or_open_cannot_change(
     before = snapshot()
     with pytest.raises(Conflict) as caught:
         decisions.update_decision(facilitator, did, {"description": "Later words."}, clock.now)
-    assert state in str(caught.value)
+    assert (caught.value.message, caught.value.code) == (
+        f"A {state} decision cannot be changed.",
+        "conflict",
+    )
     db.session.rollback()
     assert snapshot() == before
 

@@ -64,7 +64,10 @@ def test_a_tag_must_be_an_option_of_the_same_decision(network: dict, clock: Any)
             clock.now,
             tag_option_id=option_ids(other)[0],
         )
-    assert "option" in caught.value.fields
+    assert (caught.value.message, caught.value.fields) == (
+        "Unknown option.",
+        {"option": f"{option_ids(other)[0]} is not an option of this decision."},
+    )
     db.session.rollback()
     assert db.session.get(Comment, comment.id).review == "new"
 
@@ -133,7 +136,13 @@ def test_reports_come_first_and_are_resolved_by_review(network: dict, clock: Any
     moderation.review(people["facilitator"], first.id, "hidden", clock.now, reason="Personal")
     db.session.commit()
     assert db.session.get(CommentReport, report.id).resolved_at == clock.now
-    assert not moderation.review_queue(people["facilitator"], did)[0].reported
+    queue = moderation.review_queue(people["facilitator"], did)
+    # Resolved, the hidden comment goes after the new ones, with no open report.
+    assert [(i.comment.id, i.reported, i.reports) for i in queue] == [
+        (second.id, False, []),
+        (third.id, False, []),
+        (first.id, False, []),
+    ]
 
 
 def test_report_rules(network: dict, clock: Any) -> None:
@@ -229,3 +238,29 @@ def test_balance_counts_organisations_not_people(network: dict, clock: Any) -> N
         False,
     )
     assert voices["stro"].silent
+
+
+def test_a_review_page_is_one_decisions_queue_from_its_offset(network: dict, clock: Any) -> None:
+    people = network["people"]
+    facilitator = people["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    other = make_decision(facilitator, clock.now, title="Other")
+    mine = [_comment(people["adpc"], did, f"Comment {n}.", clock.now).id for n in range(5)]
+    _comment(people["stro"], other, "Elsewhere.", clock.now)
+    db.session.commit()
+    pages = [
+        moderation.review_page(facilitator, did, offset=offset, limit=limit)
+        for offset, limit in ((0, 2), (2, 2), (4, 2), (-3, 0), (3, 900))
+    ]
+    assert (
+        [([i.comment.id for i in p.items], p.total, p.offset, p.next_offset) for p in pages]
+        == [
+            (mine[0:2], 5, 0, 2),
+            (mine[2:4], 5, 2, 4),
+            ([mine[4]], 5, 4, None),
+            ([mine[0]], 5, 0, 1),  # offset at least 0, size at least 1
+            (mine[3:5], 5, 3, None),
+        ]
+    )
+    assert all(i.reports == [] for p in pages for i in p.items)
+    assert moderation.review_page(facilitator, None, limit=500).total == 6

@@ -1,0 +1,135 @@
+"""What the ballot service reads back: whose electorate an organisation is in,
+one decision's history of one organisation's ballot, the ballots recorded in a
+meeting; and a withdrawal decided on the stored state of the decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from cop_vote.domain.errors import DecisionClosed, InvalidInput, NotFound
+from cop_vote.extensions import db
+from cop_vote.services import ballots, decisions
+from tests.web.helpers import make_decision, option_ids
+
+
+def test_elector_of_names_the_decisions_whose_electorate_holds_the_organisation(
+    network: dict[str, Any], clock: Any, make_org: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    first = make_decision(facilitator, clock.now, title="First")
+    draft = make_decision(facilitator, clock.now, title="Draft", open_it=False)
+    newcomer = make_org("newcomer", name="Newcomer")
+    db.session.commit()
+    second = make_decision(facilitator, clock.now, title="Second")
+    adpc = network["orgs"]["adpc"].id
+    every = [first, draft, second]
+    # The electorate is fixed when a decision opens: a draft has none yet.
+    assert ballots.elector_of(every, adpc) == {first, second}
+    assert ballots.elector_of(every, newcomer.id) == {second}
+    assert ballots.elector_of([first], newcomer.id) == set()
+    assert ballots.elector_of([], adpc) == set()
+    assert ballots.elector_of(every, None) == set()
+
+
+def test_a_history_is_of_one_decision_only(network: dict[str, Any], clock: Any) -> None:
+    people = network["people"]
+    one = make_decision(people["facilitator"], clock.now, title="One")
+    other = make_decision(people["facilitator"], clock.now, title="Other")
+    ballots.cast_ballot(people["adpc"], other, {"option": option_ids(other)[1]}, clock.now)
+    ballots.cast_ballot(people["adpc"], one, {"option": option_ids(one)[0]}, clock.now)
+    db.session.commit()
+    adpc = network["orgs"]["adpc"].id
+    assert [(c.version, c.content) for c in ballots.history(one, adpc)] == [
+        (1, {"option": option_ids(one)[0]})
+    ]
+    assert [(c.version, c.content) for c in ballots.history(other, adpc)] == [
+        (1, {"option": option_ids(other)[1]})
+    ]
+
+
+def test_recorded_ballots_are_the_cast_ones_a_facilitator_recorded(
+    network: dict[str, Any], clock: Any
+) -> None:
+    people = network["people"]
+    facilitator = people["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    memphis, nashville, _atlanta = option_ids(did)
+    ballots.cast_ballot(people["adpc"], did, {"option": memphis}, clock.now)
+    ballots.record_ballot(facilitator, did, "stro", {"option": nashville}, "Marieke", clock.now)
+    ballots.record_ballot(facilitator, did, "oxfam-novib", {"option": memphis}, "Idris", clock.now)
+    ballots.withdraw_ballot(people["oxfam1"], did, clock.now)
+    db.session.commit()
+    decision = decisions.get_decision(facilitator, did)
+    recorded = ballots.recorded_ballots(decision)
+    assert [(b.organisation_id, b.content, b.given_by, b.recorded_by_id) for b in recorded] == [
+        (network["orgs"]["stro"].id, {"option": nashville}, "Marieke", facilitator.id)
+    ]
+    assert recorded[0].recorded_by.name == "Samuel Kollie"
+
+
+def test_withdrawing_decides_on_the_stored_status_not_a_loaded_one(
+    network: dict[str, Any], clock: Any
+) -> None:
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now)
+    ballots.cast_ballot(people["adpc"], did, {"option": option_ids(did)[0]}, clock.now)
+    db.session.commit()
+    loaded = decisions.get_decision(people["adpc"], did)
+    assert loaded.status == "open"
+    # The facilitator closes it meanwhile (behind this session's back; nothing
+    # may expire the loaded object before the withdrawal reads the decision).
+    db.session.execute(
+        text("UPDATE decision SET status = 'closed', closed_at = :at WHERE id = :d"),
+        {"at": clock.now, "d": did},
+    )
+    with pytest.raises(DecisionClosed):
+        ballots.withdraw_ballot(people["adpc"], did, clock.now)
+    db.session.rollback()
+    assert [(c.version, c.action) for c in ballots.history(did, network["orgs"]["adpc"].id)] == [
+        (1, "cast")
+    ]
+
+
+def test_recording_decides_on_the_stored_status_not_a_loaded_one(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    loaded = decisions.get_decision(facilitator, did)
+    assert loaded.status == "open"
+    # Closed meanwhile by another request (behind this session's back).
+    db.session.execute(
+        text("UPDATE decision SET status = 'closed', closed_at = :at WHERE id = :d"),
+        {"at": clock.now, "d": did},
+    )
+    with pytest.raises(DecisionClosed):
+        ballots.record_ballot(
+            facilitator, did, "stro", {"option": option_ids(did)[0]}, "Marieke", clock.now
+        )
+    db.session.rollback()
+    assert ballots.history(did, network["orgs"]["stro"].id) == []
+
+
+def test_a_bad_version_or_nothing_to_withdraw_is_said_exactly(
+    network: dict[str, Any], clock: Any
+) -> None:
+    adpc = network["people"]["adpc"]
+    did = make_decision(network["people"]["facilitator"], clock.now)
+    with pytest.raises(NotFound) as nothing:
+        ballots.withdraw_ballot(adpc, did, clock.now)
+    assert str(nothing.value) == "Your organisation has no ballot to withdraw."
+    db.session.rollback()
+    for version in ("1", 1.0, True):
+        with pytest.raises(InvalidInput) as caught:
+            ballots.cast_ballot(
+                adpc, did, {"option": option_ids(did)[0]}, clock.now, version=version
+            )
+        assert (caught.value.message, caught.value.fields) == (
+            "version must be a whole number.",
+            {"version": "A whole number."},
+        )
+        db.session.rollback()
+    assert ballots.history(did, network["orgs"]["adpc"].id) == []

@@ -1,0 +1,154 @@
+"""Changing, withdrawing, publishing and listing decisions: each refusal says
+exactly what is wrong and stores nothing, a draft's change is checked against
+the decision's own settings, and a write decides on the stored state, not on
+an object the session loaded before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from cop_vote.domain.errors import Conflict, InvalidInput, TransitionNotAllowed
+from cop_vote.extensions import db
+from cop_vote.models import Decision, Event
+from cop_vote.services import audit, decisions
+from tests.dbstate import snapshot
+from tests.services.test_decision_changes import _stored
+from tests.web.helpers import make_decision, option_ids
+
+
+def test_an_open_decisions_options_are_reworded_by_id_only(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    first = option_ids(did)[0]
+    before = snapshot()
+    with pytest.raises(InvalidInput) as not_a_list:
+        decisions.update_decision(facilitator, did, {"options": "Memphis"}, clock.now)
+    assert (not_a_list.value.message, not_a_list.value.fields) == (
+        "options must be a list.",
+        {"options": "Must be a list."},
+    )
+    db.session.rollback()
+    assert snapshot() == before
+    with pytest.raises(Conflict) as other_field:
+        decisions.update_decision(
+            facilitator, did, {"options": [{"id": first, "label": "M", "position": 2}]}, clock.now
+        )
+    assert other_field.value.message == (
+        "While open, only an option's label and description can change."
+    )
+    db.session.rollback()
+    assert snapshot() == before
+
+
+def test_a_consent_drafts_new_options_are_counted_before_anything_changes(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now, method="consent", options=("Adopt",), open_it=False)
+    before = snapshot()
+    with pytest.raises(InvalidInput) as caught:
+        decisions.update_decision(
+            facilitator, did, {"options": [{"label": "Adopt"}, {"label": "Reject"}]}, clock.now
+        )
+    assert (caught.value.message, caught.value.fields) == (
+        "A consent decision has at most one option, the proposal.",
+        {"options": "At most one for a consent decision."},
+    )
+    db.session.rollback()
+    assert snapshot() == before
+
+
+def test_a_dot_vote_drafts_cap_is_checked_against_its_own_dots(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now, method="dot_vote", open_it=False, dots=5)
+    decisions.update_decision(facilitator, did, {"dots_per_option": 4}, clock.now)
+    db.session.commit()
+    assert (_stored(did).dots, _stored(did).dots_per_option) == (5, 4)
+    before = snapshot()
+    with pytest.raises(InvalidInput) as caught:
+        decisions.update_decision(facilitator, did, {"dots_per_option": 6}, clock.now)
+    assert (caught.value.message, caught.value.fields) == (
+        "The cap per option is larger than the dots.",
+        {"dots_per_option": "At most the number of dots (5)."},
+    )
+    db.session.rollback()
+    assert snapshot() == before
+
+
+def test_withdrawing_logs_a_digest_of_the_statement(network: dict[str, Any], clock: Any) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    decisions.withdraw_decision(facilitator, did, "  Overtaken by events. ", clock.now)
+    db.session.commit()
+    entry = db.session.execute(select(Event).where(Event.kind == "decision.withdrawn")).scalar_one()
+    assert (entry.subject, entry.actor_id, entry.at, entry.data) == (
+        f"decision:{did}",
+        facilitator.id,
+        clock.now,
+        {"statement_digest": audit.text_digest("Overtaken by events.")},
+    )
+
+
+def test_publishing_decides_on_the_stored_status_not_a_loaded_one(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    decisions.close_decision(facilitator, did, clock.now)
+    db.session.commit()
+    loaded = db.session.get(Decision, did)
+    assert loaded is not None and loaded.status == "closed"
+    # Another writer publishes it meanwhile (behind this session's back).
+    db.session.execute(
+        text("UPDATE decision SET status = 'published' WHERE id = :d"),
+        {"d": did},
+    )
+    with pytest.raises(TransitionNotAllowed):
+        decisions.publish_decision(facilitator, did, None, "Mine.", clock.now)
+    db.session.rollback()
+    assert _stored(did).status == "closed"
+
+
+def test_decisions_made_at_the_same_moment_are_listed_newest_first(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    made = [make_decision(facilitator, clock.now, title=f"Decision {n}") for n in range(3)]
+    listed = [d.id for d in decisions.list_decisions(facilitator)]
+    assert listed == made[::-1]
+    assert [d.id for d in decisions.list_decisions(facilitator, offset=1, limit=1)] == [made[1]]
+
+
+def test_an_open_decisions_deadline_moves_later_in_the_networks_wall_clock(
+    network: dict[str, Any], clock: Any
+) -> None:
+    from datetime import UTC, timedelta
+    from zoneinfo import ZoneInfo
+
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    current = _stored(did).closes_at
+    assert current is not None
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    later = (current + timedelta(days=1)).astimezone(amsterdam).replace(second=0, tzinfo=None)
+    decisions.update_decision(
+        facilitator, did, {"closes_at": later.isoformat()}, clock.now, zone="Europe/Amsterdam"
+    )
+    db.session.commit()
+    assert _stored(did).closes_at == later.replace(tzinfo=amsterdam).astimezone(UTC)
+    # Read in the zone, the same wall-clock time is not later than the deadline now.
+    before = snapshot()
+    with pytest.raises(Conflict) as caught:
+        decisions.update_decision(
+            facilitator, did, {"closes_at": later.isoformat()}, clock.now, zone="Europe/Amsterdam"
+        )
+    assert caught.value.message == "The deadline of an open decision can only move later."
+    db.session.rollback()
+    assert snapshot() == before
