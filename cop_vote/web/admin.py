@@ -197,6 +197,31 @@ def _submit(
     return redirect(target, 303)
 
 
+def _submit_update(
+    form: WTForm,
+    decision_id: int,
+    data: dict[str, Any],
+    message: str,
+    rows: list[int] | None = None,
+) -> ResponseReturnValue | int:
+    """Save a change to a decision from a facilitator's form (the draft, the
+    open decision's changes, the translation) through the one update path the
+    API uses, and go back to the decision's page; see :func:`_submit`.
+
+    :param data: the change in the service's shape (``update_decision``).
+    :param message: the success message.
+    """
+    return _submit(
+        form,
+        lambda: decision_service.update_decision(
+            _actor(), decision_id, data, clock.now, zone=_zone()
+        ),
+        done=lambda _decision: message,
+        to=url_for("web.admin_decision", decision_id=decision_id),
+        rows=rows,
+    )
+
+
 def _form_status(form: WTForm) -> int:
     """200 for a form shown; 400 for one submitted that did not validate."""
     return 400 if form.is_submitted() else 200

@@ -38,6 +38,7 @@ from .admin import (
     _percent,
     _status_name,
     _submit,
+    _submit_update,
     _zone,
     facilitator_required,
 )
@@ -257,15 +258,7 @@ def admin_decision_edit(decision_id: int) -> ResponseReturnValue:
     status = _form_status(form)
     if form.validate_on_submit():
         data, rows = _decision_data(form)
-        outcome = _submit(
-            form,
-            lambda: decision_service.update_decision(
-                _actor(), decision_id, data, clock.now, zone=_zone()
-            ),
-            done=lambda _decision: _("Draft saved."),
-            to=url_for("web.admin_decision", decision_id=decision_id),
-            rows=rows,
-        )
+        outcome = _submit_update(form, decision_id, data, _("Draft saved."), rows)
         if not isinstance(outcome, int):
             return outcome
         status = outcome
@@ -327,14 +320,8 @@ def _edit_open(decision: Decision) -> ResponseReturnValue:
         if "options" in data:
             by_id = {str(e.form.id.data): n for n, e in enumerate(form.options.entries)}
             rows = [by_id.get(str(o["id"]), -1) for o in data["options"]]
-        outcome = _submit(
-            form,
-            lambda: decision_service.update_decision(
-                _actor(), decision_id, data, clock.now, zone=_zone()
-            ),
-            done=lambda _decision: _("Changes saved; members see the options as edited."),
-            to=url_for("web.admin_decision", decision_id=decision_id),
-            rows=rows,
+        outcome = _submit_update(
+            form, decision_id, data, _("Changes saved; members see the options as edited."), rows
         )
         if not isinstance(outcome, int):
             return outcome

@@ -37,7 +37,13 @@ from ..services import decisions as decision_service
 from ..services.timefmt import iso_utc
 from ..services.translations import texts_of
 from . import bp
-from .admin import _actor, _decision, _form_status, _page, _submit, _zone, facilitator_required
+from .admin import (
+    _decision,
+    _form_status,
+    _page,
+    _submit_update,
+    facilitator_required,
+)
 from .admin_forms import MAX_OPTIONS
 
 
@@ -145,14 +151,7 @@ def admin_decision_translation(decision_id: int) -> ResponseReturnValue:
     code = _form_status(form)
     if form.validate_on_submit():
         data = _changes(form, decision, status)
-        outcome = _submit(
-            form,
-            lambda: decision_service.update_decision(
-                _actor(), decision_id, data, clock.now, zone=_zone()
-            ),
-            done=lambda _d: _("Translation saved."),
-            to=url_for("web.admin_decision", decision_id=decision_id),
-        )
+        outcome = _submit_update(form, decision_id, data, _("Translation saved."))
         if not isinstance(outcome, int):
             return outcome
         code = outcome
