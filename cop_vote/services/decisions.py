@@ -532,7 +532,13 @@ def update_decision(
     """
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)
-    if seen is not None and seen != edition(decision):
+    now = instant(now)
+    if not isinstance(data, Mapping):
+        raise InvalidInput("The body must be a JSON object.", {"body": "Must be an object."})
+    _unknown(data, DECISION_FIELDS)
+    _check_values(decision, data, now, zone)  # bad values are 400 before any 409
+    status = status_of(decision, now)
+    if seen is not None and status in (Status.DRAFT, Status.OPEN) and seen != edition(decision):
         raise Conflict(
             Message(
                 "Someone saved a change to this decision after you opened this page, so "
@@ -540,12 +546,6 @@ def update_decision(
                 "entries: check them and save again."
             )
         )
-    now = instant(now)
-    if not isinstance(data, Mapping):
-        raise InvalidInput("The body must be a JSON object.", {"body": "Must be an object."})
-    _unknown(data, DECISION_FIELDS)
-    _check_values(decision, data, now, zone)  # bad values are 400 before any 409
-    status = status_of(decision, now)
     if status is Status.DRAFT:
         _apply(decision, data, now, zone)
         if "options" in data:
