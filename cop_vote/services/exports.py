@@ -487,14 +487,24 @@ def pack_csv(
     w = full_words(words)
     header, *comments = comment_rows(pack, w, labels, zone)
     rows: list[list[str]] = [header]
-    _heading, *electorate = participation_rows(pack, w, zone)
-    for p in electorate:
-        givers = ""
-        if len(p) > 2 and p[4]:
-            givers = f"{w['given_by']}: {p[5]}; {w['recorded_by']}: {p[4]}"
-        person = p[3] if len(p) > 2 else ""
-        cast_at = p[2] if len(p) > 2 else ""
-        rows.append([w["participation"], "", p[0], person, p[1], givers, cast_at])
+    for p in pack.participation:
+        # PackParticipation leaves who and when empty for a secret decision.
+        givers = (
+            f"{w['given_by']}: {p.given_by}; {w['recorded_by']}: {p.recorded_by}"
+            if p.recorded_by
+            else ""
+        )
+        rows.append(
+            [
+                w["participation"],
+                "",
+                p.organisation.name,
+                p.cast_by,
+                w["cast" if p.has_voted else "not_cast"],
+                givers,
+                local_text(p.cast_at, zone),
+            ]
+        )
     for table in [Table(w["results"], result_rows(pack, w, labels))] + count_table_rows(
         pack, w, labels
     ):
