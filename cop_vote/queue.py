@@ -20,7 +20,7 @@ The worker is ``flask --app app cop worker`` (:func:`run_worker`). Its tasks:
   each decision's deadline when it opens or its deadline moves;
 * ``every_minute`` (periodic): close due decisions, write due reminders,
   deliver due mail, and note that the worker is alive (``/readyz`` shows it);
-* ``build_pack``: build a large meeting pack as a Word document and keep it
+* ``build_pack``: build a large meeting pack as a Word document or a workbook and keep it
   in the queue's storage until it is fetched (:meth:`TaskQueue.prepare_pack`).
 
 Every task is safe to run twice and by several workers at once: closing
@@ -51,8 +51,9 @@ log = logging.getLogger(__name__)
 #: The key under which the worker notes, each minute, that it is alive.
 HEARTBEAT = "worker-heartbeat"
 #: A prepared meeting pack is kept under ``pack:<decision id>:<job>``; the
-#: newest job per decision under ``pack:<decision id>`` (so at most one file
-#: per decision stays in the storage: a newer one replaces it).
+#: newest Word job per decision under ``pack:<decision id>``, the newest
+#: workbook job under ``pack:<decision id>-xlsx`` (so at most one file of each
+#: kind per decision stays in the storage: a newer one replaces it).
 PACK_KEY = "pack:{decision_id}"
 #: How long a sign-in request may wait for a worker before it is dropped:
 #: a link that arrives much later than asked for only confuses.
@@ -168,13 +169,16 @@ class TaskQueue:
 
         return send
 
-    def prepare_pack(self, decision_id: int, person_id: int, language: str) -> str:
+    def prepare_pack(
+        self, decision_id: int, person_id: int, language: str, kind: str = "docx"
+    ) -> str:
         """Ask a worker to build the meeting pack of ``decision_id`` as a Word
-        document, for ``person_id`` (a facilitator) in ``language``.
+        document (``kind`` ``docx``) or a workbook (``xlsx``), for
+        ``person_id`` (a facilitator) in ``language``.
 
-        :returns: the job's key, for :meth:`pack`.
+        :returns: the job's key, for :meth:`pack`; its kind is :func:`pack_kind`.
         """
-        job = secrets.token_hex(16)
+        job = secrets.token_hex(16) + ("-xlsx" if kind == "xlsx" else "")
         self.huey.put(_pack_key(decision_id, job), ("pending", None))
         self.build_pack(decision_id, person_id, language, job)
         return job
@@ -247,38 +251,43 @@ def _every_minute() -> None:
             current_app.logger.exception("The worker's %s failed", step.__name__)
 
 
+def pack_kind(job: str) -> str:
+    """The file a pack job builds: ``xlsx`` for a job named ``...-xlsx``, else ``docx``."""
+    return "xlsx" if job.endswith("-xlsx") else "docx"
+
+
 def _pack_key(decision_id: int, job: str) -> str:
     return f"{PACK_KEY.format(decision_id=decision_id)}:{job}"
 
 
 def _build_pack(decision_id: int, person_id: int, language: str, job: str) -> None:
-    """Build a meeting pack as a Word document and keep it for :meth:`TaskQueue.pack`.
+    """Build a meeting pack as a Word document or a workbook (:func:`pack_kind`)
+    and keep it for :meth:`TaskQueue.pack`.
 
     Reads only: on SQLite it holds no write lock while it works.
     """
     from flask_babel import force_locale
 
     from . import database
-    from .content import shown
     from .models import Person
-    from .services import exports
     from .services import meeting_pack as pack_service
-    from .web.exports import export_labels, export_words
+    from .web.exports import pack_file
 
     huey = get().huey
     try:
         with database.reading(), force_locale(language):
             person = db.session.get(Person, person_id)
             pack = pack_service.gather(person, decision_id, clock.now())
-            body = exports.pack_docx(
-                pack, export_words(), export_labels(pack), shown(pack.decision, "title")
-            )
+            body = pack_file(pack, pack_kind(job))
         db.session.rollback()
     except Exception:
         current_app.logger.exception("Could not build the meeting pack of decision %d", decision_id)
         huey.put(_pack_key(decision_id, job), ("failed", None))
         raise
-    newest = PACK_KEY.format(decision_id=decision_id)
+    # One file kept per decision and kind: a new workbook replaces the last workbook.
+    newest = PACK_KEY.format(decision_id=decision_id) + (
+        "-xlsx" if pack_kind(job) == "xlsx" else ""
+    )
     previous = huey.get(newest)
     if previous is not None and previous != job:
         huey.get(_pack_key(decision_id, str(previous)))  # read once: removed

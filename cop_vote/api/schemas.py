@@ -452,6 +452,15 @@ class LinksSchema(Schema):
     meeting_pack = String(metadata={"format": "uri"})
     meeting_pack_csv = String(metadata={"format": "uri"})
     meeting_pack_docx = String(metadata={"format": "uri"})
+    meeting_pack_xlsx = String(
+        metadata={"format": "uri", "description": "The meeting pack as an Excel workbook."}
+    )
+    meeting_pack_csv_semicolon = String(
+        metadata={
+            "format": "uri",
+            "description": "The meeting pack as CSV separated by `;` (Excel in a Dutch locale).",
+        }
+    )
     ballots_csv = String(metadata={"format": "uri"})
     calendar = String(metadata={"format": "uri"})
     ballot_record = String(metadata={"format": "uri"})

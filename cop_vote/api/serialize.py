@@ -116,11 +116,17 @@ DOWNLOADS: dict[str, str] = {
     "meeting_pack": "web.meeting_pack",
     "meeting_pack_csv": "web.meeting_pack_csv",
     "meeting_pack_docx": "web.meeting_pack_docx",
+    "meeting_pack_xlsx": "web.meeting_pack_xlsx",
+    "meeting_pack_csv_semicolon": "web.meeting_pack_csv",
     "ballots_csv": "web.ballots_csv",
     "calendar": "web.meeting_calendar",
     # The record itself, as JSON, answering the same bearer token (the page is web.ballot_record).
     "ballot_record": "api.get_ballot_record",
 }
+
+
+#: The query a download's address carries besides the decision's id.
+DOWNLOAD_ARGS: dict[str, dict[str, str]] = {"meeting_pack_csv_semicolon": {"sep": "semicolon"}}
 
 
 def _links(
@@ -133,7 +139,9 @@ def _links(
         if endpoint in current_app.view_functions and _download_exists(
             name, decision, status, viewer
         ):
-            links[name] = url_for(endpoint, decision_id=decision.id, _external=True)
+            links[name] = url_for(
+                endpoint, decision_id=decision.id, _external=True, **DOWNLOAD_ARGS.get(name, {})
+            )
     return links
 
 

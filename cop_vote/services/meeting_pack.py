@@ -1,8 +1,10 @@
 """The meeting pack of a decision: the facilitator's briefing for the follow-up meeting.
 
-DESIGN.md, "Comments and facilitation": the briefing gathers participation,
-results and the flagged comments per option, for print and for download
-(``services/exports.py`` turns a :class:`MeetingPack` into CSV and DOCX).
+DESIGN.md, "Comments and facilitation": the briefing gathers participation
+(with who gave a ballot the facilitator recorded, where ballots are open), the
+full count and every comment that passed review (``reviewed`` or ``flagged``)
+per option, for print and for download (``services/exports.py`` turns a
+:class:`MeetingPack` into CSV and DOCX, ``services/pack_xlsx.py`` into XLSX).
 
 Only facilitators get a pack. It never carries the text of a hidden comment:
 a hidden comment (a reply under a flagged comment, or in :attr:`MeetingPack.hidden`)
@@ -19,11 +21,15 @@ from sqlalchemy import func, select
 
 from ..domain.tally import TallyResult
 from ..extensions import db
-from ..models import Comment, Decision, Objection, Option, Person
+from ..models import Comment, Decision, Objection, Option, Organisation, Person
 from .access import require_facilitator
 from .decisions import get_decision, status_of
 from .objections import list_objections
-from .results import Participation, count, may_see_results, participation
+from .results import count, may_see_results, participation
+
+#: The review states of a comment that passed review: it goes into the pack
+#: under its option; ``flagged`` ones are marked for the meeting's attention.
+PASSED_REVIEW = ("reviewed", "flagged")
 
 
 @dataclass(frozen=True)
@@ -60,12 +66,14 @@ class PackComment:
 
 @dataclass(frozen=True)
 class PackSection:
-    """The flagged comments filed under one option, or under the decision as a whole.
+    """The comments that passed review filed under one option, or under the
+    decision as a whole.
 
     :param option: the option, or ``None`` for the decision as a whole.
     :param label: the option's label (a time slot's start for ``meeting_time``);
         ``""`` for the decision as a whole.
-    :param comments: the flagged comments, oldest first.
+    :param comments: the reviewed and flagged comments, oldest first (a
+        comment's ``review`` says which).
     """
 
     option: Option | None
@@ -74,18 +82,45 @@ class PackSection:
 
 
 @dataclass(frozen=True)
+class PackParticipation:
+    """One organisation of the electorate as the pack lists it.
+
+    Who cast, recorded or gave a ballot, and when, is told only where ballots
+    are open: for a secret decision those fields stay empty, whatever is stored.
+
+    :param organisation: the organisation.
+    :param has_voted: whether it cast a ballot (an abstention included).
+    :param cast_at: when its ballot was cast (aware UTC); ``None`` when not
+        cast or secret.
+    :param cast_by: the name of the person who cast it, ``""`` when not told.
+    :param recorded_by: the facilitator who recorded it in a meeting, ``""``
+        when it was not recorded (or secret).
+    :param given_by: who gave it in the meeting, as the facilitator wrote it
+        down, ``""`` when not recorded (or secret).
+    """
+
+    organisation: Organisation
+    has_voted: bool
+    cast_at: datetime | None = None
+    cast_by: str = ""
+    recorded_by: str = ""
+    given_by: str = ""
+
+
+@dataclass(frozen=True)
 class MeetingPack:
     """Everything the follow-up meeting needs about one decision.
 
     :param decision: the decision.
     :param status: its effective status value (``open``, ``closed``, ...).
-    :param participation: every organisation of the electorate, whether it cast a ballot.
+    :param participation: every organisation of the electorate, whether it
+        cast a ballot and, where ballots are open, who gave a recorded one.
     :param result: the count, or ``None`` when the results are not visible (a
         discussion has none).
     :param sections: one per option in option order, then the decision as a
-        whole; each holds that part's flagged comments (possibly none).
-    :param open_questions: flagged comments on the decision as a whole whose
-        text ends with ``?`` (see :func:`gather`).
+        whole; each holds that part's comments that passed review (possibly none).
+    :param open_questions: comments on the decision as a whole that passed
+        review and whose text ends with ``?`` (see :func:`gather`).
     :param unreviewed: comments still ``new``, listed apart.
     :param hidden: hidden comments, with their reason and without their text.
     :param generated_at: when the pack was made (aware UTC).
@@ -93,7 +128,7 @@ class MeetingPack:
 
     decision: Decision
     status: str
-    participation: list[Participation]
+    participation: list[PackParticipation]
     result: TallyResult | None
     sections: list[PackSection]
     open_questions: list[PackComment]
@@ -104,9 +139,19 @@ class MeetingPack:
     objections: list[Objection] = field(default_factory=list)
 
     @property
-    def flagged(self) -> list[PackComment]:
-        """Every flagged comment of every section, in section order."""
+    def passed_review(self) -> list[PackComment]:
+        """Every comment of every section (reviewed and flagged), in section order."""
         return [c for section in self.sections for c in section.comments]
+
+    @property
+    def flagged(self) -> list[PackComment]:
+        """The flagged comments of every section, in section order."""
+        return [c for c in self.passed_review if c.review == "flagged"]
+
+    @property
+    def ballots_open(self) -> bool:
+        """Whether the decision's ballots are open (who gave a ballot may be told)."""
+        return self.decision.ballot_secrecy == "open"
 
     @property
     def ballots_cast(self) -> int:
@@ -140,7 +185,7 @@ def _pack_comment(comment: Comment, replies: Sequence[Comment] = ()) -> PackComm
 
 
 def _filed_under(comment: Comment, parents: dict[int, Comment]) -> int | None:
-    """The option a flagged comment is filed under: its tag, else its option, else
+    """The option a comment that passed review is filed under: its tag, else its option, else
     (a reply) its parent's; ``None`` for the decision as a whole."""
     if comment.tag_option_id is not None:
         return comment.tag_option_id
@@ -156,25 +201,64 @@ def _is_question(comment: PackComment) -> bool:
     return comment.text is not None and comment.text.rstrip().endswith(("?", "？"))
 
 
+def _participation(decision: Decision) -> list[PackParticipation]:
+    """The electorate with, where ballots are open, who cast, recorded and gave each ballot."""
+    electorate = participation(decision)
+    if decision.ballot_secrecy == "open":
+        # One query for the people named, rather than one per ballot: the
+        # ballots' many-to-one links then find them in the session.
+        ids = {
+            i
+            for p in electorate
+            if p.ballot is not None
+            for i in (p.ballot.cast_by_id, p.ballot.recorded_by_id)
+            if i is not None
+        }
+        if ids:
+            db.session.execute(select(Person).where(Person.id.in_(ids))).scalars().all()
+    rows = []
+    for p in electorate:
+        ballot = p.ballot if p.has_voted and decision.ballot_secrecy == "open" else None
+        if ballot is None:
+            rows.append(PackParticipation(p.organisation, p.has_voted))
+            continue
+        rows.append(
+            PackParticipation(
+                p.organisation,
+                True,
+                cast_at=ballot.cast_at,
+                cast_by=ballot.cast_by.name if ballot.cast_by is not None else "",
+                recorded_by=ballot.recorded_by.name if ballot.recorded_by is not None else "",
+                given_by=(ballot.given_by or "") if ballot.recorded_by_id is not None else "",
+            )
+        )
+    return rows
+
+
 def gather(actor: Person | None, decision_id: int, now: datetime) -> MeetingPack:
     """Gather the meeting pack of a decision, for a facilitator.
 
-    * **participation**: :func:`services.results.participation`, every
-      organisation of the electorate and whether it cast a ballot;
+    * **participation**: every organisation of the electorate and whether it
+      cast a ballot; where ballots are open, when and by whom, and for a ballot
+      the facilitator recorded in a meeting who recorded it and who gave it
+      (never for a secret decision);
     * **results**: the count when :func:`services.results.may_see_results`
       allows it for ``actor`` (facilitators see them at any time, except for a
-      discussion, which is not counted);
-    * **flagged comments grouped by option**: a flagged comment belongs to the
-      option the facilitator tagged it with (``tag_option``), else to the
-      option it was written on, else (a reply) to its parent's, else to "the
-      decision as a whole". Each shows its signature "person (organisation)",
-      text, the facilitator's note and its replies (a hidden reply with its
-      reason instead of its text). A flagged reply is listed in its own right.
-    * **open questions**: a flagged comment without a note is *not* by itself a
-      question. Open questions are the flagged comments on the decision as a
-      whole whose text ends with a question mark. Comments the facilitator has
-      not reviewed yet (``new``) are listed apart, as :attr:`MeetingPack.unreviewed`:
-      they may hold questions nobody has looked at.
+      discussion, which is not counted); the pages and files show it in full
+      with :func:`services.count_tables.count_tables`;
+    * **comments that passed review, grouped by option**: a ``reviewed`` or
+      ``flagged`` comment belongs to the option the facilitator tagged it with
+      (``tag_option``), else to the option it was written on, else (a reply)
+      to its parent's, else to "the decision as a whole". Each shows its
+      signature "person (organisation)", text, review state (flagged ones are
+      marked), the facilitator's note and its replies (a hidden reply with its
+      reason instead of its text). A reply that passed review is listed in its
+      own right only when its parent did not (else it is under its parent).
+    * **open questions**: a comment without a note is *not* by itself a
+      question. Open questions are the comments on the decision as a whole that
+      passed review and whose text ends with a question mark. Comments the
+      facilitator has not reviewed yet (``new``) are listed apart, as
+      :attr:`MeetingPack.unreviewed`: they may hold questions nobody has looked at.
     * **hidden comments**: signature and reason only, never the text.
     * **objections** to the count, with their organisation.
 
@@ -191,7 +275,7 @@ def gather(actor: Person | None, decision_id: int, now: datetime) -> MeetingPack
     )
     parents = {c.id: c for c in rows if c.parent_id is None}
     # Replies from the rows already read, oldest first, rather than one query
-    # per flagged comment.
+    # per comment.
     replies: dict[int, list[Comment]] = {}
     for comment in rows:
         if comment.parent_id is not None:
@@ -201,7 +285,10 @@ def gather(actor: Person | None, decision_id: int, now: datetime) -> MeetingPack
     unreviewed: list[PackComment] = []
     hidden: list[PackComment] = []
     for comment in rows:
-        if comment.review == "flagged":
+        if comment.review in PASSED_REVIEW:
+            parent = parents.get(comment.parent_id) if comment.parent_id is not None else None
+            if parent is not None and parent.review in PASSED_REVIEW:
+                continue  # shown under its parent
             where = _filed_under(comment, parents)
             item = _pack_comment(
                 comment, replies.get(comment.id, []) if comment.parent_id is None else []
@@ -217,7 +304,7 @@ def gather(actor: Person | None, decision_id: int, now: datetime) -> MeetingPack
     return MeetingPack(
         decision=decision,
         status=status_of(decision, now).value,
-        participation=participation(decision),
+        participation=_participation(decision),
         result=result,
         sections=sections,
         open_questions=[c for c in by_option[None] if _is_question(c)],

@@ -1,6 +1,6 @@
 """Downloads: files made from a decision (the meeting date as iCalendar, the
-meeting pack as a print-ready page, CSV and DOCX, the ballots of an open-ballot
-decision as CSV).
+meeting pack as a print-ready page, CSV (comma or semicolon), XLSX and DOCX,
+the ballots of an open-ballot decision as CSV).
 
 The meeting pack and the ballots are the facilitator's: others get 403 and
 anonymous visitors are sent to sign in (:func:`admin.facilitator_required`).
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, redirect, url_for
+from flask import Response, abort, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -19,17 +19,19 @@ from flask_login import current_user, login_required
 from .. import queue
 from ..clock import now
 from ..content import shown
-from ..i18n import option_label
-from ..services import calendar, decisions, exports
+from ..domain.errors import InvalidInput, Message
+from ..i18n import option_label, select_timezone, translate
+from ..services import calendar, decisions, exports, pack_documents
 from ..services import meeting_pack as pack_service
 from ..services.ballots import cast_ballots
 from . import bp
 from .admin import facilitator_required
 from .render import page, person
 
-DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-#: A decision with more comments than this gets its Word pack built by the
-#: worker (:func:`meeting_pack_job`); a smaller one is built in the request.
+DOCX_MIMETYPE = pack_documents.DOCX_MIMETYPE
+XLSX_MIMETYPE = pack_documents.XLSX_MIMETYPE
+#: A decision with more comments than this gets its Word or Excel pack built by
+#: the worker (:func:`meeting_pack_job`); a smaller one is built in the request.
 LARGE_PACK_COMMENTS = 500
 
 
@@ -79,7 +81,6 @@ def export_words() -> dict[str, str]:
         "generated": _("Made at"),
         "ballots_cast": _("{cast} of {eligible} organisations cast a ballot."),
         "results_hidden": _("The results are not visible."),
-        "flagged_comments": _("Flagged comments"),
         "open_questions": _("Open questions"),
         "unreviewed_comments": _("Comments not reviewed yet"),
         "hidden_comments": _("Hidden comments"),
@@ -107,6 +108,36 @@ def export_words() -> dict[str, str]:
         "mean": _("mean score"),
         "scored_by": _("scored by"),
         "dots": _("dots"),
+        "reviewed": _("reviewed comment"),
+        "passed_review": _("Comments that passed review"),
+        "flagged_mark": _("flagged"),
+        "comments": _("comments"),
+        "time": _("time ({zone})"),
+        "times_in": _("Times are in {zone}."),
+        "cast_at_zone": _("cast at ({zone})"),
+        "count": _("count"),
+        "irv_rounds": _("Instant-runoff rounds"),
+        "round": _("round {n}"),
+        "exhausted": _("exhausted ballots"),
+        "eliminated": _("eliminated"),
+        "elected": _("elected"),
+        "pairwise": _(
+            "Pairwise preferences: organisations ranking the row option above the column option"
+        ),
+        "strongest_paths": _("Strongest paths from the row option to the column option"),
+        "abstentions": _("Abstentions: {num}."),
+        "no_quorum": _("No quorum is required."),
+        "quorum_met": _("Quorum met: {needed} of {eligible} organisations needed ({percent})."),
+        "quorum_not_met": _(
+            "Quorum not met: {needed} of {eligible} organisations needed ({percent})."
+        ),
+        "chosen": _("Chosen by the count: {options}"),
+        "tie_between": _("Tie between: {options}"),
+        "no_votes": _("No organisation voted for any option."),
+        "condorcet": _("Condorcet winner: {option}"),
+        "rule_met": _("Decision rule met: {option}"),
+        "rule_met_plain": _("Decision rule met."),
+        "rule_not_met": _("Decision rule not met: {reasons}"),
     }
 
 
@@ -127,28 +158,96 @@ def export_labels(pack: Any) -> dict[int, str]:
     return {o.id: option_label(o) for o in pack.decision.options}
 
 
+def pack_reader(pack: Any) -> dict[str, Any]:
+    """How the pack's files speak to the reader: words, option labels, the
+    network's zone and the rule's messages in their language."""
+    return {
+        "words": export_words(),
+        "labels": export_labels(pack),
+        "zone": select_timezone(),
+        "say": lambda message: translate(message, pack.decision),
+    }
+
+
+def pack_file(pack: Any, kind: str) -> bytes:
+    """The meeting pack as a Word document (``docx``) or a workbook (``xlsx``)
+    in the reader's language; also what the worker builds for a large pack."""
+    reader = pack_reader(pack)
+    make = pack_documents.pack_xlsx if kind == "xlsx" else pack_documents.pack_docx
+    return make(
+        pack,
+        reader["words"],
+        reader["labels"],
+        shown(pack.decision, "title"),
+        zone=reader["zone"],
+        say=reader["say"],
+    )
+
+
 @bp.get("/decisions/<int:decision_id>/meeting-pack")
 @facilitator_required
 def meeting_pack(decision_id: int) -> ResponseReturnValue:
     """The meeting pack as a print-ready page (facilitators only)."""
     pack = pack_service.gather(person(), decision_id, now())
     words = export_words()
+    labels = export_labels(pack)
+    count = exports.pack_count(pack, labels)
     return page(
         "exports/meeting_pack.html",
         pack=pack,
         decision=pack.decision,
-        result_rows=exports.result_rows(pack, words, export_labels(pack)),
+        result_rows=exports.result_rows(pack, words, labels),
+        count=count,
+        count_lines=exports.count_lines(
+            pack, words, labels, lambda message: translate(message, pack.decision)
+        ),
+        count_heading=3,
         ballots_csv=pack.decision.ballot_secrecy == "open",
     )
+
+
+def _separator() -> str:
+    """The CSV separator the link asks for (``?sep=comma`` by default).
+
+    :raises InvalidInput: any other value than ``comma`` or ``semicolon``.
+    """
+    name = request.args.get("sep", "comma")
+    if name not in exports.SEPARATORS:
+        raise InvalidInput(
+            Message("The separator must be comma or semicolon, not %(sep)s.", sep=name[:20]),
+            {"sep": Message("Use sep=comma or sep=semicolon.")},
+        )
+    return exports.SEPARATORS[name]
 
 
 @bp.get("/decisions/<int:decision_id>/meeting-pack.csv")
 @facilitator_required
 def meeting_pack_csv(decision_id: int) -> ResponseReturnValue:
-    """The meeting pack as CSV (UTF-8 with BOM, for Excel)."""
+    """The meeting pack as CSV (UTF-8 with BOM, for Excel); ``?sep=semicolon``
+    for Excel in a Dutch locale."""
+    delimiter = _separator()
     pack = pack_service.gather(person(), decision_id, now())
-    body = exports.pack_csv(pack, export_words(), export_labels(pack))
+    reader = pack_reader(pack)
+    body = exports.pack_csv(
+        pack,
+        reader["words"],
+        reader["labels"],
+        zone=reader["zone"],
+        say=reader["say"],
+        delimiter=delimiter,
+    )
     return _download(body, "text/csv", f"meeting-pack-{decision_id}.csv")
+
+
+def _office_pack(decision_id: int, kind: str, mimetype: str) -> ResponseReturnValue:
+    """A pack as an office document; a large one is handed to the worker,
+    answered with the page that waits for it."""
+    if pack_service.comment_count(decision_id) > LARGE_PACK_COMMENTS:
+        decisions.get_decision(person(), decision_id)  # 404 before any work
+        job = queue.get().prepare_pack(decision_id, person().id, str(get_locale()), kind)
+        return redirect(url_for("web.meeting_pack_job", decision_id=decision_id, job=job), 303)
+    pack = pack_service.gather(person(), decision_id, now())
+    return _download(pack_file(pack, kind), mimetype, f"meeting-pack-{decision_id}.{kind}")
 
 
 @bp.get("/decisions/<int:decision_id>/meeting-pack.docx")
@@ -156,15 +255,15 @@ def meeting_pack_csv(decision_id: int) -> ResponseReturnValue:
 def meeting_pack_docx(decision_id: int) -> ResponseReturnValue:
     """The meeting pack as an editable Word document; a large one is handed to
     the worker, and this answers with the page that waits for it."""
-    if pack_service.comment_count(decision_id) > LARGE_PACK_COMMENTS:
-        decisions.get_decision(person(), decision_id)  # 404 before any work
-        job = queue.get().prepare_pack(decision_id, person().id, str(get_locale()))
-        return redirect(url_for("web.meeting_pack_job", decision_id=decision_id, job=job), 303)
-    pack = pack_service.gather(person(), decision_id, now())
-    body = exports.pack_docx(
-        pack, export_words(), export_labels(pack), shown(pack.decision, "title")
-    )
-    return _download(body, DOCX_MIMETYPE, f"meeting-pack-{decision_id}.docx")
+    return _office_pack(decision_id, "docx", DOCX_MIMETYPE)
+
+
+@bp.get("/decisions/<int:decision_id>/meeting-pack.xlsx")
+@facilitator_required
+def meeting_pack_xlsx(decision_id: int) -> ResponseReturnValue:
+    """The meeting pack as a workbook, one sheet per part; a large one is
+    handed to the worker, as the Word document is."""
+    return _office_pack(decision_id, "xlsx", XLSX_MIMETYPE)
 
 
 @bp.get("/decisions/<int:decision_id>/meeting-pack/<job>")
@@ -174,22 +273,39 @@ def meeting_pack_job(decision_id: int, job: str) -> ResponseReturnValue:
     a link to the file."""
     decision = decisions.get_decision(person(), decision_id)
     state, _body = queue.get().pack(decision_id, job)
-    response = page("exports/pack_job.html", decision=decision, state=state, job=job)
+    response = page(
+        "exports/pack_job.html",
+        decision=decision,
+        state=state,
+        job=job,
+        kind=queue.pack_kind(job),
+    )
     response.headers["Cache-Control"] = "private, no-store"
     if state == "pending":
         response.headers["Refresh"] = "3"  # every browser follows it; no script needed
     return response
 
 
+def _prepared(decision_id: int, job: str, kind: str, mimetype: str) -> ResponseReturnValue:
+    decisions.get_decision(person(), decision_id)
+    state, body = queue.get().pack(decision_id, job)
+    if state != "ready" or body is None or queue.pack_kind(job) != kind:
+        abort(404)
+    return _download(body, mimetype, f"meeting-pack-{decision_id}.{kind}")
+
+
 @bp.get("/decisions/<int:decision_id>/meeting-pack/<job>.docx")
 @facilitator_required
 def meeting_pack_file(decision_id: int, job: str) -> ResponseReturnValue:
     """The Word document a worker prepared (404 until it is ready)."""
-    decisions.get_decision(person(), decision_id)
-    state, body = queue.get().pack(decision_id, job)
-    if state != "ready" or body is None:
-        abort(404)
-    return _download(body, DOCX_MIMETYPE, f"meeting-pack-{decision_id}.docx")
+    return _prepared(decision_id, job, "docx", DOCX_MIMETYPE)
+
+
+@bp.get("/decisions/<int:decision_id>/meeting-pack/<job>.xlsx")
+@facilitator_required
+def meeting_pack_xlsx_file(decision_id: int, job: str) -> ResponseReturnValue:
+    """The workbook a worker prepared (404 until it is ready)."""
+    return _prepared(decision_id, job, "xlsx", XLSX_MIMETYPE)
 
 
 @bp.get("/decisions/<int:decision_id>/ballots.csv")

@@ -31,6 +31,7 @@ from ..services import ballots as ballot_service
 from ..services import comments as comment_service
 from ..services import decisions as decision_service
 from ..services import results as results_service
+from ..services.count_tables import count_tables
 from . import bp
 from .forms import BallotForm, CommentForm, ConfirmForm, LanguageForm, TokenForm
 from .render import is_htmx, page, person
@@ -582,71 +583,6 @@ def _option_label(option: Any) -> str:
     return option_label(option)
 
 
-def _irv_table(
-    result: Any, labels: dict[int, str]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The IRV rounds as table rows (one per option, a cell per round) and in words.
-
-    :returns: ``(rows, rounds)``: rows ``{"label", "cells": [{"votes", "eliminated"}],
-        "exhausted"}``; rounds ``{"round", "eliminated": [labels], "elected": label
-        | None, "votes", "active", "exhausted"}``.
-    """
-    records = [r for r in result.explanation if isinstance(r, dict)]
-    rows: list[dict[str, Any]] = []
-    for row in result.options:
-        cells = []
-        for record in records:
-            counts = record.get("counts") or {}
-            key = str(row["id"])
-            cells.append(
-                {
-                    "votes": counts.get(key),
-                    "eliminated": row["id"] in _as_list(record.get("eliminated")),
-                    "elected": record.get("elected") == row["id"],
-                }
-            )
-        rows.append({"label": labels[row["id"]], "cells": cells})
-    rounds = []
-    for record in records:
-        counts = record.get("counts") or {}
-        elected = record.get("elected")
-        rounds.append(
-            {
-                "round": record.get("round"),
-                "eliminated": [labels.get(e, str(e)) for e in _as_list(record.get("eliminated"))],
-                "elected": labels.get(elected) if isinstance(elected, int) else None,
-                "votes": counts.get(str(elected), 0) if isinstance(elected, int) else 0,
-                "active": sum(int(v) for v in counts.values()),
-                "exhausted": record.get("exhausted", 0),
-            }
-        )
-    return rows, rounds
-
-
-def _schulze_tables(result: Any, labels: dict[int, str]) -> dict[str, Any] | None:
-    """The pairwise and strongest-path matrices in option order, or ``None``."""
-    if not result.explanation:
-        return None
-    tables = result.explanation[0]
-    ids = [row["id"] for row in result.options]
-
-    def matrix(name: str) -> list[dict[str, Any]]:
-        data = tables.get(name) or {}
-        return [
-            {
-                "label": labels[a],
-                "cells": [None if a == b else (data.get(str(a)) or {}).get(str(b), 0) for b in ids],
-            }
-            for a in ids
-        ]
-
-    return {
-        "columns": [labels[i] for i in ids],
-        "pairwise": matrix("pairwise"),
-        "strongest_paths": matrix("strongest_paths"),
-    }
-
-
 @bp.get("/decisions/<int:decision_id>/results")
 def results(decision_id: int) -> ResponseReturnValue:
     """The results when the decision's visibility rule allows; otherwise when they will be."""
@@ -678,16 +614,7 @@ def results(decision_id: int) -> ResponseReturnValue:
                 "proposed_by": proposer.name if proposer is not None else None,
             }
         )
-    counting = (found.counting or "irv") if found.method == "ranked" else None
-    irv_rows: list[dict[str, Any]] = []
-    rounds: list[dict[str, Any]] = []
-    schulze = None
-    if counting == "irv":
-        irv_rows, rounds = _irv_table(result, labels)
-    elif counting == "schulze":
-        schulze = _schulze_tables(result, labels)
-    condorcet = result.extra.get("condorcet_winner")
-    verdict = results_service.decision_verdict(result)
+    count = count_tables(result, labels, found.counting)
     response = page(
         "decisions/results.html",
         fragments=RESULTS_FRAGMENTS,
@@ -695,16 +622,9 @@ def results(decision_id: int) -> ResponseReturnValue:
         result=result,
         rows=rows,
         columns=[(key, str(label)) for key, label in columns],
-        winners=[labels[w] for w in result.winners if w in labels],
-        counting=counting,
-        irv_rows=irv_rows,
-        rounds=rounds,
-        exhausted=[r["exhausted"] for r in rounds],
-        schulze=schulze,
-        condorcet=labels.get(condorcet) if isinstance(condorcet, int) else None,
-        tie_rule=str(TIE_RULES.get(counting or found.method, "")),
-        verdict=verdict,
-        verdict_option=labels.get(verdict.option) if verdict.option is not None else None,
+        winners=count.winners,
+        count=count,
+        tie_rule=str(TIE_RULES.get(count.counting or found.method, "")),
         status_value=status,
         quorum_percent=_percent_text(result.quorum),
         needed=_needed(result.quorum, result.eligible),
@@ -717,12 +637,6 @@ def _percent_text(share: Any) -> str:
     """A share as a percentage for people: ``50``, ``66.7``."""
     value = round(float(share) * 100, 1)
     return str(int(value)) if value == int(value) else str(value)
-
-
-def _as_list(value: object) -> list[Any]:
-    if isinstance(value, list | tuple):
-        return list(value)
-    return [] if value is None else [value]
 
 
 def _needed(quorum: Any, eligible: int) -> int:

@@ -11,6 +11,7 @@ import pytest
 from docx import Document
 from flask import Flask
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 from sqlalchemy import event
 
 from cop_vote import queue
@@ -63,6 +64,30 @@ def test_a_large_pack_is_prepared_then_offered(
     assert download.headers["Cache-Control"] == "private, no-store"
     text = "\n".join(p.text for p in Document(io.BytesIO(download.data)).paragraphs)
     assert "Comment number 3 on the long thread" in text
+
+
+def test_a_large_xlsx_pack_is_prepared_by_the_worker_too(
+    app: Flask, client: FlaskClient, network: dict[str, Any], large: int
+) -> None:
+    sign_in(client, app, network["people"]["facilitator"])
+    asked = client.get(f"/decisions/{large}/meeting-pack.xlsx")
+    assert asked.status_code == 303
+    job_page = asked.headers["Location"]
+    html = client.get(job_page).get_data(as_text=True)
+    assert "Download the meeting pack as an Excel workbook" in html
+    assert f"{job_page}.xlsx" in html
+    download = client.get(f"{job_page}.xlsx")
+    assert download.status_code == 200
+    assert download.mimetype == exports.XLSX_MIMETYPE
+    assert download.headers["Cache-Control"] == "private, no-store"
+    sheet = load_workbook(io.BytesIO(download.data)).worksheets[2]
+    texts = [row[4] for row in sheet.iter_rows(values_only=True)]
+    assert "Comment number 3 on the long thread" in texts
+    # A workbook job is not a Word document, and it does not replace the Word pack.
+    assert client.get(f"{job_page}.docx").status_code == 404
+    word = client.get(f"/decisions/{large}/meeting-pack.docx").headers["Location"]
+    client.get(f"/decisions/{large}/meeting-pack.xlsx")
+    assert client.get(f"{word}.docx").status_code == 200
 
 
 def test_a_pack_being_prepared_refreshes_and_a_replaced_one_is_gone(

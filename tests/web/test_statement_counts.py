@@ -216,7 +216,10 @@ class Visitor:
         if wants_job:
             # A large meeting pack the worker built (tasks run at once in the tests).
             facilitator = self.seeded.people["facilitator"]
-            values["job"] = queue.get().prepare_pack(values["decision_id"], facilitator.id, "en")
+            kind = "xlsx" if endpoint.endswith("xlsx_file") else "docx"
+            values["job"] = queue.get().prepare_pack(
+                values["decision_id"], facilitator.id, "en", kind
+            )
         with self.app.test_request_context():
             from flask import url_for
 
@@ -430,6 +433,11 @@ def test_many_comments_cost_as_many_statements_as_a_few(app: Flask, clock: Any) 
                 "facilitator",
                 "web.meeting_pack_csv",
                 f"/decisions/{did}/meeting-pack.csv",
+            ),
+            "pack xlsx": (
+                "facilitator",
+                "web.meeting_pack_xlsx",
+                f"/decisions/{did}/meeting-pack.xlsx",
             ),
             "api review": (
                 "facilitator",
