@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -232,3 +233,23 @@ def test_links_name_downloads_that_exist(
     assert links["results"] == f"http://localhost/api/v1/decisions/{did}/results"
     other = make_decision("published")
     assert "calendar" not in other["links"]
+
+
+RECEIPT = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
+
+
+def test_an_open_ballot_is_shown_with_its_receipt_and_not_as_hidden(
+    client: FlaskClient, network: dict[str, Any], make_decision: Any
+) -> None:
+    """``content_hidden`` is true only for a secret ballot seen from outside or a
+    sealed one: an open decision's ballot is shown in full to its organisation,
+    with a receipt in the documented shape (12 characters of Crockford's base 32)."""
+    decision = make_decision("open")
+    url = f"{API}/decisions/{decision['id']}/ballot"
+    option = decision["options"][0]["id"]
+    cast = client.put(url, json={"option": option}, headers=network["headers"]["adpc"])
+    assert cast.status_code == 200, cast.get_json()
+    for answer in (cast, client.get(url, headers=network["headers"]["adpc"])):
+        body = answer.get_json()
+        assert (body["ballot"], body["content_hidden"]) == ({"option": option}, False)
+        assert RECEIPT.fullmatch(body["receipt"]), body

@@ -133,3 +133,44 @@ def test_a_bad_version_or_nothing_to_withdraw_is_said_exactly(
         )
         db.session.rollback()
     assert ballots.history(did, network["orgs"]["adpc"].id) == []
+
+
+def test_a_ballot_inserted_by_another_writer_first_is_updated_not_duplicated(
+    network: dict[str, Any], clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fallback of a write whose insert meets a row another transaction made
+    (the races in tests/races reach it for real; here the first look-up is made
+    to miss the row, as it would before the other transaction commits): the
+    stored row is updated to this write, recorded by its writer and given by
+    the name given, one version later."""
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now)
+    memphis, nashville, _atlanta = option_ids(did)
+    ballots.cast_ballot(people["adpc"], did, {"option": memphis}, clock.now)
+    db.session.commit()
+    real = ballots.find_ballot
+    calls: list[tuple[Any, ...]] = []
+
+    def first_misses(*args: Any) -> Any:
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(ballots, "find_ballot", first_misses)
+    ack = ballots.record_ballot(
+        people["facilitator"], did, "adpc", {"option": nashville}, "A. Warsame", clock.now
+    )
+    db.session.commit()
+    assert len(calls) == 2  # the look-up that missed, and the one after the insert failed
+    stored = real(did, network["orgs"]["adpc"].id)
+    assert stored is not None
+    assert (stored.version, stored.content, stored.given_by) == (
+        2,
+        {"option": nashville},
+        "A. Warsame",
+    )
+    assert (stored.recorded_by_id, stored.cast_by_id) == (people["facilitator"].id, None)
+    assert (ack.version, ack.content) == (2, {"option": nashville})
+    count = db.session.execute(
+        text("SELECT count(*) FROM ballot WHERE decision_id = :d"), {"d": did}
+    ).scalar()
+    assert count == 1
