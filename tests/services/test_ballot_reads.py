@@ -174,3 +174,21 @@ def test_a_ballot_inserted_by_another_writer_first_is_updated_not_duplicated(
         text("SELECT count(*) FROM ballot WHERE decision_id = :d"), {"d": did}
     ).scalar()
     assert count == 1
+
+
+def test_a_ballots_log_entry_carries_the_moment_of_the_write(
+    network: dict[str, Any], clock: Any
+) -> None:
+    """The log says when a ballot was cast as the ballot does (the write's clock,
+    read under the lock), so that a recount from the log lines up with it."""
+    from cop_vote.models import Event
+
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now)
+    clock.advance(hours=1, seconds=7)
+    ack = ballots.cast_ballot(people["adpc"], did, {"option": option_ids(did)[0]}, clock.now)
+    db.session.commit()
+    event = db.session.execute(
+        db.select(Event).where(Event.kind == "ballot.cast").order_by(Event.id.desc())
+    ).scalar_one()
+    assert event.at == ack.cast_at == clock.now
