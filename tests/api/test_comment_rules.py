@@ -43,6 +43,7 @@ def test_a_reply_must_answer_a_comment_of_the_same_decision(
     for parent in (elsewhere["id"], 99999, 0, -1, 2**31, True, "1", 1.5):
         error = _refused(_post(client, h["stro"], here, body="Reply?", parent=parent), 400, before)
         assert "parent" in error["fields"], parent
+    assert error["message"] == "Unknown comment to reply to."
 
 
 def test_a_reply_to_a_comment_the_member_cannot_see_is_refused(

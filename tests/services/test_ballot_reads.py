@@ -113,6 +113,23 @@ def test_recording_decides_on_the_stored_status_not_a_loaded_one(
     assert ballots.history(did, network["orgs"]["stro"].id) == []
 
 
+def test_casting_decides_on_the_stored_status_not_a_loaded_one(
+    network: dict[str, Any], clock: Any
+) -> None:
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now)
+    loaded = decisions.get_decision(people["adpc"], did)
+    assert loaded.status == "open"
+    db.session.execute(
+        text("UPDATE decision SET status = 'closed', closed_at = :at WHERE id = :d"),
+        {"at": clock.now, "d": did},
+    )
+    with pytest.raises(DecisionClosed):
+        ballots.cast_ballot(people["adpc"], did, {"option": option_ids(did)[0]}, clock.now)
+    db.session.rollback()
+    assert ballots.history(did, network["orgs"]["adpc"].id) == []
+
+
 def test_a_bad_version_or_nothing_to_withdraw_is_said_exactly(
     network: dict[str, Any], clock: Any
 ) -> None:
