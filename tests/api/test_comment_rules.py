@@ -135,7 +135,11 @@ def test_comments_closed_refuses_every_comment(
     before = snapshot()
     for who in ("adpc", "facilitator"):
         response = _post(client, network["headers"][who], did, body="Hello")
-        assert _refused(response, 409, before)["code"] == "comments_closed"
+        error = _refused(response, 409, before)
+        assert (error["code"], error["message"]) == (
+            "comments_closed",
+            "Comments are closed for this decision.",
+        )
 
 
 @pytest.mark.parametrize("state", ["closed", "published", "withdrawn"])

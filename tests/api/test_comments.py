@@ -7,6 +7,8 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from cop_vote.services.timefmt import iso_utc
+
 from .conftest import API
 
 SCRIPT = "<script>alert(1)</script> & \"quotes\" 'single' <b>bold</b>"
@@ -80,6 +82,8 @@ def test_comment_thread_signature_and_nesting(
     assert [r["id"] for r in items["items"][0]["replies"]] == [reply["id"], deeper["id"]]
     assert items["next"] is None
     assert items["items"][0]["created_at"].endswith("Z")
+    # Written at the moment of the request's clock (the test's clock, not the wall clock).
+    assert items["items"][1]["created_at"] == iso_utc(clock.now)
 
 
 def test_review_hide_and_author_edit(

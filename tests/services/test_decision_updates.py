@@ -229,3 +229,18 @@ def test_an_open_option_is_reworded_by_id_and_the_log_keeps_the_callers_moment(
     ).scalar_one()
     assert event.at == moment
     assert _stored(did).options[0].description == ""
+
+
+def test_closing_decides_on_the_stored_status_not_a_loaded_one(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    loaded = db.session.get(Decision, did)
+    assert loaded is not None and loaded.status == "open"
+    # Another writer withdraws it meanwhile (behind this session's back).
+    db.session.execute(text("UPDATE decision SET status = 'withdrawn' WHERE id = :d"), {"d": did})
+    with pytest.raises(TransitionNotAllowed):
+        decisions.close_decision(facilitator, did, clock.now)
+    db.session.rollback()
+    assert _stored(did).status == "open"
