@@ -13,17 +13,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, g, make_response, render_template, request, url_for
+from flask import Response, current_app, g, make_response, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
 
 from ..extensions import htmx
 from ..i18n import local_time, prefetch_network_zone
 from ..models import Person
 from . import bp
+from .localised import render_block, render_template
 
 
 def person() -> Person | None:
