@@ -1,0 +1,51 @@
+"""``url_for`` in templates, remembered: a page builds the same links for every reader.
+
+Building a URL walks Werkzeug's rules (about a hundred Python calls); a
+decision page builds some sixty. Within a request, a link depends only on
+the endpoint, its values and the script root the app is mounted at (the
+URL map and the static hashes are fixed when the app starts), so the
+template global keeps the last few thousand answers keyed by exactly
+those. Anything else goes to Flask's ``url_for`` as it is: relative
+(``.name``) endpoints, ``_external``/``_scheme`` links, values that are
+not plain strings or integers (``True`` and ``1`` would share a key), and
+any link built outside a request (mail).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from flask import Flask
+from flask.globals import _cv_request
+
+#: Links kept per app.
+CACHE_SIZE = 4096
+#: Types of URL values that are keyed as they are (bool is not int here).
+_PLAIN = frozenset({str, int, type(None)})
+
+
+class CachedUrlFor:
+    """The ``url_for`` template global of ``app`` (see the module)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._build = lru_cache(maxsize=CACHE_SIZE)(self._uncached)
+
+    def _uncached(self, root: str, endpoint: str, items: tuple[tuple[str, Any], ...]) -> str:
+        return self.app.url_for(endpoint, **dict(items))
+
+    def __call__(self, endpoint: str, /, **values: Any) -> str:
+        """The URL of ``endpoint`` with ``values``, as ``flask.url_for``."""
+        ctx = _cv_request.get(None)
+        if ctx is None or endpoint[:1] == "." or "_external" in values or "_scheme" in values:
+            return self.app.url_for(endpoint, **values)
+        for value in values.values():
+            if type(value) not in _PLAIN:
+                return self.app.url_for(endpoint, **values)
+        return self._build(ctx.request.root_path, endpoint, tuple(values.items()))
+
+
+def init_app(app: Flask) -> None:
+    """Replace the ``url_for`` of templates by the remembering one."""
+    app.jinja_env.globals["url_for"] = CachedUrlFor(app)
