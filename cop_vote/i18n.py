@@ -6,6 +6,7 @@ person's choice, the browser's ``Accept-Language``, the network's default.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -123,6 +124,13 @@ def local_time(value: datetime | None, fmt: str = "medium", *, named: bool = Tru
     if value is None:
         return ""
     return _local_time(value, select_timezone(), get_locale(), named)
+
+
+def time_formatter(*, named: bool = True) -> Callable[[datetime], str]:
+    """:func:`local_time` for many times (a page of comments): the zone and
+    the language are looked up once, here."""
+    zone, locale = select_timezone(), get_locale()
+    return lambda value: _local_time(value, zone, locale, named)
 
 
 @lru_cache(maxsize=4096)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from ..domain.errors import Conflict, InvalidInput, Message, NotAllowed, NotFound
 from ..domain.lifecycle import Status
 from ..extensions import db
-from ..models import Comment, Decision, Person
+from ..models import Comment, Decision, Organisation, Person
 from . import audit
 from .access import require_facilitator, require_member
 from .decisions import get_decision, status_of
@@ -140,6 +140,113 @@ def last_cursor(viewer: Person | None, decision: Decision, limit: int) -> int | 
     return db.session.execute(
         _top_level(decision, viewer).order_by(Comment.id).limit(1).offset(edge)
     ).scalar_one()
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRow:
+    """A comment as a page shows it, read as plain columns (no ORM objects).
+
+    ``author_name`` is ``""`` for an erased person; ``organisation`` is the
+    short name of the author's organisation when the comment was posted.
+    """
+
+    id: int
+    parent_id: int | None
+    author_id: int
+    author_name: str
+    organisation: str | None
+    option_id: int | None
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+    review: str
+    hidden_reason: str | None
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A visible top-level comment and its visible replies, oldest first."""
+
+    comment: CommentRow
+    replies: list[CommentRow]
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    """A page of threads; ``next`` is the cursor of the next page."""
+
+    threads: list[Thread]
+    next: int | None
+
+
+_ROW_COLUMNS = (
+    Comment.id,
+    Comment.parent_id,
+    Comment.author_id,
+    Person.name,
+    Organisation.short_name,
+    Comment.option_id,
+    Comment.body,
+    Comment.created_at,
+    Comment.edited_at,
+    Comment.review,
+    Comment.hidden_reason,
+)
+
+
+def _rows(condition: ColumnElement[bool], limit: int | None = None) -> list[CommentRow]:
+    query = (
+        select(*_ROW_COLUMNS)
+        .join(Person, Person.id == Comment.author_id)
+        .outerjoin(Organisation, Organisation.id == Comment.organisation_id)
+        .where(condition)
+        .order_by(Comment.id)
+        .limit(limit)
+    )
+    return [CommentRow(*row) for row in db.session.execute(query).tuples()]
+
+
+def row_of(comment: Comment) -> CommentRow:
+    """A loaded comment as a :class:`CommentRow`."""
+    return CommentRow(
+        comment.id,
+        comment.parent_id,
+        comment.author_id,
+        comment.author.name,
+        comment.organisation.short_name if comment.organisation is not None else None,
+        comment.option_id,
+        comment.body,
+        comment.created_at,
+        comment.edited_at,
+        comment.review,
+        comment.hidden_reason,
+    )
+
+
+def list_threads(
+    viewer: Person | None, decision: Decision, *, after: int | None = None, limit: int = 50
+) -> ThreadPage:
+    """:func:`list_comments` for reading: the same page and replies (two
+    queries), as plain rows, for a page that only shows them.
+
+    :param after: cursor: the id of the last top-level comment already shown.
+    :param limit: page size (1..200).
+    """
+    limit = max(1, min(limit, 200))
+    visible = _visible_clause(decision, viewer)
+    condition = (Comment.decision_id == decision.id) & Comment.parent_id.is_(None) & visible
+    if after is not None:
+        condition = condition & (Comment.id > after)
+    found = _rows(condition, limit + 1)
+    more = len(found) > limit
+    top = found[:limit]
+    replies: dict[int, list[CommentRow]] = {row.id: [] for row in top}
+    if top:
+        for reply in _rows(Comment.parent_id.in_(list(replies)) & visible):
+            replies[reply.parent_id].append(reply)  # type: ignore[index]
+    return ThreadPage(
+        [Thread(row, replies[row.id]) for row in top], top[-1].id if more and top else None
+    )
 
 
 def visible_replies(comment: Comment, decision: Decision, viewer: Person | None) -> list[Comment]:

@@ -32,6 +32,7 @@ from ..services import comments as comment_service
 from ..services import decisions as decision_service
 from ..services import results as results_service
 from . import bp
+from .comment_list import CommentPresenter
 from .forms import BallotForm, CommentForm, ConfirmForm, LanguageForm, TokenForm
 from .render import is_htmx, page, person
 
@@ -271,8 +272,9 @@ def _decision_context(
     has_older, older = comment_service.previous_cursor(viewer, decision, after, limit)
     if not has_older:
         after = None
-    comments = comment_service.list_comments(viewer, decision, after=after, limit=limit)
-    threads = [(c, comment_service.visible_replies(c, decision, viewer)) for c in comments.items]
+    comments = comment_service.list_threads(viewer, decision, after=after, limit=limit)
+    presenter = CommentPresenter(viewer, decision.options)
+    threads = presenter.threads(comments.threads)
     counts = results_service.turnout([decision])[decision.id]
     if ballot_version is None:
         ballot_version = row.version if row is not None else 0
@@ -281,11 +283,12 @@ def _decision_context(
     ]
     parent = None
     if reply_to is not None:
-        parent = next((c for c in comments.items if c.id == reply_to), None)
+        parent = next((c for c in threads if c.id == reply_to), None)
         if parent is None:
             try:
                 found = comment_service.get_comment(viewer, reply_to)
-                parent = found if found.decision_id == decision.id else None
+                if found.decision_id == decision.id:
+                    parent = presenter.shown(comment_service.row_of(found))
             except DomainError:  # a bad reply link just shows the plain form
                 parent = None
     is_elector = ballot_service.in_electorate(decision, viewer.organisation_id)
