@@ -14,10 +14,10 @@ from typing import Any
 
 from babel import Locale
 from flask import Flask
-from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from .domain.languages import Shown, pick
+from .i18n import current_language
 
 #: The kind of content each model is, for its translatable fields.
 _KINDS = {
@@ -31,7 +31,7 @@ _KINDS = {
 
 def reader_language() -> str:
     """The language the reader reads (the interface's)."""
-    return str(get_locale() or "nl")
+    return current_language()
 
 
 class LangText(str):

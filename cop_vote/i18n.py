@@ -203,6 +203,31 @@ def local_input(value: datetime | None) -> str:
     return value.astimezone(ZoneInfo(select_timezone())).strftime("%Y-%m-%dT%H:%M")
 
 
+def _babel_state() -> Any:
+    """Flask-Babel's state of this app context (``None`` outside one)."""
+    app_ctx = _cv_app.get(None)
+    return None if app_ctx is None else app_ctx.g.__dict__.get("_flask_babel")
+
+
+def current_language() -> str:
+    """``str(get_locale())``, cheap from the second call of a request on.
+
+    Kept beside the locale object Flask-Babel chose, as :func:`translations`
+    keeps the catalogue: ``force_locale`` and ``refresh`` replace that
+    object, so they are obeyed at once.
+    """
+    state = _babel_state()
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:
+        return str(get_locale() or "nl")  # chooses the locale
+    kept = getattr(state, "cop_language", None)
+    if kept is not None and kept[0] is locale:
+        return kept[1]  # type: ignore[no-any-return]
+    language = str(locale)
+    state.cop_language = (locale, language)
+    return language
+
+
 def translations() -> NullTranslations:
     """The catalog of the current locale, as ``flask_babel.get_translations``,
     but cheap from the second call of a request on.
@@ -215,10 +240,7 @@ def translations() -> NullTranslations:
     recipient's language) and ``refresh`` replace the object, so they are
     obeyed at once.
     """
-    app_ctx = _cv_app.get(None)
-    if app_ctx is None:
-        return get_translations()  # type: ignore[no-any-return]
-    state = app_ctx.g.__dict__.get("_flask_babel")
+    state = _babel_state()
     locale = getattr(state, "babel_locale", None)
     if locale is None:
         return get_translations()  # type: ignore[no-any-return]  # chooses the locale
@@ -279,7 +301,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def language() -> dict[str, object]:
         return {
-            "current_language": str(get_locale()),
+            "current_language": current_language(),
             "languages": LANGUAGES,
             "network_time_zone": select_timezone(),
         }
