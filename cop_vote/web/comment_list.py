@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from markupsafe import Markup, escape
 
 from ..i18n import option_label, time_formatter
-from ..models import Person
+from ..models import Decision, Person
 from ..services.comments import CommentRow, Thread
+from .links import url_pattern
 from .render import nl2br, signed_name, time_element
 
 
@@ -41,20 +41,28 @@ class ShownComment:
     hidden_reason: str | None
     #: The text, escaped, line breaks as ``<br>``.
     body: Markup
-    #: Whether the viewer may report it (someone else's comment, a member).
-    may_report: bool
+    #: The report form's URL when the viewer may report it (someone else's
+    #: comment, a member), else ``None``.
+    report_url: str | None
+    #: The reply link (top-level comments).
+    reply_url: str | None
     replies: list[ShownComment]
 
 
 class CommentPresenter:
     """Makes :class:`ShownComment` objects for one viewer and one decision's options."""
 
-    def __init__(self, viewer: Person, options: Iterable[Any]) -> None:
+    def __init__(self, viewer: Person, decision: Decision, after: int | None) -> None:
+        """:param after: the page's cursor, kept by reply links."""
         self.viewer_id = viewer.id
         self.reporter = viewer.role in ("representative", "facilitator")
-        self.options = {o.id: o for o in options}
+        self.options = {o.id: o for o in decision.options}
         self.labels: dict[int, Markup] = {}
         self.format_time = time_formatter(named=False)
+        self.report_url = url_pattern("web.comment_report", "comment_id")
+        self.reply_url = url_pattern(
+            "web.decision", "reply_to", decision_id=decision.id, after=after, _anchor="comment-form"
+        )
 
     def _option(self, option_id: int | None) -> Markup | None:
         if option_id is None or option_id not in self.options:
@@ -66,7 +74,8 @@ class CommentPresenter:
         return label
 
     def shown(self, row: CommentRow, replies: list[ShownComment] | None = None) -> ShownComment:
-        """One comment (and its replies, already shown)."""
+        """One comment (and, for a top-level one, its replies, already shown)."""
+        top = row.parent_id is None
         return ShownComment(
             row.id,
             row.author_id,
@@ -78,7 +87,8 @@ class CommentPresenter:
             row.review,
             row.hidden_reason,
             nl2br(row.body),
-            self.reporter and row.author_id != self.viewer_id,
+            self.report_url(row.id) if self.reporter and row.author_id != self.viewer_id else None,
+            self.reply_url(row.id) if top else None,
             replies or [],
         )
 

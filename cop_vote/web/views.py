@@ -273,7 +273,7 @@ def _decision_context(
     if not has_older:
         after = None
     comments = comment_service.list_threads(viewer, decision, after=after, limit=limit)
-    presenter = CommentPresenter(viewer, decision.options)
+    presenter = CommentPresenter(viewer, decision, after)
     threads = presenter.threads(comments.threads)
     counts = results_service.turnout([decision])[decision.id]
     if ballot_version is None:
