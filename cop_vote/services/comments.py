@@ -142,7 +142,7 @@ def last_cursor(viewer: Person | None, decision: Decision, limit: int) -> int | 
     ).scalar_one()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CommentRow:
     """A comment as a page shows it, read as plain columns (no ORM objects).
 

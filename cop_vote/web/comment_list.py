@@ -22,9 +22,12 @@ from .links import url_pattern
 from .render import nl2br, signed_name, time_element
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ShownComment:
-    """A comment ready for ``macros/ui.html``'s ``comment_item``."""
+    """A comment ready for ``macros/ui.html``'s ``comment_item``.
+
+    (Not frozen: a frozen dataclass sets each field through ``object.__setattr__``.)
+    """
 
     id: int
     author_id: int
