@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
-from sqlalchemy.orm import selectinload
 
 from ..domain import lifecycle
 from ..domain.errors import NotAllowed
@@ -197,11 +196,34 @@ def turnout(decisions: Sequence[Decision]) -> dict[int, Turnout]:
     return {d.id: Turnout(cast.get(d.id, 0), eligible.get(d.id, 0)) for d in decisions}
 
 
+@dataclass(slots=True)
+class ElectorRow:
+    """An organisation of a participation page, read as plain columns."""
+
+    id: int
+    name: str
+    active: bool
+
+
+@dataclass(slots=True)
+class ParticipationRow:
+    """One organisation of a participation page and its cast ballot, if any.
+
+    ``recorded_by`` is the name of the facilitator who recorded the ballot in
+    a meeting (``None``: cast by the organisation), ``given_by`` who gave it.
+    """
+
+    organisation: ElectorRow
+    has_voted: bool
+    recorded_by: str | None = None
+    given_by: str | None = None
+
+
 @dataclass(frozen=True)
 class ParticipationPage:
     """One page of :func:`participation`, with the whole electorate's turnout."""
 
-    rows: list[Participation]
+    rows: list[ParticipationRow]
     turnout: Turnout
     offset: int
     next_offset: int | None
@@ -210,11 +232,12 @@ class ParticipationPage:
 def participation_page(
     decision: Decision, *, offset: int = 0, limit: int = 100
 ) -> ParticipationPage:
-    """A page of the electorate by name with each organisation's cast ballot:
-    four queries (the turnout, and the page with its recorders), however large
-    the electorate."""
+    """A page of the electorate by name with each organisation's cast ballot
+    and who recorded it, as plain rows: two queries (the turnout, and the
+    page), however large the electorate."""
     offset, limit = max(0, offset), max(1, min(limit, 500))
     counts = turnout([decision])[decision.id]
+    columns = (Organisation.id, Organisation.name, Organisation.active)
     if decision.status == lifecycle.Status.DRAFT:
         conditions: list[ColumnElement[bool]] = [
             Organisation.active.is_(True),
@@ -223,24 +246,27 @@ def participation_page(
         if not decision.facilitator_votes:
             conditions.append(Organisation.kind != "facilitator")
         orgs = db.session.execute(
-            select(Organisation)
+            select(*columns)
             .where(*conditions)
             .order_by(func.lower(Organisation.name), Organisation.id)
             .offset(offset)
             .limit(limit)
-        ).scalars()
-        rows = [Participation(o, None) for o in orgs]
+        ).tuples()
+        rows = [ParticipationRow(ElectorRow(*org), False) for org in orgs]
     else:
         found = db.session.execute(
-            select(Organisation, Ballot)
+            select(*columns, Ballot.id, Person.name, Ballot.given_by)
             .join(Elector, Elector.organisation_id == Organisation.id)
             .outerjoin(Ballot, _cast_ballot(decision.id, Organisation.id))
+            .outerjoin(Person, Person.id == Ballot.recorded_by_id)
             .where(Elector.decision_id == decision.id)
             .order_by(func.lower(Organisation.name), Organisation.id)
             .offset(offset)
             .limit(limit)
-            .options(selectinload(Ballot.recorded_by))
-        ).all()
-        rows = [Participation(org, ballot) for org, ballot in found]
+        ).tuples()
+        rows = [
+            ParticipationRow(ElectorRow(oid, name, active), ballot is not None, recorder, given)
+            for oid, name, active, ballot, recorder, given in found
+        ]
     more = offset + limit < counts.eligible
     return ParticipationPage(rows, counts, offset, offset + limit if more else None)
