@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from ..domain import lifecycle
 from ..domain.ballots import BallotRules, validate_ballot
@@ -430,23 +429,36 @@ def history(decision_id: int, organisation_id: int) -> list[BallotChange]:
     )
 
 
-def recorded_ballots(decision: Decision) -> list[Ballot]:
-    """The cast ballots of the electorate that a facilitator recorded in a
-    meeting, with who recorded them (two queries)."""
-    electors = select(Elector.organisation_id).where(Elector.decision_id == decision.id)
-    return list(
-        db.session.execute(
-            select(Ballot)
-            .where(
-                Ballot.decision_id == decision.id,
-                Ballot.is_cast.is_(True),
-                Ballot.recorded_by_id.is_not(None),
-                Ballot.organisation_id.in_(electors),
-            )
-            .order_by(Ballot.id)
-            .options(selectinload(Ballot.recorded_by))
-        ).scalars()
+@dataclass(frozen=True)
+class RecordedBallot:
+    """A cast ballot a facilitator recorded in a meeting: whose, and who gave it."""
+
+    organisation: str
+    given_by: str | None
+
+
+_RECORDED = (
+    select(Organisation.name, Ballot.given_by)
+    .join(Organisation, Organisation.id == Ballot.organisation_id)
+    .join(
+        Elector,
+        (Elector.decision_id == Ballot.decision_id)
+        & (Elector.organisation_id == Ballot.organisation_id),
     )
+    .where(
+        Ballot.decision_id == bindparam("decision_id"),
+        Ballot.is_cast.is_(True),
+        Ballot.recorded_by_id.is_not(None),
+    )
+    .order_by(Ballot.id)
+)
+
+
+def recorded_ballots(decision: Decision) -> list[RecordedBallot]:
+    """The cast ballots of the electorate that a facilitator recorded in a
+    meeting, by organisation name (one query)."""
+    found = db.session.execute(_RECORDED, {"decision_id": decision.id}).tuples()
+    return [RecordedBallot(name, given_by) for name, given_by in found]
 
 
 def cast_ballots(decision: Decision) -> list[Ballot]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, select
 
 from ..domain import lifecycle
 from ..domain.errors import NotAllowed
@@ -15,7 +15,7 @@ from ..domain.tally import OptionRef, TallyResult, Verdict, tally, verdict
 from ..extensions import db
 from ..models import Ballot, Decision, Elector, Organisation, Person
 from . import sealing, tally_cache
-from .ballots import cast_ballots, find_ballot
+from .ballots import cast_ballots
 from .decisions import electorate_size, eligible_organisations, quorum_of, status_of
 
 
@@ -41,12 +41,20 @@ def may_see_results(
     )
 
 
+_OWN_CAST = select(Ballot.is_cast).where(
+    Ballot.decision_id == bindparam("decision_id"),
+    Ballot.organisation_id == bindparam("organisation_id"),
+)
+
+
 def has_own_ballot(decision: Decision, viewer: Person) -> bool:
     """Whether ``viewer``'s organisation holds a cast ballot on ``decision`` (one query)."""
     if viewer.organisation_id is None:
         return False
-    ballot = find_ballot(decision.id, viewer.organisation_id)
-    return ballot is not None and ballot.is_cast
+    cast = db.session.execute(
+        _OWN_CAST, {"decision_id": decision.id, "organisation_id": viewer.organisation_id}
+    ).scalar()
+    return bool(cast)
 
 
 def counted_contents(decision: Decision) -> list[dict[str, Any]]:
@@ -162,6 +170,15 @@ def _cast_ballot(decision_id: Any, organisation_id: Any) -> ColumnElement[bool]:
     )
 
 
+#: Each fixed electorate's size and cast ballots (built once: every decision page sends it).
+_TURNOUT = (
+    select(Elector.decision_id, func.count(), func.count(Ballot.id))
+    .outerjoin(Ballot, _cast_ballot(Elector.decision_id, Elector.organisation_id))
+    .where(Elector.decision_id.in_(bindparam("decision_ids", expanding=True)))
+    .group_by(Elector.decision_id)
+)
+
+
 def turnout(decisions: Sequence[Decision]) -> dict[int, Turnout]:
     """The turnout of each decision, by id, counted in SQL: at most two
     queries however many decisions, organisations and ballots there are.
@@ -177,11 +194,8 @@ def turnout(decisions: Sequence[Decision]) -> dict[int, Turnout]:
         # One query: each elector with its cast ballot, if any (one ballot row
         # per organisation and decision, so the join adds no rows).
         for decision_id, electors, ballots in db.session.execute(
-            select(Elector.decision_id, func.count(), func.count(Ballot.id))
-            .outerjoin(Ballot, _cast_ballot(Elector.decision_id, Elector.organisation_id))
-            .where(Elector.decision_id.in_(fixed))
-            .group_by(Elector.decision_id)
-        ):
+            _TURNOUT, {"decision_ids": fixed}
+        ).tuples():
             eligible[decision_id], cast[decision_id] = electors, ballots
     drafts = [d for d in decisions if d.status == lifecycle.Status.DRAFT]
     if drafts:
