@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from ..domain.errors import Conflict, InvalidInput, Message, NotAllowed, NotFound
@@ -194,16 +195,50 @@ _ROW_COLUMNS = (
 )
 
 
-def _rows(condition: ColumnElement[bool], limit: int | None = None) -> list[CommentRow]:
+@cache
+def _thread_query(visibility: str, replies: bool, after: bool) -> Select[Any]:
+    """The statement of :func:`list_threads`, built once per shape: a page of
+    top-level comments (``decision_id``, ``limit``, with ``after`` a cursor)
+    or the replies of some (``parent_ids``); ``visibility`` is
+    :func:`_visibility`'s (``"author"`` binds ``viewer_id``)."""
+    visible: ColumnElement[bool]
+    if visibility == "none":
+        visible = false()
+    elif visibility == "all":
+        visible = true()
+    else:
+        visible = or_(Comment.review != "new", Comment.author_id == bindparam("viewer_id"))
+    if replies:
+        condition = Comment.parent_id.in_(bindparam("parent_ids", expanding=True)) & visible
+    else:
+        condition = (
+            (Comment.decision_id == bindparam("decision_id"))
+            & Comment.parent_id.is_(None)
+            & visible
+        )
+        if after:
+            condition = condition & (Comment.id > bindparam("after"))
     query = (
         select(*_ROW_COLUMNS)
         .join(Person, Person.id == Comment.author_id)
         .outerjoin(Organisation, Organisation.id == Comment.organisation_id)
         .where(condition)
         .order_by(Comment.id)
-        .limit(limit)
     )
-    return [CommentRow(*row) for row in db.session.execute(query).tuples()]
+    return query if replies else query.limit(bindparam("limit"))
+
+
+def _visibility(decision: Decision, viewer: Person | None) -> str:
+    """:func:`_visible_clause` by name: ``none``, ``all`` or ``author`` (reviewed, or own)."""
+    if viewer is None:
+        return "none"
+    if viewer.role == "facilitator" or decision.comments != "premoderated":
+        return "all"
+    return "author"
+
+
+def _rows(query: Select[Any], values: dict[str, Any]) -> list[CommentRow]:
+    return [CommentRow(*row) for row in db.session.execute(query, values).tuples()]
 
 
 def row_of(comment: Comment) -> CommentRow:
@@ -233,16 +268,18 @@ def list_threads(
     :param limit: page size (1..200).
     """
     limit = max(1, min(limit, 200))
-    visible = _visible_clause(decision, viewer)
-    condition = (Comment.decision_id == decision.id) & Comment.parent_id.is_(None) & visible
+    visibility = _visibility(decision, viewer)
+    viewer_id = {"viewer_id": viewer.id} if visibility == "author" and viewer else {}
+    values: dict[str, Any] = {"decision_id": decision.id, "limit": limit + 1, **viewer_id}
     if after is not None:
-        condition = condition & (Comment.id > after)
-    found = _rows(condition, limit + 1)
+        values["after"] = after
+    found = _rows(_thread_query(visibility, False, after is not None), values)
     more = len(found) > limit
     top = found[:limit]
     replies: dict[int, list[CommentRow]] = {row.id: [] for row in top}
     if top:
-        for reply in _rows(Comment.parent_id.in_(list(replies)) & visible):
+        query = _thread_query(visibility, True, False)
+        for reply in _rows(query, {"parent_ids": list(replies), **viewer_id}):
             replies[reply.parent_id].append(reply)  # type: ignore[index]
     return ThreadPage(
         [Thread(row, replies[row.id]) for row in top], top[-1].id if more and top else None

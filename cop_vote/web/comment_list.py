@@ -9,14 +9,14 @@ escaped mark-up, so the template only places them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from markupsafe import Markup, escape
 
-from ..i18n import option_label, time_formatter
-from ..models import Decision, Person
+from ..i18n import time_formatter
+from ..models import Person
 from ..services.comments import CommentRow, Thread
 from .links import url_pattern
 from .render import nl2br, signed_name, time_element
@@ -55,25 +55,28 @@ class ShownComment:
 class CommentPresenter:
     """Makes :class:`ShownComment` objects for one viewer and one decision's options."""
 
-    def __init__(self, viewer: Person, decision: Decision, after: int | None) -> None:
-        """:param after: the page's cursor, kept by reply links."""
+    def __init__(
+        self, viewer: Person, decision_id: int, after: int | None, labels: Mapping[int, str]
+    ) -> None:
+        """:param after: the page's cursor, kept by reply links.
+        :param labels: the decision's option labels as the reader reads them, by id."""
         self.viewer_id = viewer.id
         self.reporter = viewer.role in ("representative", "facilitator")
-        self.options = {o.id: o for o in decision.options}
-        self.labels: dict[int, Markup] = {}
+        self.labels = labels
+        self.marked: dict[int, Markup] = {}
         self.format_time = time_formatter(named=False)
         self.report_url = url_pattern("web.comment_report", "comment_id")
         self.reply_url = url_pattern(
-            "web.decision", "reply_to", decision_id=decision.id, after=after, _anchor="comment-form"
+            "web.decision", "reply_to", decision_id=decision_id, after=after, _anchor="comment-form"
         )
 
     def _option(self, option_id: int | None) -> Markup | None:
-        if option_id is None or option_id not in self.options:
+        if option_id is None or option_id not in self.labels:
             return None
-        label = self.labels.get(option_id)
+        label = self.marked.get(option_id)
         if label is None:
-            label = Markup(f"<bdi>{escape(option_label(self.options[option_id]))}</bdi>")
-            self.labels[option_id] = label
+            label = Markup(f"<bdi>{escape(self.labels[option_id])}</bdi>")
+            self.marked[option_id] = label
         return label
 
     def shown(self, row: CommentRow, replies: list[ShownComment] | None = None) -> ShownComment:

@@ -273,13 +273,15 @@ def _decision_context(
     if not has_older:
         after = None
     comments = comment_service.list_threads(viewer, decision, after=after, limit=limit)
-    presenter = CommentPresenter(viewer, decision, after)
-    threads = presenter.threads(comments.threads)
     counts = results_service.turnout([decision])[decision.id]
     if ballot_version is None:
         ballot_version = row.version if row is not None else 0
+    # Each option's label once for the page (its list, the ballot form, the comment form).
+    labels = {o.id: option_label(o) for o in decision.options}
+    presenter = CommentPresenter(viewer, decision.id, after, labels)
+    threads = presenter.threads(comments.threads)
     option_choices = [("", str(_("The decision as a whole")))] + [
-        (str(o.id), str(option_label(o))) for o in decision.options
+        (str(oid), str(label)) for oid, label in labels.items()
     ]
     parent = None
     if reply_to is not None:
@@ -295,7 +297,7 @@ def _decision_context(
     return {
         "decision": decision,
         "status": status.value,
-        "option_labels": {o.id: option_label(o) for o in decision.options},
+        "option_labels": labels,
         "may_vote": _may_vote(decision, viewer, status, is_elector=is_elector),
         "may_comment": _may_comment(decision, viewer, status),
         "is_elector": is_elector,
