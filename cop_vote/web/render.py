@@ -201,13 +201,14 @@ def _nl2br_filter(value: object) -> Markup:
 
 def _lang_url(code: str) -> str:
     """This page in another language (a plain link: works without JavaScript)."""
+    build = current_app.jinja_env.globals["url_for"]  # remembers links (links.py)
     if request.method == "GET" and request.endpoint and request.url_rule is not None:
         args = {k: v for k, v in request.args.items() if k != "lang"}
         try:
-            return url_for(request.endpoint, **(request.view_args or {}), **args, lang=code)
+            return str(build(request.endpoint, **(request.view_args or {}), **args, lang=code))
         except Exception:  # noqa: BLE001 - fall back to the home page
             pass
-    return url_for("web.index", lang=code)
+    return str(build("web.index", lang=code))
 
 
 @bp.app_context_processor
