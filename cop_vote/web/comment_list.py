@@ -19,7 +19,7 @@ from ..i18n import time_formatter
 from ..models import Person
 from ..services.comments import CommentRow, Thread
 from .links import url_pattern
-from .render import nl2br, signed_name, time_element
+from .render import nl2br, signed_name, time_element, with_organisation
 
 
 @dataclass(slots=True)
@@ -82,11 +82,14 @@ class CommentPresenter:
     def shown(self, row: CommentRow, replies: list[ShownComment] | None = None) -> ShownComment:
         """One comment (and, for a top-level one, its replies, already shown)."""
         top = row.parent_id is None
+        author = signed_name(row.author_name)
         return ShownComment(
             row.id,
             row.author_id,
-            signed_name(row.author_name, row.organisation),
-            signed_name(row.author_name),
+            author
+            if row.organisation is None
+            else Markup(with_organisation(author, row.organisation)),
+            author,
             time_element(row.created_at, self.format_time(row.created_at)),
             self._option(row.option_id),
             row.edited_at,

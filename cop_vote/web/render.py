@@ -161,9 +161,12 @@ def signed_name(name: str | None, organisation: str | None = None) -> Markup:
     """:func:`signature` from the names themselves (a comment read as a row)."""
     # escape() and f-strings: Markup.format takes ten times as long.
     text = f"<bdi>{escape(name if name else str(_NAME_REMOVED))}</bdi>"
-    if organisation is not None:
-        text += f" (<bdi>{escape(organisation)}</bdi>)"
-    return Markup(text)
+    return Markup(text if organisation is None else with_organisation(text, organisation))
+
+
+def with_organisation(signed: str, organisation: str) -> str:
+    """A signed name (mark-up) followed by its organisation's short name."""
+    return f"{signed} (<bdi>{escape(organisation)}</bdi>)"
 
 
 #: What signature() shows for an erased person.
@@ -181,7 +184,8 @@ def when(value: datetime | None, named: bool = True) -> Markup:
 
 def time_element(value: datetime, text: str) -> Markup:
     """``value`` as a ``<time>`` element showing ``text``."""
-    return Markup(f'<time datetime="{escape(value.isoformat())}">{escape(text)}</time>')
+    # An ISO 8601 time is digits, "-", ":", "+", "." and "T": nothing to escape.
+    return Markup(f'<time datetime="{value.isoformat()}">{escape(text)}</time>')
 
 
 @bp.app_template_filter("bar_step")
