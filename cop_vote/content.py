@@ -16,7 +16,7 @@ from babel import Locale
 from flask import Flask
 from markupsafe import Markup, escape
 
-from .domain.languages import Shown, pick
+from .domain.languages import Shown, pick, translated_text
 from .i18n import current_language
 
 #: The kind of content each model is, for its translatable fields.
@@ -104,10 +104,17 @@ def language_name(code: str) -> str:
 
 def has_translation_shown(obj: Any, fields: tuple[str, ...] = ("title", "description")) -> bool:
     """Whether the reader reads any of ``obj``'s fields (or its options') translated."""
-    if any(shown(obj, field).shown.translated for field in fields):
+    reader = reader_language()
+    language = original_language_of(obj)  # its options' too
+    if reader == language:
+        return False  # nothing is shown translated to a reader of the original
+    if any(
+        translated_text(language, getattr(obj, "translations", None), field, reader) is not None
+        for field in fields
+    ):
         return True
     return any(
-        shown(option, field).shown.translated
+        translated_text(language, option.translations, field, reader) is not None
         for option in getattr(obj, "options", None) or ()
         for field in ("label", "description")
     )
