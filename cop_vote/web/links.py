@@ -67,6 +67,23 @@ def url_pattern(endpoint: str, key: str, **values: Any) -> Callable[[int], str]:
     return lambda n: f"{head}{n:d}{tail}"
 
 
+#: The pages of one decision, in the order of its sub-navigation (macros/ui.html).
+DECISION_PAGES = (
+    "web.decision",
+    "web.participation",
+    "web.results",
+    "web.outcome",
+    "web.ballot_record",
+    "web.decision_trail",
+)
+
+
 def init_app(app: Flask) -> None:
     """Replace the ``url_for`` of templates by the remembering one."""
-    app.jinja_env.globals["url_for"] = CachedUrlFor(app)
+    build = CachedUrlFor(app)
+    app.jinja_env.globals["url_for"] = build
+
+    @app.template_global("decision_links")
+    def decision_links(decision_id: int) -> list[tuple[str, str]]:
+        """``(endpoint, URL)`` of each page of a decision, for its sub-navigation."""
+        return [(endpoint, build(endpoint, decision_id=decision_id)) for endpoint in DECISION_PAGES]
