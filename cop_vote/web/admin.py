@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -39,6 +39,7 @@ from ..services.objections import list_objections
 from ..services.results import count, decision_verdict, participation_page, turnout
 from ..services.sealing import is_sealed, is_secret
 from . import bp
+from .localised import render_template
 from .admin_forms import (
     COMMENTS_LABELS,
     KIND_LABELS,

@@ -17,10 +17,11 @@ template is compiled,
   escaping, no formatting at render time).
 
 ``ngettext`` and any call whose text is not a literal stay calls. Its
-templates are also :class:`_LocalisedTemplate`, whose imports are cheaper. Mail and
-the other callers of Flask's ``render_template`` use the app's environment,
-which translates at render time (``force_locale`` still switches a mail's
-language). A catalogue is read when its language's first page compiles: a
+templates are also :class:`_LocalisedTemplate`, whose imports are cheaper.
+Pages (``render.page`` and the facilitator's ``admin._page``) render here;
+mail and error pages use Flask's ``render_template`` and the app's
+environment, which translates at render time (``force_locale`` still
+switches a mail's language). A catalogue is read when its language's first page compiles: a
 changed ``.mo`` file needs a restart, as a changed template does without
 ``TEMPLATES_AUTO_RELOAD``.
 """
