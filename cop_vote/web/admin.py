@@ -39,7 +39,6 @@ from ..services.objections import list_objections
 from ..services.results import count, decision_verdict, participation_page, turnout
 from ..services.sealing import is_sealed, is_secret
 from . import bp
-from .localised import render_template
 from .admin_forms import (
     COMMENTS_LABELS,
     KIND_LABELS,
@@ -53,6 +52,7 @@ from .admin_forms import (
     PublishForm,
     WithdrawForm,
 )
+from .localised import render_template
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 

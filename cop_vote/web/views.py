@@ -258,11 +258,13 @@ def _decision_context(
     status = decision_service.status_of(decision, at)
     # The organisation's ballot row, read once for the whole page.
     row = (
-        ballot_service.find_ballot(decision.id, viewer.organisation_id)
+        ballot_service.ballot_view(decision.id, viewer.organisation_id)
         if viewer.organisation_id
         else None
     )
-    own: Ballot | ballot_service.BallotAck | None = row if row is not None and row.is_cast else None
+    own: ballot_service.BallotView | ballot_service.BallotAck | None = (
+        row if row is not None and row.is_cast else None
+    )
     if written is not None:
         own = written if written.content is not None else None
         ballot_version = written.version
