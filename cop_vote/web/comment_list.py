@@ -24,7 +24,7 @@ from .render import nl2br, signed_name, time_element, with_organisation
 
 @dataclass(slots=True)
 class ShownComment:
-    """A comment ready for ``macros/ui.html``'s ``comment_item``.
+    """A comment ready for the comment list of ``decisions/decision.html``.
 
     (Not frozen: a frozen dataclass sets each field through ``object.__setattr__``.)
     """
