@@ -62,13 +62,19 @@ def original_language_of(obj: Any) -> str:
     return str(language or "nl")
 
 
-def shown(obj: Any, field: str, language: str | None = None) -> LangText:
-    """``obj.field`` as the reader (or ``language``) reads it."""
+def shown(
+    obj: Any, field: str, language: str | None = None, *, original_language: str | None = None
+) -> LangText:
+    """``obj.field`` as the reader (or ``language``) reads it.
+
+    :param original_language: ``obj``'s original language when the caller
+        knows it (an option's is its decision's), else looked up.
+    """
     original = getattr(obj, field, None) or ""
     return LangText(
         pick(
             str(original),
-            original_language_of(obj),
+            original_language or original_language_of(obj),
             getattr(obj, "translations", None),
             field,
             language or reader_language(),

@@ -175,25 +175,31 @@ def prefetch_network_zone() -> str:
     return str(g.cop_network_zone)
 
 
-def option_label(option: Any) -> str:
+def option_label(option: Any, *, decision_language: str | None = None) -> str:
     """An option as the reader reads it: its label, translated when it has a
     translation into the reader's language (cop_vote/content.py); a meeting
     slot whose label was made from its times (``services.decisions.slot_label``)
-    in the reader's language; a slot without a label by its times."""
+    in the reader's language; a slot without a label by its times.
+
+    :param decision_language: the original language of the option's decision,
+        when the caller has the decision at hand (else looked up).
+    """
     from .content import shown
     from .services.decisions import slot_label
 
     label = str(option.label or "")
     starts, ends = getattr(option, "starts_at", None), getattr(option, "ends_at", None)
     if starts is None:
-        return shown(option, "label")
+        return shown(option, "label", original_language=decision_language)
     if ends is not None:
         # Made in the zone of the form (the configured one) or of the network's row.
         zones = (select_timezone(), prefetch_network_zone())
         made = {slot_label(starts, ends, zone) for zone in zones}
         if not label or label in made:
             return local_slot(starts, ends)
-    return shown(option, "label") if label else local_time(starts)
+    return (
+        shown(option, "label", original_language=decision_language) if label else local_time(starts)
+    )
 
 
 def local_input(value: datetime | None) -> str:

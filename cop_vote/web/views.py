@@ -279,7 +279,8 @@ def _decision_context(
     if ballot_version is None:
         ballot_version = row.version if row is not None else 0
     # Each option's label once for the page (its list, the ballot form, the comment form).
-    labels = {o.id: option_label(o) for o in decision.options}
+    language = decision.original_language
+    labels = {o.id: option_label(o, decision_language=language) for o in decision.options}
     presenter = CommentPresenter(viewer, decision.id, after, labels)
     threads = presenter.threads(comments.threads)
     option_choices = [("", str(_("The decision as a whole")))] + [
@@ -584,11 +585,6 @@ TIE_RULES: dict[str, Any] = {
 }
 
 
-def _option_label(option: Any) -> str:
-    """An option as people read it: its label, or a time slot in the network's zone."""
-    return option_label(option)
-
-
 def _irv_table(
     result: Any, labels: dict[int, str]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -668,7 +664,11 @@ def results(decision_id: int) -> ResponseReturnValue:
         )
     result = results_service.results(found, viewer, at, own=own)
     options = {o.id: o for o in found.options}
-    labels = {row["id"]: _option_label(options[row["id"]]) for row in result.options}
+    language = found.original_language
+    labels = {
+        row["id"]: option_label(options[row["id"]], decision_language=language)
+        for row in result.options
+    }
     columns = RESULT_COLUMNS.get(found.method, [])
     main = columns[0][0] if columns else None
     top = max((float(row.get(main) or 0) for row in result.options), default=0) if main else 0
