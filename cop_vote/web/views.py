@@ -275,7 +275,7 @@ def _decision_context(
     if not has_older:
         after = None
     comments = comment_service.list_threads(viewer, decision, after=after, limit=limit)
-    counts = results_service.turnout([decision])[decision.id]
+    counts, is_elector = results_service.turnout_for(decision, viewer.organisation_id)
     if ballot_version is None:
         ballot_version = row.version if row is not None else 0
     # Each option's label once for the page (its list, the ballot form, the comment form).
@@ -296,7 +296,6 @@ def _decision_context(
                     parent = presenter.shown(comment_service.row_of(found))
             except DomainError:  # a bad reply link just shows the plain form
                 parent = None
-    is_elector = ballot_service.in_electorate(decision, viewer.organisation_id)
     return {
         "decision": decision,
         "status": status.value,
