@@ -5,6 +5,7 @@ an object the session loaded before."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -152,3 +153,79 @@ def test_an_open_decisions_deadline_moves_later_in_the_networks_wall_clock(
     assert caught.value.message == "The deadline of an open decision can only move later."
     db.session.rollback()
     assert snapshot() == before
+
+
+def test_an_edition_is_checked_only_where_the_change_could_be_made(
+    network: dict[str, Any], clock: Any
+) -> None:
+    """A form's edition refuses a save on a changed decision; on a closed one the
+    refusal says it is closed (that, not the edition, is why nothing can change)."""
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    seen = decisions.edition(_stored(did))
+    decisions.update_decision(facilitator, did, {"description": "New."}, clock.now, seen=seen)
+    db.session.commit()
+    assert decisions.edition(_stored(did)) != seen
+    with pytest.raises(Conflict) as stale:
+        decisions.update_decision(facilitator, did, {"description": "Old."}, clock.now, seen=seen)
+    assert stale.value.message.startswith("Someone saved a change to this decision")
+    db.session.rollback()
+    clock.advance(days=8)
+    with pytest.raises(Conflict) as closed:
+        decisions.update_decision(facilitator, did, {"description": "Old."}, clock.now, seen=seen)
+    assert closed.value.message == "A closed decision cannot be changed."
+    db.session.rollback()
+    assert _stored(did).description == "New."
+
+
+def test_withdrawing_decides_on_the_stored_status_not_a_loaded_one(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    loaded = db.session.get(Decision, did)
+    assert loaded is not None and loaded.status == "open"
+    # Another writer closes it meanwhile (behind this session's back).
+    db.session.execute(text("UPDATE decision SET status = 'closed' WHERE id = :d"), {"d": did})
+    with pytest.raises(TransitionNotAllowed):
+        decisions.withdraw_decision(facilitator, did, "Not needed.", clock.now)
+    db.session.rollback()
+    assert _stored(did).status == "open"
+
+
+def test_an_open_decisions_change_keeps_the_translations_it_does_not_name(
+    network: dict[str, Any], clock: Any
+) -> None:
+    """An empty ``translations`` changes nothing, and a title translation it does
+    not mention is not taken for removed (which an open decision refuses)."""
+    facilitator = network["people"]["facilitator"]
+    dutch = {"nl": {"title": "Waar komen we samen?"}}
+    did = make_decision(facilitator, clock.now, original_language="en", translations=dutch)
+    decisions.update_decision(facilitator, did, {"translations": {}}, clock.now)
+    db.session.commit()
+    assert _stored(did).translations == dutch
+
+
+def test_an_open_option_is_reworded_by_id_and_the_log_keeps_the_callers_moment(
+    network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    with pytest.raises(InvalidInput) as unknown:
+        decisions.update_decision(facilitator, did, {"options": [{"label": "New"}]}, clock.now)
+    assert (unknown.value.message, unknown.value.fields) == (
+        "While open, options are changed by id only.",
+        {"options.0.id": "The id of an existing option."},
+    )
+    db.session.rollback()
+    moment = clock.now - timedelta(minutes=3)
+    first = option_ids(did)[0]
+    decisions.update_decision(
+        facilitator, did, {"options": [{"id": first, "description": ""}]}, moment
+    )
+    db.session.commit()
+    event = db.session.execute(
+        select(Event).where(Event.kind == "decision.updated").order_by(Event.id.desc())
+    ).scalar_one()
+    assert event.at == moment
+    assert _stored(did).options[0].description == ""

@@ -70,6 +70,14 @@ def test_a_tag_must_be_an_option_of_the_same_decision(network: dict, clock: Any)
     )
     db.session.rollback()
     assert db.session.get(Comment, comment.id).review == "new"
+    # A tag that is not an identifier at all is refused on the same field.
+    with pytest.raises(InvalidInput) as not_an_id:
+        moderation.review(
+            people["facilitator"], comment.id, "flagged", clock.now, tag_option_id="x"
+        )
+    assert not_an_id.value.fields == {"option": "Not a known identifier."}
+    db.session.rollback()
+    assert db.session.get(Comment, comment.id).review == "new"
 
 
 def test_hide_then_restore(network: dict, clock: Any) -> None:
