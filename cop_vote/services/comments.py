@@ -199,8 +199,8 @@ _ROW_COLUMNS = (
 def _thread_query(visibility: str, replies: bool, after: bool) -> Select[Any]:
     """The statement of :func:`list_threads`, built once per shape: a page of
     top-level comments (``decision_id``, ``limit``, with ``after`` a cursor)
-    or the replies of some (``parent_ids``); ``visibility`` is
-    :func:`_visibility`'s (``"author"`` binds ``viewer_id``)."""
+    or the replies of some of them (``decision_id``, ``parent_ids``);
+    ``visibility`` is :func:`_visibility`'s (``"author"`` binds ``viewer_id``)."""
     visible: ColumnElement[bool]
     if visibility == "none":
         visible = false()
@@ -209,7 +209,12 @@ def _thread_query(visibility: str, replies: bool, after: bool) -> Select[Any]:
     else:
         visible = or_(Comment.review != "new", Comment.author_id == bindparam("viewer_id"))
     if replies:
-        condition = Comment.parent_id.in_(bindparam("parent_ids", expanding=True)) & visible
+        # The decision too: replies are found by the (decision_id, parent_id, id) index.
+        condition = (
+            (Comment.decision_id == bindparam("decision_id"))
+            & Comment.parent_id.in_(bindparam("parent_ids", expanding=True))
+            & visible
+        )
     else:
         condition = (
             (Comment.decision_id == bindparam("decision_id"))
@@ -279,7 +284,8 @@ def list_threads(
     replies: dict[int, list[CommentRow]] = {row.id: [] for row in top}
     if top:
         query = _thread_query(visibility, True, False)
-        for reply in _rows(query, {"parent_ids": list(replies), **viewer_id}):
+        values = {"decision_id": decision.id, "parent_ids": list(replies), **viewer_id}
+        for reply in _rows(query, values):
             replies[reply.parent_id].append(reply)  # type: ignore[index]
     return ThreadPage(
         [Thread(row, replies[row.id]) for row in top], top[-1].id if more and top else None
