@@ -80,6 +80,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
     csrf.exempt(api_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp)
+    from .web import links
+
+    links.init_app(app)
 
     from . import cli, health, notifications, queue, transfers
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from babel import Locale
 from flask import Flask
-from flask_babel import get_locale
 from markupsafe import Markup, escape
 
-from .domain.languages import Shown, pick
+from .domain.languages import Shown, pick, translated_text
+from .i18n import current_language
 
 #: The kind of content each model is, for its translatable fields.
 _KINDS = {
@@ -31,7 +31,7 @@ _KINDS = {
 
 def reader_language() -> str:
     """The language the reader reads (the interface's)."""
-    return str(get_locale() or "nl")
+    return current_language()
 
 
 class LangText(str):
@@ -62,13 +62,19 @@ def original_language_of(obj: Any) -> str:
     return str(language or "nl")
 
 
-def shown(obj: Any, field: str, language: str | None = None) -> LangText:
-    """``obj.field`` as the reader (or ``language``) reads it."""
+def shown(
+    obj: Any, field: str, language: str | None = None, *, original_language: str | None = None
+) -> LangText:
+    """``obj.field`` as the reader (or ``language``) reads it.
+
+    :param original_language: ``obj``'s original language when the caller
+        knows it (an option's is its decision's), else looked up.
+    """
     original = getattr(obj, field, None) or ""
     return LangText(
         pick(
             str(original),
-            original_language_of(obj),
+            original_language or original_language_of(obj),
             getattr(obj, "translations", None),
             field,
             language or reader_language(),
@@ -104,10 +110,17 @@ def language_name(code: str) -> str:
 
 def has_translation_shown(obj: Any, fields: tuple[str, ...] = ("title", "description")) -> bool:
     """Whether the reader reads any of ``obj``'s fields (or its options') translated."""
-    if any(shown(obj, field).shown.translated for field in fields):
+    reader = reader_language()
+    language = original_language_of(obj)  # its options' too
+    if reader == language:
+        return False  # nothing is shown translated to a reader of the original
+    if any(
+        translated_text(language, getattr(obj, "translations", None), field, reader) is not None
+        for field in fields
+    ):
         return True
     return any(
-        shown(option, field).shown.translated
+        translated_text(language, option.translations, field, reader) is not None
         for option in getattr(obj, "options", None) or ()
         for field in ("label", "description")
     )

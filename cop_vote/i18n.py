@@ -6,6 +6,7 @@ person's choice, the browser's ``Accept-Language``, the network's default.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -125,6 +126,13 @@ def local_time(value: datetime | None, fmt: str = "medium", *, named: bool = Tru
     return _local_time(value, select_timezone(), get_locale(), named)
 
 
+def time_formatter(*, named: bool = True) -> Callable[[datetime], str]:
+    """:func:`local_time` for many times (a page of comments): the zone and
+    the language are looked up once, here."""
+    zone, locale = select_timezone(), get_locale()
+    return lambda value: _local_time(value, zone, locale, named)
+
+
 @lru_cache(maxsize=4096)
 def _local_time(value: datetime, zone_name: str, locale: Locale, named: bool) -> str:
     """:func:`local_time`'s text, kept: a page shows the same times (comments,
@@ -167,25 +175,31 @@ def prefetch_network_zone() -> str:
     return str(g.cop_network_zone)
 
 
-def option_label(option: Any) -> str:
+def option_label(option: Any, *, decision_language: str | None = None) -> str:
     """An option as the reader reads it: its label, translated when it has a
     translation into the reader's language (cop_vote/content.py); a meeting
     slot whose label was made from its times (``services.decisions.slot_label``)
-    in the reader's language; a slot without a label by its times."""
+    in the reader's language; a slot without a label by its times.
+
+    :param decision_language: the original language of the option's decision,
+        when the caller has the decision at hand (else looked up).
+    """
     from .content import shown
     from .services.decisions import slot_label
 
     label = str(option.label or "")
     starts, ends = getattr(option, "starts_at", None), getattr(option, "ends_at", None)
     if starts is None:
-        return shown(option, "label")
+        return shown(option, "label", original_language=decision_language)
     if ends is not None:
         # Made in the zone of the form (the configured one) or of the network's row.
         zones = (select_timezone(), prefetch_network_zone())
         made = {slot_label(starts, ends, zone) for zone in zones}
         if not label or label in made:
             return local_slot(starts, ends)
-    return shown(option, "label") if label else local_time(starts)
+    return (
+        shown(option, "label", original_language=decision_language) if label else local_time(starts)
+    )
 
 
 def local_input(value: datetime | None) -> str:
@@ -193,6 +207,31 @@ def local_input(value: datetime | None) -> str:
     if value is None:
         return ""
     return value.astimezone(ZoneInfo(select_timezone())).strftime("%Y-%m-%dT%H:%M")
+
+
+def _babel_state() -> Any:
+    """Flask-Babel's state of this app context (``None`` outside one)."""
+    app_ctx = _cv_app.get(None)
+    return None if app_ctx is None else app_ctx.g.__dict__.get("_flask_babel")
+
+
+def current_language() -> str:
+    """``str(get_locale())``, cheap from the second call of a request on.
+
+    Kept beside the locale object Flask-Babel chose, as :func:`translations`
+    keeps the catalogue: ``force_locale`` and ``refresh`` replace that
+    object, so they are obeyed at once.
+    """
+    state = _babel_state()
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:
+        return str(get_locale() or "nl")  # chooses the locale
+    kept = getattr(state, "cop_language", None)
+    if kept is not None and kept[0] is locale:
+        return kept[1]  # type: ignore[no-any-return]
+    language = str(locale)
+    state.cop_language = (locale, language)
+    return language
 
 
 def translations() -> NullTranslations:
@@ -207,10 +246,7 @@ def translations() -> NullTranslations:
     recipient's language) and ``refresh`` replace the object, so they are
     obeyed at once.
     """
-    app_ctx = _cv_app.get(None)
-    if app_ctx is None:
-        return get_translations()  # type: ignore[no-any-return]
-    state = app_ctx.g.__dict__.get("_flask_babel")
+    state = _babel_state()
     locale = getattr(state, "babel_locale", None)
     if locale is None:
         return get_translations()  # type: ignore[no-any-return]  # chooses the locale
@@ -271,7 +307,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def language() -> dict[str, object]:
         return {
-            "current_language": str(get_locale()),
+            "current_language": current_language(),
             "languages": LANGUAGES,
             "network_time_zone": select_timezone(),
         }

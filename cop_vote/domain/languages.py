@@ -60,8 +60,22 @@ def pick(
     A translation is used when the reader's language is not the original one
     and the translation holds a non-blank text for the field; else the original.
     """
+    text = translated_text(original_language, translations, field, reader)
+    if text is not None:
+        return Shown(text, reader, original, original_language)
+    return Shown(original, original_language, original, original_language)
+
+
+def translated_text(
+    original_language: str,
+    translations: Mapping[str, Mapping[str, Any]] | None,
+    field: str,
+    reader: str,
+) -> str | None:
+    """The translation :func:`pick` shows a reader of ``reader``'s language, or
+    ``None`` when it shows the original."""
     if reader != original_language and translations:
         text = (translations.get(reader) or {}).get(field)
         if isinstance(text, str) and text.strip():
-            return Shown(text, reader, original, original_language)
-    return Shown(original, original_language, original, original_language)
+            return text
+    return None

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from ..domain.errors import Conflict, InvalidInput, Message, NotAllowed, NotFound
 from ..domain.lifecycle import Status
 from ..extensions import db
-from ..models import Comment, Decision, Person
+from ..models import Comment, Decision, Organisation, Person
 from . import audit
 from .access import require_facilitator, require_member
 from .decisions import get_decision, status_of
@@ -140,6 +141,155 @@ def last_cursor(viewer: Person | None, decision: Decision, limit: int) -> int | 
     return db.session.execute(
         _top_level(decision, viewer).order_by(Comment.id).limit(1).offset(edge)
     ).scalar_one()
+
+
+@dataclass(slots=True)
+class CommentRow:
+    """A comment as a page shows it, read as plain columns (no ORM objects).
+
+    ``author_name`` is ``""`` for an erased person; ``organisation`` is the
+    short name of the author's organisation when the comment was posted.
+    """
+
+    id: int
+    parent_id: int | None
+    author_id: int
+    author_name: str
+    organisation: str | None
+    option_id: int | None
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+    review: str
+    hidden_reason: str | None
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A visible top-level comment and its visible replies, oldest first."""
+
+    comment: CommentRow
+    replies: list[CommentRow]
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    """A page of threads; ``next`` is the cursor of the next page."""
+
+    threads: list[Thread]
+    next: int | None
+
+
+_ROW_COLUMNS = (
+    Comment.id,
+    Comment.parent_id,
+    Comment.author_id,
+    Person.name,
+    Organisation.short_name,
+    Comment.option_id,
+    Comment.body,
+    Comment.created_at,
+    Comment.edited_at,
+    Comment.review,
+    Comment.hidden_reason,
+)
+
+
+@cache
+def _thread_query(visibility: str, replies: bool, after: bool) -> Select[Any]:
+    """The statement of :func:`list_threads`, built once per shape: a page of
+    top-level comments (``decision_id``, ``limit``, with ``after`` a cursor)
+    or the replies of some of them (``decision_id``, ``parent_ids``);
+    ``visibility`` is :func:`_visibility`'s (``"author"`` binds ``viewer_id``)."""
+    visible: ColumnElement[bool]
+    if visibility == "none":
+        visible = false()
+    elif visibility == "all":
+        visible = true()
+    else:
+        visible = or_(Comment.review != "new", Comment.author_id == bindparam("viewer_id"))
+    if replies:
+        # The decision too: replies are found by the (decision_id, parent_id, id) index.
+        condition = (
+            (Comment.decision_id == bindparam("decision_id"))
+            & Comment.parent_id.in_(bindparam("parent_ids", expanding=True))
+            & visible
+        )
+    else:
+        condition = (
+            (Comment.decision_id == bindparam("decision_id"))
+            & Comment.parent_id.is_(None)
+            & visible
+        )
+        if after:
+            condition = condition & (Comment.id > bindparam("after"))
+    query = (
+        select(*_ROW_COLUMNS)
+        .join(Person, Person.id == Comment.author_id)
+        .outerjoin(Organisation, Organisation.id == Comment.organisation_id)
+        .where(condition)
+        .order_by(Comment.id)
+    )
+    return query if replies else query.limit(bindparam("limit"))
+
+
+def _visibility(decision: Decision, viewer: Person | None) -> str:
+    """:func:`_visible_clause` by name: ``none``, ``all`` or ``author`` (reviewed, or own)."""
+    if viewer is None:
+        return "none"
+    if viewer.role == "facilitator" or decision.comments != "premoderated":
+        return "all"
+    return "author"
+
+
+def _rows(query: Select[Any], values: dict[str, Any]) -> list[CommentRow]:
+    return [CommentRow(*row) for row in db.session.execute(query, values).tuples()]
+
+
+def row_of(comment: Comment) -> CommentRow:
+    """A loaded comment as a :class:`CommentRow`."""
+    return CommentRow(
+        comment.id,
+        comment.parent_id,
+        comment.author_id,
+        comment.author.name,
+        comment.organisation.short_name if comment.organisation is not None else None,
+        comment.option_id,
+        comment.body,
+        comment.created_at,
+        comment.edited_at,
+        comment.review,
+        comment.hidden_reason,
+    )
+
+
+def list_threads(
+    viewer: Person | None, decision: Decision, *, after: int | None = None, limit: int = 50
+) -> ThreadPage:
+    """:func:`list_comments` for reading: the same page and replies (two
+    queries), as plain rows, for a page that only shows them.
+
+    :param after: cursor: the id of the last top-level comment already shown.
+    :param limit: page size (1..200).
+    """
+    limit = max(1, min(limit, 200))
+    visibility = _visibility(decision, viewer)
+    viewer_id = {"viewer_id": viewer.id} if visibility == "author" and viewer else {}
+    values: dict[str, Any] = {"decision_id": decision.id, "limit": limit + 1, **viewer_id}
+    if after is not None:
+        values["after"] = after
+    found = _rows(_thread_query(visibility, False, after is not None), values)
+    more = len(found) > limit
+    top = found[:limit]
+    replies: dict[int, list[CommentRow]] = {row.id: [] for row in top}
+    if top:
+        query = _thread_query(visibility, True, False)
+        values = {"decision_id": decision.id, "parent_ids": list(replies), **viewer_id}
+        for reply in _rows(query, values):
+            replies[reply.parent_id].append(reply)  # type: ignore[index]
+    return ThreadPage(
+        [Thread(row, replies[row.id]) for row in top], top[-1].id if more and top else None
+    )
 
 
 def visible_replies(comment: Comment, decision: Decision, viewer: Person | None) -> list[Comment]:

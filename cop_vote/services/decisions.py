@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain import lifecycle
@@ -75,6 +75,16 @@ def is_visible(decision: Decision, viewer: Person | None) -> bool:
     return viewer.role == "representative" and in_proposal_phase(decision)
 
 
+#: A decision as pages read it, with its options in the same query (joined:
+#: one statement, and a third less ORM work than a second one for them);
+#: built once: every page sends it.
+_DECISION_PAGE = (
+    select(Decision)
+    .where(Decision.id == bindparam("decision_id"))
+    .options(joinedload(Decision.options))
+)
+
+
 def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False) -> Decision:
     """The decision, if ``viewer`` may see it.
 
@@ -84,15 +94,20 @@ def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False)
         expired, so no rule is decided on a cached, possibly stale, state.
     :raises NotFound: no such decision, or not visible to ``viewer``.
     """
-    query = select(Decision).where(Decision.id == decision_id)
-    if not lock:
-        # A page shows the options with the decision: one query for them all.
-        query = query.options(selectinload(Decision.options))
     if lock:
         db.session.flush()
         db.session.expire_all()
-        query = query.with_for_update().execution_options(populate_existing=True)
-    decision = db.session.execute(query).scalar()
+        query = (
+            select(Decision)
+            .where(Decision.id == decision_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        decision = db.session.execute(query).scalar()
+    else:
+        # unique(): the joined rows are one decision (all its rows are read).
+        found = db.session.execute(_DECISION_PAGE, {"decision_id": decision_id})
+        decision = found.unique().scalar()
     if decision is None or not is_visible(decision, viewer):
         raise NotFound(f"No decision {decision_id}.")
     return decision

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, select
 
 from ..domain import lifecycle
 from ..domain.errors import NotAllowed
@@ -16,7 +15,7 @@ from ..domain.tally import OptionRef, TallyResult, Verdict, tally, verdict
 from ..extensions import db
 from ..models import Ballot, Decision, Elector, Organisation, Person
 from . import sealing, tally_cache
-from .ballots import cast_ballots, find_ballot
+from .ballots import cast_ballots
 from .decisions import electorate_size, eligible_organisations, quorum_of, status_of
 
 
@@ -42,12 +41,20 @@ def may_see_results(
     )
 
 
+_OWN_CAST = select(Ballot.is_cast).where(
+    Ballot.decision_id == bindparam("decision_id"),
+    Ballot.organisation_id == bindparam("organisation_id"),
+)
+
+
 def has_own_ballot(decision: Decision, viewer: Person) -> bool:
     """Whether ``viewer``'s organisation holds a cast ballot on ``decision`` (one query)."""
     if viewer.organisation_id is None:
         return False
-    ballot = find_ballot(decision.id, viewer.organisation_id)
-    return ballot is not None and ballot.is_cast
+    cast = db.session.execute(
+        _OWN_CAST, {"decision_id": decision.id, "organisation_id": viewer.organisation_id}
+    ).scalar()
+    return bool(cast)
 
 
 def counted_contents(decision: Decision) -> list[dict[str, Any]]:
@@ -163,6 +170,15 @@ def _cast_ballot(decision_id: Any, organisation_id: Any) -> ColumnElement[bool]:
     )
 
 
+#: Each fixed electorate's size and cast ballots (built once: every decision page sends it).
+_TURNOUT = (
+    select(Elector.decision_id, func.count(), func.count(Ballot.id))
+    .outerjoin(Ballot, _cast_ballot(Elector.decision_id, Elector.organisation_id))
+    .where(Elector.decision_id.in_(bindparam("decision_ids", expanding=True)))
+    .group_by(Elector.decision_id)
+)
+
+
 def turnout(decisions: Sequence[Decision]) -> dict[int, Turnout]:
     """The turnout of each decision, by id, counted in SQL: at most two
     queries however many decisions, organisations and ballots there are.
@@ -178,11 +194,8 @@ def turnout(decisions: Sequence[Decision]) -> dict[int, Turnout]:
         # One query: each elector with its cast ballot, if any (one ballot row
         # per organisation and decision, so the join adds no rows).
         for decision_id, electors, ballots in db.session.execute(
-            select(Elector.decision_id, func.count(), func.count(Ballot.id))
-            .outerjoin(Ballot, _cast_ballot(Elector.decision_id, Elector.organisation_id))
-            .where(Elector.decision_id.in_(fixed))
-            .group_by(Elector.decision_id)
-        ):
+            _TURNOUT, {"decision_ids": fixed}
+        ).tuples():
             eligible[decision_id], cast[decision_id] = electors, ballots
     drafts = [d for d in decisions if d.status == lifecycle.Status.DRAFT]
     if drafts:
@@ -197,11 +210,58 @@ def turnout(decisions: Sequence[Decision]) -> dict[int, Turnout]:
     return {d.id: Turnout(cast.get(d.id, 0), eligible.get(d.id, 0)) for d in decisions}
 
 
+#: One fixed electorate's size, its cast ballots and whether an organisation is in it.
+_TURNOUT_FOR = (
+    select(
+        func.count(),
+        func.count(Ballot.id),
+        func.count(case((Elector.organisation_id == bindparam("organisation_id"), 1))),
+    )
+    .select_from(Elector)
+    .outerjoin(Ballot, _cast_ballot(Elector.decision_id, Elector.organisation_id))
+    .where(Elector.decision_id == bindparam("decision_id"))
+)
+
+
+def turnout_for(decision: Decision, organisation_id: int | None) -> tuple[Turnout, bool]:
+    """:func:`turnout` of one decision, and whether ``organisation_id`` is in
+    its fixed electorate (a draft has none yet): one query."""
+    if decision.status == lifecycle.Status.DRAFT:
+        return turnout([decision])[decision.id], False
+    electors, cast, member = db.session.execute(
+        _TURNOUT_FOR, {"decision_id": decision.id, "organisation_id": organisation_id}
+    ).one()
+    return Turnout(cast, electors), bool(member)
+
+
+@dataclass(slots=True)
+class ElectorRow:
+    """An organisation of a participation page, read as plain columns."""
+
+    id: int
+    name: str
+    active: bool
+
+
+@dataclass(slots=True)
+class ParticipationRow:
+    """One organisation of a participation page and its cast ballot, if any.
+
+    ``recorded_by`` is the name of the facilitator who recorded the ballot in
+    a meeting (``None``: cast by the organisation), ``given_by`` who gave it.
+    """
+
+    organisation: ElectorRow
+    has_voted: bool
+    recorded_by: str | None = None
+    given_by: str | None = None
+
+
 @dataclass(frozen=True)
 class ParticipationPage:
     """One page of :func:`participation`, with the whole electorate's turnout."""
 
-    rows: list[Participation]
+    rows: list[ParticipationRow]
     turnout: Turnout
     offset: int
     next_offset: int | None
@@ -210,11 +270,12 @@ class ParticipationPage:
 def participation_page(
     decision: Decision, *, offset: int = 0, limit: int = 100
 ) -> ParticipationPage:
-    """A page of the electorate by name with each organisation's cast ballot:
-    four queries (the turnout, and the page with its recorders), however large
-    the electorate."""
+    """A page of the electorate by name with each organisation's cast ballot
+    and who recorded it, as plain rows: two queries (the turnout, and the
+    page), however large the electorate."""
     offset, limit = max(0, offset), max(1, min(limit, 500))
     counts = turnout([decision])[decision.id]
+    columns = (Organisation.id, Organisation.name, Organisation.active)
     if decision.status == lifecycle.Status.DRAFT:
         conditions: list[ColumnElement[bool]] = [
             Organisation.active.is_(True),
@@ -223,24 +284,27 @@ def participation_page(
         if not decision.facilitator_votes:
             conditions.append(Organisation.kind != "facilitator")
         orgs = db.session.execute(
-            select(Organisation)
+            select(*columns)
             .where(*conditions)
             .order_by(func.lower(Organisation.name), Organisation.id)
             .offset(offset)
             .limit(limit)
-        ).scalars()
-        rows = [Participation(o, None) for o in orgs]
+        ).tuples()
+        rows = [ParticipationRow(ElectorRow(*org), False) for org in orgs]
     else:
         found = db.session.execute(
-            select(Organisation, Ballot)
+            select(*columns, Ballot.id, Person.name, Ballot.given_by)
             .join(Elector, Elector.organisation_id == Organisation.id)
             .outerjoin(Ballot, _cast_ballot(decision.id, Organisation.id))
+            .outerjoin(Person, Person.id == Ballot.recorded_by_id)
             .where(Elector.decision_id == decision.id)
             .order_by(func.lower(Organisation.name), Organisation.id)
             .offset(offset)
             .limit(limit)
-            .options(selectinload(Ballot.recorded_by))
-        ).all()
-        rows = [Participation(org, ballot) for org, ballot in found]
+        ).tuples()
+        rows = [
+            ParticipationRow(ElectorRow(oid, name, active), ballot is not None, recorder, given)
+            for oid, name, active, ballot, recorder, given in found
+        ]
     more = offset + limit < counts.eligible
     return ParticipationPage(rows, counts, offset, offset + limit if more else None)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -52,6 +52,7 @@ from .admin_forms import (
     PublishForm,
     WithdrawForm,
 )
+from .localised import render_template
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 

@@ -13,17 +13,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, g, make_response, render_template, request, url_for
+from flask import Response, current_app, g, make_response, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
 
 from ..extensions import htmx
 from ..i18n import local_time, prefetch_network_zone
 from ..models import Person
 from . import bp
+from .localised import render_block, render_template
 
 
 def person() -> Person | None:
@@ -108,8 +108,9 @@ def domain_message(message: object) -> str | None:
 
 def nl2br(value: object) -> Markup:
     """Escape text and turn its line breaks into ``<br>``: safe for any input."""
-    lines = str(value if value is not None else "").replace("\r\n", "\n").split("\n")
-    return Markup("<br>\n").join(escape(line) for line in lines)
+    text = str(value if value is not None else "").replace("\r\n", "\n")
+    # Escaping leaves line breaks alone; str.replace, not Markup's (which escapes "<br>").
+    return Markup(str.replace(escape(text), "\n", "<br>\n"))
 
 
 def bar_step(percent: object) -> int:
@@ -153,11 +154,19 @@ def signature(author: Any, organisation: Any) -> Markup:
         dict; without a name (erased): "(name removed)".
     """
     name = author.get("name") if isinstance(author, Mapping) else getattr(author, "name", None)
+    return signed_name(name, organisation.short_name if organisation else None)
+
+
+def signed_name(name: str | None, organisation: str | None = None) -> Markup:
+    """:func:`signature` from the names themselves (a comment read as a row)."""
     # escape() and f-strings: Markup.format takes ten times as long.
     text = f"<bdi>{escape(name if name else str(_NAME_REMOVED))}</bdi>"
-    if organisation:
-        text += f" (<bdi>{escape(organisation.short_name)}</bdi>)"
-    return Markup(text)
+    return Markup(text if organisation is None else with_organisation(text, organisation))
+
+
+def with_organisation(signed: str, organisation: str) -> str:
+    """A signed name (mark-up) followed by its organisation's short name."""
+    return f"{signed} (<bdi>{escape(organisation)}</bdi>)"
 
 
 #: What signature() shows for an erased person.
@@ -170,8 +179,13 @@ def when(value: datetime | None, named: bool = True) -> Markup:
     ``named=False`` leaves the zone out where the page names it once (zone_note)."""
     if not value:
         return Markup("")
-    shown = escape(local_time(value, named=named))
-    return Markup(f'<time datetime="{escape(value.isoformat())}">{shown}</time>')
+    return time_element(value, local_time(value, named=named))
+
+
+def time_element(value: datetime, text: str) -> Markup:
+    """``value`` as a ``<time>`` element showing ``text``."""
+    # An ISO 8601 time is digits, "-", ":", "+", "." and "T": nothing to escape.
+    return Markup(f'<time datetime="{value.isoformat()}">{escape(text)}</time>')
 
 
 @bp.app_template_filter("bar_step")
@@ -191,13 +205,14 @@ def _nl2br_filter(value: object) -> Markup:
 
 def _lang_url(code: str) -> str:
     """This page in another language (a plain link: works without JavaScript)."""
+    build = current_app.jinja_env.globals["url_for"]  # remembers links (links.py)
     if request.method == "GET" and request.endpoint and request.url_rule is not None:
         args = {k: v for k, v in request.args.items() if k != "lang"}
         try:
-            return url_for(request.endpoint, **(request.view_args or {}), **args, lang=code)
+            return str(build(request.endpoint, **(request.view_args or {}), **args, lang=code))
         except Exception:  # noqa: BLE001 - fall back to the home page
             pass
-    return url_for("web.index", lang=code)
+    return str(build("web.index", lang=code))
 
 
 @bp.app_context_processor

@@ -33,6 +33,7 @@ from ..services import decisions as decision_service
 from ..services import results as results_service
 from ..services.count_tables import count_tables
 from . import bp
+from .comment_list import CommentPresenter
 from .forms import BallotForm, CommentForm, ConfirmForm, LanguageForm, TokenForm
 from .render import is_htmx, page, person
 
@@ -258,11 +259,13 @@ def _decision_context(
     status = decision_service.status_of(decision, at)
     # The organisation's ballot row, read once for the whole page.
     row = (
-        ballot_service.find_ballot(decision.id, viewer.organisation_id)
+        ballot_service.ballot_view(decision.id, viewer.organisation_id)
         if viewer.organisation_id
         else None
     )
-    own: Ballot | ballot_service.BallotAck | None = row if row is not None and row.is_cast else None
+    own: ballot_service.BallotView | ballot_service.BallotAck | None = (
+        row if row is not None and row.is_cast else None
+    )
     if written is not None:
         own = written if written.content is not None else None
         ballot_version = written.version
@@ -272,28 +275,32 @@ def _decision_context(
     has_older, older = comment_service.previous_cursor(viewer, decision, after, limit)
     if not has_older:
         after = None
-    comments = comment_service.list_comments(viewer, decision, after=after, limit=limit)
-    threads = [(c, comment_service.visible_replies(c, decision, viewer)) for c in comments.items]
-    counts = results_service.turnout([decision])[decision.id]
+    comments = comment_service.list_threads(viewer, decision, after=after, limit=limit)
+    counts, is_elector = results_service.turnout_for(decision, viewer.organisation_id)
     if ballot_version is None:
         ballot_version = row.version if row is not None else 0
+    # Each option's label once for the page (its list, the ballot form, the comment form).
+    language = decision.original_language
+    labels = {o.id: option_label(o, decision_language=language) for o in decision.options}
+    presenter = CommentPresenter(viewer, decision.id, after, labels)
+    threads = presenter.threads(comments.threads)
     option_choices = [("", str(_("The decision as a whole")))] + [
-        (str(o.id), str(option_label(o))) for o in decision.options
+        (str(oid), str(label)) for oid, label in labels.items()
     ]
     parent = None
     if reply_to is not None:
-        parent = next((c for c in comments.items if c.id == reply_to), None)
+        parent = next((c for c in threads if c.id == reply_to), None)
         if parent is None:
             try:
                 found = comment_service.get_comment(viewer, reply_to)
-                parent = found if found.decision_id == decision.id else None
+                if found.decision_id == decision.id:
+                    parent = presenter.shown(comment_service.row_of(found))
             except DomainError:  # a bad reply link just shows the plain form
                 parent = None
-    is_elector = ballot_service.in_electorate(decision, viewer.organisation_id)
     return {
         "decision": decision,
         "status": status.value,
-        "option_labels": {o.id: option_label(o) for o in decision.options},
+        "option_labels": labels,
         "may_vote": _may_vote(decision, viewer, status, is_elector=is_elector),
         "may_comment": _may_comment(decision, viewer, status),
         "is_elector": is_elector,
@@ -578,11 +585,6 @@ TIE_RULES: dict[str, Any] = {
 }
 
 
-def _option_label(option: Any) -> str:
-    """An option as people read it: its label, or a time slot in the network's zone."""
-    return option_label(option)
-
-
 @bp.get("/decisions/<int:decision_id>/results")
 def results(decision_id: int) -> ResponseReturnValue:
     """The results when the decision's visibility rule allows; otherwise when they will be."""
@@ -597,7 +599,11 @@ def results(decision_id: int) -> ResponseReturnValue:
         )
     result = results_service.results(found, viewer, at, own=own)
     options = {o.id: o for o in found.options}
-    labels = {row["id"]: _option_label(options[row["id"]]) for row in result.options}
+    language = found.original_language
+    labels = {
+        row["id"]: option_label(options[row["id"]], decision_language=language)
+        for row in result.options
+    }
     columns = RESULT_COLUMNS.get(found.method, [])
     main = columns[0][0] if columns else None
     top = max((float(row.get(main) or 0) for row in result.options), default=0) if main else 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import re
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import brotli
@@ -102,6 +103,26 @@ def test_static_files_are_cached_for_a_year_only_by_their_hashed_url(
     plain = client.get(hashed)
     assert "Content-Encoding" not in plain.headers
     assert _text(client.get(hashed, headers=BROWSER)).encode() == plain.data
+
+
+def test_static_files_are_compressed_at_the_highest_level_once(app: Flask, client: Any) -> None:
+    with app.test_request_context():
+        hashed = url_for("static", filename="js/htmx.min.js")
+    assert app.static_folder is not None
+    original = (Path(app.static_folder) / "js" / "htmx.min.js").read_bytes()
+    for _ in range(2):  # compressed on the first request, from memory on the second
+        answer = client.get(hashed, headers={"Accept-Encoding": "br"})
+        assert answer.headers["Content-Encoding"] == "br"
+        assert answer.data == brotli.compress(original, quality=11)
+        answer = client.get(hashed, headers={"Accept-Encoding": "gzip"})
+        assert answer.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(answer.data) == original
+        assert len(answer.data) == len(gzip.compress(original, compresslevel=9))
+    # An old version's URL is answered with the current file, compressed as a page is.
+    answer = client.get(
+        "/static/js/htmx.min.js?v=0123456789abcdef", headers={"Accept-Encoding": "br"}
+    )
+    assert brotli.decompress(answer.data) == original
 
 
 def test_pages_are_private_and_small_answers_plain(app: Flask, client: Any) -> None:
