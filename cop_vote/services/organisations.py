@@ -15,7 +15,7 @@ from ..domain.errors import Conflict, InvalidInput, Message, NotAllowed, NotFoun
 from ..extensions import db
 from ..models import ORG_KINDS, ROLES, Organisation, Person, utcnow
 from . import audit, auth
-from .access import require_facilitator
+from .access import has_access, require_facilitator
 from .text import clean
 
 ORG_FIELDS = ("name", "short_name", "slug", "kind", "voting", "active")
@@ -299,13 +299,11 @@ def _apply_person(person: Person, data: Mapping[str, Any]) -> None:
         )
 
 
-def create_person(actor: Person | None, data: Mapping[str, Any]) -> Person:
-    """Add a person (facilitator only).
+def _new_person(data: Mapping[str, Any]) -> Person:
+    """A new person with ``data`` applied, not yet in the session.
 
-    :param data: ``{name, email, organisation: slug, role, function?, language?}``.
-    :raises InvalidInput: missing or bad fields, an e-mail address in use.
+    :raises InvalidInput: as :func:`create_person`.
     """
-    require_facilitator(actor)
     _unknown(data, PERSON_FIELDS)
     for key in ("name", "email"):
         if key not in data:
@@ -314,7 +312,42 @@ def create_person(actor: Person | None, data: Mapping[str, Any]) -> Person:
                 {key: Message("This field is required.")},
             )
     person = Person(name="", role=data.get("role", "representative"), active=True, function="")
-    _apply_person(person, {"role": "representative", **data})
+    try:
+        with db.session.no_autoflush:
+            _apply_person(person, {"role": "representative", **data})
+    except InvalidInput:
+        person.organisation = None  # out of the organisation's list of people again
+        raise
+    return person
+
+
+def check_new_person(data: Mapping[str, Any]) -> None:
+    """Whether :func:`create_person` would take ``data`` now; changes nothing.
+
+    :raises InvalidInput: what :func:`create_person` would refuse (the first problem).
+    """
+    person = _new_person(data)
+    person.organisation = None
+    if person in db.session:
+        db.session.expunge(person)
+
+
+def create_person(
+    actor: Person | None, data: Mapping[str, Any], now: datetime | None = None
+) -> Person:
+    """Add a person (facilitator only). A person who can sign in is invited:
+    the ``person.created`` event writes the invitation, with a sign-in link,
+    to the outbox (:mod:`cop_vote.services.invitations`).
+
+    :param data: ``{name, email, organisation: slug, role, function?, language?}``.
+    :param now: when (aware UTC); the current time when not given.
+    :raises InvalidInput: missing or bad fields, an e-mail address in use.
+    """
+    require_facilitator(actor)
+    person = _new_person(data)
+    at = now or utcnow()
+    if has_access(person) and person.email:
+        person.invited_at = at
     db.session.add(person)
     db.session.flush()
     audit.record(
@@ -322,6 +355,7 @@ def create_person(actor: Person | None, data: Mapping[str, Any]) -> Person:
         f"person:{person.id}",
         actor,
         {"role": person.role, "organisation_id": person.organisation_id},
+        at=at,
     )
     return person
 
@@ -347,14 +381,18 @@ def update_person(
         data.get("active") is False or data.get("role", "facilitator") != "facilitator"
     ):
         raise Conflict(Message("You cannot deactivate or demote yourself."))
-    was_active = person.active
+    was_active, was_address = person.active, person.email
     _apply_person(person, data)
     db.session.flush()
     audit.record("person.updated", f"person:{person.id}", actor, {"fields": sorted(data)})
+    at = now or utcnow()
     if was_active and not person.active:
-        at = now or utcnow()
         ended = auth.end_all_access(person, at)
         audit.record("person.access_ended", f"person:{person.id}", actor, ended, at=at)
+    elif person.email != was_address:
+        # A link is bound to the address it was sent to: one mailed to the
+        # old (perhaps mistyped) address must not sign anyone in.
+        auth.void_login_links(person, at)
     return person
 
 
