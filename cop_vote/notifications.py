@@ -183,7 +183,9 @@ def _person_subject(mail: notify.Mail) -> str:
     from .content import shown
 
     if mail.kind == notify.PERSON_INVITATION:
-        network = mail.context.get("network") or "cop-vote"
+        network = mail.context.get("network")
+        if not network:
+            return _("You are invited to cop-vote")
         return one_line(_("You are invited to %(network)s on cop-vote", network=network))
     if mail.kind == alerts.DIGEST:
         return _("Daily summary for the facilitators")

@@ -41,14 +41,21 @@ def person(p: Person, viewer: Person) -> dict[str, Any]:
     }
     if viewer.role == "facilitator" or viewer.id == p.id:
         data["email"] = p.email
+    if viewer.role == "facilitator":
+        data["invited_at"] = iso_utc(p.invited_at) if p.invited_at else None
+        data["signed_in_at"] = iso_utc(p.signed_in_at) if p.signed_in_at else None
     return data
 
 
 def me(p: Person) -> dict[str, Any]:
-    """The token's person with their organisation as an object."""
+    """The token's person with their organisation as an object, and their
+    settings (``alerts`` for a facilitator)."""
     data = person(p, p)
     data["organisation"] = organisation(p.organisation) if p.organisation else None
     data["language"] = p.language
+    data["notifications"] = p.notifications
+    if p.role == "facilitator":
+        data["alerts"] = p.alerts
     return data
 
 

@@ -80,6 +80,15 @@ class LineError:
     message: Message
 
 
+def decode(data: bytes) -> str:
+    """A file's text: UTF-8 (with or without a byte-order mark), else Windows-1252,
+    as Excel writes CSV on a Dutch or English Windows."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
 def _delimiter(heading: str) -> str:
     counts = {sep: heading.count(sep) for sep in (",", ";", "\t")}
     return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","

@@ -86,7 +86,7 @@ def invite(actor: Person | None, person_id: int, now: datetime) -> Person:
     return person
 
 
-def _organisation_slug(value: str | None, organisations_: list[Organisation]) -> str | None:
+def organisation_slug(value: str | None, organisations_: list[Organisation]) -> str | None:
     """The slug of the organisation named by ``value`` (its slug, or its name or
     short name ignoring case), or ``None`` when none matches."""
     if value is None:
@@ -123,7 +123,7 @@ def import_people(actor: Person | None, text: str, now: datetime) -> list[Person
     for row in rows:
         data: dict[str, Any] = {"name": row.name, "email": row.email, "role": row.role}
         data["language"] = row.language
-        slug = _organisation_slug(row.organisation, known)
+        slug = organisation_slug(row.organisation, known)
         if row.organisation is not None and slug is None:
             errors.append(
                 people_csv.LineError(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from ..domain.errors import Conflict, InvalidInput, Message, NotAllowed, NotFound
 from ..extensions import db
-from ..models import ORG_KINDS, ROLES, Organisation, Person, utcnow
+from ..models import ALERT_CHOICES, ORG_KINDS, ROLES, Organisation, Person, utcnow
 from . import audit, auth
 from .access import has_access, require_facilitator
 from .text import clean
@@ -30,7 +30,7 @@ PERSON_FIELDS = (
     "active",
 )
 #: What a person may change about themself (:func:`update_own_settings`).
-OWN_SETTINGS = ("notifications", "language")
+OWN_SETTINGS = ("notifications", "language", "alerts")
 NOTIFICATION_CHOICES = ("immediate", "none")
 
 
@@ -203,15 +203,22 @@ def update_organisation(actor: Person | None, slug: str, data: Mapping[str, Any]
 
 
 def list_people(
-    *, include_inactive: bool = False, offset: int = 0, limit: int | None = None
+    *,
+    include_inactive: bool = False,
+    never_signed_in: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[Person]:
     """Everyone by name; inactive people only when asked.
 
+    :param never_signed_in: only people who never signed in with a link.
     :param offset: how many to skip; :param limit: at most this many (``None``: all).
     """
     query = select(Person).order_by(func.lower(Person.name), Person.id)
     if not include_inactive:
         query = query.where(Person.active.is_(True))
+    if never_signed_in:
+        query = query.where(Person.signed_in_at.is_(None))
     return list(db.session.execute(query.offset(offset).limit(limit)).scalars())
 
 
@@ -290,6 +297,13 @@ def _apply_person(person: Person, data: Mapping[str, Any]) -> None:
                 {"notifications": Message("immediate or none.")},
             )
         person.notifications = data["notifications"]
+    if "alerts" in data:
+        if data["alerts"] not in ALERT_CHOICES:
+            raise InvalidInput(
+                Message("Unknown alert setting."),
+                {"alerts": Message("immediate, digest or none.")},
+            )
+        person.alerts = data["alerts"]
     if "active" in data:
         person.active = _bool(data, "active")
     if person.role == "representative" and person.organisation is None:
@@ -397,11 +411,13 @@ def update_person(
 
 
 def update_own_settings(actor: Person | None, data: Mapping[str, Any], now: datetime) -> Person:
-    """A person changes their own settings: ``{notifications?, language?}``.
+    """A person changes their own settings: ``{notifications?, language?, alerts?}``.
 
     :param data: ``notifications`` is ``"immediate"`` (the network's mail) or
         ``"none"``; ``language`` is ``"nl"``, ``"en"`` or ``None`` (the
-        network's default), also the language of their mail.
+        network's default), also the language of their mail; ``alerts`` (a
+        facilitator only) is ``"immediate"``, ``"digest"`` or ``"none"``
+        (:mod:`cop_vote.services.alerts`).
     :returns: the person, changed and flushed.
     :raises NotAllowed: nobody signed in, or an inactive person.
     :raises InvalidInput: another field, or a value outside those above.
@@ -413,6 +429,11 @@ def update_own_settings(actor: Person | None, data: Mapping[str, Any], now: date
             Message("The body must be a JSON object."), {"body": Message("Must be an object.")}
         )
     _unknown(data, OWN_SETTINGS)
+    if "alerts" in data and actor.role != "facilitator":
+        raise InvalidInput(
+            Message("Only facilitators get alerts."),
+            {"alerts": Message("Only facilitators get alerts.")},
+        )
     _apply_person(actor, data)
     db.session.flush()
     audit.record("person.settings", f"person:{actor.id}", actor, {"fields": sorted(data)}, at=now)
