@@ -15,7 +15,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cop_vote.extensions import db
 from cop_vote.extensions import mail as mail_ext
 from cop_vote.models import Person
 
