@@ -22,6 +22,18 @@ from dataclasses import dataclass
 from .errors import Message
 
 COLUMNS = ("name", "email", "organisation", "role", "language")
+#: The headings and role words a page shows, per language (a file may use
+#: either language's, whatever the page's).
+SHOWN = {
+    "en": {
+        "columns": COLUMNS,
+        "roles": ("representative", "observer", "facilitator"),
+    },
+    "nl": {
+        "columns": ("naam", "e-mail", "organisatie", "rol", "taal"),
+        "roles": ("vertegenwoordiger", "waarnemer", "facilitator"),
+    },
+}
 REQUIRED = ("name", "email")
 #: More rows than this in one file are refused (split the file).
 MAX_ROWS = 1000

@@ -227,4 +227,4 @@ def admin_people_import() -> ResponseReturnValue:
     context: dict[str, Any] = {"form": form}
     if errors:
         context["errors"] = errors
-    return _page("admin/people_import.html", status, columns=people_csv.COLUMNS, **context)
+    return _page("admin/people_import.html", status, csv_words=people_csv.SHOWN, **context)
