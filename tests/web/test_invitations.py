@@ -317,3 +317,46 @@ def test_the_add_person_command_invites_them(
         ]
     )
     assert unknown.exit_code == 1 and "no organisation" in unknown.stderr
+
+
+def test_an_invitation_given_up_is_listed_and_sent_again_to_the_corrected_address(
+    app: Flask, client: FlaskClient, network: dict[str, Any], clock: Any
+) -> None:
+    from tests.live.mailserver import MailServer
+
+    sign_in(client, app, network["people"]["facilitator"])
+    server = MailServer(refuse=["typo@stro.exmaple.org"])
+    server.start()
+    try:
+        app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+        mail_ext.init_app(app)
+        added = client.post(
+            f"{API}/people",
+            json={"name": "Typo Person", "email": "typo@stro.exmaple.org", "organisation": "stro"},
+            headers=network["headers"]["facilitator"],
+        )
+        assert added.status_code == 201
+    finally:
+        server.stop()
+        app.config["MAIL_BACKEND"] = "locmem"
+        mail_ext.init_app(app)
+    page = client.get("/admin/mail").get_data(as_text=True)
+    assert "Invitation to the network" in page and "typo@stro.exmaple.org" in page
+    person = _person("typo@stro.exmaple.org")
+    fixed = client.patch(
+        f"{API}/people/{person.id}",
+        json={"email": "typo@stro.example.org"},
+        headers=network["headers"]["facilitator"],
+    )
+    assert fixed.status_code == 200
+    db.session.commit()
+    [row] = db.session.execute(
+        select(Notification).where(Notification.kind == "person_invitation")
+    ).scalars()
+    assert row.status == "failed"
+    before = len(outbox(app))
+    retried = post_form(client, "/admin/mail", f"/admin/mail/{row.id}/retry")
+    assert retried.status_code == 303
+    [mail] = _invitations(app, before)
+    assert mail.to == ["typo@stro.example.org"]
+    _signs_in_once(app, mail)
