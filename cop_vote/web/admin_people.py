@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock
@@ -170,8 +170,7 @@ def admin_person_reactivate(person_id: int) -> ResponseReturnValue:
 @facilitator_required
 def admin_person_invite(person_id: int) -> ResponseReturnValue:
     """Send a person's invitation again: a new sign-in link, which voids the old one."""
-    back = url_for("web.admin_people", never="1") if request.args.get("never") == "1" else None
-    back = back or url_for("web.admin_people")
+    back = url_for("web.admin_people", never="1" if request.args.get("never") == "1" else None)
     if not ConfirmForm().validate_on_submit():
         expired = _("The form had expired or came from elsewhere. Go back, reload and try again.")
         flash(expired, "error")
@@ -190,9 +189,12 @@ def admin_person_invite(person_id: int) -> ResponseReturnValue:
 
 def _import_errors(refused: InvalidInput) -> list[FormError]:
     """The service's problems, one per line and column, for the error summary."""
+    words = people_csv.SHOWN.get(str(get_locale()), people_csv.SHOWN["en"])["columns"]
+    shown = dict(zip(people_csv.COLUMNS, words, strict=True))
     items: list[FormError] = []
     for path, message in refused.fields.items():
         _lines, line, column = (path.split(".", 2) + ["", ""])[:3]
+        column = shown.get(column, column)
         where = (
             _("Line %(line)s", line=line)
             if column == "file"
