@@ -331,14 +331,15 @@ class PersonSchema(Schema):
     invited_at = DateTime(
         allow_none=True,
         metadata={
-            "description": "facilitators only: when the last invitation was sent (null: never)"
+            "description": "to facilitators and the person themself: when the last "
+            "invitation was sent (null: never)"
         },
     )
     signed_in_at = DateTime(
         allow_none=True,
         metadata={
-            "description": "facilitators only: when the person last signed in "
-            "with a link (null: never)"
+            "description": "to facilitators and the person themself: when the person "
+            "last signed in with a link (null: never)"
         },
     )
 
@@ -382,14 +383,17 @@ class MeSchema(PersonSchema):
     organisation = Nested(OrganisationItemSchema, required=True, allow_none=True)
     language = choice(LANGUAGES, required=True, allow_none=True)
     notifications = choice(
-        NOTIFICATIONS, metadata={"description": "whether the network's mail comes to you"}
+        NOTIFICATIONS,
+        required=True,
+        metadata={"description": "whether the network's mail comes to you"},
     )
     alerts = choice(
         ALERTS,
+        required=True,
         metadata={
-            "description": "facilitators only: their alerts (reported and pre-moderated "
-            "comments, closed decisions, mail given up) by mail as they happen, in a daily "
-            "digest, or none"
+            "description": "a facilitator's alerts (reported and pre-moderated comments, "
+            "closed decisions, mail given up) by mail as they happen, in a daily digest, "
+            "or none; always none for others"
         },
     )
 

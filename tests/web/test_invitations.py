@@ -91,9 +91,11 @@ def test_a_person_added_through_the_api_is_invited_and_shown_invited(
     people = client.get(f"{API}/people", headers=headers).get_json()["items"]
     [kwame] = [p for p in people if p["email"] == "kwame@stro.example.org"]
     assert kwame["signed_in_at"] is not None
-    # Members do not see when others were invited or signed in.
+    # Members do not see when others were invited or signed in; only their own.
     listed = client.get(f"{API}/people", headers=network["headers"]["adpc"]).get_json()["items"]
-    assert all("signed_in_at" not in p and "invited_at" not in p for p in listed)
+    amina = network["people"]["adpc"].id
+    assert all("signed_in_at" not in p for p in listed if p["id"] != amina)
+    assert [p["signed_in_at"] for p in listed if p["id"] == amina] == [None]
 
 
 def _upload(client: FlaskClient, text: str) -> Any:
