@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import Message
 
@@ -121,9 +123,10 @@ def parse(text: str) -> tuple[list[PersonRow], list[LineError]]:
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         return [], [LineError(1, "file", Message("The file is empty."))]
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(lines[0]))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(lines[0]))
     errors: list[LineError] = []
-    headings = [h.strip().lower() for h in next(reader)]
+    records = _records(reader, errors)
+    headings = [h.strip().lower() for h in next(records, [])]
     columns: list[str | None] = []
     for heading in headings:
         column = _HEADINGS.get(heading)
@@ -149,7 +152,7 @@ def parse(text: str) -> tuple[list[PersonRow], list[LineError]]:
         return [], errors
     rows: list[PersonRow] = []
     seen: dict[str, int] = {}
-    for fields in reader:
+    for fields in records:
         line = reader.line_num
         if not any(f.strip() for f in fields):
             continue
@@ -180,6 +183,19 @@ def parse(text: str) -> tuple[list[PersonRow], list[LineError]]:
     if not rows and not errors:
         errors.append(LineError(1, "file", Message("The file has no people in it.")))
     return rows, errors
+
+
+def _records(reader: Any, errors: list[LineError]) -> Iterator[list[str]]:
+    """The reader's records; a line the csv module cannot read ends them, with its error."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            unreadable = Message("This line cannot be read as CSV (check its quotes).")
+            errors.append(LineError(reader.line_num, "file", unreadable))
+            return
 
 
 def _row(

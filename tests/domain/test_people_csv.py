@@ -65,3 +65,11 @@ def test_more_than_the_maximum_is_refused() -> None:
     assert [(e.line, str(e.message)) for e in errors] == [
         (MAX_ROWS + 2, f"At most {MAX_ROWS} people in one file.")
     ]
+
+
+def test_a_line_the_csv_reader_cannot_read_is_reported_not_raised() -> None:
+    rows, errors = parse("name,email\nA,a@example.org\n" + "x" * 140_000 + ",b@example.org\n")
+    assert [r.line for r in rows] == [2]
+    assert [(e.line, e.column, str(e.message)) for e in errors] == [
+        (3, "file", "This line cannot be read as CSV (check its quotes).")
+    ]
