@@ -235,3 +235,88 @@ def worker_command(threads: int) -> None:
         queue.run_worker(app, workers=threads)
     except RuntimeError as exc:
         _fail(str(exc))
+
+
+def _facilitator(email: str) -> Any:
+    """The person with ``email``, who must be a facilitator (checked by the service)."""
+    from .services import organisations
+
+    found = organisations.find_person_by_email(email)
+    if found is None:
+        _fail(f"no person with e-mail address {email!r}")
+    return found
+
+
+@cop.command("add-person")
+@click.argument("email")
+@click.option("--name", required=True, help="Their name.")
+@click.option("--organisation", default=None, help="Slug or name of their organisation.")
+@click.option(
+    "--role",
+    type=click.Choice(["representative", "observer", "facilitator"]),
+    default="representative",
+    show_default=True,
+)
+@click.option("--language", type=click.Choice(["nl", "en"]), default=None, help="Of their mail.")
+@click.option("--by", "by_email", required=True, help="E-mail of the facilitator adding them.")
+def add_person_command(
+    email: str, name: str, organisation: str | None, role: str, language: str | None, by_email: str
+) -> None:
+    """Add a person and send them an invitation with a sign-in link.
+
+    Prints the new person's id. The invitation goes through the outbox: the
+    worker (or ``deliver-mail``) sends it.
+    """
+    from .services import invitations, organisations
+
+    actor = _facilitator(by_email)
+    slug = organisation
+    if organisation is not None:
+        known = organisations.list_organisations(include_inactive=True)
+        slug = invitations.organisation_slug(organisation, known)
+        if slug is None:
+            _fail(f"no organisation with slug or name {organisation!r}")
+    data = {"name": name, "email": email, "organisation": slug, "role": role, "language": language}
+    try:
+        person = organisations.create_person(actor, data, now())
+    except DomainError as exc:
+        _fail(exc.message + "".join(f" {k}: {v}" for k, v in getattr(exc, "fields", {}).items()))
+    db.session.commit()
+    click.echo(person.id)
+    click.echo(f"{person.name} added; the invitation is in the outbox.", err=True)
+
+
+@cop.command("invite")
+@click.argument("email")
+@click.option("--by", "by_email", required=True, help="E-mail of the facilitator inviting.")
+def invite_command(email: str, by_email: str) -> None:
+    """Send a person's invitation again (a new sign-in link voids the old one)."""
+    from .services import invitations, organisations
+
+    actor = _facilitator(by_email)
+    person = organisations.find_person_by_email(email)
+    if person is None:
+        _fail(f"no person with e-mail address {email!r}")
+    try:
+        invitations.invite(actor, person.id, now())
+    except DomainError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(f"The invitation to {person.name} is in the outbox.", err=True)
+
+
+@cop.command("send-digests")
+def send_digests_command() -> None:
+    """Write today's alert digests for the facilitators who chose one (once a day).
+
+    The worker does this every minute from ``ALERT_DIGEST_HOUR`` on; this
+    command is for cron, if you prefer.
+    """
+    from .services import alerts
+
+    config = current_app.config
+    written = alerts.send_digests(
+        now, str(config["NETWORK_TIME_ZONE"]), int(config["ALERT_DIGEST_HOUR"])
+    )
+    db.session.commit()
+    click.echo(f"{counted(written, 'digest', 'digests')} queued for delivery.", err=True)

@@ -133,6 +133,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOGIN_LINK_MINUTES": 30,
         "REMINDER_HOURS": int(env.get("REMINDER_HOURS", "48")),
+        # Days an invitation's sign-in link works (a newer one voids it sooner).
+        "INVITATION_DAYS": int(env.get("INVITATION_DAYS", "14")),
+        # Hour (network time) from which the worker writes the day's alert digests.
+        "ALERT_DIGEST_HOUR": int(env.get("ALERT_DIGEST_HOUR", "8")),
         "COMMENT_MAX_LENGTH": 5000,
         "COMMENTS_PER_PAGE": 50,
         "BABEL_DEFAULT_LOCALE": "nl",

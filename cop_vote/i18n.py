@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.lists import format_list
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, request
@@ -142,6 +142,14 @@ def _local_time(value: datetime, zone_name: str, locale: Locale, named: bool) ->
     if not named:
         return text
     return f"{text} {local.tzname()} ({zone_name})"
+
+
+def local_date(value: datetime | None) -> str:
+    """The day of an aware datetime in the network's zone, e.g. ``1 december 2026``."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(select_timezone()))
+    return format_date(local.date(), "d MMMM y", locale=get_locale())
 
 
 def names(items: Any) -> str:
@@ -293,6 +301,7 @@ def init_app(app: Flask) -> None:
     )
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(local_input, "local_input")
+    app.add_template_filter(local_date, "local_date")
     app.add_template_filter(translate, "translate")
     app.add_template_filter(option_label, "option_label")
     app.add_template_filter(names, "names")

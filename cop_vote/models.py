@@ -67,6 +67,9 @@ def new_stamp() -> str:
 
 
 ROLES = ("facilitator", "representative", "observer")
+#: A facilitator's alerts (reported and pre-moderated comments, closed
+#: decisions, mail given up): each by mail as it happens, a daily digest, or none.
+ALERT_CHOICES = ("immediate", "digest", "none")
 ORG_KINDS = ("diaspora", "ngo", "knowledge", "facilitator", "government", "other")
 
 
@@ -104,7 +107,10 @@ class Organisation(db.Model):
 class Person(UserMixin, db.Model):
     """A facilitator, representative or observer. Signs in by e-mail link."""
 
-    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES!r}", name="role"),
+        CheckConstraint(f"alerts IN {ALERT_CHOICES!r}", name="alerts"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -115,6 +121,12 @@ class Person(UserMixin, db.Model):
     language: Mapped[str | None] = mapped_column(String(8))
     # "immediate" or "none": whether this person gets the network's mail.
     notifications: Mapped[str] = mapped_column(String(16), default="immediate")
+    # A facilitator's alerts: "immediate", "digest" (daily) or "none".
+    alerts: Mapped[str] = mapped_column(String(16), default="digest")
+    # When the last invitation was written to the outbox; when the person last
+    # signed in with a link (``None``: never).
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -29,7 +29,7 @@ import smtplib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,7 +48,7 @@ from .extensions import db
 from .extensions import mail as mail_ext
 from .i18n import LANGUAGES
 from .models import Decision, Event, Network, Notification
-from .services import notify, outbox
+from .services import alerts, auth, invitations, notify, outbox
 from .services.text import counted, one_line
 
 _FLUSHED = "cop_events_flushed"
@@ -56,6 +56,9 @@ _FLUSHED = "cop_events_flushed"
 _KICK = notify.OUTBOX_WRITTEN
 _DEADLINES = "cop_deadlines_set"
 _SUPPRESSED = "cop_notifications_suppressed"
+
+#: What else turns events into mail, beside the members' mail (services/notify.py).
+_MAIL_SOURCES = (invitations.mails_for_event, alerts.mails_for_event)
 
 #: Events after which a decision is open with a (possibly new) deadline.
 _DEADLINE_EVENTS = ("decision.opened", "decision.updated")
@@ -100,7 +103,7 @@ def _before_commit(session: Session) -> None:
     ids = session.info.pop(_FLUSHED, None)
     if not ids:
         return
-    notify.queue_for_events(ids, clock.now)
+    notify.queue_for_events(ids, clock.now, _MAIL_SOURCES)
     subjects = session.execute(
         select(Event.subject).where(Event.id.in_(ids), Event.kind.in_(_DEADLINE_EVENTS))
     ).scalars()
@@ -169,11 +172,55 @@ def decision_link(decision_id: int) -> str:
     return f"{current_app.config['BASE_URL']}{path}"
 
 
+def _url(endpoint: str, **values: Any) -> str:
+    """The absolute address of a page, on ``BASE_URL``."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return f"{current_app.config['BASE_URL']}{path}"
+
+
+def _person_subject(mail: notify.Mail) -> str:
+    """The Subject of an invitation or an alert."""
+    from .content import shown
+
+    if mail.kind == notify.PERSON_INVITATION:
+        network = mail.context.get("network")
+        if not network:
+            return _("You are invited to cop-vote")
+        return one_line(_("You are invited to %(network)s on cop-vote", network=network))
+    if mail.kind == alerts.DIGEST:
+        return _("Daily summary for the facilitators")
+    if mail.kind == alerts.MAIL_FAILED:
+        return one_line(_("Mail to %(name)s could not be delivered", name=mail.context["name"]))
+    title = one_line(shown(mail.decision, "title")) if mail.decision is not None else ""
+    subjects = {
+        alerts.REPORTED: _("A comment was reported: %(title)s", title=title),
+        alerts.PREMODERATION: _("A comment waits for your review: %(title)s", title=title),
+        alerts.CLOSED: _("A decision has closed: %(title)s", title=title),
+    }
+    return one_line(subjects[mail.kind])
+
+
+def _person_url(mail: notify.Mail) -> str:
+    """Where an invitation or an alert leads: the sign-in link, or the
+    facilitator's page that deals with it."""
+    if mail.kind == notify.PERSON_INVITATION:
+        return str(mail.context["url"])
+    if mail.kind in (alerts.REPORTED, alerts.PREMODERATION):
+        return _url("web.review_all")
+    if mail.kind == alerts.CLOSED and mail.decision is not None:
+        return _url("web.admin_decision", decision_id=mail.decision.id)
+    if mail.kind == alerts.MAIL_FAILED:
+        return _url("web.admin_mail")
+    return _url("web.admin_index")
+
+
 def _subject(mail: notify.Mail) -> str:
     """The mail's Subject: one line, whatever the stored title holds (a title
     with a line break from before titles were single-line must not stop the mail)."""
     from .content import shown
 
+    if mail.decision is None or mail.kind == notify.PERSON_INVITATION or notify.is_alert(mail.kind):
+        return _person_subject(mail)
     title = one_line(shown(mail.decision, "title"))
     subjects = {
         "invitation": _("New decision: %(title)s", title=title),
@@ -197,13 +244,18 @@ def build_message(mail: notify.Mail) -> EmailMultiAlternatives:
     if not g:
         g.cop_mail = True  # flask_babel.force_locale does nothing while g is empty
     language = _language(mail.person.language)
+    about_decision = mail.decision is not None and mail.kind in notify.KINDS
     with force_locale(language):
         context: dict[str, Any] = {
             "mail": mail,
             "kind": mail.kind,
             "person": mail.person,
             "decision": mail.decision,
-            "url": decision_link(mail.decision.id),
+            "about_decision": about_decision,
+            "invitation_days": int(current_app.config["INVITATION_DAYS"]),
+            "url": decision_link(mail.decision.id)
+            if about_decision and mail.decision is not None
+            else _person_url(mail),
             "profile_url": f"{current_app.config['BASE_URL']}/profile",
             "base_url": current_app.config["BASE_URL"],
             "language": language,
@@ -221,6 +273,24 @@ def build_message(mail: notify.Mail) -> EmailMultiAlternatives:
 
 
 # --- delivering (the worker) -----------------------------------------------------------------
+
+
+def _with_sign_in_link(mail: notify.Mail) -> notify.Mail:
+    """An invitation with a fresh sign-in link in its context (``url``); other mail as it is.
+
+    The link is made now, as the mail is sent, in the transaction that takes
+    it (:func:`cop_vote.services.auth.issue_login_link`: it voids the
+    person's earlier links); a retry makes a new one, as only its hash is kept.
+
+    :raises RuntimeError: the person can no longer sign in.
+    """
+    if mail.kind != notify.PERSON_INVITATION:
+        return mail
+    days = int(current_app.config["INVITATION_DAYS"])
+    issued = auth.issue_login_link(mail.person.email or "", clock.now(), minutes=days * 24 * 60)
+    if issued is None:
+        raise RuntimeError("the person can no longer sign in")
+    return replace(mail, context={**mail.context, "url": _url("web.login_link", secret=issued[1])})
 
 
 @dataclass
@@ -331,7 +401,7 @@ def deliver_due(*, batch: int = 20, rounds: int = 100) -> Delivery:
         broken: list[tuple[outbox.Taken, str]] = []
         for item in taken:
             try:
-                ready.append((item, build_message(item.mail)))
+                ready.append((item, build_message(_with_sign_in_link(item.mail))))
             except Exception as exc:  # noqa: BLE001 - e.g. a template error: try again later
                 current_app.logger.exception("Could not render mail %s", item.mail.key)
                 broken.append((item, _describe(exc)))

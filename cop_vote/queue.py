@@ -18,8 +18,9 @@ The worker is ``flask --app app cop worker`` (:func:`run_worker`). Its tasks:
   asked for by the sign-in form, after its answer has gone out;
 * ``close_due``: close the decisions whose deadline has passed; scheduled at
   each decision's deadline when it opens or its deadline moves;
-* ``every_minute`` (periodic): close due decisions, write due reminders,
-  deliver due mail, and note that the worker is alive (``/readyz`` shows it);
+* ``every_minute`` (periodic): close due decisions, write due reminders and
+  the day's alert digests for the facilitators, deliver due mail, and note
+  that the worker is alive (``/readyz`` shows it);
 * ``build_pack``: build a large meeting pack as a Word document or a workbook and keep it
   in the queue's storage until it is fetched (:meth:`TaskQueue.prepare_pack`).
 
@@ -239,11 +240,23 @@ def _send_reminders() -> None:
         current_app.logger.info("Wrote %s", counted(written, "reminder", "reminders"))
 
 
+def _send_digests() -> None:
+    from .services import alerts
+
+    config = current_app.config
+    written = alerts.send_digests(
+        clock.now, str(config["NETWORK_TIME_ZONE"]), int(config["ALERT_DIGEST_HOUR"])
+    )
+    db.session.commit()
+    if written:
+        current_app.logger.info("Wrote %s", counted(written, "alert digest", "alert digests"))
+
+
 def _every_minute() -> None:
     """The worker's schedule: each step on its own, so that one failing does
     not stop the others."""
     get().heartbeat()
-    for step in (_close_due, _send_reminders, _deliver_mail):
+    for step in (_close_due, _send_reminders, _send_digests, _deliver_mail):
         try:
             step()
         except Exception:  # noqa: BLE001 - logged; the next minute tries again

@@ -12,10 +12,11 @@ from flask.typing import ResponseReturnValue
 
 from .. import clock
 from ..extensions import db
-from ..services import access, organisations
+from ..services import access, invitations, organisations
 from . import bp, serialize
 from .common import actor, auth, checks, error_responses, paginate_rows, respond
 from .schemas import (
+    MePatchSchema,
     MeSchema,
     OrganisationInSchema,
     OrganisationListSchema,
@@ -84,6 +85,19 @@ def me() -> ResponseReturnValue:
     return respond(serialize.me(actor()))
 
 
+@bp.patch("/me")
+@bp.auth_required(auth)
+@checks(body=True)
+@bp.input(MePatchSchema, validation=False)
+@bp.output(MeSchema)
+@bp.doc(responses=error_responses(400, 401, 413))
+def update_me(json_data: dict[str, Any]) -> ResponseReturnValue:
+    """Change your own settings: mail, its language, and a facilitator's alerts."""
+    person = organisations.update_own_settings(actor(), json_data, clock.now())
+    db.session.commit()
+    return respond(serialize.me(person))
+
+
 @bp.post("/people")
 @bp.auth_required(auth)
 @checks(role=access.require_facilitator, body=True)
@@ -91,8 +105,8 @@ def me() -> ResponseReturnValue:
 @bp.output(PersonSchema, status_code=201)
 @bp.doc(responses=error_responses(400, 401, 403, 413))
 def create_person(json_data: dict[str, Any]) -> ResponseReturnValue:
-    """Add a person (facilitator)."""
-    person = organisations.create_person(actor(), json_data)
+    """Add a person (facilitator); they are sent an invitation with a sign-in link."""
+    person = organisations.create_person(actor(), json_data, clock.now())
     db.session.commit()
     return respond(serialize.person(person, actor()), 201)
 
@@ -127,5 +141,24 @@ def list_people(query_data: Any = None) -> ResponseReturnValue:
 def update_person(person_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
     """Change a person, or deactivate them with {active: false} (facilitator)."""
     person = organisations.update_person(actor(), person_id, json_data, clock.now())
+    db.session.commit()
+    return respond(serialize.person(person, actor()))
+
+
+@bp.post("/people/<int:person_id>/invitation")
+@bp.auth_required(auth)
+@checks(
+    role=access.require_facilitator,
+    find=lambda person, person_id: organisations.get_person(person_id),
+)
+@bp.output(PersonSchema)
+@bp.doc(responses=error_responses(401, 403, 404, 409))
+def invite_person(person_id: int) -> ResponseReturnValue:
+    """Send a person's invitation again (facilitator): a new sign-in link voids the old one.
+
+    409 when the person cannot sign in (inactive, of an inactive organisation,
+    or without an address).
+    """
+    person = invitations.invite(actor(), person_id, clock.now())
     db.session.commit()
     return respond(serialize.person(person, actor()))

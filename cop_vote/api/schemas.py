@@ -49,6 +49,7 @@ COUNTING = ["irv", "schulze"]
 COMMENT_RULES = ["open", "premoderated", "closed"]
 LANGUAGES = ["nl", "en"]
 NOTIFICATIONS = ["immediate", "none"]
+ALERTS = ["immediate", "digest", "none"]
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 #: Option ids as object keys: ASCII digits (``domain.ballots._NUMERIC_ID``).
 OPTION_KEY = {"pattern": "^[0-9]{1,18}$"}
@@ -327,6 +328,20 @@ class PersonSchema(Schema):
     role = choice(ROLES, required=True)
     function = String(required=True)
     active = Boolean(required=True)
+    invited_at = DateTime(
+        allow_none=True,
+        metadata={
+            "description": "to facilitators and the person themself: when the last "
+            "invitation was sent (null: never)"
+        },
+    )
+    signed_in_at = DateTime(
+        allow_none=True,
+        metadata={
+            "description": "to facilitators and the person themself: when the person "
+            "last signed in with a link (null: never)"
+        },
+    )
 
 
 class PersonItemSchema(PersonSchema):
@@ -367,6 +382,28 @@ class MeSchema(PersonSchema):
     email = String(required=True, allow_none=True)
     organisation = Nested(OrganisationItemSchema, required=True, allow_none=True)
     language = choice(LANGUAGES, required=True, allow_none=True)
+    notifications = choice(
+        NOTIFICATIONS,
+        required=True,
+        metadata={"description": "whether the network's mail comes to you"},
+    )
+    alerts = choice(
+        ALERTS,
+        required=True,
+        metadata={
+            "description": "a facilitator's alerts (reported and pre-moderated comments, "
+            "closed decisions, mail given up) by mail as they happen, in a daily digest, "
+            "or none; always none for others"
+        },
+    )
+
+
+class MePatchSchema(Schema):
+    """Your own settings; fields left out keep their value."""
+
+    notifications = choice(NOTIFICATIONS)
+    language = choice(LANGUAGES, allow_none=True, metadata={"description": "null: the default"})
+    alerts = choice(ALERTS, metadata={"description": "facilitators only"})
 
 
 # --- decisions ------------------------------------------------------------------

@@ -29,8 +29,9 @@ def organisation(org: Organisation) -> dict[str, Any]:
 
 
 def person(p: Person, viewer: Person) -> dict[str, Any]:
-    """``{id, name, email, organisation, role, function, active}``; the e-mail
-    address only for facilitators and for the person themself."""
+    """``{id, name, email, organisation, role, function, active, invited_at,
+    signed_in_at}``; the e-mail address, and when the person was last invited
+    and signed in, only for facilitators and for the person themself."""
     data: dict[str, Any] = {
         "id": p.id,
         "name": p.name,
@@ -41,14 +42,21 @@ def person(p: Person, viewer: Person) -> dict[str, Any]:
     }
     if viewer.role == "facilitator" or viewer.id == p.id:
         data["email"] = p.email
+    if viewer.role == "facilitator" or viewer.id == p.id:
+        data["invited_at"] = iso_utc(p.invited_at) if p.invited_at else None
+        data["signed_in_at"] = iso_utc(p.signed_in_at) if p.signed_in_at else None
     return data
 
 
 def me(p: Person) -> dict[str, Any]:
-    """The token's person with their organisation as an object."""
+    """The token's person with their organisation as an object, and their
+    settings: ``language``, ``notifications`` and ``alerts`` (``"none"`` for
+    anyone but a facilitator: only facilitators get alerts)."""
     data = person(p, p)
     data["organisation"] = organisation(p.organisation) if p.organisation else None
     data["language"] = p.language
+    data["notifications"] = p.notifications
+    data["alerts"] = p.alerts if p.role == "facilitator" else "none"
     return data
 
 

@@ -56,15 +56,7 @@ def issue_login_link(
     person = organisations.find_person_by_email(email or "")
     if person is None or not has_access(person):
         return None
-    db.session.execute(
-        update(LoginToken)
-        .where(
-            LoginToken.person_id == person.id,
-            LoginToken.used_at.is_(None),
-            LoginToken.voided_at.is_(None),
-        )
-        .values(voided_at=now)
-    )
+    void_login_links(person, now)
     secret = secrets.token_urlsafe(32)
     db.session.add(
         LoginToken(
@@ -77,6 +69,24 @@ def issue_login_link(
     )
     db.session.flush()
     return person, secret
+
+
+def void_login_links(person: Person, now: datetime) -> int:
+    """Void every unused sign-in link of ``person`` (a newer link, an invitation
+    sent again, a changed address, access ended).
+
+    :returns: how many links were live.
+    """
+    result = db.session.execute(
+        update(LoginToken)
+        .where(
+            LoginToken.person_id == person.id,
+            LoginToken.used_at.is_(None),
+            LoginToken.voided_at.is_(None),
+        )
+        .values(voided_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def check_login_link(secret: str, now: datetime) -> LoginToken:
@@ -109,6 +119,7 @@ def use_login_link(secret: str, now: datetime) -> tuple[Person, str, str | None]
     """
     token = check_login_link(secret, now)
     token.used_at = now
+    token.person.signed_in_at = now
     key = secrets.token_urlsafe(32)
     db.session.add(LoginSession(person_id=token.person_id, key_hash=digest(key), created_at=now))
     db.session.flush()
@@ -238,17 +249,8 @@ def end_all_access(person: Person, now: datetime) -> dict[str, int]:
         .where(LoginSession.person_id == person.id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    links = db.session.execute(
-        update(LoginToken)
-        .where(
-            LoginToken.person_id == person.id,
-            LoginToken.used_at.is_(None),
-            LoginToken.voided_at.is_(None),
-        )
-        .values(voided_at=now)
-    )
     return {
         "sessions": int(getattr(sessions, "rowcount", 0) or 0),
         "tokens": revoke_api_tokens(person, now),
-        "links": int(getattr(links, "rowcount", 0) or 0),
+        "links": void_login_links(person, now),
     }

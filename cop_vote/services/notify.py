@@ -27,7 +27,7 @@ twice. Functions flush, never commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,7 +41,7 @@ from ..domain.lifecycle import Status
 from ..extensions import db
 from ..models import BallotChange, Decision, Event, Notification, Organisation, Person
 from . import audit
-from .access import require_facilitator
+from .access import has_access, require_facilitator
 from .ballots import cast_ballots, find_ballot
 from .decisions import get_decision, status_of
 from .timefmt import Now, instant
@@ -66,7 +66,10 @@ class Mail:
     """One mail to one person, before rendering.
 
     :ivar key: unique per mail sent, e.g. ``"reminder:auto:3:17"``.
-    :ivar kind: one of :data:`KINDS`; picks the wording.
+    :ivar kind: one of :data:`KINDS`, :data:`~cop_vote.services.invitations.INVITATION`
+        or :data:`~cop_vote.services.alerts.ALERT_KINDS`; picks the wording.
+    :ivar decision: the decision the mail is about; ``None`` for an invitation
+        to the network and for an alert that concerns no decision.
     :ivar context: plain values for the template (names, times, the statement);
         never an organisation's choice.
     """
@@ -74,8 +77,53 @@ class Mail:
     key: str
     kind: str
     person: Person
-    decision: Decision
+    decision: Decision | None
     context: dict[str, Any] = field(default_factory=dict)
+
+
+#: The kind of the mail that invites a person to the network with a sign-in
+#: link (:mod:`cop_vote.services.invitations`); not a decision's "invitation".
+PERSON_INVITATION = "person_invitation"
+#: Kinds of the facilitators' alerts start with this (:mod:`cop_vote.services.alerts`).
+ALERT_PREFIX = "alert_"
+
+
+#: What a mail whose person can no longer receive mail says, when it is skipped.
+NO_LONGER_RECEIVES = "the person no longer receives mail (inactive, erased, no address or none)"
+
+
+def is_alert(kind: str) -> bool:
+    """Whether a mail of ``kind`` is a facilitator's alert (or digest)."""
+    return kind.startswith(ALERT_PREFIX)
+
+
+def undeliverable(kind: str, person: Person, decision: Decision | None) -> str | None:
+    """Why a mail of ``kind`` cannot go to ``person`` now, or ``None`` when it can.
+
+    An invitation goes to anyone who can sign in (whatever their mail
+    setting: it is how they get in); an alert to an active facilitator who
+    has not turned alerts off; any other mail to a person who
+    :func:`receives_mail`, about a decision that still exists.
+    """
+    if kind == PERSON_INVITATION:
+        if has_access(person) and person.email and person.erased_at is None:
+            return None
+        return "the person can no longer sign in (inactive, erased or no address)"
+    if is_alert(kind):
+        if (
+            person.role == "facilitator"
+            and person.active
+            and person.erased_at is None
+            and person.email
+            and person.alerts != "none"
+        ):
+            return None
+        return "the person no longer takes facilitators' alerts"
+    if decision is None:
+        return "the decision is gone"
+    if not receives_mail(person):
+        return NO_LONGER_RECEIVES
+    return None
 
 
 def receives_mail(person: Person) -> bool:
@@ -225,7 +273,7 @@ def queue(mails: Iterable[Mail], now: datetime) -> int:
             {
                 "key": mail.key,
                 "person_id": mail.person.id,
-                "decision_id": mail.decision.id,
+                "decision_id": mail.decision.id if mail.decision is not None else None,
                 "kind": mail.kind,
                 "status": "pending",
                 "context": stored_context(mail.context),
@@ -255,8 +303,13 @@ def queue(mails: Iterable[Mail], now: datetime) -> int:
     return written
 
 
-def queue_for_events(event_ids: Iterable[int], now: Now) -> int:
-    """Write the mails these events cause (:func:`mails_for_event`) to the outbox.
+#: What turns an event into mail: a function of the event giving its mails.
+MailSource = Callable[[Event], list[Mail]]
+
+
+def queue_for_events(event_ids: Iterable[int], now: Now, sources: Iterable[MailSource] = ()) -> int:
+    """Write the mails these events cause to the outbox: :func:`mails_for_event`'s
+    and those of each of ``sources`` (invitations, facilitators' alerts).
 
     Called in the transaction that wrote the events, before it commits, so that
     the mails are kept exactly when the change is. Ids of events that are gone
@@ -269,8 +322,9 @@ def queue_for_events(event_ids: Iterable[int], now: Now) -> int:
         return 0
     at = instant(now)
     written = 0
+    makers = (mails_for_event, *sources)
     for event in db.session.execute(select(Event).where(Event.id.in_(ids)).order_by(Event.id)):
-        written += queue(mails_for_event(event[0]), at)
+        written += queue([m for make in makers for m in make(event[0])], at)
     return written
 
 

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from ..domain.errors import Conflict, InvalidInput, Message, NotAllowed, NotFound
 from ..extensions import db
-from ..models import ORG_KINDS, ROLES, Organisation, Person, utcnow
+from ..models import ALERT_CHOICES, ORG_KINDS, ROLES, Organisation, Person, utcnow
 from . import audit, auth
-from .access import require_facilitator
+from .access import has_access, require_facilitator
 from .text import clean
 
 ORG_FIELDS = ("name", "short_name", "slug", "kind", "voting", "active")
@@ -30,7 +30,7 @@ PERSON_FIELDS = (
     "active",
 )
 #: What a person may change about themself (:func:`update_own_settings`).
-OWN_SETTINGS = ("notifications", "language")
+OWN_SETTINGS = ("notifications", "language", "alerts")
 NOTIFICATION_CHOICES = ("immediate", "none")
 
 
@@ -203,15 +203,22 @@ def update_organisation(actor: Person | None, slug: str, data: Mapping[str, Any]
 
 
 def list_people(
-    *, include_inactive: bool = False, offset: int = 0, limit: int | None = None
+    *,
+    include_inactive: bool = False,
+    never_signed_in: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[Person]:
     """Everyone by name; inactive people only when asked.
 
+    :param never_signed_in: only people who never signed in with a link.
     :param offset: how many to skip; :param limit: at most this many (``None``: all).
     """
     query = select(Person).order_by(func.lower(Person.name), Person.id)
     if not include_inactive:
         query = query.where(Person.active.is_(True))
+    if never_signed_in:
+        query = query.where(Person.signed_in_at.is_(None))
     return list(db.session.execute(query.offset(offset).limit(limit)).scalars())
 
 
@@ -290,6 +297,13 @@ def _apply_person(person: Person, data: Mapping[str, Any]) -> None:
                 {"notifications": Message("immediate or none.")},
             )
         person.notifications = data["notifications"]
+    if "alerts" in data:
+        if data["alerts"] not in ALERT_CHOICES:
+            raise InvalidInput(
+                Message("Unknown alert setting."),
+                {"alerts": Message("immediate, digest or none.")},
+            )
+        person.alerts = data["alerts"]
     if "active" in data:
         person.active = _bool(data, "active")
     if person.role == "representative" and person.organisation is None:
@@ -299,13 +313,11 @@ def _apply_person(person: Person, data: Mapping[str, Any]) -> None:
         )
 
 
-def create_person(actor: Person | None, data: Mapping[str, Any]) -> Person:
-    """Add a person (facilitator only).
+def _new_person(data: Mapping[str, Any]) -> Person:
+    """A new person with ``data`` applied, not yet in the session.
 
-    :param data: ``{name, email, organisation: slug, role, function?, language?}``.
-    :raises InvalidInput: missing or bad fields, an e-mail address in use.
+    :raises InvalidInput: as :func:`create_person`.
     """
-    require_facilitator(actor)
     _unknown(data, PERSON_FIELDS)
     for key in ("name", "email"):
         if key not in data:
@@ -314,7 +326,42 @@ def create_person(actor: Person | None, data: Mapping[str, Any]) -> Person:
                 {key: Message("This field is required.")},
             )
     person = Person(name="", role=data.get("role", "representative"), active=True, function="")
-    _apply_person(person, {"role": "representative", **data})
+    try:
+        with db.session.no_autoflush:
+            _apply_person(person, {"role": "representative", **data})
+    except InvalidInput:
+        person.organisation = None  # out of the organisation's list of people again
+        raise
+    return person
+
+
+def check_new_person(data: Mapping[str, Any]) -> None:
+    """Whether :func:`create_person` would take ``data`` now; changes nothing.
+
+    :raises InvalidInput: what :func:`create_person` would refuse (the first problem).
+    """
+    person = _new_person(data)
+    person.organisation = None
+    if person in db.session:
+        db.session.expunge(person)
+
+
+def create_person(
+    actor: Person | None, data: Mapping[str, Any], now: datetime | None = None
+) -> Person:
+    """Add a person (facilitator only). A person who can sign in is invited:
+    the ``person.created`` event writes the invitation, with a sign-in link,
+    to the outbox (:mod:`cop_vote.services.invitations`).
+
+    :param data: ``{name, email, organisation: slug, role, function?, language?}``.
+    :param now: when (aware UTC); the current time when not given.
+    :raises InvalidInput: missing or bad fields, an e-mail address in use.
+    """
+    require_facilitator(actor)
+    person = _new_person(data)
+    at = now or utcnow()
+    if has_access(person) and person.email:
+        person.invited_at = at
     db.session.add(person)
     db.session.flush()
     audit.record(
@@ -322,6 +369,7 @@ def create_person(actor: Person | None, data: Mapping[str, Any]) -> Person:
         f"person:{person.id}",
         actor,
         {"role": person.role, "organisation_id": person.organisation_id},
+        at=at,
     )
     return person
 
@@ -347,23 +395,29 @@ def update_person(
         data.get("active") is False or data.get("role", "facilitator") != "facilitator"
     ):
         raise Conflict(Message("You cannot deactivate or demote yourself."))
-    was_active = person.active
+    was_active, was_address = person.active, person.email
     _apply_person(person, data)
     db.session.flush()
     audit.record("person.updated", f"person:{person.id}", actor, {"fields": sorted(data)})
+    at = now or utcnow()
     if was_active and not person.active:
-        at = now or utcnow()
         ended = auth.end_all_access(person, at)
         audit.record("person.access_ended", f"person:{person.id}", actor, ended, at=at)
+    elif person.email != was_address:
+        # A link is bound to the address it was sent to: one mailed to the
+        # old (perhaps mistyped) address must not sign anyone in.
+        auth.void_login_links(person, at)
     return person
 
 
 def update_own_settings(actor: Person | None, data: Mapping[str, Any], now: datetime) -> Person:
-    """A person changes their own settings: ``{notifications?, language?}``.
+    """A person changes their own settings: ``{notifications?, language?, alerts?}``.
 
     :param data: ``notifications`` is ``"immediate"`` (the network's mail) or
         ``"none"``; ``language`` is ``"nl"``, ``"en"`` or ``None`` (the
-        network's default), also the language of their mail.
+        network's default), also the language of their mail; ``alerts`` (a
+        facilitator only) is ``"immediate"``, ``"digest"`` or ``"none"``
+        (:mod:`cop_vote.services.alerts`).
     :returns: the person, changed and flushed.
     :raises NotAllowed: nobody signed in, or an inactive person.
     :raises InvalidInput: another field, or a value outside those above.
@@ -375,6 +429,11 @@ def update_own_settings(actor: Person | None, data: Mapping[str, Any], now: date
             Message("The body must be a JSON object."), {"body": Message("Must be an object.")}
         )
     _unknown(data, OWN_SETTINGS)
+    if "alerts" in data and actor.role != "facilitator":
+        raise InvalidInput(
+            Message("Only facilitators get alerts."),
+            {"alerts": Message("Only facilitators get alerts.")},
+        )
     _apply_person(actor, data)
     db.session.flush()
     audit.record("person.settings", f"person:{actor.id}", actor, {"fields": sorted(data)}, at=now)

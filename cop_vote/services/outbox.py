@@ -32,13 +32,14 @@ from ..domain.delivery import RetryPolicy
 from ..domain.errors import Conflict, NotFound
 from ..extensions import db
 from ..models import Notification, Person
+from . import alerts, notify
 from .access import require_facilitator
-from .notify import Mail, loaded_context, receives_mail
+from .notify import Mail, loaded_context, undeliverable
 from .text import one_line
 from .timefmt import Now, instant
 
 #: What a mail whose person can no longer receive mail says, when it is skipped.
-NO_LONGER_RECEIVES = "the person no longer receives mail (inactive, erased, no address or none)"
+NO_LONGER_RECEIVES = notify.NO_LONGER_RECEIVES
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def take_due(now: Now, *, limit: int, lease: timedelta) -> list[Taken]:
     Rows another worker has locked are skipped (PostgreSQL ``SKIP LOCKED``; on
     SQLite the transaction holds the write lock). Under the lock each row is
     re-read: it must still be pending and due. Its person must still receive
-    mail (:func:`~cop_vote.services.notify.receives_mail`), else it is
+    mail of its kind (:func:`~cop_vote.services.notify.undeliverable`), else it is
     ``skipped``. Each taken row gets one more attempt, the address it goes to,
     and ``next_attempt_at = now + lease``.
 
@@ -87,10 +88,11 @@ def take_due(now: Now, *, limit: int, lease: timedelta) -> list[Taken]:
         if row.status != "pending" or row.next_attempt_at is None or row.next_attempt_at > at:
             continue
         person: Person = row.person
-        if row.decision is None or not receives_mail(person):
+        reason = undeliverable(row.kind, person, row.decision)
+        if reason is not None:
             row.status = "skipped"
             row.next_attempt_at = None
-            row.last_error = NO_LONGER_RECEIVES if row.decision else "the decision is gone"
+            row.last_error = reason
             continue
         row.attempts += 1
         row.address = person.email
@@ -127,6 +129,9 @@ def record_failure(
 
     :param error: what the mail server or the connection said (kept, one line).
     :param permanent: the server refused this recipient for good (SMTP 5xx).
+    A mail given up raises the facilitators' alert
+    (:func:`cop_vote.services.alerts.mail_failed`) in the same transaction.
+
     :returns: the row: ``pending`` with its next attempt, or ``failed``.
     """
     row = _row(notification_id)
@@ -139,6 +144,8 @@ def record_failure(
         row.status = "failed"
         row.failed_at = at
         row.next_attempt_at = None
+        db.session.flush()
+        alerts.mail_failed(row, at)
     else:
         row.next_attempt_at = at + policy.delay(row.attempts)
     db.session.flush()

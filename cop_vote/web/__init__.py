@@ -14,6 +14,8 @@ bp = Blueprint("web", __name__)
 from . import (  # noqa: E402,F401  (registers the routes on bp)
     admin,
     admin_drafts,
+    admin_people,
+    alerts,
     auth,
     exports,
     guard,

@@ -48,7 +48,6 @@ from .admin_forms import (
     VISIBILITY_LABELS,
     ConfirmForm,
     OrganisationForm,
-    PersonForm,
     PublishForm,
     WithdrawForm,
 )
@@ -458,123 +457,6 @@ def admin_organisation_deactivate(slug: str) -> ResponseReturnValue:
 def admin_organisation_reactivate(slug: str) -> ResponseReturnValue:
     """Reactivate an organisation; confirm first."""
     return _set_org_active(slug, True)
-
-
-# --- people -------------------------------------------------------------------------------
-
-
-def _person_form(person: Person | None = None) -> PersonForm:
-    if person is None:
-        form = PersonForm()
-    else:
-        form = PersonForm(
-            data={
-                "name": person.name,
-                "email": person.email or "",
-                "organisation": person.organisation.slug if person.organisation else "",
-                "role": person.role,
-                "function": person.function,
-                "language": person.language or "",
-            }
-        )
-    orgs = org_service.list_organisations(include_inactive=True)
-    form.organisation.choices = [SelectChoice("", _("(none)"))] + [
-        SelectChoice(o.slug, o.name if o.active else _("%(name)s (inactive)", name=o.name))
-        for o in orgs
-    ]
-    return form
-
-
-def _person_data(form: PersonForm, person: Person | None) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "name": form.name.data or "",
-        "organisation": form.organisation.data or None,
-        "role": form.role.data,
-        "function": form.function.data or "",
-        "language": form.language.data or None,
-    }
-    # An erased person has no address; leaving it blank keeps it so.
-    if form.email.data or person is None or person.email is not None:
-        data["email"] = form.email.data or ""
-    return data
-
-
-@bp.get("/admin/people")
-@facilitator_required
-def admin_people() -> ResponseReturnValue:
-    """Everyone, with organisation and role; inactive people marked."""
-    start, limit = _start(), int(current_app.config.get("ADMIN_LIST_PER_PAGE", 100))
-    people = org_service.list_people(include_inactive=True, offset=start, limit=limit + 1)
-    return _page(
-        "admin/people.html",
-        people=people[:limit],
-        **_pages("web.admin_people", start, limit, more=len(people) > limit),
-    )
-
-
-@bp.route("/admin/people/new", methods=["GET", "POST"])
-@facilitator_required
-def admin_person_new() -> ResponseReturnValue:
-    """Add a person."""
-    form = _person_form()
-    status = _form_status(form)
-    if form.validate_on_submit():
-        outcome = _submit(
-            form,
-            lambda: org_service.create_person(_actor(), _person_data(form, None)),
-            done=lambda person: _("%(name)s added.", name=person.name),
-            to=url_for("web.admin_people"),
-        )
-        if not isinstance(outcome, int):
-            return outcome
-        status = outcome
-    return _page("admin/person_form.html", status, form=form, person=None)
-
-
-@bp.route("/admin/people/<int:person_id>/edit", methods=["GET", "POST"])
-@facilitator_required
-def admin_person_edit(person_id: int) -> ResponseReturnValue:
-    """Edit a person's name, e-mail, organisation, role, function and language."""
-    person = org_service.get_person(person_id)
-    form = _person_form(person)
-    status = _form_status(form)
-    if form.validate_on_submit():
-        outcome = _submit(
-            form,
-            lambda: org_service.update_person(
-                _actor(), person_id, _person_data(form, person), clock.now()
-            ),
-            done=lambda saved: _("%(name)s saved.", name=saved.name),
-            to=url_for("web.admin_people"),
-        )
-        if not isinstance(outcome, int):
-            return outcome
-        status = outcome
-    person = org_service.get_person(person_id)
-    return _page("admin/person_form.html", status, form=form, person=person)
-
-
-def _set_person_active(person_id: int, active: bool) -> ResponseReturnValue:
-    return _set_active(
-        org_service.get_person(person_id).name,
-        active,
-        url_for("web.admin_people"),
-        lambda: org_service.update_person(_actor(), person_id, {"active": active}, clock.now()),
-    )
-
-
-@bp.route("/admin/people/<int:person_id>/deactivate", methods=["GET", "POST"])
-@facilitator_required
-def admin_person_deactivate(person_id: int) -> ResponseReturnValue:
-    """Deactivate a person (the organisation's ballots stay); confirm first."""
-    return _set_person_active(person_id, False)
-
-
-@bp.route("/admin/people/<int:person_id>/reactivate", methods=["GET", "POST"])
-@facilitator_required
-def admin_person_reactivate(person_id: int) -> ResponseReturnValue:
-    """Reactivate a person; confirm first."""
-    return _set_person_active(person_id, True)
 
 
 # --- decisions: lists and page ------------------------------------------------------------

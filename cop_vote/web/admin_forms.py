@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     FieldList,
@@ -180,6 +181,13 @@ class PersonForm(FlaskForm):
     function = StringField(_l("Function"), filters=[_strip])
     language = SelectField(_l("Language"), choices=choices(LANGUAGE_LABELS), default="")
     submit = SubmitField(_l("Save"))
+
+
+class PeopleImportForm(FlaskForm):
+    """Add people from a CSV file (checked as a whole by the service)."""
+
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+    submit = SubmitField(_l("Add and invite these people"))
 
 
 class OptionRowForm(Form):

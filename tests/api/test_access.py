@@ -32,6 +32,7 @@ TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
         {F: 400, R: 403, OBS: 403, A: 401},
     ),
     ("GET", "/me", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    ("PATCH", "/me", {"language": "en"}, {F: 200, R: 200, OBS: 200, A: 401}),
     ("GET", "/organisations", None, {F: 200, R: 200, OBS: 200, A: 401}),
     ("POST", "/organisations", {"name": "New Org"}, {F: 201, R: 403, OBS: 403, A: 401}),
     (
@@ -58,6 +59,7 @@ TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
         {"function": "Director"},
         {F: 200, R: 403, OBS: 403, A: 401},
     ),
+    ("POST", "/people/{stro_person}/invitation", None, {F: 200, R: 403, OBS: 403, A: 401}),
     ("GET", "/decisions", None, {F: 200, R: 200, OBS: 200, A: 401}),
     (
         "POST",

@@ -17,7 +17,9 @@ ROUTES: dict[tuple[str, str], set[int]] = {
     ("get", "/people"): {400, 401, 403},
     ("post", "/people"): {400, 401, 403, 413},
     ("patch", "/people/{person_id}"): {400, 401, 403, 404, 413},
+    ("post", "/people/{person_id}/invitation"): {401, 403, 404, 409},
     ("get", "/me"): {401},
+    ("patch", "/me"): {400, 401, 413},
     ("get", "/decisions"): {400, 401},
     ("post", "/decisions"): {400, 401, 403, 413},
     ("get", "/decisions/{decision_id}"): {401, 404},
@@ -87,7 +89,9 @@ def test_every_route_is_documented_with_its_errors(client: FlaskClient) -> None:
                 assert schema == {"$ref": error_ref}, (key, code)
         assert operation["summary"], key
         assert operation["security"] == [{"BearerAuth": []}], key
-        if key[0] in ("post", "put", "patch") and not key[1].endswith(("/open", "/close")):
+        if key[0] in ("post", "put", "patch") and not key[1].endswith(
+            ("/open", "/close", "/invitation")
+        ):
             assert "application/json" in operation["requestBody"]["content"], key
 
 

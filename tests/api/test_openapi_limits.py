@@ -127,6 +127,7 @@ def targets(
             lambda: {"name": "N", "email": sized("email", 30), "organisation": "adpc"},
         ),
         ("facilitator", "patch", f"/people/{person}", dict),
+        ("facilitator", "patch", "/me", dict),
         (
             "facilitator",
             "post",

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from cop_vote import create_app
 from cop_vote.extensions import db
 from cop_vote.models import Organisation, Person
-from cop_vote.services import ballots, comments, decisions, network
+from cop_vote.services import auth, ballots, comments, decisions, network
 
 
 def _populate(now: datetime) -> None:
@@ -114,6 +114,15 @@ def _populate(now: datetime) -> None:
     withdrawn = decision("Secret: withdrawn", "single_choice", "secret", ["Yes", "No"])
     ballots.cast_ballot(voters[0], withdrawn, {"option": option_ids(withdrawn)[0]}, now)
     decisions.withdraw_decision(facilitator, withdrawn, "Replaced.", now + timedelta(hours=1))
+
+    # Sign-ins (from 0007 on): the facilitator and one representative signed
+    # in, the second one twice; another representative has a link never used.
+    for person, times in ((facilitator, 1), (voters[0], 2)):
+        for n in range(times):
+            issued = auth.issue_login_link(person.email or "", now + timedelta(days=n + 1))
+            assert issued is not None
+            auth.use_login_link(issued[1], now + timedelta(days=n + 1, minutes=1))
+    assert auth.issue_login_link(voters[1].email or "", now + timedelta(days=3)) is not None
 
 
 def _remind(at: datetime) -> None:

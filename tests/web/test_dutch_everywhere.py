@@ -15,10 +15,11 @@ Needs the compiled catalogue: ``pybabel compile -d cop_vote/translations``.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -613,3 +614,71 @@ def test_options_eliminated_together_are_joined_in_dutch(
     assert "Cyd en Dee vallen samen af." in html
     english = client.get(f"/decisions/{decision_id}/results?lang=en").get_data(as_text=True)
     assert "Cyd and Dee are eliminated together." in english
+
+
+def test_invitations_and_alerts_in_dutch_hold_no_english(
+    app: Flask, seeded: Seeded, clock: Any
+) -> None:
+    """An invitation, the alerts on a report, a pre-moderated comment and a
+    close, and the daily digest, to Dutch readers."""
+    from cop_vote.services import alerts, comments, moderation
+    from cop_vote.services import organisations as org_service
+
+    facilitator = seeded.people["facilitator"]
+    for person in db.session.execute(select(Person)).scalars():
+        person.language = "nl"
+    for name, choice in (("Eerste", "immediate"), ("Tweede", "digest")):
+        db.session.add(
+            Person(
+                name=f"{name} Facilitator",
+                email=f"{name.lower()}@pso.example.org",
+                role="facilitator",
+                organisation=facilitator.organisation,
+                language="nl",
+                alerts=choice,
+                function="",
+            )
+        )
+    db.session.commit()
+    before = len(outbox(app))
+    org_service.create_person(
+        facilitator,
+        {"name": "Nieuw Lid", "email": "nieuw@example.org", "role": "observer", "language": "nl"},
+        clock.now,
+    )
+    premoderated = decisions.create_decision(
+        facilitator,
+        {
+            "title": "Vooraf",
+            "method": "approval",
+            "comments": "premoderated",
+            "closes_at": (clock.now + timedelta(days=3)).isoformat(),
+            "options": [{"label": "Ja"}, {"label": "Nee"}],
+        },
+        clock.now,
+    )
+    decisions.open_decision(facilitator, premoderated.id, clock.now)
+    representative, colleague = seeded.people["representative"], seeded.extra["colleague"]
+    comments.add_comment(representative, premoderated.id, "Eerst lezen.", clock.now)
+    said = comments.add_comment(representative, seeded.decisions["open"], "Hm.", clock.now)
+    moderation.report_comment(colleague, said.id, "Grof.", clock.now)
+    decisions.close_decision(facilitator, seeded.decisions["open"], clock.now)
+    db.session.commit()
+    # Noon the next day in the network's zone: the digest counts the day before.
+    zone = ZoneInfo("Europe/Amsterdam")
+    next_day = clock.now.astimezone(zone).date() + timedelta(days=1)
+    clock.now = datetime.combine(next_day, time(12), zone).astimezone(UTC)
+    assert alerts.send_digests(clock.now, "Europe/Amsterdam", 8)
+    db.session.commit()
+    sent = [
+        m for m in outbox(app)[before:] if m.to[0] in ("nieuw@example.org",) or "pso" in m.to[0]
+    ]
+    assert len({m.subject for m in sent}) >= 5, [m.subject for m in sent]
+    content = content_values()
+    leaks = {}
+    for message in sent:
+        html = str(message.alternatives[0][0]) if message.alternatives else ""
+        found = english_in(message.subject + "\n" + message.body + "\n" + page_text(html), content)
+        if found:
+            leaks[message.subject] = found
+    assert leaks == {}
