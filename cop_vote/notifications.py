@@ -58,7 +58,7 @@ _DEADLINES = "cop_deadlines_set"
 _SUPPRESSED = "cop_notifications_suppressed"
 
 #: Events after which a decision is open with a (possibly new) deadline.
-_DEADLINE_EVENTS = ("decision.opened", "decision.updated")
+_DEADLINE_EVENTS = ("decision.opened", "decision.updated", "decision.reopened")
 
 
 @contextmanager
@@ -184,6 +184,8 @@ def _subject(mail: notify.Mail) -> str:
             "Your organisation's ballot was recorded in the meeting: %(title)s", title=title
         ),
         "reminder": _("Reminder: your organisation has not voted yet: %(title)s", title=title),
+        "reopened": _("Voting reopened: %(title)s", title=title),
+        "amended": _("Outcome amended: %(title)s", title=title),
     }
     return one_line(subjects[mail.kind])
 
