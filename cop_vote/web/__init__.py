@@ -13,11 +13,13 @@ bp = Blueprint("web", __name__)
 from . import (  # noqa: E402,F401  (registers the routes on bp)
     admin,
     admin_drafts,
+    admin_outcome,
     auth,
     exports,
     guard,
     mail_admin,
     meetings,
+    outcome,
     proposals,
     record,
     recording,
