@@ -152,7 +152,8 @@ def check_published(option_ids: Sequence[int], selects: int) -> None:
     """
     if len(set(option_ids)) != len(option_ids):
         raise InvalidInput(
-            Message("An option is named twice."), {"options": Message("Each option once.")}
+            Message("An option is named twice."),
+            {"options": Message("Name each option once; it is named twice.")},
         )
     if len(option_ids) > selects:
         raise InvalidInput(
@@ -162,7 +163,7 @@ def check_published(option_ids: Sequence[int], selects: int) -> None:
                 num=selects,
                 given=len(option_ids),
             ),
-            {"options": Message("At most %(selects)s.", selects=selects)},
+            {"options": Message("Name at most %(selects)s options.", selects=selects)},
         )
 
 
@@ -174,7 +175,7 @@ def selection_verdict(result: TallyResult, selects: int) -> Verdict:
     1, or a method that cannot select several, this is :func:`verdict`.
 
     :returns: the :class:`~cop_vote.domain.tally.Verdict`; reasons such as
-        ``"Tie for the last 1 place between A and B."``.
+        ``"Tie for 1 remaining place between A and B."``.
     """
     found = selection_of(result.method, result.options, selects) if selects > 1 else None
     if found is None:
@@ -184,8 +185,8 @@ def selection_verdict(result: TallyResult, selects: int) -> Verdict:
     if found.tie:
         reasons.append(
             Plural(
-                "Tie for the last %(num)s place between %(names)s.",
-                "Tie for the last %(num)s places between %(names)s.",
+                "Tie for %(num)s remaining place between %(names)s.",
+                "Tie for %(num)s remaining places between %(names)s.",
                 num=found.places_left,
                 names=[labels[oid] for oid in found.boundary_tie],
             )

@@ -136,7 +136,11 @@ def amend_outcome(
     ):
         raise InvalidInput(
             Message("The amendment changes nothing: give other options or another statement."),
-            {"options": Message("Other options, or another statement.")},
+            {
+                "statement": Message(
+                    "This changes nothing: give other options or another statement."
+                )
+            },
         )
     lifecycle.check_amend(status_of(decision, at))
     selections.set_outcome(decision, chosen, statement)

@@ -137,7 +137,9 @@ def error_items(form: WTForm) -> list[FormError]:
 
     def walk(fields: Iterable[Field], prefix: str) -> None:
         for field in fields:
-            if field.type == "FieldList":
+            if field.type == "FieldList" and field.entries and field.entries[0].type != "FormField":
+                walk(field.entries, "")  # a list of plain fields (the places of an outcome)
+            elif field.type == "FieldList":
                 for n, entry in enumerate(field.entries, start=1):
                     walk(entry.form, _("Option %(n)d", n=n) + ": ")
             elif field.type in ("CSRFTokenField", "SubmitField"):

@@ -58,7 +58,9 @@ def test_reopening_a_closed_decision_takes_ballots_until_the_new_deadline(
     assert entry["closes_at"] == body["closes_at"]
     # The ballot cast before is still there; another organisation can vote now.
     assert body["ballots_cast"] == 1
-    response = client.put(f"{API}/decisions/{did}/ballot", headers=h["oxfam1"], json={"option": first})
+    response = client.put(
+        f"{API}/decisions/{did}/ballot", headers=h["oxfam1"], json={"option": first}
+    )
     assert response.status_code == 200
     assert "decision.reopened" in _events(client, did, h["stro"])
     mails = [m for m in _mails_since(app, before) if "reopened" in m.subject.lower()]
@@ -144,7 +146,11 @@ def test_amending_a_published_outcome_keeps_the_original_visible(
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["status"] == "published"
-    assert body["outcome"] == {"option": second, "options": [second], "statement": "An association."}
+    assert body["outcome"] == {
+        "option": second,
+        "options": [second],
+        "statement": "An association.",
+    }
     published, amended = body["outcome_history"]
     assert (published["kind"], published["options"], published["statement"]) == (
         "published",
@@ -176,7 +182,7 @@ def test_an_amendment_needs_a_reason_and_a_change_and_a_published_outcome(
     for body, field in (
         ({"statement": "Other."}, "reason"),
         ({"statement": "Other.", "reason": ""}, "reason"),
-        ({"option": first, "statement": "Decided.", "reason": "Nothing."}, "options"),
+        ({"option": first, "statement": "Decided.", "reason": "Nothing."}, "statement"),
         ({"options": [first, first], "reason": "Twice."}, "options"),
         ({"option": 999999, "reason": "Unknown."}, "option"),
         ({"statement": " ", "reason": "Blank."}, "statement"),
