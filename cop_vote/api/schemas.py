@@ -716,7 +716,6 @@ class PublishInSchema(Schema):
     )
     options = List(
         ident(),
-        validate=Length(max=MAX_PER_OPTION),
         metadata={
             "description": "the options chosen, in their order, each once, at most the "
             "decision's selects ([]: none); with option, option must be the first"
@@ -741,11 +740,7 @@ class AmendInSchema(Schema):
     option = ident(
         allow_none=True, metadata={"description": "as for publishing; left out: unchanged"}
     )
-    options = List(
-        ident(),
-        validate=Length(max=MAX_PER_OPTION),
-        metadata={"description": "as for publishing; left out: unchanged"},
-    )
+    options = List(ident(), metadata={"description": "as for publishing; left out: unchanged"})
     statement = text(
         20000, blank=False, metadata={"description": "the new statement; left out: unchanged"}
     )
