@@ -630,7 +630,7 @@ def open_decision(actor: Person | None, decision_id: int, now: Now) -> Decision:
         )
     if decision.closes_at is not None and decision.closes_at <= now:
         raise Conflict(Message("The deadline has passed; set a later one before opening."))
-    if decision.selects > len(decision.options):
+    if decision.selects > 1 and decision.selects > len(decision.options):
         raise Conflict(
             Message(
                 "This decision selects %(selects)s options; it needs at least as many to open.",

@@ -18,9 +18,10 @@ from sqlalchemy import select, update
 
 from cop_vote.extensions import db
 from cop_vote.models import Decision, OutcomeHistory
-from cop_vote.services import ballots, decisions
+from cop_vote.services import ballots, decisions, outcomes
 from tests.web.admin_helpers import csrf_token, post_form, sign_in
-from tests.web.helpers import make_decision, option_ids
+from tests.web.helpers import make_decision, option_ids, outbox
+from tests.web.test_dutch_everywhere import content_values, english_in, page_text
 
 QUESTIONS = ("Remittances", "Return migration", "Youth", "Trade", "Climate")
 
@@ -278,3 +279,56 @@ def test_amending_on_the_page_keeps_the_original_visible_to_members(
     assert history.index("Published on") < history.index("We meet in Memphis.")
     assert history.index("We meet in Memphis.") < history.index("Amended on")
     assert f"because: {reason}" in history and "We meet in Nashville." in history
+
+
+def test_reopen_amend_and_several_options_read_in_dutch_hold_no_english(
+    app: Flask, client: FlaskClient, fac: Any, network: dict[str, Any], clock: Any
+) -> None:
+    """The mails of a reopening and an amendment, and the pages that show them,
+    for a Dutch reader (the texts people typed are Dutch too)."""
+
+    people = network["people"]
+    for person in people.values():
+        person.language = "nl"
+    db.session.commit()
+    did = _dot_vote(network, clock, {"adpc": {"Youth": 3}, "oxfam1": {"Trade": 2, "Climate": 1}})
+    youth, trade = option_ids(did)[2], option_ids(did)[3]
+    before = len(outbox(app))
+    later = (clock.now + timedelta(days=2)).isoformat()
+    outcomes.reopen_decision(fac, did, later, "STRO was ziek in de laatste week.", clock.now)
+    db.session.commit()
+    decisions.close_decision(fac, did, clock.now)
+    decisions.publish_decision(
+        fac, did, None, "Deze drie vragen.", clock.now, option_ids=[youth, trade]
+    )
+    outcomes.amend_outcome(
+        fac, did, {"options": [trade, youth], "reason": "Volgorde uit het verslag."}, clock.now
+    )
+    db.session.commit()
+    content = content_values()
+    leaks: dict[str, list[str]] = {}
+    subjects = [message.subject for message in outbox(app)[before:]]
+    assert any(s.startswith("Stemmen weer geopend") for s in subjects), subjects
+    assert any(s.startswith("Uitkomst gewijzigd") for s in subjects), subjects
+    for message in outbox(app)[before:]:
+        html = str(message.alternatives[0][0]) if message.alternatives else ""
+        found = english_in(message.subject + "\n" + message.body + "\n" + page_text(html), content)
+        if found:
+            leaks[message.subject] = found
+    client.set_cookie("lang", "nl")
+    for url in (
+        f"/decisions/{did}",
+        f"/decisions/{did}/outcome",
+        f"/decisions/{did}/results",
+        f"/decisions/{did}/trail",
+        f"/admin/decisions/{did}",
+        f"/admin/decisions/{did}/amend",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        found = english_in(page_text(response.get_data(as_text=True)), content)
+        if found:
+            leaks[url] = found
+    assert leaks == {}
+    text = _text(client.get(f"/decisions/{did}/outcome").get_data(as_text=True))
+    assert "Gekozen opties, op volgorde" in text and "Gewijzigd op" in text
