@@ -108,8 +108,8 @@ def selection_of(
     ordered = sorted(totals, key=lambda pair: -pair[1])  # stable: display order among equals
     ranking: list[tuple[int, int]] = []
     for index, (oid, total) in enumerate(ordered):
-        level = index > 0 and total == ordered[index - 1][1]
-        ranking.append((oid, ranking[-1][1] if level else index + 1))
+        shares = index > 0 and total == ordered[index - 1][1]
+        ranking.append((oid, ranking[-1][1] if shares else index + 1))
     voted = [(oid, total) for oid, total in ordered if total > 0]
     if len(voted) <= selects:
         return Selection(selects, ranking, [oid for oid, _ in voted], [], 0)
@@ -118,7 +118,8 @@ def selection_of(
     level = [oid for oid, total in voted if total == boundary]
     if len(above) + len(level) <= selects:  # the level ones all fit: no tie at the boundary
         return Selection(selects, ranking, above + level, [], 0)
-    in_display_order = [oid for oid, _ in totals if oid in set(level)]
+    tied = set(level)
+    in_display_order = [oid for oid, _ in totals if oid in tied]
     return Selection(selects, ranking, above, in_display_order, selects - len(above))
 
 
