@@ -100,11 +100,19 @@ def _count(decision: Decision) -> tuple[TallyResult | None, Verdict | None, Sele
     return result, decision_verdict(result, decision.selects), selection_of(decision, result)
 
 
-def _ranked_rows(result: TallyResult | None, found: Selection | None) -> list[dict[str, Any]]:
-    """The count's option rows, best first when the method ranks totals, with their place."""
+def _ranked(decision: Decision, found: Selection | None) -> bool:
+    """Whether the count is shown best first with places: a dot vote, or a
+    decision selecting several options (as the results page shows them)."""
+    return found is not None and (decision.method == "dot_vote" or decision.selects > 1)
+
+
+def _ranked_rows(
+    decision: Decision, result: TallyResult | None, found: Selection | None
+) -> list[dict[str, Any]]:
+    """The count's option rows; best first with their place when :func:`_ranked`."""
     if result is None:
         return []
-    if found is None:
+    if found is None or not _ranked(decision, found):
         return [dict(row) for row in result.options]
     places = dict(found.ranking)
     rows = {row["id"]: row for row in result.options}
@@ -153,7 +161,8 @@ def admin_decision_publish(decision_id: int) -> ResponseReturnValue:
         result=result,
         verdict=verdict,
         selection=found,
-        ranked_rows=_ranked_rows(result, found),
+        ranked_rows=_ranked_rows(decision, result, found),
+        ranked=_ranked(decision, found),
         objections=list_objections(_actor(), decision_id),
         row=_row(decision, clock.now()),
     )
