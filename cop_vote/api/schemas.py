@@ -228,7 +228,7 @@ class ErrorDetailSchema(Schema):
             "description": (
                 "snake_case error code, e.g. invalid_input, malformed_json, unauthorized, "
                 "forbidden, results_hidden, not_found, body_too_large, decision_closed, "
-                "stale_ballot, transition_not_allowed, conflict"
+                "stale_ballot, transition_not_allowed, ballots_sealed, conflict"
             )
         },
     )
