@@ -136,15 +136,16 @@ def admin_decision_publish(decision_id: int) -> ResponseReturnValue:
             _prefill(form, [verdict.option] if verdict.rule_met and verdict.option else [])
     status = _form_status(form)
     if form.validate_on_submit():
+        chosen = _option_arguments(decision, form)
         outcome = _submit(
             form,
             lambda: decision_service.publish_decision(
                 _actor(),
                 decision_id,
-                _option_arguments(decision, form).get("option"),
+                chosen.get("option"),
                 form.statement.data,
                 clock.now,
-                option_ids=_option_arguments(decision, form).get("options"),
+                option_ids=chosen.get("options"),
             ),
             done=lambda _decision: _("The outcome is published."),
             to=url_for("web.admin_decision", decision_id=decision_id),
@@ -215,24 +216,17 @@ def admin_decision_reopen(decision_id: int) -> ResponseReturnValue:
     if decision_service.status_of(decision, clock.now()) is not Status.CLOSED:
         return _not_now(decision)
     form = ReopenForm()
+    refused = True
     try:
         # The rule the service applies, asked before any form is offered: a
         # secret decision's ballots were cut at close, so the page says why
         # it cannot be reopened instead of offering a form that would fail.
         lifecycle.check_reopen(Status.CLOSED, secret=is_secret(decision))
+        refused = False
     except Conflict as refusal:
         form.form_errors.append(translate(refusal.message))
-        return _page(
-            "admin/decision_reopen.html",
-            409,
-            form=form,
-            decision=decision,
-            refused=True,
-            zone=_zone(),
-            row=_row(decision, clock.now()),
-        )
-    status = _form_status(form)
-    if form.validate_on_submit():
+    status = 409 if refused else _form_status(form)
+    if not refused and form.validate_on_submit():
         outcome = _submit(
             form,
             lambda: outcomes.reopen_decision(
@@ -255,7 +249,7 @@ def admin_decision_reopen(decision_id: int) -> ResponseReturnValue:
         status,
         form=form,
         decision=decision,
-        refused=False,
+        refused=refused,
         zone=_zone(),
         row=_row(decision, clock.now()),
     )

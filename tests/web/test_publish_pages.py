@@ -11,10 +11,9 @@ from html import unescape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from cop_vote.extensions import db
 from cop_vote.models import Decision, OutcomeHistory
@@ -24,22 +23,6 @@ from tests.web.helpers import make_decision, option_ids, outbox
 from tests.web.test_dutch_everywhere import content_values, english_in, page_text
 
 QUESTIONS = ("Remittances", "Return migration", "Youth", "Trade", "Climate")
-
-
-@pytest.fixture(autouse=True)
-def _unlink_outcomes(app: Flask) -> Any:
-    """Break the decision → outcome option cycle after each test (SQLite truncation)."""
-    yield
-    db.session.rollback()
-    db.session.execute(update(Decision).values(outcome_option_id=None))
-    db.session.commit()
-
-
-@pytest.fixture
-def fac(app: Flask, client: FlaskClient, network: dict[str, Any]) -> Any:
-    person = network["people"]["facilitator"]
-    sign_in(app, client, person)
-    return person
 
 
 def _dot_vote(network: dict[str, Any], clock: Any, dots: dict[str, dict[str, int]]) -> int:
