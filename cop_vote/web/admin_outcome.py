@@ -11,6 +11,7 @@ for an amendment or a reopening.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import request, url_for
@@ -91,6 +92,19 @@ def _option_arguments(decision: Decision, form: PublishForm) -> dict[str, Any]:
     return {"options": chosen}
 
 
+def _publish(decision: Decision, form: PublishForm) -> Decision:
+    """Publish with the form's places (read once the form is valid)."""
+    chosen = _option_arguments(decision, form)
+    return decision_service.publish_decision(
+        _actor(),
+        decision.id,
+        chosen.get("option"),
+        form.statement.data,
+        clock.now,
+        option_ids=chosen.get("options"),
+    )
+
+
 def _count(decision: Decision) -> tuple[TallyResult | None, Verdict | None, Selection | None]:
     """The count, its verdict and its selection; nothing for a secret decision
     not yet sealed (it is counted once a write has cut its ballots)."""
@@ -119,6 +133,42 @@ def _ranked_rows(
     return [{**rows[oid], "place": places[oid]} for oid, _place in found.ranking]
 
 
+def _save(
+    form: PublishForm | ReopenForm,
+    decision_id: int,
+    call: Callable[[], Decision],
+    done: str,
+    template: str,
+    status: int,
+    context: Callable[[Decision], dict[str, Any]],
+) -> ResponseReturnValue:
+    """The POST of an outcome page: on a valid form the one service ``call``,
+    commit and back to the decision; else (or refused) the page again.
+
+    :param status: the page's status so far (409 refuses without calling).
+    :param context: the page's values for the decision as read afresh.
+    """
+    if status != 409 and form.validate_on_submit():
+        outcome = _submit(
+            form,
+            call,
+            done=lambda _decision: done,
+            to=url_for("web.admin_decision", decision_id=decision_id),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
+    decision = _decision(decision_id)
+    return _page(
+        template,
+        status,
+        form=form,
+        decision=decision,
+        row=_row(decision, clock.now()),
+        **context(decision),
+    )
+
+
 @bp.route("/admin/decisions/<int:decision_id>/publish", methods=["GET", "POST"])
 @facilitator_required
 def admin_decision_publish(decision_id: int) -> ResponseReturnValue:
@@ -134,38 +184,21 @@ def admin_decision_publish(decision_id: int) -> ResponseReturnValue:
             _prefill(form, found.selected)
         else:
             _prefill(form, [verdict.option] if verdict.rule_met and verdict.option else [])
-    status = _form_status(form)
-    if form.validate_on_submit():
-        chosen = _option_arguments(decision, form)
-        outcome = _submit(
-            form,
-            lambda: decision_service.publish_decision(
-                _actor(),
-                decision_id,
-                chosen.get("option"),
-                form.statement.data,
-                clock.now,
-                option_ids=chosen.get("options"),
-            ),
-            done=lambda _decision: _("The outcome is published."),
-            to=url_for("web.admin_decision", decision_id=decision_id),
-        )
-        if not isinstance(outcome, int):
-            return outcome
-        status = outcome
-    decision = _decision(decision_id)
-    return _page(
+    return _save(
+        form,
+        decision_id,
+        lambda: _publish(decision, form),
+        _("The outcome is published."),
         "admin/decision_publish.html",
-        status,
-        form=form,
-        decision=decision,
-        result=result,
-        verdict=verdict,
-        selection=found,
-        ranked_rows=_ranked_rows(decision, result, found),
-        ranked=_ranked(decision, found),
-        objections=list_objections(_actor(), decision_id),
-        row=_row(decision, clock.now()),
+        _form_status(form),
+        lambda decision: {
+            "result": result,
+            "verdict": verdict,
+            "selection": found,
+            "ranked_rows": _ranked_rows(decision, result, found),
+            "ranked": _ranked(decision, found),
+            "objections": list_objections(_actor(), decision_id),
+        },
     )
 
 
@@ -181,30 +214,23 @@ def admin_decision_amend(decision_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         _prefill(form, [s.option_id for s in decision.selection])
         form.statement.data = decision.outcome_statement or ""
-    status = _form_status(form)
-    if form.validate_on_submit():
-        data = {
-            **_option_arguments(decision, form),
-            "statement": form.statement.data,
-            "reason": form.reason.data,
-        }
-        outcome = _submit(
-            form,
-            lambda: outcomes.amend_outcome(_actor(), decision_id, data, clock.now),
-            done=lambda _decision: _("The outcome is amended; the original stays visible."),
-            to=url_for("web.admin_decision", decision_id=decision_id),
-        )
-        if not isinstance(outcome, int):
-            return outcome
-        status = outcome
-    decision = _decision(decision_id)
-    return _page(
+    return _save(
+        form,
+        decision_id,
+        lambda: outcomes.amend_outcome(
+            _actor(),
+            decision_id,
+            {
+                **_option_arguments(decision, form),
+                "statement": form.statement.data,
+                "reason": form.reason.data,
+            },
+            clock.now,
+        ),
+        _("The outcome is amended; the original stays visible."),
         "admin/decision_amend.html",
-        status,
-        form=form,
-        decision=decision,
-        history=history([decision.id])[decision.id],
-        row=_row(decision, clock.now()),
+        _form_status(form),
+        lambda decision: {"history": history([decision.id])[decision.id]},
     )
 
 
@@ -225,31 +251,14 @@ def admin_decision_reopen(decision_id: int) -> ResponseReturnValue:
         refused = False
     except Conflict as refusal:
         form.form_errors.append(translate(refusal.message))
-    status = 409 if refused else _form_status(form)
-    if not refused and form.validate_on_submit():
-        outcome = _submit(
-            form,
-            lambda: outcomes.reopen_decision(
-                _actor(),
-                decision_id,
-                form.closes_at.data,
-                form.reason.data,
-                clock.now,
-                zone=_zone(),
-            ),
-            done=lambda _decision: _("The decision is open for ballots again."),
-            to=url_for("web.admin_decision", decision_id=decision_id),
-        )
-        if not isinstance(outcome, int):
-            return outcome
-        status = outcome
-    decision = _decision(decision_id)
-    return _page(
+    return _save(
+        form,
+        decision_id,
+        lambda: outcomes.reopen_decision(
+            _actor(), decision_id, form.closes_at.data, form.reason.data, clock.now, zone=_zone()
+        ),
+        _("The decision is open for ballots again."),
         "admin/decision_reopen.html",
-        status,
-        form=form,
-        decision=decision,
-        refused=refused,
-        zone=_zone(),
-        row=_row(decision, clock.now()),
+        409 if refused else _form_status(form),
+        lambda _decision: {"refused": refused, "zone": _zone()},
     )

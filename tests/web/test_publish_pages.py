@@ -168,6 +168,11 @@ def test_publishing_more_than_one_option_twice_is_refused_on_the_page(
     )
     assert response.status_code == 400
     assert "Name each option once; it is named twice." in response.get_data(as_text=True)
+    for junk in ({"option": "abc"}, {"option": str(youth), "places-0": "99999999999"}):
+        refused = post_form(
+            client, f"/admin/decisions/{did}/publish", {**junk, "statement": "Junk."}
+        )
+        assert refused.status_code == 400, junk
     assert db.session.get(Decision, did).status == "closed"  # type: ignore[union-attr]
 
 
