@@ -119,6 +119,14 @@ def add_history(
     return entry
 
 
+def published_options(decision: Decision) -> list[Option]:
+    """The published options in their order; ``[]`` unless the decision is
+    published (read here, so that a page's template sends no query)."""
+    if decision.status != "published":
+        return []
+    return list(decision.selected_options)
+
+
 def history(decision_ids: Sequence[int]) -> dict[int, list[OutcomeHistory]]:
     """The outcome history of each decision, oldest first, in one query."""
     found: dict[int, list[OutcomeHistory]] = {i: [] for i in decision_ids}

@@ -38,6 +38,7 @@ from ..services import outbox
 from ..services.results import participation_page, turnout
 from ..services.sealing import is_secret
 from ..services.selections import history as outcome_history
+from ..services.selections import published_options
 from . import bp
 from .admin_forms import (
     COMMENTS_LABELS,
@@ -579,6 +580,7 @@ def admin_decision(decision_id: int) -> ResponseReturnValue:
         member_url=member_url(decision),
         can={t.value: _allowed(decision, t) for t in Status},
         history=outcome_history([decision.id])[decision.id],
+        selected_options=published_options(decision),
     )
 
 

@@ -11,6 +11,7 @@ from ..clock import now
 from ..services import decisions as decision_service
 from ..services import results as results_service
 from ..services.selections import history as outcome_history
+from ..services.selections import published_options
 from . import bp
 from .render import page, person
 
@@ -51,4 +52,5 @@ def outcome(decision_id: int) -> ResponseReturnValue:
         departs_from_rule=departs,
         history=history,
         amended_at=amended[-1] if amended else None,
+        selected_options=published_options(found),
     )

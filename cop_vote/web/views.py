@@ -32,6 +32,7 @@ from ..services import comments as comment_service
 from ..services import decisions as decision_service
 from ..services import results as results_service
 from ..services.selections import history as outcome_history
+from ..services.selections import published_options
 from . import bp
 from .forms import BallotForm, CommentForm, ConfirmForm, LanguageForm, TokenForm
 from .render import is_htmx, page, person
@@ -295,6 +296,7 @@ def _decision_context(
         "status": status.value,
         "option_labels": {o.id: option_label(o) for o in decision.options},
         "history": outcome_history([decision.id])[decision.id],
+        "selected_options": published_options(decision),
         "may_vote": _may_vote(decision, viewer, status, is_elector=is_elector),
         "may_comment": _may_comment(decision, viewer, status),
         "is_elector": is_elector,
