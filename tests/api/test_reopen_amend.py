@@ -247,3 +247,23 @@ def test_the_log_and_the_recount_agree_after_a_reopening_and_an_amendment(
     assert verified.exit_code == 0, verified.output
     recounted = runner.invoke(args=["cop", "recount", str(did)])
     assert recounted.exit_code == 0, recounted.output
+
+
+def test_a_decision_past_its_deadline_is_closed_at_it_and_then_reopened(
+    client: FlaskClient, network: dict[str, Any], make_decision: Any, clock: Any
+) -> None:
+    h = network["headers"]["facilitator"]
+    decision = make_decision("open", closes_at=iso(clock.now + timedelta(hours=1)))
+    did = decision["id"]
+    deadline = decision["closes_at"]
+    clock.advance(hours=2)  # past the deadline; no write has closed it yet
+    response = client.post(
+        f"{API}/decisions/{did}/reopen",
+        headers=h,
+        json={"closes_at": iso(clock.now + timedelta(days=1)), "reason": "Nobody voted yet."},
+    )
+    assert response.status_code == 200, response.get_json()
+    [entry] = response.get_json()["outcome_history"]
+    assert entry["closed_at"] == deadline  # the close at the deadline, written first
+    kinds = _events(client, did, h)
+    assert kinds[-2:] == ["decision.closed", "decision.reopened"]
