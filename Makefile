@@ -51,10 +51,10 @@ lint: install-dev
 	$(BIN)/mypy
 
 pytest: install-dev
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=12
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL), without the schemathesis run and the browser story"; \
-		$(BIN)/pytest -q --db=postgresql -m "not schemathesis and not browser"; \
+		$(BIN)/pytest -q --durations=12 --db=postgresql -m "not schemathesis and not browser"; \
 	fi
 
 test: lint pytest

@@ -89,7 +89,11 @@ def token_command(email: str) -> None:
 @cop.command("login-link")
 @click.argument("email")
 def login_link_command(email: str) -> None:
-    """Print a sign-in link for EMAIL, built on BASE_URL."""
+    """Print a sign-in link for EMAIL, built on BASE_URL.
+
+    BASE_URL defaults to http://127.0.0.1:$PORT: give the same PORT (or
+    BASE_URL) as the server the link is for.
+    """
     issued = auth.issue_login_link(email, now(), minutes=current_app.config["LOGIN_LINK_MINUTES"])
     if issued is None:
         _fail(f"no active person with e-mail address {email!r}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -495,6 +497,32 @@ def _check_values(
     _check_option_count(scratch.method, count)
 
 
+def edition(decision: Decision) -> str:
+    """A fingerprint of everything a facilitator can edit in ``decision``: it
+    changes with any saved change, so a form that carries the one it was
+    drawn from can tell that someone else saved in between."""
+    content = {
+        field: getattr(decision, field)
+        for field in DECISION_FIELDS
+        if field not in ("options", "closes_at")
+    }
+    content["closes_at"] = iso_utc(decision.closes_at)
+    content["status"] = decision.status
+    content["options"] = [
+        [
+            o.id,
+            o.label,
+            o.description,
+            o.translations,
+            iso_utc(o.starts_at) if o.starts_at else None,
+            iso_utc(o.ends_at) if o.ends_at else None,
+        ]
+        for o in decision.options
+    ]
+    text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
 def update_decision(
     actor: Person | None,
     decision_id: int,
@@ -502,12 +530,16 @@ def update_decision(
     now: Now,
     *,
     zone: str | None = None,
+    seen: str | None = None,
 ) -> Decision:
     """Change a decision: any field in draft; while open only a later deadline,
     the description, and options' wording (each shown as edited and logged).
 
+    :param seen: the :func:`edition` the change was made on (a page's form);
+        when the decision has changed since, nothing is saved.
     :raises Conflict: a field that the decision's status does not allow, an
-        earlier deadline on an open decision, or a closed/published decision.
+        earlier deadline on an open decision, or a closed/published decision;
+        a ``seen`` edition that is no longer the decision's.
     """
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)
@@ -517,6 +549,14 @@ def update_decision(
     _unknown(data, DECISION_FIELDS)
     _check_values(decision, data, now, zone)  # bad values are 400 before any 409
     status = status_of(decision, now)
+    if seen is not None and status in (Status.DRAFT, Status.OPEN) and seen != edition(decision):
+        raise Conflict(
+            Message(
+                "Someone saved a change to this decision after you opened this page, so "
+                "yours was not saved. The page now shows the decision as it is with your "
+                "entries: check them and save again."
+            )
+        )
     if status is Status.DRAFT:
         _apply(decision, data, now, zone)
         if "options" in data:
@@ -550,9 +590,12 @@ def update_decision(
                 translations.parse(data["translations"], "decision"),
                 decision.original_language,
             )
-            if "title" in translations.changed_fields(decision.translations, wanted):
+            if translations.title_reworded(decision.translations, wanted):
                 raise Conflict(
-                    Message("The title of an open decision cannot change, nor its translation.")
+                    Message(
+                        "The title of an open decision cannot change, nor its translation "
+                        "once given (a missing translation can be added)."
+                    )
                 )
         _apply(decision, {k: v for k, v in data.items() if k != "options"}, now, zone)
         if "options" in data:

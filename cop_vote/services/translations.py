@@ -132,6 +132,21 @@ def changed_fields(
     return fields
 
 
+def title_reworded(
+    current: Mapping[str, Mapping[str, str]] | None, new: Mapping[str, Mapping[str, str]] | None
+) -> bool:
+    """Whether ``new`` changes or removes a title translation that ``current`` has.
+
+    Adding a title translation where there was none is not a rewording: the
+    readers of that language saw the original title until then.
+    """
+    for lang in current or {}:
+        before = texts_of(current, lang).get("title")
+        if before and texts_of(new, lang).get("title") != before:
+            return True
+    return False
+
+
 def network_language() -> str:
     """The network's default language: what new content is written in unless
     the body says otherwise (``nl`` before a network exists)."""

@@ -116,14 +116,22 @@ def _resolve(form: WTForm, path: str, rows: list[int] | None) -> Field | None:
     return field  # type: ignore[no-any-return]
 
 
-def show_errors(form: WTForm, error: InvalidInput, rows: list[int] | None = None) -> None:
-    """Put the service's field messages on the form's fields; the rest on the form."""
+def show_errors(
+    form: WTForm,
+    error: InvalidInput,
+    rows: list[int] | None = None,
+    path_of: Callable[[str], str] | None = None,
+) -> None:
+    """Put the service's field messages on the form's fields; the rest on the form.
+
+    :param path_of: turns the service's field path into the form's, where they differ.
+    """
     db.session.rollback()
     if not error.fields:
         form.form_errors.append(translate(error.message))
     for path, raw in error.fields.items():
         message = translate(raw)
-        field = _resolve(form, path, rows)
+        field = _resolve(form, path_of(path) if path_of else path, rows)
         if field is None or field.type in ("FieldList", "FormField"):
             form.form_errors.append(
                 message if field is None else f"{translate(error.message)} {message}"
@@ -170,6 +178,7 @@ def _submit(
     done: Callable[[T], str],
     to: str | Callable[[T], str],
     rows: list[int] | None = None,
+    path_of: Callable[[str], str] | None = None,
 ) -> ResponseReturnValue | int:
     """Run a view's one service call for a valid submitted form.
 
@@ -177,6 +186,7 @@ def _submit(
     :param done: the success message for the flash.
     :param to: where to redirect (303) after the commit, or a function of the result.
     :param rows: the form rows of the options sent (see :func:`_resolve`).
+    :param path_of: see :func:`show_errors`.
     :returns: the redirect on success; else the status to re-render the form
         with, the refusal on the form and nothing changed: 400 for
         :class:`InvalidInput`, 409 for :class:`Conflict`.
@@ -184,7 +194,7 @@ def _submit(
     try:
         result = call()
     except InvalidInput as error:
-        show_errors(form, error, rows)
+        show_errors(form, error, rows, path_of)
         return 400
     except Conflict as error:
         db.session.rollback()
@@ -205,6 +215,7 @@ def _submit_update(
     data: dict[str, Any],
     message: str,
     rows: list[int] | None = None,
+    path_of: Callable[[str], str] | None = None,
 ) -> ResponseReturnValue | int:
     """Save a change to a decision from a facilitator's form (the draft, the
     open decision's changes, the translation) through the one update path the
@@ -213,15 +224,30 @@ def _submit_update(
     :param data: the change in the service's shape (``update_decision``).
     :param message: the success message.
     """
+    seen = request.form.get("edition") or None
     return _submit(
         form,
         lambda: decision_service.update_decision(
-            _actor(), decision_id, data, clock.now, zone=_zone()
+            _actor(), decision_id, data, clock.now, zone=_zone(), seen=seen
         ),
         done=lambda _decision: message,
         to=url_for("web.admin_decision", decision_id=decision_id),
         rows=rows,
+        path_of=path_of,
     )
+
+
+def _edition(decision: Decision | None, status: int) -> str | None:
+    """The decision's edition for a facilitator's form (``<input name=edition>``):
+    the one the form was first drawn from while it is being corrected, the
+    current one when it is first shown or after a refusal because someone else
+    saved in between (the facilitator has then seen their change)."""
+    if decision is None:
+        return None
+    posted = request.form.get("edition") if request.method == "POST" else None
+    if posted and status != 409:
+        return posted
+    return decision_service.edition(decision)
 
 
 def _form_status(form: WTForm) -> int:

@@ -34,6 +34,7 @@ from .admin import (
     FormError,
     _actor,
     _decision,
+    _edition,
     _form_status,
     _page,
     _percent,
@@ -123,6 +124,7 @@ def _draft_form_page(
         method=method,
         method_hint=METHOD_HINTS.get(method),
         rows=_shown_rows(form, method),
+        edition=_edition(decision, status),
     )
 
 
@@ -331,5 +333,10 @@ def _edit_open(decision: Decision) -> ResponseReturnValue:
         status = outcome
     decision = _decision(decision_id)
     return _page(
-        "admin/decision_open_form.html", status, form=form, decision=decision, zone=_zone()
+        "admin/decision_open_form.html",
+        status,
+        form=form,
+        decision=decision,
+        zone=_zone(),
+        edition=_edition(decision, status),
     )

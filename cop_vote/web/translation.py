@@ -4,7 +4,8 @@ The decision's original language and the translation of its title,
 description and option labels into the other language. It writes through the
 one update path (services.decisions.update_decision, as PATCH in the API), so
 the same rules hold: in draft anything; while open the description's and the
-options' translations (options shown as edited), not the title's.
+options' translations (options shown as edited), and the title's only when it
+has none yet.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from ..services.translations import texts_of
 from . import bp
 from .admin import (
     _decision,
+    _edition,
     _form_status,
     _page,
     _submit_update,
@@ -88,10 +90,23 @@ def _form_data(decision: Decision) -> dict[str, Any]:
     }
 
 
-def _changes(form: TranslationForm, decision: Decision, status: Status) -> dict[str, Any]:
+def _form_path(path: str) -> str:
+    """The form field of a service's field path: ``translations.nl.title`` is
+    the page's ``title``, ``options.2.translations.nl.label`` its ``options.2.label``."""
+    parts = path.split(".")
+    if "translations" in parts:
+        at = parts.index("translations")
+        parts = parts[:at] + parts[at + 2 :]
+    return ".".join(parts) or "title"
+
+
+def _changes(
+    form: TranslationForm, decision: Decision, status: Status
+) -> tuple[dict[str, Any], list[int]]:
     """The update body: the translation into the other language of the chosen
     original; in draft the options as they are with theirs, while open only the
-    options whose translation changed (each is then shown as edited)."""
+    options whose translation changed (each is then shown as edited). With it,
+    the form row of each option sent (for the refusals, see ``_resolve``)."""
     original = form.original_language.data or decision.original_language
     other = other_language(original)
     data: dict[str, Any] = {
@@ -102,12 +117,13 @@ def _changes(form: TranslationForm, decision: Decision, status: Status) -> dict[
     }
     if original != decision.original_language:
         data["original_language"] = original
-    given = {str(e.form.id.data): e.form for e in form.options.entries}
+    given = {str(e.form.id.data): (n, e.form) for n, e in enumerate(form.options.entries)}
     options: list[dict[str, Any]] = []
+    rows: list[int] = []
     for option in decision.options:
-        entry = given.get(str(option.id))
-        if entry is None:
+        if str(option.id) not in given:
             continue
+        row, entry = given[str(option.id)]
         translation = {
             other: {"label": entry.label.data or "", "description": entry.description.data or ""},
             original: None,
@@ -121,14 +137,16 @@ def _changes(form: TranslationForm, decision: Decision, status: Status) -> dict[
             if option.starts_at is not None:
                 item.update(starts_at=iso_utc(option.starts_at), ends_at=iso_utc(option.ends_at))
             options.append(item)
+            rows.append(row)
         else:
             before = {k: v for k, v in texts_of(option.translations, other).items() if v}
             after = {k: v.strip() for k, v in translation[other].items() if v and v.strip()}
             if before != after or original in (option.translations or {}):
                 options.append({"id": option.id, "translations": translation})
+                rows.append(row)
     if status is Status.DRAFT or options:
         data["options"] = options
-    return data
+    return data, rows
 
 
 @bp.route("/admin/decisions/<int:decision_id>/translation", methods=["GET", "POST"])
@@ -150,8 +168,10 @@ def admin_decision_translation(decision_id: int) -> ResponseReturnValue:
     form.original_language.choices = [SelectChoice(c, language_name(c)) for c in codes]
     code = _form_status(form)
     if form.validate_on_submit():
-        data = _changes(form, decision, status)
-        outcome = _submit_update(form, decision_id, data, _("Translation saved."))
+        data, rows = _changes(form, decision, status)
+        outcome = _submit_update(
+            form, decision_id, data, _("Translation saved."), rows, path_of=_form_path
+        )
         if not isinstance(outcome, int):
             return outcome
         code = outcome
@@ -163,7 +183,11 @@ def admin_decision_translation(decision_id: int) -> ResponseReturnValue:
         form=form,
         decision=decision,
         status_value=status.value,
+        edition=_edition(decision, code),
         other_name=language_name(other_language(chosen)),
         other=other_language(chosen),
+        # While open a title translation, once given, is part of what members read.
+        title_fixed=status is Status.OPEN
+        and bool(texts_of(decision.translations, other_language(chosen)).get("title")),
         options=list(zip(decision.options, form.options.entries, strict=False)),
     )

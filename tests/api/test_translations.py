@@ -128,6 +128,27 @@ def test_an_open_decision_translates_its_description_and_options_not_its_title(
     assert got["options"][1]["edited"] is True
 
 
+def test_an_open_decision_without_a_title_translation_may_be_given_one_once(
+    client: FlaskClient, network: dict[str, Any], make_decision: Callable[..., dict[str, Any]]
+) -> None:
+    """Readers of the other language saw the original title until now; adding its
+    translation rewords nothing, changing or removing it afterwards would."""
+    headers = network["headers"]["facilitator"]
+    did = make_decision("open", original_language="en")["id"]
+    url = f"{API}/decisions/{did}"
+    response = client.patch(url, json={"translations": DUTCH}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    assert _get(client, network, did)["translations"] == DUTCH
+    for body in (
+        {"translations": {"nl": {"title": "Een andere titel"}}},
+        {"translations": {"nl": None}},
+    ):
+        response = client.patch(url, json=body, headers=headers)
+        assert response.status_code == 409, body
+        assert "once given" in response.get_json()["error"]["message"]
+    assert _get(client, network, did)["translations"] == DUTCH
+
+
 def test_a_closed_decision_takes_no_translation(
     client: FlaskClient, network: dict[str, Any], make_decision: Callable[..., dict[str, Any]]
 ) -> None:

@@ -152,3 +152,26 @@ def test_an_open_decisions_deadline_moves_later_in_the_networks_wall_clock(
     assert caught.value.message == "The deadline of an open decision can only move later."
     db.session.rollback()
     assert snapshot() == before
+
+
+def test_an_edition_is_checked_only_where_the_change_could_be_made(
+    network: dict[str, Any], clock: Any
+) -> None:
+    """A form's edition refuses a save on a changed decision; on a closed one the
+    refusal says it is closed (that, not the edition, is why nothing can change)."""
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    seen = decisions.edition(_stored(did))
+    decisions.update_decision(facilitator, did, {"description": "New."}, clock.now, seen=seen)
+    db.session.commit()
+    assert decisions.edition(_stored(did)) != seen
+    with pytest.raises(Conflict) as stale:
+        decisions.update_decision(facilitator, did, {"description": "Old."}, clock.now, seen=seen)
+    assert stale.value.message.startswith("Someone saved a change to this decision")
+    db.session.rollback()
+    clock.advance(days=8)
+    with pytest.raises(Conflict) as closed:
+        decisions.update_decision(facilitator, did, {"description": "Old."}, clock.now, seen=seen)
+    assert closed.value.message == "A closed decision cannot be changed."
+    db.session.rollback()
+    assert _stored(did).description == "New."

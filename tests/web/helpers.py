@@ -109,3 +109,11 @@ def option_ids(decision_id: int) -> list[int]:
     decision = db.session.get(Decision, decision_id)
     assert decision is not None
     return [o.id for o in decision.options]
+
+
+def stored_decision(decision_id: int) -> Decision:
+    """The decision as stored now (nothing from the session's earlier reads)."""
+    db.session.expire_all()
+    decision = db.session.get(Decision, decision_id)
+    assert decision is not None
+    return decision

@@ -133,7 +133,7 @@ def test_add_and_edit_an_organisation(
         },
     )
     assert response.status_code == 303
-    assert response.headers["Location"].endswith("/admin/organisations")
+    assert response.headers["Location"].endswith("/admin/organisations#main")
     org = org_service.get_organisation("nms")
     assert (org.name, org.kind, org.voting, org.active) == (
         "Nederlands-Marokkaanse Stichting",

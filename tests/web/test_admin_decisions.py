@@ -66,7 +66,7 @@ def form_data(options: list[str] | None = None, **fields: Any) -> dict[str, Any]
 
 def created_id(response: Any) -> int:
     assert response.status_code == 303, response.get_data(as_text=True)
-    match = re.search(r"/admin/decisions/(\d+)$", response.headers["Location"])
+    match = re.search(r"/admin/decisions/(\d+)#main$", response.headers["Location"])
     assert match, response.headers["Location"]
     return int(match.group(1))
 

@@ -116,6 +116,18 @@ def test_facilitator_form_errors_have_summary_title_and_anchor(app, client, netw
     assert 'tabindex="-1"' in summary and 'href="#title"' in summary
 
 
+def test_a_saved_form_leads_to_the_main_content_not_to_the_summary(app, client, network, clock):
+    """A browser keeps the posted address's ``#error-summary`` across a redirect
+    without a fragment; the redirect after a save names ``#main`` instead (one
+    that names its own place keeps it: the ballot's, in test_ballot_pages)."""
+    admin_sign_in(app, client, network["people"]["facilitator"])
+    did = make_decision(network["people"]["facilitator"], clock.now, open_it=False)
+    saved = admin_post(client, f"/admin/decisions/{did}/withdraw", {"statement": "Not needed."})
+    assert saved.status_code == 303
+    assert saved.headers["Location"] == f"/admin/decisions/{did}#main"
+    assert 'id="main"' in client.get(saved.headers["Location"]).get_data(as_text=True)
+
+
 def test_an_api_token_label_too_long_shows_the_summary(app, client, network):
     sign_in(client, app, network["people"]["adpc"])
     response = post_form(client, "/profile?lang=en", "/profile/token", {"label": "x" * 101})

@@ -67,7 +67,7 @@ def test_undelivered_mail_is_listed_for_the_facilitators_and_tried_again(
     assert refused.status_code == 403
     # Trying again: pending, due now; the worker (here: the test) delivers it.
     response = client.post(f"/admin/mail/{mail_id}/retry", data={"csrf_token": csrf_token(html)})
-    assert response.status_code == 303 and response.headers["Location"] == "/admin/mail"
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/mail#main"
     row = db.session.get(Notification, mail_id)
     assert row is not None and (row.status, row.attempts) == ("pending", 0)
     db.session.commit()

@@ -80,7 +80,7 @@ def test_facilitator_records_a_meeting_through_the_forms(
     assert created.status_code == 303
     meeting = db.session.execute(select(Meeting)).scalar_one()
     page_url = f"/admin/meetings/{meeting.id}"
-    assert created.headers["Location"].endswith(page_url)
+    assert created.headers["Location"].endswith(page_url + "#main")
     page = client.get(page_url).get_data(as_text=True)
     assert 'name="attendance-adpc"' in page and 'name="note-stro"' in page
 

@@ -317,7 +317,7 @@ def test_the_record_form_asks_for_the_organisation_once(
             "option": "abstain",
         },
     )
-    assert recorded.status_code == 303 and recorded.headers["Location"] == url
+    assert recorded.status_code == 303 and recorded.headers["Location"] == url + "#main"
     ballot = _ballot(decision_id, network["orgs"]["adpc"])
     assert ballot is not None and ballot.content == {"abstain": True}
     assert ballot.given_by == "Amina Warsame"

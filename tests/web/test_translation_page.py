@@ -12,10 +12,10 @@ from cop_vote import notifications
 from cop_vote.extensions import db
 from cop_vote.models import Decision, Notification
 from cop_vote.services import decisions as decision_service
-from tests.web.admin_helpers import post_form, sign_in
+from tests.web.admin_helpers import page_form, post_form, sign_in
 
 from .conftest import _client
-from .helpers import make_decision
+from .helpers import make_decision, stored_decision
 
 
 def _page_form(decision: Decision, **fields: str) -> dict[str, str]:
@@ -221,3 +221,45 @@ def test_results_name_the_options_in_the_reader_language(
     assert "Foundation" not in text and "Association" not in text
     html = _reader(app, network["people"]["stro"], "en").get(f"/decisions/{did}/results")
     assert "Tie between Foundation and Association." in html.get_data(as_text=True)
+
+
+def _open_translation_page(
+    app: Flask, network: dict[str, Any], clock: Any
+) -> tuple[FlaskClient, int, str]:
+    """An open English decision with no translation, its facilitator signed in."""
+    did = make_decision(network["people"]["facilitator"], clock.now, original_language="en")
+    client = _client(app)
+    sign_in(app, client, network["people"]["facilitator"])
+    return client, did, f"/admin/decisions/{did}/translation"
+
+
+def test_an_open_decision_without_a_title_translation_is_given_one_on_the_page(
+    app: Flask, network: dict[str, Any], clock: Any
+) -> None:
+    client, did, url = _open_translation_page(app, network, clock)
+    page = client.get(url)
+    assert "readonly" not in page.get_data(as_text=True)
+    form = page_form(page)
+    form["title"] = "Waar komen we samen?"
+    assert client.post(url, data=form).status_code == 303
+    assert stored_decision(did).translations == {"nl": {"title": "Waar komen we samen?"}}
+    assert "readonly" in client.get(url).get_data(as_text=True)
+
+
+def test_the_translation_page_names_the_field_of_each_refusal(
+    app: Flask, network: dict[str, Any], clock: Any
+) -> None:
+    client, did, url = _open_translation_page(app, network, clock)
+    form = page_form(client.get(url))
+    # While open only the second option is sent: its refusal is still on row 2.
+    form.update({"title": "x" * 301, "options-1-description": "Zonder label."})
+    refused = client.post(url, data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert 'href="#title"' in html
+    form["title"] = "Waar komen we samen?"
+    refused = client.post(url, data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert 'href="#options-1-label"' in html and 'href="#title"' not in html
+    assert stored_decision(did).translations is None
