@@ -13,6 +13,18 @@ from flask.testing import FlaskClient
 from .conftest import API
 
 QUESTIONS = ["Remittances", "Return migration", "Youth", "Trade", "Climate"]
+#: Dots per representative: Remittances 3, Youth 3, Trade 2, Climate 1 (no tie
+#: at the boundary of 3), and one where three options tie for the third place.
+NO_TIE = {
+    "adpc": {"Youth": 3},
+    "oxfam1": {"Remittances": 2, "Trade": 1},
+    "stro": {"Remittances": 1, "Trade": 1, "Climate": 1},
+}
+BOUNDARY_TIE = {
+    "adpc": {"Youth": 3},
+    "oxfam1": {"Remittances": 2, "Trade": 1},
+    "stro": {"Remittances": 1, "Climate": 1, "Return migration": 1},
+}
 
 
 def _dot_vote(
@@ -46,16 +58,7 @@ def _dot_vote(
 def test_a_dot_vote_selecting_3_ranks_by_dots_and_publishes_3_ordered_options(
     client: FlaskClient, network: dict[str, Any], make_decision: Any
 ) -> None:
-    did, ids = _dot_vote(
-        client,
-        network,
-        make_decision,
-        {
-            "adpc": {"Youth": 3},
-            "oxfam1": {"Remittances": 2, "Trade": 1},
-            "stro": {"Remittances": 1, "Trade": 1, "Climate": 1},
-        },
-    )
+    did, ids = _dot_vote(client, network, make_decision, NO_TIE)
     h = network["headers"]
     results = client.get(f"{API}/decisions/{did}/results", headers=h["facilitator"]).get_json()
     assert results["selects"] == 3
@@ -96,16 +99,7 @@ def test_a_dot_vote_selecting_3_ranks_by_dots_and_publishes_3_ordered_options(
 def test_a_tie_at_the_boundary_is_reported_and_not_broken(
     client: FlaskClient, network: dict[str, Any], make_decision: Any
 ) -> None:
-    did, ids = _dot_vote(
-        client,
-        network,
-        make_decision,
-        {
-            "adpc": {"Youth": 3},
-            "oxfam1": {"Remittances": 2, "Trade": 1},
-            "stro": {"Remittances": 1, "Climate": 1, "Return migration": 1},
-        },
-    )
+    did, ids = _dot_vote(client, network, make_decision, BOUNDARY_TIE)
     results = client.get(
         f"{API}/decisions/{did}/results", headers=network["headers"]["facilitator"]
     ).get_json()

@@ -18,11 +18,10 @@ from sqlalchemy import select
 from cop_vote.extensions import db
 from cop_vote.models import Decision, OutcomeHistory
 from cop_vote.services import ballots, decisions, outcomes
+from tests.api.test_publish_several import BOUNDARY_TIE, NO_TIE, QUESTIONS
 from tests.web.admin_helpers import csrf_token, post_form, sign_in
 from tests.web.helpers import make_decision, option_ids, outbox
 from tests.web.test_dutch_everywhere import content_values, english_in, page_text
-
-QUESTIONS = ("Remittances", "Return migration", "Youth", "Trade", "Climate")
 
 
 def _dot_vote(network: dict[str, Any], clock: Any, dots: dict[str, dict[str, int]]) -> int:
@@ -88,15 +87,7 @@ def test_the_draft_form_of_a_dot_vote_sets_how_many_options_it_selects(
 def test_a_dot_vote_selecting_3_is_published_with_3_ordered_options(
     app: Flask, client: FlaskClient, fac: Any, network: dict[str, Any], clock: Any
 ) -> None:
-    did = _dot_vote(
-        network,
-        clock,
-        {
-            "adpc": {"Youth": 3},
-            "oxfam1": {"Remittances": 2, "Trade": 1},
-            "stro": {"Remittances": 1, "Trade": 1, "Climate": 1},
-        },
-    )
+    did = _dot_vote(network, clock, NO_TIE)
     ids = dict(zip(QUESTIONS, option_ids(did), strict=True))
     url = f"/admin/decisions/{did}/publish"
     html = client.get(url).get_data(as_text=True)
@@ -134,15 +125,7 @@ def test_a_dot_vote_selecting_3_is_published_with_3_ordered_options(
 def test_a_tie_at_the_boundary_is_shown_and_the_places_left_open(
     app: Flask, client: FlaskClient, fac: Any, network: dict[str, Any], clock: Any
 ) -> None:
-    did = _dot_vote(
-        network,
-        clock,
-        {
-            "adpc": {"Youth": 3},
-            "oxfam1": {"Remittances": 2, "Trade": 1},
-            "stro": {"Remittances": 1, "Climate": 1, "Return migration": 1},
-        },
-    )
+    did = _dot_vote(network, clock, BOUNDARY_TIE)
     text = _text(client.get(f"/admin/decisions/{did}/publish").get_data(as_text=True))
     assert "Tie for 1 remaining place: Return migration, Trade, Climate" in text
     assert "Selected by the count, best first: Remittances; Youth." in text
