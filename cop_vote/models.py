@@ -201,6 +201,7 @@ class Decision(db.Model):
         ),
         CheckConstraint("ballot_secrecy IN ('open', 'secret')", name="ballot_secrecy"),
         CheckConstraint("comments IN ('open', 'premoderated', 'closed')", name="comments"),
+        CheckConstraint("selects >= 1", name="selects_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -231,6 +232,10 @@ class Decision(db.Model):
         ForeignKey("option.id", use_alter=True, name="fk_decision_outcome_option_id_option")
     )
     outcome_statement: Mapped[str | None] = mapped_column(Text)
+    # How many options the decision selects (the top 3 of a dot vote ...);
+    # the published outcome is an ordered list of at most this many
+    # (``selection``), whose first is ``outcome_option_id``.
+    selects: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -263,6 +268,14 @@ class Decision(db.Model):
     )
     electorate: Mapped[list[Elector]] = relationship(cascade="all, delete-orphan")
     outcome_option: Mapped[Option | None] = relationship(foreign_keys=[outcome_option_id])
+    selection: Mapped[list[SelectedOption]] = relationship(
+        order_by="SelectedOption.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def selected_options(self) -> list[Option]:
+        """The published options in their order (empty before publication)."""
+        return [s.option for s in self.selection]
 
 
 class Option(db.Model):
@@ -282,6 +295,48 @@ class Option(db.Model):
 
     decision: Mapped[Decision] = relationship(back_populates="options", foreign_keys=[decision_id])
     proposed_by: Mapped[Organisation | None] = relationship(lazy="joined")
+
+
+class SelectedOption(db.Model):
+    """One option of a published outcome, at its place (0 first) in the order."""
+
+    __table_args__ = (
+        UniqueConstraint("decision_id", "option_id"),
+        CheckConstraint("position >= 0", name="position_not_negative"),
+    )
+
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    option_id: Mapped[int] = mapped_column(ForeignKey("option.id"))
+
+    option: Mapped[Option] = relationship(lazy="joined")
+
+
+#: The kinds of entry of a decision's outcome history.
+OUTCOME_HISTORY_KINDS = ("published", "amended", "reopened")
+
+
+class OutcomeHistory(db.Model):
+    """One dated entry of how a decision's outcome came about, kept for good:
+    its publication, each amendment (options, statement and the reason) and
+    each reopening (the reason and the new deadline). The page shows them all,
+    so the original stays visible beside what replaced it."""
+
+    __table_args__ = (CheckConstraint("kind IN ('published', 'amended', 'reopened')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    # published, amended: the options in their order (``[]``: none chosen) and the statement.
+    option_ids: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
+    statement: Mapped[str | None] = mapped_column(Text)
+    # amended, reopened: why, as the facilitator stated it.
+    reason: Mapped[str | None] = mapped_column(Text)
+    # reopened: when the decision had closed, and its new deadline.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Elector(db.Model):

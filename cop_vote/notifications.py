@@ -61,7 +61,7 @@ _SUPPRESSED = "cop_notifications_suppressed"
 _MAIL_SOURCES = (invitations.mails_for_event, alerts.mails_for_event)
 
 #: Events after which a decision is open with a (possibly new) deadline.
-_DEADLINE_EVENTS = ("decision.opened", "decision.updated")
+_DEADLINE_EVENTS = ("decision.opened", "decision.updated", "decision.reopened")
 
 
 @contextmanager
@@ -231,6 +231,8 @@ def _subject(mail: notify.Mail) -> str:
             "Your organisation's ballot was recorded in the meeting: %(title)s", title=title
         ),
         "reminder": _("Reminder: your organisation has not voted yet: %(title)s", title=title),
+        "reopened": _("Voting reopened: %(title)s", title=title),
+        "amended": _("Outcome amended: %(title)s", title=title),
     }
     return one_line(subjects[mail.kind])
 

@@ -9,16 +9,18 @@ from flask.typing import ResponseReturnValue
 from .. import clock
 from ..conditional import conditional
 from ..extensions import db
-from ..services import access, decisions, results
+from ..services import access, decisions, outcomes, results
 from . import bp, serialize
 from .common import actor, auth, checks, error_responses, only, paginate_rows, respond
 from .schemas import (
+    AmendInSchema,
     DecisionInSchema,
     DecisionListSchema,
     DecisionPatchSchema,
     DecisionSchema,
     PageQuerySchema,
     PublishInSchema,
+    ReopenInSchema,
     ResultsHeadersSchema,
     ResultsSchema,
     WithdrawInSchema,
@@ -119,10 +121,47 @@ def close_decision(decision_id: int) -> ResponseReturnValue:
 @bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
 def publish_decision(decision_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
     """Publish a closed decision with the chosen option and a statement (facilitator)."""
-    body = only(json_data, ("option", "statement"))
+    body = only(json_data, ("option", "options", "statement"))
     decision = decisions.publish_decision(
-        actor(), decision_id, body.get("option"), body.get("statement"), clock.now
+        actor(),
+        decision_id,
+        body.get("option"),
+        body.get("statement"),
+        clock.now,
+        option_ids=body.get("options"),
     )
+    response = respond(serialize.decision(decision, actor(), clock.now()))
+    db.session.commit()
+    return response
+
+
+@bp.post("/decisions/<int:decision_id>/reopen")
+@bp.auth_required(auth)
+@checks(role=access.require_facilitator, find=find_decision, body=True)
+@bp.input(ReopenInSchema, validation=False)
+@bp.output(DecisionSchema)
+@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
+def reopen_decision(decision_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
+    """Reopen a closed decision, not yet published, with a new deadline and a reason
+    (facilitator); 409 ``ballots_sealed`` for a secret decision."""
+    body = only(json_data, ("closes_at", "reason"))
+    decision = outcomes.reopen_decision(
+        actor(), decision_id, body.get("closes_at"), body.get("reason"), clock.now
+    )
+    response = respond(serialize.decision(decision, actor(), clock.now()))
+    db.session.commit()
+    return response
+
+
+@bp.post("/decisions/<int:decision_id>/amend")
+@bp.auth_required(auth)
+@checks(role=access.require_facilitator, find=find_decision, body=True)
+@bp.input(AmendInSchema, validation=False)
+@bp.output(DecisionSchema)
+@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
+def amend_outcome(decision_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
+    """Amend a published outcome: other option(s) and/or statement, with a reason (facilitator)."""
+    decision = outcomes.amend_outcome(actor(), decision_id, json_data, clock.now)
     response = respond(serialize.decision(decision, actor(), clock.now()))
     db.session.commit()
     return response

@@ -229,7 +229,7 @@ class ErrorDetailSchema(Schema):
             "description": (
                 "snake_case error code, e.g. invalid_input, malformed_json, unauthorized, "
                 "forbidden, results_hidden, not_found, body_too_large, decision_closed, "
-                "stale_ballot, transition_not_allowed, conflict"
+                "stale_ballot, transition_not_allowed, ballots_sealed, conflict"
             )
         },
     )
@@ -478,8 +478,42 @@ class OptionSchema(Schema):
 
 
 class OutcomeSchema(Schema):
-    option = ident(required=True, allow_none=True)
+    option = ident(
+        required=True, allow_none=True, metadata={"description": "the first of options, or null"}
+    )
+    options = List(
+        ident(),
+        required=True,
+        metadata={"description": "the published options in their order ([] when none)"},
+    )
     statement = String(required=True)
+
+
+class OutcomeHistorySchema(Schema):
+    """One dated entry of how the outcome came about; entries are never changed."""
+
+    kind = choice(["published", "amended", "reopened"], required=True)
+    at = DateTime(required=True)
+    options = List(
+        ident(),
+        required=True,
+        allow_none=True,
+        metadata={"description": "published, amended: the options in their order; else null"},
+    )
+    statement = String(
+        required=True, allow_none=True, metadata={"description": "published, amended"}
+    )
+    reason = String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "amended, reopened: the reason the facilitator stated"},
+    )
+    closed_at = DateTime(
+        required=True, allow_none=True, metadata={"description": "reopened: when it had closed"}
+    )
+    closes_at = DateTime(
+        required=True, allow_none=True, metadata={"description": "reopened: the new deadline"}
+    )
 
 
 class LinksSchema(Schema):
@@ -566,6 +600,16 @@ class DecisionSchema(Schema):
     eligible = count(required=True)
     ballots_cast = count(required=True)
     outcome = Nested(OutcomeSchema, required=True, allow_none=True)
+    selects = Integer(
+        required=True,
+        validate=Range(min=1, max=MAX_PER_OPTION),
+        metadata={"description": "how many options the decision selects"},
+    )
+    outcome_history = List(
+        Nested(OutcomeHistorySchema),
+        required=True,
+        metadata={"description": "publication, amendments and reopenings, oldest first"},
+    )
     created_at = DateTime(required=True)
     opened_at = DateTime(required=True, allow_none=True)
     closed_at = DateTime(required=True, allow_none=True)
@@ -673,6 +717,14 @@ class DecisionInSchema(Schema):
         },
     )
     reminder_hours = Integer(allow_none=True, validate=Range(min=1, max=720))
+    selects = Integer(
+        validate=Range(min=1, max=MAX_PER_OPTION),
+        metadata={
+            "description": "how many options the decision selects (default 1); above 1 only "
+            "for single_choice, approval, score and dot_vote, and at most its options "
+            "when it opens. Draft only"
+        },
+    )
     secret_receipts = Boolean(
         metadata={
             "description": "secret decisions: give receipts anyway. A receipt of a plaintext "
@@ -708,7 +760,36 @@ class PublishInSchema(Schema):
     option = ident(
         allow_none=True, metadata={"description": "the option chosen; null or left out: none"}
     )
+    options = List(
+        ident(),
+        metadata={
+            "description": "the options chosen, in their order, each once, at most the "
+            "decision's selects ([]: none); with option, option must be the first"
+        },
+    )
     statement = text(20000, blank=False, required=True)
+
+
+class ReopenInSchema(Schema):
+    closes_at = String(
+        required=True,
+        metadata={
+            "format": "date-time",
+            "description": "the new deadline: ISO 8601 with an offset, in the future",
+        },
+    )
+    reason = text(5000, blank=False, required=True, metadata={"description": "why it reopens"})
+
+
+class AmendInSchema(Schema):
+    reason = text(5000, blank=False, required=True, metadata={"description": "why it is amended"})
+    option = ident(
+        allow_none=True, metadata={"description": "as for publishing; left out: unchanged"}
+    )
+    options = List(ident(), metadata={"description": "as for publishing; left out: unchanged"})
+    statement = text(
+        20000, blank=False, metadata={"description": "the new statement; left out: unchanged"}
+    )
 
 
 class WithdrawInSchema(Schema):
@@ -876,6 +957,45 @@ class SchulzeTablesSchema(Schema):
     strongest_paths = _table("strength of the strongest path from a to b")
 
 
+class PlaceSchema(Schema):
+    """An option's place in the ranking by totals (level options share a place)."""
+
+    id = ident(required=True)
+    place = Integer(required=True, validate=Range(min=1))
+
+
+def _selection() -> dict[str, Any]:
+    """The fields of a ranking by totals and what it selects (domain/selection.py)."""
+    return {
+        "selects": Integer(
+            required=True,
+            validate=Range(min=1, max=MAX_PER_OPTION),
+            metadata={"description": "how many options the decision selects"},
+        ),
+        "ranking": List(
+            Nested(PlaceSchema),
+            required=True,
+            metadata={"description": "every option by its total, best first; ties share a place"},
+        ),
+        "selected": List(
+            ident(),
+            required=True,
+            metadata={
+                "description": "the options the count selects, best first (never one "
+                "without votes, nor one tied at the boundary)"
+            },
+        ),
+        "boundary_tie": List(
+            ident(),
+            required=True,
+            metadata={"description": "options level at the last places taken; [] for none"},
+        ),
+        "places_left": count(
+            required=True, metadata={"description": "places the boundary_tie competes for"}
+        ),
+    }
+
+
 def _results_of(
     methods: list[str], figures: type[Schema], explanation: Any = None
 ) -> dict[str, Any]:
@@ -898,10 +1018,12 @@ def _results_of(
 
 
 SingleChoiceResultsSchema = Schema.from_dict(
-    _results_of(["single_choice"], VotesFiguresSchema), name="SingleChoiceResultsSchema"
+    {**_results_of(["single_choice"], VotesFiguresSchema), **_selection()},
+    name="SingleChoiceResultsSchema",
 )
 ApprovalResultsSchema = Schema.from_dict(
-    _results_of(["approval"], VotesFiguresSchema), name="ApprovalResultsSchema"
+    {**_results_of(["approval"], VotesFiguresSchema), **_selection()},
+    name="ApprovalResultsSchema",
 )
 RankedResultsSchema = Schema.from_dict(
     {
@@ -928,6 +1050,7 @@ RankedResultsSchema = Schema.from_dict(
 ScoreResultsSchema = Schema.from_dict(
     {
         **_results_of(["score"], ScoreFiguresSchema),
+        **_selection(),
         "max_score": Integer(required=True, validate=Range(min=1, max=MAX_PER_OPTION)),
     },
     name="ScoreResultsSchema",
@@ -963,6 +1086,7 @@ ConsentResultsSchema = Schema.from_dict(
 DotVoteResultsSchema = Schema.from_dict(
     {
         **_results_of(["dot_vote"], DotsFiguresSchema),
+        **_selection(),
         "dots_per_organisation": Integer(required=True, validate=Range(min=1, max=MAX_PER_OPTION)),
     },
     name="DotVoteResultsSchema",
@@ -1213,7 +1337,10 @@ class BallotRecordSchema(Schema):
     totals = Dict(metadata={"description": "the results object counted from the ballots"})
     published = Dict(
         allow_none=True,
-        metadata={"description": "{option, log_anchor, totals_digest} once published"},
+        metadata={
+            "description": "{option, options, log_anchor, totals_digest} once published "
+            "(options: the published options in their order)"
+        },
     )
     note = String()
 

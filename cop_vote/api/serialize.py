@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app, url_for
 
 from ..domain.lifecycle import Status
-from ..models import Comment, Decision, Organisation, Person
-from ..services import ballots, comments, decisions, results
+from ..models import Comment, Decision, Organisation, OutcomeHistory, Person
+from ..services import ballots, comments, decisions, results, selections
 from ..services.timefmt import iso_utc
 
 
@@ -160,19 +160,27 @@ def decision(
     *,
     turnout: results.Turnout | None = None,
     own: bool | None = None,
+    history: list[OutcomeHistory] | None = None,
 ) -> dict[str, Any]:
     """The API's decision object (API.md, "Decisions"), with its *effective* status.
 
     :param turnout: the decision's turnout, when the caller counted it already
         (:func:`decisions_page` does, for a whole page at once).
     :param own: whether the viewer's organisation holds a cast ballot, when known.
+    :param history: the decision's outcome history, when the caller read it already.
     """
     status = decisions.status_of(d, now)
     if turnout is None:
         turnout = results.turnout([d])[d.id]
     outcome = None
     if d.status in (Status.PUBLISHED.value, Status.WITHDRAWN.value):
-        outcome = {"option": d.outcome_option_id, "statement": d.outcome_statement}
+        outcome = {
+            "option": d.outcome_option_id,
+            "options": [s.option_id for s in d.selection],
+            "statement": d.outcome_statement,
+        }
+    if history is None:
+        history = selections.history([d.id])[d.id]
     return {
         "id": d.id,
         "title": d.title,
@@ -201,6 +209,8 @@ def decision(
         "eligible": turnout.eligible,
         "ballots_cast": turnout.cast,
         "outcome": outcome,
+        "selects": d.selects,
+        "outcome_history": [outcome_entry(e) for e in history],
         "created_at": iso_utc(d.created_at),
         "opened_at": iso_utc(d.opened_at),
         "closed_at": iso_utc(
@@ -214,11 +224,26 @@ def decision(
     }
 
 
+def outcome_entry(entry: OutcomeHistory) -> dict[str, Any]:
+    """One entry of the outcome history: ``{kind, at, options, statement, reason,
+    closed_at, closes_at}``."""
+    return {
+        "kind": entry.kind,
+        "at": iso_utc(entry.at),
+        "options": list(entry.option_ids) if entry.option_ids is not None else None,
+        "statement": entry.statement,
+        "reason": entry.reason,
+        "closed_at": iso_utc(entry.closed_at),
+        "closes_at": iso_utc(entry.closes_at),
+    }
+
+
 def decisions_page(items: list[Decision], viewer: Person, now: datetime) -> list[dict[str, Any]]:
     """Decision objects for a page of decisions, their turnouts and the viewer's
     own ballots read in one query each."""
     counts = results.turnout(items)
     own = ballots.own_ballots([d.id for d in items], viewer.organisation_id)
+    histories = selections.history([d.id for d in items])
     return [
         decision(
             d,
@@ -226,6 +251,7 @@ def decisions_page(items: list[Decision], viewer: Person, now: datetime) -> list
             now,
             turnout=counts[d.id],
             own=d.id in own and own[d.id].is_cast,
+            history=histories[d.id],
         )
         for d in items
     ]

@@ -143,6 +143,13 @@ class TransitionNotAllowed(Conflict):
     code = "transition_not_allowed"
 
 
+class BallotsSealed(Conflict):
+    """A secret decision's ballots were cut from their organisations at close,
+    so what needs that link (reopening it for ballots) cannot be done."""
+
+    code = "ballots_sealed"
+
+
 class DecisionClosed(Conflict):
     """A ballot or change arrived when the decision no longer accepts it.
 

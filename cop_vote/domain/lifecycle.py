@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import DecisionClosed, Message, TransitionNotAllowed
+from .errors import BallotsSealed, DecisionClosed, Message, TransitionNotAllowed
 
 
 class Status(StrEnum):
@@ -83,6 +83,57 @@ def check_transition(current: Status | str, target: Status | str) -> None:
             Message("An %(current)s decision cannot be made %(target)s.", **values)
             if current.value[0] in "aeiou"
             else Message("A %(current)s decision cannot be made %(target)s.", **values)
+        )
+
+
+def check_reopen(current: Status | str, *, secret: bool) -> None:
+    """Check that a decision may be reopened: closed → open, with a new deadline.
+
+    Not a transition of :data:`TRANSITIONS` (opening a draft fixes the
+    electorate; reopening keeps it): a facilitator's correction, made with a
+    stated reason.
+
+    :param current: the effective status.
+    :param secret: whether the ballots are secret: the close cuts a secret
+        decision's ballots from their organisations for good, so it cannot
+        take ballots again.
+    :raises TransitionNotAllowed: the decision is not closed; a published one
+        is amended instead.
+    :raises BallotsSealed: a closed secret decision.
+    """
+    current = Status(current)
+    if current is Status.PUBLISHED:
+        raise TransitionNotAllowed(
+            Message("A published decision cannot be reopened; amend its outcome instead.")
+        )
+    if current is not Status.CLOSED:
+        raise TransitionNotAllowed(
+            Message(
+                "Only a closed decision can be reopened; this one is %(status)s.", status=current
+            )
+        )
+    if secret:
+        raise BallotsSealed(
+            Message(
+                "A secret decision cannot be reopened after it closed: at the close its "
+                "ballots were cut from their organisations, so no organisation can see or "
+                "change its ballot any more."
+            )
+        )
+
+
+def check_amend(current: Status | str) -> None:
+    """Check that a decision's outcome may be amended: only once published.
+
+    :raises TransitionNotAllowed: the decision is not published.
+    """
+    current = Status(current)
+    if current is not Status.PUBLISHED:
+        raise TransitionNotAllowed(
+            Message(
+                "Only a published outcome can be amended; this decision is %(status)s.",
+                status=current,
+            )
         )
 
 

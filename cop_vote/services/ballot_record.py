@@ -55,10 +55,13 @@ def totals_digest(result: TallyResult) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _published_entry(decision_id: int) -> Event | None:
+def _published_entry(decision_id: int, *, amended: bool = False) -> Event | None:
+    """The log's entry of the decision's publication (its totals as published);
+    with ``amended``, the latest amendment when there is one (its option)."""
+    kinds = ("decision.published", "decision.amended") if amended else ("decision.published",)
     return db.session.execute(
         select(Event)
-        .where(Event.kind == "decision.published", Event.subject == f"decision:{decision_id}")
+        .where(Event.kind.in_(kinds), Event.subject == f"decision:{decision_id}")
         .order_by(Event.id.desc())
         .limit(1)
     ).scalar()
@@ -157,6 +160,7 @@ def ballot_record(decision: Decision, now: datetime) -> dict[str, Any]:
             "published": (
                 {
                     "option": decision.outcome_option_id,
+                    "options": [s.option_id for s in decision.selection],
                     "log_anchor": decision.published_log_hash,
                     "totals_digest": (entry.data or {}).get("totals_digest") if entry else None,
                 }
@@ -254,7 +258,8 @@ def recount(
     logged = (entry.data or {}).get("totals_digest") if entry else None
     if logged is not None and logged != totals_digest(stored):
         problems.append("the stored ballots give other totals than were published (event log)")
-    if entry is not None and (entry.data or {}).get("option") != decision.outcome_option_id:
+    latest = _published_entry(decision.id, amended=True)
+    if latest is not None and (latest.data or {}).get("option") != decision.outcome_option_id:
         problems.append("the published option differs from the one logged at publication")
     return RecountReport(
         decision.id, form, from_record, from_storage, decision.outcome_option_id, problems

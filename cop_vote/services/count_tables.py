@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..domain.selection import selection_verdict
 from ..domain.tally import TallyResult, Verdict, verdict
 
 
@@ -194,16 +195,18 @@ def schulze_tables(result: TallyResult, labels: Mapping[int, str]) -> Schulze | 
 
 
 def count_tables(
-    result: TallyResult, labels: Mapping[int, str], counting: str | None
+    result: TallyResult, labels: Mapping[int, str], counting: str | None, selects: int = 1
 ) -> CountTables:
     """The whole count of ``result`` for people.
 
     :param labels: option id → label in the reader's language.
     :param counting: the decision's ranked counting (``irv`` or ``schulze``);
         ignored for other methods (pass the decision's ``counting``).
+    :param selects: how many options the decision selects (its verdict then
+        asks for no tie at the boundary of the selection).
     """
     ranked = (counting or "irv") if result.method == "ranked" else None
-    rule = verdict(result)
+    rule = selection_verdict(result, selects) if selects > 1 else verdict(result)
     condorcet = result.extra.get("condorcet_winner")
     tables = CountTables(
         counting=ranked,

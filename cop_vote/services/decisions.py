@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..domain import lifecycle
+from ..domain import lifecycle, selection
 from ..domain.ballots import METHODS
 from ..domain.errors import Conflict, InvalidInput, Message, NotFound
 from ..domain.lifecycle import Status
 from ..extensions import db
 from ..models import Comment, Decision, Elector, Network, Option, Organisation, Person
-from . import audit, sealing, translations
+from . import audit, sealing, selections, translations
 from .access import require_facilitator
 from .text import clean
 from .timefmt import Now, instant, iso_utc, parse_instant
@@ -47,6 +47,7 @@ DECISION_FIELDS = (
     "secret_receipts",
     "original_language",
     "translations",
+    "selects",
 )
 #: Fields a facilitator may change while a decision is open.
 OPEN_FIELDS = (
@@ -123,7 +124,11 @@ def list_decisions(
     query = (
         select(Decision)
         .order_by(Decision.created_at.desc(), Decision.id.desc())
-        .options(selectinload(Decision.options), joinedload(Decision.outcome_option))
+        .options(
+            selectinload(Decision.options),
+            joinedload(Decision.outcome_option),
+            selectinload(Decision.selection),
+        )
     )
     if viewer is None or viewer.role != "facilitator":
         if viewer is not None and viewer.role == "representative":
@@ -338,6 +343,10 @@ def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str
             if not isinstance(data[key], bool):
                 raise InvalidInput(f"Invalid {key}.", {key: "Must be true or false."})
             setattr(decision, key, data[key])
+    if "selects" in data:
+        decision.selects = selection.check_selects(decision.method, data["selects"])
+    elif (decision.selects or 1) > 1:  # the method changed: does it still select several?
+        selection.check_selects(decision.method, decision.selects)
     if decision.method == "ranked" and decision.counting is None:
         decision.counting = "irv"
     if decision.method == "score" and decision.max_score is None:
@@ -458,6 +467,7 @@ def create_decision(
         proposals_open=False,
         description="",
         original_language=translations.network_language(),
+        selects=1,
         created_by_id=actor.id,
         created_at=now,
     )
@@ -489,6 +499,7 @@ def _check_values(
         counting=decision.counting,
         max_score=decision.max_score,
         dots=decision.dots,
+        selects=decision.selects,
         results_visibility=decision.results_visibility,
         ballot_secrecy=decision.ballot_secrecy,
         original_language=decision.original_language,
@@ -677,6 +688,13 @@ def open_decision(actor: Person | None, decision_id: int, now: Now) -> Decision:
         )
     if decision.closes_at is not None and decision.closes_at <= now:
         raise Conflict(Message("The deadline has passed; set a later one before opening."))
+    if decision.selects > 1 and decision.selects > len(decision.options):
+        raise Conflict(
+            Message(
+                "This decision selects %(selects)s options; it needs at least as many to open.",
+                selects=decision.selects,
+            )
+        )
     decision.electorate = [Elector(organisation_id=o.id) for o in eligible_organisations(decision)]
     decision.status = Status.OPEN.value
     decision.proposals_open = False  # opening ends the proposal phase
@@ -705,11 +723,11 @@ def close_decision(actor: Person | None, decision_id: int, now: Now) -> Decision
     now = instant(now)
     if decision.status != Status.OPEN.value:
         lifecycle.check_transition(decision.status, Status.CLOSED)
-    _close(decision, actor, now)
+    record_close(decision, actor, now)
     return decision
 
 
-def _close(decision: Decision, actor: Person | None, now: datetime) -> None:
+def record_close(decision: Decision, actor: Person | None, now: datetime) -> None:
     """Record the close and, for a secret ballot, make the cut (services/sealing.py)."""
     closed_at = now
     if decision.closes_at is not None and decision.closes_at <= now:
@@ -754,42 +772,45 @@ def close_due(now: Now) -> list[Decision]:
         ).scalar_one()
         at = instant(now)
         if decision.status == Status.OPEN.value and status_of(decision, at) is Status.CLOSED:
-            _close(decision, None, at)
+            record_close(decision, None, at)
             closed.append(decision)
     return closed
 
 
 def publish_decision(
-    actor: Person | None, decision_id: int, option_id: Any, statement: Any, now: Now
+    actor: Person | None,
+    decision_id: int,
+    option_id: Any,
+    statement: Any,
+    now: Now,
+    *,
+    option_ids: Any = None,
 ) -> Decision:
-    """closed → published with the chosen option (or none) and a statement.
+    """closed → published with the chosen option(s) (or none) and a statement.
 
     :param option_id: an option of this decision, or ``None`` (no option chosen).
+    :param option_ids: the chosen options in their order (a list of ids, at
+        most the decision's ``selects``), or ``None``; with both, ``option_id``
+        must be the first (:func:`cop_vote.services.selections.chosen_options`).
     :param statement: the outcome statement, required.
-    :raises InvalidInput: an option of another decision, or a blank statement.
+    :raises InvalidInput: an option of another decision, too many options, or
+        a blank statement.
     :raises TransitionNotAllowed: when the decision is not closed.
     """
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)
     now = instant(now)
     text = clean(statement, "statement", max_length=20000)
-    option = None
-    if option_id is not None:
-        option = next(
-            (o for o in decision.options if not isinstance(option_id, bool) and o.id == option_id),
-            None,
-        )
-        if option is None:
-            raise InvalidInput(
-                "Unknown option.", {"option": f"{option_id!r} is not an option of this decision."}
-            )
+    chosen = selections.chosen_options(decision, option_id, option_ids)
     lifecycle.check_transition(status_of(decision, now), Status.PUBLISHED)
     if decision.status == Status.OPEN.value:  # deadline passed, not yet recorded
-        _close(decision, None, now)
+        record_close(decision, None, now)
     decision.status = Status.PUBLISHED.value
-    decision.outcome_option_id = option.id if option else None
-    decision.outcome_statement = text
+    selections.set_outcome(decision, chosen, text)
     decision.published_at = now
+    selections.add_history(
+        decision, "published", actor, now, option_ids=[o.id for o in chosen], statement=text
+    )
     db.session.flush()
     # The totals as published go into the log, so a later change of the ballots
     # is caught by a recount (``cop recount``). Imported here: results needs us.
@@ -803,6 +824,7 @@ def publish_decision(
         actor,
         {
             "option": decision.outcome_option_id,
+            "options": [o.id for o in chosen],
             "statement_digest": audit.text_digest(text),
             "ballots_cast": result.ballots_cast,
             "winners": result.winners,

@@ -11,6 +11,9 @@ Rules (issue #4, item 5):
 * ``decision.opened`` (invitation), ``decision.closed`` and
   ``decision.published`` (with the statement and the chosen option) go to every
   active representative of every organisation in the decision's electorate.
+* ``decision.reopened`` (with the reason and the new deadline) and
+  ``decision.amended`` (with the options, statement and reason) go to the
+  same people as the publication.
 * ``ballot.cast``, ``ballot.change`` and ``ballot.withdraw`` go to the *other*
   representatives of the organisation: "a colleague changed our ballot". No mail
   ever names a choice of an organisation, so a secret decision stays secret.
@@ -39,7 +42,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..domain.errors import Conflict
 from ..domain.lifecycle import Status
 from ..extensions import db
-from ..models import BallotChange, Decision, Event, Notification, Organisation, Person
+from ..models import (
+    BallotChange,
+    Decision,
+    Event,
+    Notification,
+    Organisation,
+    OutcomeHistory,
+    Person,
+)
 from . import audit
 from .access import has_access, require_facilitator
 from .ballots import cast_ballots, find_ballot
@@ -47,13 +58,24 @@ from .decisions import get_decision, status_of
 from .timefmt import Now, instant
 
 #: The kinds of mail, as stored in ``Notification.kind``.
-KINDS = ("invitation", "closed", "published", "ballot", "recorded", "reminder")
+KINDS = (
+    "invitation",
+    "closed",
+    "published",
+    "ballot",
+    "recorded",
+    "reminder",
+    "reopened",
+    "amended",
+)
 
 #: The event kinds that cause mail, and the kind of mail each causes.
 EVENT_KINDS = {
     "decision.opened": "invitation",
     "decision.closed": "closed",
     "decision.published": "published",
+    "decision.reopened": "reopened",
+    "decision.amended": "amended",
     "ballot.cast": "ballot",
     "ballot.change": "ballot",
     "ballot.withdraw": "ballot",
@@ -181,14 +203,20 @@ def mails_for_event(event: Event) -> list[Mail]:
         return []
     actor = db.session.get(Person, event.actor_id) if event.actor_id is not None else None
     context: dict[str, Any] = {"at": event.at}
-    if kind in ("invitation", "closed", "published"):
+    if kind in ("invitation", "closed", "published", "reopened", "amended"):
         people = representatives(_electorate_ids(decision))
-        if kind == "published":
+        if kind in ("published", "amended"):
             context["statement"] = decision.outcome_statement or ""
             context["option"] = decision.outcome_option.label if decision.outcome_option else None
+            # Several options: their labels, one a line, in their order.
+            context["options"] = "\n".join(o.label for o in decision.selected_options)
             # The log's head at publication, kept in every member's mailbox: an
             # anchor outside the database (``cop verify-log --anchor``).
             context["anchor"] = event.hash
+        if kind in ("reopened", "amended"):
+            context["reason"] = _stated_reason(decision, kind)
+        if kind == "reopened":
+            context["closes_at"] = decision.closes_at
     else:
         org_id = event.data.get("organisation_id")
         org = db.session.get(Organisation, org_id) if isinstance(org_id, int) else None
@@ -210,6 +238,17 @@ def mails_for_event(event: Event) -> list[Mail]:
     return [
         Mail(f"{event.kind}:{event.id}:{p.id}", kind, p, decision, dict(context)) for p in people
     ]
+
+
+def _stated_reason(decision: Decision, kind: str) -> str:
+    """The reason stated for the decision's latest reopening or amendment."""
+    reason = db.session.execute(
+        select(OutcomeHistory.reason)
+        .where(OutcomeHistory.decision_id == decision.id, OutcomeHistory.kind == kind)
+        .order_by(OutcomeHistory.id.desc())
+        .limit(1)
+    ).scalar()
+    return reason or ""
 
 
 def _replaced_a_ballot(ballot_id: int, version: object) -> bool:

@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, case, func, select
 
-from ..domain import lifecycle
+from ..domain import lifecycle, selection
 from ..domain.errors import NotAllowed
+from ..domain.selection import Selection
 from ..domain.tally import OptionRef, TallyResult, Verdict, tally, verdict
 from ..extensions import db
 from ..models import Ballot, Decision, Elector, Organisation, Person
@@ -124,13 +125,29 @@ def results(
 
 
 def results_dict(decision: Decision, result: TallyResult, now: datetime) -> dict[str, Any]:
-    """The API's results object (API.md, "Results")."""
+    """The API's results object (API.md, "Results"); for a method whose options
+    are ranked by their totals, with ``selects`` and the selection
+    (:meth:`~cop_vote.domain.selection.Selection.to_dict`)."""
     body = result.to_dict()
-    return {"decision": decision.id, "status": status_of(decision, now).value, **body}
+    found = selection_of(decision, result)
+    extra = found.to_dict() if found is not None else {}
+    return {"decision": decision.id, "status": status_of(decision, now).value, **body, **extra}
 
 
-def decision_verdict(result: TallyResult) -> Verdict:
-    """Whether the declared decision rule is met, and why not."""
+def selection_of(decision: Decision, result: TallyResult) -> Selection | None:
+    """The count's ranking and the options it selects, for the decision's
+    ``selects``; ``None`` for a method that ranks no totals."""
+    return selection.selection_of(result.method, result.options, decision.selects or 1)
+
+
+def decision_verdict(result: TallyResult, selects: int = 1) -> Verdict:
+    """Whether the declared decision rule is met, and why not.
+
+    :param selects: how many options the decision selects; above 1 the rule
+        is met without a tie at the boundary of the selection.
+    """
+    if selects > 1:
+        return selection.selection_verdict(result, selects)
     return verdict(result)
 
 

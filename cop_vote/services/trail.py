@@ -1,7 +1,7 @@
 """A decision's audit trail as members may read it, straight from the event log.
 
-Every member sees when a decision was opened, changed, closed, published or
-withdrawn, how many comments were reviewed, flagged or hidden, objections
+Every member sees when a decision was opened, changed, closed, reopened,
+published, amended or withdrawn, how many comments were reviewed, flagged or hidden, objections
 lodged, and the ballots: for an open ballot which organisation cast or
 changed its ballot and when; for a secret ballot only that a ballot was cast
 or changed, never by whom (the participation page says who voted at all).
@@ -30,6 +30,8 @@ SHOWN = (
     "decision.closed",
     "decision.published",
     "decision.withdrawn",
+    "decision.reopened",
+    "decision.amended",
     "ballots.sealed",
     "objection.lodged",
     "option.proposed",
@@ -89,6 +91,11 @@ def decision_trail(viewer: Person | None, decision_id: int) -> Trail:
             org = data.get("organisation_id")
             organisation = None if secret else names.get(org) if isinstance(org, int) else None
             details = {"version": data.get("version")} if not secret else {}
+        elif event.kind == "decision.reopened":
+            deadline = data.get("closes_at")
+            details = {}
+            if isinstance(deadline, str):
+                closes_at = datetime.fromisoformat(deadline.replace("Z", "+00:00"))
         elif event.kind == "decision.updated":
             fields = list(data.get("fields") or [])
             details = {"fields": fields}

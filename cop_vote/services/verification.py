@@ -44,6 +44,8 @@ LIFECYCLE = {
     "decision.closed": "closed",
     "decision.published": "published",
     "decision.withdrawn": "withdrawn",
+    "decision.reopened": "open",
+    "decision.amended": "published",
 }
 
 
@@ -144,8 +146,8 @@ def _check_lifecycle(
     """The electorate, the close, the outcome and the objections against their entries."""
     where = f"decision {decision.id}"
 
-    def last(kind: str) -> dict[str, Any] | None:
-        found = [e for e in entries if e.kind == kind]
+    def last(*kinds: str) -> dict[str, Any] | None:
+        found = [e for e in entries if e.kind in kinds]
         return dict(found[-1].data or {}) if found else None
 
     opened = last("decision.opened")
@@ -158,7 +160,8 @@ def _check_lifecycle(
     if closed is not None and decision.status in ("closed", "published"):
         if closed.get("closed_at") != iso_utc(decision.closed_at):
             problems.append(f"{where}: the stored close time differs from the logged one")
-    published = last("decision.published")
+    # An amendment replaces the published option and statement (both logged).
+    published = last("decision.published", "decision.amended")
     if published is not None and decision.status == "published":
         if published.get("option") != decision.outcome_option_id:
             problems.append(f"{where}: the published option differs from the one logged")

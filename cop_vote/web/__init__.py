@@ -14,6 +14,7 @@ bp = Blueprint("web", __name__)
 from . import (  # noqa: E402,F401  (registers the routes on bp)
     admin,
     admin_drafts,
+    admin_outcome,
     admin_people,
     alerts,
     auth,
@@ -21,6 +22,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     guard,
     mail_admin,
     meetings,
+    outcome,
     proposals,
     record,
     recording,

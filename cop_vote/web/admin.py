@@ -23,21 +23,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import Field
 from wtforms import Form as WTForm
-from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from ..domain import lifecycle
 from ..domain.errors import Conflict, InvalidInput
 from ..domain.lifecycle import Status
 from ..extensions import db, login_manager
-from ..i18n import option_label, translate
+from ..i18n import translate
 from ..models import Decision, Person
 from ..services import decisions as decision_service
 from ..services import organisations as org_service
 from ..services import outbox
-from ..services.objections import list_objections
-from ..services.results import count, decision_verdict, participation_page, turnout
-from ..services.sealing import is_sealed, is_secret
+from ..services.results import participation_page, turnout
+from ..services.sealing import is_secret
+from ..services.selections import history as outcome_history
+from ..services.selections import published_options
 from . import bp
 from .admin_forms import (
     COMMENTS_LABELS,
@@ -48,7 +48,6 @@ from .admin_forms import (
     VISIBILITY_LABELS,
     ConfirmForm,
     OrganisationForm,
-    PublishForm,
     WithdrawForm,
 )
 from .localised import render_template
@@ -146,7 +145,9 @@ def error_items(form: WTForm) -> list[FormError]:
 
     def walk(fields: Iterable[Field], prefix: str) -> None:
         for field in fields:
-            if field.type == "FieldList":
+            if field.type == "FieldList" and field.entries and field.entries[0].type != "FormField":
+                walk(field.entries, "")  # a list of plain fields (the places of an outcome)
+            elif field.type == "FieldList":
                 for n, entry in enumerate(field.entries, start=1):
                     walk(entry.form, _("Option %(n)d", n=n) + ": ")
             elif field.type in ("CSRFTokenField", "SubmitField"):
@@ -486,6 +487,8 @@ def admin_decision(decision_id: int) -> ResponseReturnValue:
         quorum_percent=_percent(decision.quorum),
         member_url=member_url(decision),
         can={t.value: _allowed(decision, t) for t in Status},
+        history=outcome_history([decision.id])[decision.id],
+        selected_options=published_options(decision),
     )
 
 
@@ -560,53 +563,6 @@ def admin_decision_close(decision_id: int) -> ResponseReturnValue:
         "admin/decision_close.html",
         lambda d: decision_service.close_decision(_actor(), d.id, clock.now),
         _("The decision is closed."),
-    )
-
-
-def _publish_choices(decision: Decision) -> list[SelectChoice]:
-    choices = [SelectChoice("", _("No option chosen"))]
-    choices += [SelectChoice(str(o.id), str(option_label(o))) for o in decision.options]
-    return choices
-
-
-@bp.route("/admin/decisions/<int:decision_id>/publish", methods=["GET", "POST"])
-@facilitator_required
-def admin_decision_publish(decision_id: int) -> ResponseReturnValue:
-    """Publish a closed decision with the chosen option (or none) and a statement."""
-    decision = _decision(decision_id)
-    if request.method == "GET" and not _allowed(decision, Status.PUBLISHED):
-        return _not_now(decision)
-    # A secret decision past its deadline is counted once a write has sealed it.
-    result = None if is_secret(decision) and not is_sealed(decision) else count(decision)
-    verdict = decision_verdict(result) if result is not None else None
-    form = PublishForm()
-    form.option.choices = _publish_choices(decision)
-    if request.method == "GET" and verdict is not None:
-        form.option.data = str(verdict.option) if verdict.rule_met and verdict.option else ""
-    status = _form_status(form)
-    if form.validate_on_submit():
-        option_id = int(form.option.data) if form.option.data else None
-        outcome = _submit(
-            form,
-            lambda: decision_service.publish_decision(
-                _actor(), decision_id, option_id, form.statement.data, clock.now
-            ),
-            done=lambda _decision: _("The outcome is published."),
-            to=url_for("web.admin_decision", decision_id=decision_id),
-        )
-        if not isinstance(outcome, int):
-            return outcome
-        status = outcome
-    decision = _decision(decision_id)
-    return _page(
-        "admin/decision_publish.html",
-        status,
-        form=form,
-        decision=decision,
-        result=result,
-        verdict=verdict,
-        objections=list_objections(_actor(), decision_id),
-        row=_row(decision, clock.now()),
     )
 
 

@@ -25,6 +25,7 @@ from .. import clock
 from ..content import reader_language
 from ..domain.ballots import METHODS
 from ..domain.lifecycle import Status
+from ..domain.selection import selects_several
 from ..i18n import local_input
 from ..models import Decision
 from ..services import decisions as decision_service
@@ -93,6 +94,7 @@ def _decision_data(form: DecisionForm) -> tuple[dict[str, Any], list[int]]:
         "max_score": form.max_score.data if method == "score" else None,
         "dots": form.dots.data if method == "dot_vote" else None,
         "dots_per_option": form.dots_per_option.data if method == "dot_vote" else None,
+        "selects": (form.selects.data or 1) if selects_several(method) else 1,
         "facilitator_votes": bool(form.facilitator_votes.data),
         "proposals_open": bool(form.proposals_open.data),
         "secret_receipts": bool(form.secret_receipts.data),
@@ -202,6 +204,7 @@ def _draft_form_data(decision: Decision) -> dict[str, Any]:
         "max_score": decision.max_score or 5,
         "dots": decision.dots or 3,
         "dots_per_option": decision.dots_per_option,
+        "selects": decision.selects,
         "options": [
             {
                 "label": o.label,

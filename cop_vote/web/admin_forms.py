@@ -251,6 +251,11 @@ class DecisionForm(FlaskForm):
         _l("Most dots on one option (dot vote only, optional)"),
         validators=[Optional(), NumberRange(1, 100)],
     )
+    selects = WholeNumberField(
+        _l("How many options the decision selects"),
+        validators=[Optional(), NumberRange(1, 100)],
+        default=1,
+    )
     options = FieldList(FormField(OptionRowForm), min_entries=OPTION_ROWS, max_entries=MAX_OPTIONS)
     add_rows = SubmitField(_l("Add more option rows"))
     change_method = SubmitField(_l("Show the fields of this method"))
@@ -293,11 +298,34 @@ class OpenDecisionForm(FlaskForm):
 
 
 class PublishForm(FlaskForm):
-    """Publish a closed decision: the chosen option (or none) and a statement."""
+    """Publish a closed decision: the chosen option(s) (or none) and a statement.
+
+    ``option`` is the first (or only) place; a decision that selects several
+    options has one more select per further place (``places``), so the order
+    is given without JavaScript.
+    """
 
     option = SelectField(_l("Chosen option"), choices=[])
+    places = FieldList(SelectField(choices=[]), max_entries=MAX_OPTIONS)
     statement = TextAreaField(_l("Statement"), validators=[InputRequired(REQUIRED)])
     submit = SubmitField(_l("Publish"))
+
+
+class AmendForm(PublishForm):
+    """Amend a published outcome: the option(s), the statement, and why."""
+
+    reason = TextAreaField(_l("Why is it amended?"), validators=[InputRequired(REQUIRED)])
+    submit = SubmitField(_l("Amend the outcome"))
+
+
+class ReopenForm(FlaskForm):
+    """Reopen a closed decision: a new deadline and why."""
+
+    closes_at = StringField(
+        _l("New deadline"), filters=[_strip], validators=[InputRequired(REQUIRED), wall_clock]
+    )
+    reason = TextAreaField(_l("Why is it reopened?"), validators=[InputRequired(REQUIRED)])
+    submit = SubmitField(_l("Reopen for ballots"))
 
 
 class WithdrawForm(FlaskForm):

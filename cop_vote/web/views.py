@@ -32,6 +32,8 @@ from ..services import comments as comment_service
 from ..services import decisions as decision_service
 from ..services import results as results_service
 from ..services.count_tables import count_tables
+from ..services.selections import history as outcome_history
+from ..services.selections import published_options
 from . import bp
 from .comment_list import CommentPresenter
 from .forms import BallotForm, CommentForm, ConfirmForm, LanguageForm, TokenForm
@@ -301,6 +303,8 @@ def _decision_context(
         "decision": decision,
         "status": status.value,
         "option_labels": labels,
+        "history": outcome_history([decision.id])[decision.id],
+        "selected_options": published_options(decision),
         "may_vote": _may_vote(decision, viewer, status, is_elector=is_elector),
         "may_comment": _may_comment(decision, viewer, status),
         "is_elector": is_elector,
@@ -607,6 +611,12 @@ def results(decision_id: int) -> ResponseReturnValue:
     columns = RESULT_COLUMNS.get(found.method, [])
     main = columns[0][0] if columns else None
     top = max((float(row.get(main) or 0) for row in result.options), default=0) if main else 0
+    # A dot vote, and a decision selecting several options, lists its options
+    # best first with their place; level options share a place.
+    selection = results_service.selection_of(found, result)
+    ranked = selection is not None and (found.method == "dot_vote" or found.selects > 1)
+    places = dict(selection.ranking) if selection is not None and ranked else {}
+    chosen = set(selection.selected) if selection is not None and found.selects > 1 else None
     rows = []
     for row in result.options:
         value = float(row.get(main) or 0) if main else 0
@@ -616,11 +626,14 @@ def results(decision_id: int) -> ResponseReturnValue:
                 **row,
                 "label": labels[row["id"]],
                 "bar": _percent(value / top) if top else 0,
-                "winner": row["id"] in result.winners,
+                "winner": row["id"] in (chosen if chosen is not None else result.winners),
+                "place": places.get(row["id"]),
                 "proposed_by": proposer.name if proposer is not None else None,
             }
         )
-    count = count_tables(result, labels, found.counting)
+    if places:
+        rows.sort(key=lambda r: places[r["id"]])  # stable: display order among equals
+    count = count_tables(result, labels, found.counting, found.selects)
     response = page(
         "decisions/results.html",
         fragments=RESULTS_FRAGMENTS,
@@ -631,6 +644,8 @@ def results(decision_id: int) -> ResponseReturnValue:
         winners=count.winners,
         count=count,
         tie_rule=str(TIE_RULES.get(count.counting or found.method, "")),
+        selection=selection if found.selects > 1 else None,
+        ranked=bool(places),
         status_value=status,
         quorum_percent=_percent_text(result.quorum),
         needed=_needed(result.quorum, result.eligible),
@@ -661,37 +676,6 @@ RESULT_COLUMNS: dict[str, list[tuple[str, Any]]] = {
     "dot_vote": [("dots", _l("Dots"))],
     "meeting_time": [("yes", _l("Yes")), ("if_need_be", _l("If need be")), ("no", _l("No"))],
 }
-
-
-@bp.get("/decisions/<int:decision_id>/outcome")
-def outcome(decision_id: int) -> ResponseReturnValue:
-    """The published outcome, or the statement of a withdrawn decision."""
-    viewer = _me()
-    found = decision_service.get_decision(viewer, decision_id)
-    option = found.outcome_option
-    calendar_url = None
-    if (
-        found.method == "meeting_time"
-        and found.status == "published"
-        and option is not None
-        and option.starts_at is not None
-        and option.ends_at is not None
-    ):
-        calendar_url = url_for("web.meeting_calendar", decision_id=found.id)
-    departs = False
-    if found.status == "published" and found.method != "discussion":
-        # Say so when the published option is not what the decision rule gives.
-        rule = results_service.decision_verdict(results_service.count(found))
-        departs = not rule.rule_met or rule.option != found.outcome_option_id
-        if found.method == "consent" and rule.rule_met:
-            departs = False
-    return page(
-        "decisions/outcome.html",
-        decision=found,
-        status_value=decision_service.status_of(found, now()).value,
-        calendar_url=calendar_url,
-        departs_from_rule=departs,
-    )
 
 
 # --- profile --------------------------------------------------------------------------

@@ -173,6 +173,7 @@ def test_acceptance_scenario(
     assert published["status"] == "published"
     assert published["outcome"] == {
         "option": options[0],
+        "options": [options[0]],
         "statement": "The CoP becomes a foundation.",
     }
     again = client.get(f"{API}/decisions/{did}", headers=rep_headers).get_json()

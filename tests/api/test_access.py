@@ -85,6 +85,18 @@ TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
     ),
     (
         "POST",
+        "/decisions/{closed}/reopen",
+        {"closes_at": "2099-01-04T17:00:00+01:00", "reason": "One more week."},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    (
+        "POST",
+        "/decisions/{closed}/amend",
+        {"statement": "Corrected.", "reason": "Not published yet."},
+        {F: 409, R: 403, OBS: 403, A: 401},
+    ),
+    (
+        "POST",
         "/decisions/{draft}/withdraw",
         {"statement": "Not needed."},
         {F: 200, R: 403, OBS: 403, A: 401},

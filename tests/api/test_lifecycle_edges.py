@@ -215,6 +215,7 @@ def test_publishing_without_an_option_records_none(
     assert response.status_code == 200
     assert response.get_json()["outcome"] == {
         "option": None,
+        "options": [],
         "statement": "No option chosen; we meet again.",
     }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -104,7 +105,7 @@ def _check(
 
 @pytest.fixture
 def targets(
-    client: FlaskClient, network: dict[str, Any], make_decision: Any
+    client: FlaskClient, network: dict[str, Any], make_decision: Any, clock: Any
 ) -> list[tuple[str, str, str, Callable[[], dict[str, Any]]]]:
     """Each request body with who sends it and a base body: (who, method, path, base)."""
     open_ = make_decision("open")
@@ -146,6 +147,18 @@ def targets(
         ("facilitator", "post", f"/decisions/{make_decision('closed')['id']}/publish", dict),
         ("adpc", "post", f"/decisions/{phase['id']}/options", lambda: {"label": sized("l", 9)}),
         ("facilitator", "post", f"/decisions/{make_decision('draft')['id']}/withdraw", dict),
+        (
+            "facilitator",
+            "post",
+            f"/decisions/{make_decision('closed')['id']}/reopen",
+            lambda: {"closes_at": (clock.now + timedelta(days=1)).isoformat()},
+        ),
+        (
+            "facilitator",
+            "post",
+            f"/decisions/{make_decision('published')['id']}/amend",
+            lambda: {"reason": sized("reason", 9)},
+        ),
         ("stro", "post", f"/decisions/{open_['id']}/comments", dict),
         (
             "facilitator",

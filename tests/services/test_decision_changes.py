@@ -368,6 +368,7 @@ def test_publication_logs_what_was_published_at_its_time(
     )
     assert entry.data == {
         "option": nashville,
+        "options": [nashville],
         "statement_digest": audit.text_digest("Nashville."),
         "ballots_cast": 3,
         "winners": [nashville],

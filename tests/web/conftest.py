@@ -51,3 +51,13 @@ def client(app: Flask) -> FlaskClient:
 def other_client(app: Flask) -> FlaskClient:
     """A second browser (a colleague)."""
     return _client(app)
+
+
+@pytest.fixture
+def fac(app: Flask, client: FlaskClient, network: dict[str, Any]) -> Any:
+    """The facilitator, signed in on ``client`` (for the facilitator's pages)."""
+    from tests.web.admin_helpers import sign_in
+
+    person = network["people"]["facilitator"]
+    sign_in(app, client, person)
+    return person

@@ -15,7 +15,7 @@ from cop_vote.extensions import db
 from cop_vote.models import Decision, Event
 from cop_vote.services import decisions as decision_service
 from cop_vote.services.ballots import cast_ballot
-from tests.web.admin_helpers import csrf_token, post_form, sign_in
+from tests.web.admin_helpers import csrf_token, post_form
 
 NEW = "/admin/decisions/new"
 
@@ -31,14 +31,6 @@ def _unlink_outcomes(app: Flask) -> Any:
     db.session.rollback()
     db.session.execute(update(Decision).values(outcome_option_id=None))
     db.session.commit()
-
-
-@pytest.fixture
-def fac(app: Flask, client: FlaskClient, network: dict[str, Any]) -> Any:
-    """The facilitator, signed in on ``client``."""
-    person = network["people"]["facilitator"]
-    sign_in(app, client, person)
-    return person
 
 
 def form_data(options: list[str] | None = None, **fields: Any) -> dict[str, Any]:

@@ -36,13 +36,6 @@ OWN_FIELDS = {
 }
 
 
-@pytest.fixture
-def fac(app: Flask, client: FlaskClient, network: dict[str, Any]) -> Any:
-    person = network["people"]["facilitator"]
-    sign_in(app, client, person)
-    return person
-
-
 def field_ids(html: str) -> set[str]:
     form = html.split('<form class="sections" method="post"', 1)[1].split("</form>", 1)[0]
     return set(re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', form))

@@ -43,6 +43,7 @@ from cop_vote.models import (
     Objection,
     Option,
     Organisation,
+    OutcomeHistory,
     Person,
 )
 from cop_vote.services import ballots, decisions
@@ -148,6 +149,8 @@ CONTENT = (
     (Decision, "title"),
     (Decision, "description"),
     (Decision, "outcome_statement"),
+    (OutcomeHistory, "statement"),
+    (OutcomeHistory, "reason"),
     (Option, "label"),
     (Option, "description"),
     (Objection, "text"),

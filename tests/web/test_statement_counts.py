@@ -50,6 +50,8 @@ DECISION_FOR = {
     "api.get_ballot_record": "published",
     "api.list_objections": "published",
     "web.admin_decision_publish": "closed",
+    "web.admin_decision_reopen": "reopenable",
+    "web.admin_decision_amend": "published",
     "web.admin_decision_open": "draft",
     "web.admin_decision_edit": "draft",
 }
@@ -123,6 +125,19 @@ def build(app: Flask, now: datetime, extra: int, *, comments_per_org: int = 1) -
         )
         decisions.open_decision(facilitator, secret.id, now)
         seeded.decisions["closed"] = secret.id
+        # An open-ballot decision closed with every organisation's ballot: one
+        # that can be reopened (a secret one cannot).
+        reopenable = decisions.create_decision(
+            facilitator,
+            {
+                "title": "An open choice",
+                "method": "single_choice",
+                "options": [{"label": "Yes"}, {"label": "No"}],
+            },
+            now,
+        )
+        decisions.open_decision(facilitator, reopenable.id, now)
+        seeded.decisions["reopenable"] = reopenable.id
         previous: int | None = None
         for org_id, person in first.items():
             if ballots.find_ballot(form.id, org_id) is None:
@@ -131,10 +146,12 @@ def build(app: Flask, now: datetime, extra: int, *, comments_per_org: int = 1) -
             for k in range(comments_per_org):
                 comment = comments.add_comment(person, form.id, f"Comment {k} of {org_id}.", now)
             ballots.cast_ballot(person, secret.id, {"option": secret.options[0].id}, now)
+            ballots.cast_ballot(person, reopenable.id, {"option": reopenable.options[0].id}, now)
             if previous is not None:
                 moderation.report_comment(person, previous, "Look at this.", now)
             previous = comment.id
         decisions.close_decision(facilitator, secret.id, now)
+        decisions.close_decision(facilitator, reopenable.id, now)
         db.session.commit()
     return seeded
 
