@@ -244,3 +244,15 @@ def test_closing_decides_on_the_stored_status_not_a_loaded_one(
         decisions.close_decision(facilitator, did, clock.now)
     db.session.rollback()
     assert _stored(did).status == "open"
+
+
+def test_a_close_is_logged_at_the_moment_of_the_write(network: dict[str, Any], clock: Any) -> None:
+    facilitator = network["people"]["facilitator"]
+    did = make_decision(facilitator, clock.now)
+    moment = clock.now + timedelta(hours=2, seconds=5)
+    decisions.close_decision(facilitator, did, moment)
+    db.session.commit()
+    event = db.session.execute(
+        select(Event).where(Event.kind == "decision.closed").order_by(Event.id.desc())
+    ).scalar_one()
+    assert event.at == moment == _stored(did).closed_at
