@@ -50,11 +50,22 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# With TEST_DATABASE_URL the SQLite and PostgreSQL passes run side by side (each
+# is one process, so each gets a core); their reports are printed one after the
+# other when both have ended, and either failing fails the target.
 pytest: install-dev
-	$(BIN)/pytest -q --durations=12
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL ($$TEST_DATABASE_URL), without the schemathesis run and the browser story"; \
-		$(BIN)/pytest -q --durations=12 --db=postgresql -m "not schemathesis and not browser"; \
+	@if [ -z "$$TEST_DATABASE_URL" ]; then \
+		$(BIN)/pytest -q --durations=12; \
+	else \
+		echo "== SQLite, and PostgreSQL ($$TEST_DATABASE_URL) without the schemathesis run and the browser story, side by side"; \
+		logs=$$(mktemp -d); \
+		$(BIN)/pytest -q --durations=12 -p no:cacheprovider > $$logs/sqlite 2>&1 & sqlite=$$!; \
+		$(BIN)/pytest -q --durations=12 -p no:cacheprovider --db=postgresql \
+			-m "not schemathesis and not browser" > $$logs/postgresql 2>&1; postgresql=$$?; \
+		wait $$sqlite; sqlite=$$?; \
+		echo "== SQLite pass"; cat $$logs/sqlite; \
+		echo "== PostgreSQL pass"; cat $$logs/postgresql; \
+		rm -rf $$logs; test $$sqlite -eq 0 && test $$postgresql -eq 0; \
 	fi
 
 test: lint pytest
