@@ -178,17 +178,27 @@ def test_an_edition_is_checked_only_where_the_change_could_be_made(
     assert _stored(did).description == "New."
 
 
-def test_withdrawing_decides_on_the_stored_status_not_a_loaded_one(
-    network: dict[str, Any], clock: Any
+@pytest.mark.parametrize(
+    ("behind_our_back", "write"),
+    [
+        ("closed", lambda fac, did, now: decisions.withdraw_decision(fac, did, "Not needed.", now)),
+        ("withdrawn", lambda fac, did, now: decisions.close_decision(fac, did, now)),
+    ],
+    ids=["withdraw", "close"],
+)
+def test_withdrawing_and_closing_decide_on_the_stored_status_not_a_loaded_one(
+    network: dict[str, Any], clock: Any, behind_our_back: str, write: Any
 ) -> None:
     facilitator = network["people"]["facilitator"]
     did = make_decision(facilitator, clock.now)
     loaded = db.session.get(Decision, did)
     assert loaded is not None and loaded.status == "open"
-    # Another writer closes it meanwhile (behind this session's back).
-    db.session.execute(text("UPDATE decision SET status = 'closed' WHERE id = :d"), {"d": did})
+    # Another writer closes or withdraws it meanwhile (behind this session's back).
+    db.session.execute(
+        text("UPDATE decision SET status = :s WHERE id = :d"), {"s": behind_our_back, "d": did}
+    )
     with pytest.raises(TransitionNotAllowed):
-        decisions.withdraw_decision(facilitator, did, "Not needed.", clock.now)
+        write(facilitator, did, clock.now)
     db.session.rollback()
     assert _stored(did).status == "open"
 
@@ -229,21 +239,6 @@ def test_an_open_option_is_reworded_by_id_and_the_log_keeps_the_callers_moment(
     ).scalar_one()
     assert event.at == moment
     assert _stored(did).options[0].description == ""
-
-
-def test_closing_decides_on_the_stored_status_not_a_loaded_one(
-    network: dict[str, Any], clock: Any
-) -> None:
-    facilitator = network["people"]["facilitator"]
-    did = make_decision(facilitator, clock.now)
-    loaded = db.session.get(Decision, did)
-    assert loaded is not None and loaded.status == "open"
-    # Another writer withdraws it meanwhile (behind this session's back).
-    db.session.execute(text("UPDATE decision SET status = 'withdrawn' WHERE id = :d"), {"d": did})
-    with pytest.raises(TransitionNotAllowed):
-        decisions.close_decision(facilitator, did, clock.now)
-    db.session.rollback()
-    assert _stored(did).status == "open"
 
 
 def test_a_close_is_logged_at_the_moment_of_the_write(network: dict[str, Any], clock: Any) -> None:
