@@ -69,16 +69,16 @@ def note_update(
 
     if decision.closes_at != was.closes_at:
         add("deadline", {"from": iso_utc(was.closes_at), "to": iso_utc(decision.closes_at)})
-    if decision.description != was.description or _descriptions(
-        decision.translations
-    ) != _descriptions(was.translations):
+    if decision.description != was.description or _retranslated(
+        was.translations, decision.translations, ("description",)
+    ):
         add("description", {})
     for option in decision.options:
         old = was.options.get(option.id)
-        if old is not None and old != (
-            option.label,
-            option.description,
-            dict(option.translations or {}),
+        if old is None:
+            continue
+        if (option.label, option.description) != old[:2] or _retranslated(
+            old[2], option.translations, ("label", "description")
         ):
             add("option", {"option_id": option.id, "before": old[0], "after": option.label})
     db.session.add_all(notes)
@@ -86,12 +86,15 @@ def note_update(
     return notes
 
 
-def _descriptions(translations: Any) -> dict[str, Any]:
-    return {
-        lang: (text or {}).get("description")
-        for lang, text in (translations or {}).items()
-        if isinstance(text, dict)
-    }
+def _retranslated(before: Any, after: Any, fields: tuple[str, ...]) -> bool:
+    """Whether a translation readers had (one of ``fields`` in a language) was
+    changed or removed; a translation added where there was none rewords nothing."""
+    for lang, texts in (before or {}).items():
+        now = (after or {}).get(lang) or {}
+        for name in fields:
+            if (texts or {}).get(name) and (texts or {}).get(name) != now.get(name):
+                return True
+    return False
 
 
 def note_addition(

@@ -281,3 +281,30 @@ def test_a_secret_reworded_option_asks_every_organisation_that_voted_to_confirm(
     assert sorted(m.to[0] for m in mails) == REPRESENTATIVES
     # STRO voted for another option, yet gets the same mail: it tells no choice.
     assert sorted(m.to[0] for m in mails if CONFIRM in m.body) == ["marieke@stro.example.org"]
+
+
+def test_a_translation_added_rewords_nothing_but_a_changed_one_is_a_note(
+    app: Flask, client: FlaskClient, network: dict[str, Any], make_decision: Any
+) -> None:
+    h = network["headers"]
+    _in_english(client, network)
+    decision = make_decision("open", original_language="en")
+    did, first = decision["id"], decision["options"][0]["id"]
+    url = f"{API}/decisions/{did}"
+    before = len(outbox(app))
+    added = client.patch(
+        url,
+        headers=h["facilitator"],
+        json={"options": [{"id": first, "translations": {"nl": {"label": "Stichting"}}}]},
+    )
+    assert added.status_code == 200, added.get_json()
+    assert added.get_json()["changes"] == [] and _since(app, before) == []
+    changed = client.patch(
+        url,
+        headers=h["facilitator"],
+        json={"options": [{"id": first, "translations": {"nl": {"label": "Een stichting"}}}]},
+    )
+    notes = changed.get_json()["changes"]
+    assert [(n["kind"], n["option"]) for n in notes] == [("option", first)]
+    assert notes[0]["text"] == "The wording of option “Foundation” changed."
+    assert len(_since(app, before)) == len(REPRESENTATIVES)

@@ -54,6 +54,8 @@ def test_an_open_decision_changed_on_its_form_shows_dated_notes_in_both_language
     assert "De toelichting is herschreven." in dutch
     for english in ("Changes since opening", "Changed on", "reworded", "Deadline extended"):
         assert english not in dutch, english
+    pack = client.get(f"/decisions/{did}/meeting-pack").get_data(as_text=True)
+    assert "Changes since opening" in pack and "The description was reworded." in pack
     # One mail per representative of the electorate.
     mails = db.session.query(Notification).filter_by(kind="changed").all()
     assert len(mails) == 4
