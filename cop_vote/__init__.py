@@ -63,11 +63,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
     ratelimits.init_app(app)
     limiter.init_app(app)
 
-    from . import content, i18n
+    from . import change_text, content, i18n
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
     content.init_app(app)
+    change_text.init_app(app)
 
     from .web import auth
 

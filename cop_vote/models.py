@@ -339,11 +339,39 @@ class OutcomeHistory(db.Model):
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+#: The kinds of change note of an open decision.
+DECISION_CHANGE_KINDS = ("deadline", "description", "option", "electorate")
+
+
+class DecisionChange(db.Model):
+    """A change made to a decision after it opened, shown as a dated note on
+    its page ("changed on ...: ...") and kept for good.
+
+    ``details`` holds what the note says: ``deadline``: ``{"from", "to"}`` (ISO
+    8601 UTC); ``option``: ``{"option_id", "before", "after"}`` (labels);
+    ``electorate``: ``{"organisation_id", "organisation"}`` (its name then);
+    ``description``: ``{}``.
+    """
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('deadline', 'description', 'option', 'electorate')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class Elector(db.Model):
-    """An organisation eligible to cast a ballot on a decision, fixed at opening."""
+    """An organisation eligible to cast a ballot on a decision, fixed at
+    opening; ``added_at`` is set when a facilitator added it later."""
 
     decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    added_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 

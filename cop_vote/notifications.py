@@ -48,7 +48,7 @@ from .extensions import db
 from .extensions import mail as mail_ext
 from .i18n import LANGUAGES
 from .models import Decision, Event, Network, Notification
-from .services import alerts, auth, invitations, notify, outbox
+from .services import alerts, auth, change_mail, invitations, notify, outbox
 from .services.text import counted, one_line
 
 _FLUSHED = "cop_events_flushed"
@@ -58,7 +58,7 @@ _DEADLINES = "cop_deadlines_set"
 _SUPPRESSED = "cop_notifications_suppressed"
 
 #: What else turns events into mail, beside the members' mail (services/notify.py).
-_MAIL_SOURCES = (invitations.mails_for_event, alerts.mails_for_event)
+_MAIL_SOURCES = (invitations.mails_for_event, alerts.mails_for_event, change_mail.mails_for_event)
 
 #: Events after which a decision is open with a (possibly new) deadline.
 _DEADLINE_EVENTS = ("decision.opened", "decision.updated", "decision.reopened")
@@ -233,6 +233,8 @@ def _subject(mail: notify.Mail) -> str:
         "reminder": _("Reminder: your organisation has not voted yet: %(title)s", title=title),
         "reopened": _("Voting reopened: %(title)s", title=title),
         "amended": _("Outcome amended: %(title)s", title=title),
+        "changed": _("Changed while open: %(title)s", title=title),
+        "added": _("Your organisation can now vote on: %(title)s", title=title),
     }
     return one_line(subjects[mail.kind])
 

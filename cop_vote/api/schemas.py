@@ -31,6 +31,7 @@ from ..models import ORG_KINDS, ROLES
 from ..services.comments import REVIEW_STATES
 from ..services.moderation import REASON_MAX, STATUS_FILTERS
 from ..services.proposals import MAX_OPTIONS
+from .change_schemas import ChangeSchema
 
 #: Largest identifier (the databases' ``integer``); also in :mod:`.common`.
 MAX_ID = 2**31 - 1
@@ -609,6 +610,11 @@ class DecisionSchema(Schema):
         Nested(OutcomeHistorySchema),
         required=True,
         metadata={"description": "publication, amendments and reopenings, oldest first"},
+    )
+    changes = List(
+        Nested(ChangeSchema),
+        required=True,
+        metadata={"description": "changes made after opening, oldest first"},
     )
     created_at = DateTime(required=True)
     opened_at = DateTime(required=True, allow_none=True)

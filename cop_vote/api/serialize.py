@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 
+from ..change_text import change_text
 from ..domain.lifecycle import Status
-from ..models import Comment, Decision, Organisation, OutcomeHistory, Person
-from ..services import ballots, comments, decisions, results, selections
+from ..models import Comment, Decision, DecisionChange, Organisation, OutcomeHistory, Person
+from ..services import ballots, change_notes, comments, decisions, results, selections
 from ..services.timefmt import iso_utc
 
 
@@ -161,6 +162,7 @@ def decision(
     turnout: results.Turnout | None = None,
     own: bool | None = None,
     history: list[OutcomeHistory] | None = None,
+    changes: list[DecisionChange] | None = None,
 ) -> dict[str, Any]:
     """The API's decision object (API.md, "Decisions"), with its *effective* status.
 
@@ -168,6 +170,7 @@ def decision(
         (:func:`decisions_page` does, for a whole page at once).
     :param own: whether the viewer's organisation holds a cast ballot, when known.
     :param history: the decision's outcome history, when the caller read it already.
+    :param changes: the decision's change notes, when the caller read them already.
     """
     status = decisions.status_of(d, now)
     if turnout is None:
@@ -181,6 +184,8 @@ def decision(
         }
     if history is None:
         history = selections.history([d.id])[d.id]
+    if changes is None:
+        changes = change_notes.notes_of([d.id])[d.id] if d.opened_at is not None else []
     return {
         "id": d.id,
         "title": d.title,
@@ -211,6 +216,7 @@ def decision(
         "outcome": outcome,
         "selects": d.selects,
         "outcome_history": [outcome_entry(e) for e in history],
+        "changes": [change_entry(c) for c in changes],
         "created_at": iso_utc(d.created_at),
         "opened_at": iso_utc(d.opened_at),
         "closed_at": iso_utc(
@@ -238,12 +244,26 @@ def outcome_entry(entry: OutcomeHistory) -> dict[str, Any]:
     }
 
 
+def change_entry(note: DecisionChange) -> dict[str, Any]:
+    """One change note: ``{at, kind, text, option, organisation}``, its text
+    in the language of the answer."""
+    details = note.details or {}
+    return {
+        "at": iso_utc(note.at),
+        "kind": note.kind,
+        "text": change_text(note),
+        "option": details.get("option_id") if note.kind == "option" else None,
+        "organisation": details.get("organisation_id") if note.kind == "electorate" else None,
+    }
+
+
 def decisions_page(items: list[Decision], viewer: Person, now: datetime) -> list[dict[str, Any]]:
     """Decision objects for a page of decisions, their turnouts and the viewer's
     own ballots read in one query each."""
     counts = results.turnout(items)
     own = ballots.own_ballots([d.id for d in items], viewer.organisation_id)
     histories = selections.history([d.id for d in items])
+    notes = change_notes.notes_of([d.id for d in items if d.opened_at is not None])
     return [
         decision(
             d,
@@ -252,6 +272,7 @@ def decisions_page(items: list[Decision], viewer: Person, now: datetime) -> list
             turnout=counts[d.id],
             own=d.id in own and own[d.id].is_cast,
             history=histories[d.id],
+            changes=notes.get(d.id, []),
         )
         for d in items
     ]

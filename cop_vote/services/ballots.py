@@ -57,6 +57,13 @@ def rules_for(decision: Decision) -> BallotRules:
     )
 
 
+#: Why an organisation outside a decision's electorate cannot vote in it.
+NOT_AN_ELECTOR = (
+    "Your organisation was not in this decision's electorate when it opened, so it "
+    "has no ballot in it. A facilitator can add it while the decision is open."
+)
+
+
 def is_elector(decision: Decision, organisation_id: int | None) -> bool:
     """Whether the organisation is in the decision's fixed electorate."""
     return organisation_id is not None and any(
@@ -260,7 +267,7 @@ def _voter_organisation(actor: Person, decision: Decision) -> Organisation:
     org = actor.organisation
     # One row (not the whole electorate, which grows with the network).
     if org is None or not in_electorate(decision, org.id):
-        raise NotAllowed("Your organisation has no ballot in this decision.")
+        raise NotAllowed(NOT_AN_ELECTOR)
     return org
 
 

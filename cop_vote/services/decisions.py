@@ -20,8 +20,17 @@ from ..domain.ballots import METHODS
 from ..domain.errors import Conflict, InvalidInput, Message, NotFound
 from ..domain.lifecycle import Status
 from ..extensions import db
-from ..models import Comment, Decision, Elector, Network, Option, Organisation, Person
-from . import audit, sealing, selections, translations
+from ..models import (
+    Comment,
+    Decision,
+    DecisionChange,
+    Elector,
+    Network,
+    Option,
+    Organisation,
+    Person,
+)
+from . import audit, change_notes, sealing, selections, translations
 from .access import require_facilitator
 from .text import clean
 from .timefmt import Now, instant, iso_utc, parse_instant
@@ -564,6 +573,7 @@ def update_decision(
     _unknown(data, DECISION_FIELDS)
     _check_values(decision, data, now, zone)  # bad values are 400 before any 409
     status = status_of(decision, now)
+    notes: list[DecisionChange] = []
     if seen is not None and status in (Status.DRAFT, Status.OPEN) and seen != edition(decision):
         raise Conflict(
             Message(
@@ -612,9 +622,12 @@ def update_decision(
                         "once given (a missing translation can be added)."
                     )
                 )
+        was = change_notes.before(decision)
         _apply(decision, {k: v for k, v in data.items() if k != "options"}, now, zone)
         if "options" in data:
             _reword_options(decision, data["options"], now)
+        db.session.flush()
+        notes = change_notes.note_update(decision, was, actor, now)
     else:
         raise Conflict(
             {
@@ -623,13 +636,14 @@ def update_decision(
             }.get(status, Message("A withdrawn decision cannot be changed."))
         )
     db.session.flush()
-    audit.record(
-        "decision.updated",
-        f"decision:{decision.id}",
-        actor,
-        {"fields": sorted(data), "status": status.value, "closes_at": iso_utc(decision.closes_at)},
-        at=now,
-    )
+    logged: dict[str, Any] = {
+        "fields": sorted(data),
+        "status": status.value,
+        "closes_at": iso_utc(decision.closes_at),
+    }
+    if notes:  # what the change notes say, in the log beside the change
+        logged["changes"] = [{"id": n.id, "kind": n.kind, **n.details} for n in notes]
+    audit.record("decision.updated", f"decision:{decision.id}", actor, logged, at=now)
     return decision
 
 

@@ -67,6 +67,8 @@ KINDS = (
     "reminder",
     "reopened",
     "amended",
+    "changed",  # services/change_mail.py
+    "added",
 )
 
 #: The event kinds that cause mail, and the kind of mail each causes.

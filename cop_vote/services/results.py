@@ -265,13 +265,16 @@ class ParticipationRow:
     """One organisation of a participation page and its cast ballot, if any.
 
     ``recorded_by`` is the name of the facilitator who recorded the ballot in
-    a meeting (``None``: cast by the organisation), ``given_by`` who gave it.
+    a meeting (``None``: cast by the organisation), ``given_by`` who gave it;
+    ``added_at`` when a facilitator added the organisation to the open
+    decision (``None``: in the electorate from the opening).
     """
 
     organisation: ElectorRow
     has_voted: bool
     recorded_by: str | None = None
     given_by: str | None = None
+    added_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -310,7 +313,7 @@ def participation_page(
         rows = [ParticipationRow(ElectorRow(*org), False) for org in orgs]
     else:
         found = db.session.execute(
-            select(*columns, Ballot.id, Person.name, Ballot.given_by)
+            select(*columns, Ballot.id, Person.name, Ballot.given_by, Elector.added_at)
             .join(Elector, Elector.organisation_id == Organisation.id)
             .outerjoin(Ballot, _cast_ballot(decision.id, Organisation.id))
             .outerjoin(Person, Person.id == Ballot.recorded_by_id)
@@ -320,8 +323,10 @@ def participation_page(
             .limit(limit)
         ).tuples()
         rows = [
-            ParticipationRow(ElectorRow(oid, name, active), ballot is not None, recorder, given)
-            for oid, name, active, ballot, recorder, given in found
+            ParticipationRow(
+                ElectorRow(oid, name, active), ballot is not None, recorder, given, added
+            )
+            for oid, name, active, ballot, recorder, given, added in found
         ]
     more = offset + limit < counts.eligible
     return ParticipationPage(rows, counts, offset, offset + limit if more else None)

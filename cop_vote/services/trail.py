@@ -32,6 +32,7 @@ SHOWN = (
     "decision.withdrawn",
     "decision.reopened",
     "decision.amended",
+    "decision.elector_added",
     "ballots.sealed",
     "objection.lodged",
     "option.proposed",
@@ -87,10 +88,13 @@ def decision_trail(viewer: Person | None, decision_id: int) -> Trail:
         organisation = None
         details: dict[str, Any]
         closes_at: datetime | None = None
-        if event.kind.startswith("ballot."):
+        if event.kind.startswith("ballot.") or event.kind == "decision.elector_added":
             org = data.get("organisation_id")
             organisation = None if secret else names.get(org) if isinstance(org, int) else None
             details = {"version": data.get("version")} if not secret else {}
+            if event.kind == "decision.elector_added":  # announced, also in a secret decision
+                organisation = names.get(org) if isinstance(org, int) else None
+                details = {}
         elif event.kind == "decision.reopened":
             deadline = data.get("closes_at")
             details = {}

@@ -37,6 +37,9 @@ from ..models import Ballot, BallotChange, Decision, Elector, Event, Objection
 from . import audit, sealing
 from .timefmt import iso_utc
 
+#: The entry of an organisation added to an open decision's electorate (services/latecomers.py).
+ELECTOR_ADDED = "decision.elector_added"
+
 #: The stored status each lifecycle entry leaves behind.
 LIFECYCLE = {
     "decision.created": "draft",
@@ -152,9 +155,11 @@ def _check_lifecycle(
 
     opened = last("decision.opened")
     if opened is not None and isinstance(opened.get("electorate"), list):
-        if set(opened["electorate"]) != electors:
+        # The electorate logged at opening, and each organisation added since.
+        added = {e.data.get("organisation_id") for e in entries if e.kind == ELECTOR_ADDED}
+        if set(opened["electorate"]) | added != electors:
             problems.append(
-                f"{where}: the stored electorate differs from the one logged at opening"
+                f"{where}: the stored electorate differs from the one logged at opening and since"
             )
     closed = last("decision.closed")
     if closed is not None and decision.status in ("closed", "published"):

@@ -21,7 +21,7 @@ from ..clock import now
 from ..content import shown
 from ..domain.errors import InvalidInput, Message
 from ..i18n import option_label, select_timezone, translate
-from ..services import calendar, decisions, exports, pack_documents
+from ..services import calendar, change_notes, decisions, exports, pack_documents
 from ..services import meeting_pack as pack_service
 from ..services.ballots import cast_ballots
 from . import bp
@@ -203,6 +203,7 @@ def meeting_pack(decision_id: int) -> ResponseReturnValue:
         ),
         count_heading=3,
         ballots_csv=pack.decision.ballot_secrecy == "open",
+        changes=change_notes.notes_of([decision_id])[decision_id],
     )
 
 

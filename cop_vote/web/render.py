@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from ..extensions import htmx
 from ..i18n import local_time, prefetch_network_zone
 from ..models import Person
+from ..services.ballots import NOT_AN_ELECTOR
 from . import bp
 from .localised import render_block, render_template
 
@@ -79,6 +80,10 @@ KNOWN_MESSAGES = {
     ),
     "Your organisation has no ballot in this decision.": _l(
         "Your organisation has no ballot in this decision."
+    ),
+    NOT_AN_ELECTOR: _l(
+        "Your organisation was not in this decision's electorate when it opened, so it "
+        "has no ballot in it. A facilitator can add it while the decision is open."
     ),
     "Results are not visible yet for this decision.": _l(
         "Results are not visible yet for this decision."

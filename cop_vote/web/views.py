@@ -28,6 +28,7 @@ from ..i18n import LANGUAGES, local_time, option_label, translate
 from ..models import Ballot, Decision, Person
 from ..services import auth as auth_service
 from ..services import ballots as ballot_service
+from ..services import change_notes
 from ..services import comments as comment_service
 from ..services import decisions as decision_service
 from ..services import results as results_service
@@ -304,6 +305,9 @@ def _decision_context(
         "status": status.value,
         "option_labels": labels,
         "history": outcome_history([decision.id])[decision.id],
+        "changes": change_notes.notes_of([decision.id])[decision.id]
+        if decision.opened_at is not None
+        else [],
         "selected_options": published_options(decision),
         "may_vote": _may_vote(decision, viewer, status, is_elector=is_elector),
         "may_comment": _may_comment(decision, viewer, status),

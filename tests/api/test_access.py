@@ -95,6 +95,13 @@ TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
         {"statement": "Corrected.", "reason": "Not published yet."},
         {F: 409, R: 403, OBS: 403, A: 401},
     ),
+    # No organisation outside the world's electorate: the facilitator's body is refused.
+    (
+        "POST",
+        "/decisions/{open}/electorate",
+        {"organisation": 999999},
+        {F: 400, R: 403, OBS: 403, A: 401},
+    ),
     (
         "POST",
         "/decisions/{draft}/withdraw",

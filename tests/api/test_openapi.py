@@ -28,6 +28,7 @@ ROUTES: dict[tuple[str, str], set[int]] = {
     ("post", "/decisions/{decision_id}/publish"): {400, 401, 403, 404, 409, 413},
     ("post", "/decisions/{decision_id}/withdraw"): {400, 401, 403, 404, 409, 413},
     ("post", "/decisions/{decision_id}/reopen"): {400, 401, 403, 404, 409, 413},
+    ("post", "/decisions/{decision_id}/electorate"): {400, 401, 403, 404, 409, 413},
     ("post", "/decisions/{decision_id}/amend"): {400, 401, 403, 404, 409, 413},
     ("patch", "/decisions/{decision_id}"): {400, 401, 403, 404, 409, 413},
     ("put", "/decisions/{decision_id}/ballot"): {400, 401, 403, 404, 409, 413},

@@ -46,7 +46,7 @@ from cop_vote.models import (
     OutcomeHistory,
     Person,
 )
-from cop_vote.services import ballots, decisions
+from cop_vote.services import ballots, decisions, latecomers
 from tests.seed import ROLES, Seeded, seed
 
 from .conftest import _client
@@ -307,10 +307,40 @@ def _more_decisions(seeded: Seeded, now: Any) -> dict[str, int]:
     return {"consent": consent.id, "ranked": ranked.id, "tie": tie.id}
 
 
+def _changes_and_latecomers(seeded: Seeded, now: Any) -> None:
+    """The open decision changed after opening (a change note of each kind) and
+    an organisation added to its electorate; another left out, so that the
+    facilitator's page to add one shows its form."""
+    facilitator = seeded.people["facilitator"]
+    open_id = seeded.decisions["open"]
+    form = db.session.get(Decision, open_id)
+    assert form is not None and form.closes_at is not None
+    first = form.options[0]
+    decisions.update_decision(
+        facilitator,
+        open_id,
+        {
+            "closes_at": (form.closes_at + timedelta(days=1)).isoformat(),
+            "description": (form.description or "") + " (bijgewerkt)",
+            # The note quotes labels as written (content, in the decision's
+            # language); the description's rewording keeps to the current label.
+            "options": [{"id": first.id, "description": "Bijgewerkt."}],
+        },
+        now,
+    )
+    for slug, name in (("laat", "Stichting Laatkomer"), ("later", "Vereniging Later")):
+        db.session.add(Organisation(slug=slug, name=name, short_name=name, kind="ngo"))
+    db.session.flush()
+    late = db.session.execute(select(Organisation).where(Organisation.slug == "laat")).scalar_one()
+    latecomers.add_organisation(facilitator, open_id, late.id, now)
+    db.session.commit()
+
+
 @pytest.fixture
 def seeded(app: Flask, clock: Any) -> Seeded:
     made = seed(app, clock.now)
     made.extra["closed"] = _more_decisions(made, clock.now)
+    _changes_and_latecomers(made, clock.now)
     return made
 
 
@@ -377,6 +407,27 @@ def test_the_main_mails_in_dutch_hold_no_english(app: Flask, seeded: Seeded, clo
     )
     decisions.open_decision(facilitator, made.id, clock.now)
     notify.remind(facilitator, made.id, clock.now)
+    # Changes in the open: a voter of the reworded option is asked to confirm;
+    # a latecomer is told it can vote.
+    voter = seeded.people["representative"]
+    ballots.cast_ballot(voter, made.id, {"option": made.options[0].id}, clock.now)
+    decisions.update_decision(
+        facilitator,
+        made.id,
+        {
+            "closes_at": (clock.now + timedelta(days=2)).isoformat(),
+            "options": [{"id": made.options[0].id, "label": "X2"}],
+        },
+        clock.now,
+    )
+    decisions.update_decision(facilitator, made.id, {"description": "Nieuw."}, clock.now)
+    later = Organisation(slug="nieuw", name="Stichting Nieuw", short_name="Nieuw", kind="ngo")
+    db.session.add(later)
+    db.session.add(
+        Person(name="Laat", email="laat@nieuw.example.org", organisation=later, language="nl")
+    )
+    db.session.flush()
+    latecomers.add_organisation(facilitator, made.id, later.id, clock.now)
     start = clock.now.replace(hour=13, minute=0, second=0, microsecond=0) + timedelta(days=30)
     slots = decisions.create_decision(
         facilitator,
@@ -407,6 +458,10 @@ def test_the_main_mails_in_dutch_hold_no_english(app: Flask, seeded: Seeded, clo
     sent = outbox(app)[before:]
     kinds = {message.subject for message in sent}
     assert len(kinds) >= 5, kinds
+    bodies = [m.body for m in sent]
+    assert any("bevestig daarna je stem" in b for b in bodies)  # the confirm version
+    assert any("De stem van je organisatie blijft ongewijzigd" in b for b in bodies)
+    assert any("toegevoegd aan de kiesgerechtigden" in b for b in bodies)
     content = content_values()
     leaks = {}
     for message in sent:
