@@ -270,3 +270,22 @@ def update_organisation(
     if "lead" in data:
         name_lead(actor, org.slug, data["lead"], now)
     return org
+
+
+def named_in(acts: list[Event]) -> dict[int, Person]:
+    """The people ``acts`` name (their actors, the people they were done to,
+    the leads named), by id, read in one query."""
+    ids: set[int] = set()
+    for act in acts:
+        if act.actor_id is not None:
+            ids.add(act.actor_id)
+        prefix, _, raw = act.subject.partition(":")
+        if prefix == "person" and raw.isdigit():
+            ids.add(int(raw))
+        lead = (act.data or {}).get("lead")
+        if isinstance(lead, int):
+            ids.add(lead)
+    if not ids:
+        return {}
+    found = db.session.execute(select(Person).where(Person.id.in_(ids))).scalars()
+    return {p.id: p for p in found}

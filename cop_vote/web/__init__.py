@@ -22,6 +22,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     guard,
     mail_admin,
     meetings,
+    our_organisation,
     outcome,
     proposals,
     record,
