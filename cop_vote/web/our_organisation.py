@@ -29,7 +29,6 @@ from ..services import invitations, org_people
 from ..services import organisations as org_service
 from . import bp
 from .admin import (
-    FormError,
     _actor,
     _form_status,
     _page,
@@ -82,9 +81,7 @@ def _slug() -> str:
 
 def _people_page(form: InviteForm, status: int = 200, action: ConfirmForm | None = None) -> Any:
     actor = _actor()
-    errors = None
-    if action is not None and action.form_errors:
-        errors = [_error(m) for m in action.form_errors]
+    errors = error_items(action) if action is not None else None
     context: dict[str, Any] = {
         "form": form,
         "organisation": actor.organisation,
@@ -95,10 +92,6 @@ def _people_page(form: InviteForm, status: int = 200, action: ConfirmForm | None
     if errors is not None:
         context["errors"] = errors
     return _page("organisation/people.html", status, **context)
-
-
-def _error(message: str) -> FormError:
-    return FormError("", "", message)
 
 
 @bp.route("/our-organisation", methods=["GET", "POST"])
