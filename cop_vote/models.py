@@ -25,6 +25,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -110,6 +112,14 @@ class Person(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint(f"role IN {ROLES!r}", name="role"),
         CheckConstraint(f"alerts IN {ALERT_CHOICES!r}", name="alerts"),
+        # At most one lead representative per organisation (issue 10, part 12).
+        Index(
+            "uq_person_lead_organisation_id",
+            "organisation_id",
+            unique=True,
+            sqlite_where=text("is_lead"),
+            postgresql_where=text("is_lead"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,6 +140,9 @@ class Person(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The organisation's lead representative, named by a facilitator: invites
+    # and removes the organisation's own representatives and observers.
+    is_lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # Loaded with the person (one join): a person is never shown without it.
     organisation: Mapped[Organisation | None] = relationship(back_populates="people", lazy="joined")

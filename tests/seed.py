@@ -17,7 +17,15 @@ from sqlalchemy import select
 from cop_vote import notifications
 from cop_vote.extensions import db
 from cop_vote.models import Decision, Person
-from cop_vote.services import ballots, comments, decisions, meetings, moderation, network
+from cop_vote.services import (
+    ballots,
+    comments,
+    decisions,
+    meetings,
+    moderation,
+    network,
+    org_people,
+)
 from cop_vote.services import organisations as org_service
 
 #: Who signs in for each role, by e-mail address (the observer is added by :func:`seed`).
@@ -98,6 +106,8 @@ def seed(app: Flask, now: datetime) -> Seeded:
             now,
         )
         meeting = meetings.list_meetings()[0]
+        # The representative leads their organisation ("Our organisation").
+        org_people.name_lead(facilitator, representative.organisation.slug, representative.id, now)
         db.session.commit()
     return Seeded(
         decisions={

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask.typing import ResponseReturnValue
 
 from .. import clock
 from ..conditional import conditional
 from ..extensions import db
-from ..services import access, decisions, outcomes, results
+from ..services import access, decision_search, decisions, outcomes, results
 from . import bp, serialize
 from .common import actor, auth, checks, error_responses, only, paginate_rows, respond
 from .schemas import (
@@ -18,13 +19,13 @@ from .schemas import (
     DecisionListSchema,
     DecisionPatchSchema,
     DecisionSchema,
-    PageQuerySchema,
     PublishInSchema,
     ReopenInSchema,
     ResultsHeadersSchema,
     ResultsSchema,
     WithdrawInSchema,
 )
+from .schemas_search import DecisionQuerySchema
 
 
 def find_decision(person: Any, decision_id: int, **_: Any) -> None:
@@ -49,14 +50,21 @@ def create_decision(json_data: dict[str, Any]) -> ResponseReturnValue:
 
 @bp.get("/decisions")
 @bp.auth_required(auth)
-@bp.input(PageQuerySchema, location="query", validation=False)
+@bp.input(DecisionQuerySchema, location="query", validation=False)
 @bp.output(DecisionListSchema)
 @bp.doc(responses=error_responses(400, 401))
 def list_decisions(query_data: Any = None) -> ResponseReturnValue:
-    """List the decisions you may see, newest first."""
+    """List the decisions you may see, newest first; ``?q=`` searches, ``?status=``
+    and ``?method=`` filter (each page's cursor is used with the same filters)."""
     person, now = actor(), clock.now()
+    args = request.args
+    where = decision_search.condition(
+        decision_search.parse(args.get("q"), args.get("status"), args.get("method")), now
+    )
     items, next_cursor = paginate_rows(
-        lambda offset, limit: decisions.list_decisions(person, offset=offset, limit=limit)
+        lambda offset, limit: decisions.list_decisions(
+            person, offset=offset, limit=limit, where=where
+        )
     )
     return respond({"items": serialize.decisions_page(items, person, now), "next": next_cursor})
 

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from .. import clock
 from ..extensions import db
-from ..services import access, invitations, organisations
+from ..services import access, invitations, org_people, organisations
 from . import bp, serialize
 from .common import actor, auth, checks, error_responses, paginate_rows, respond
 from .schemas import (
@@ -70,8 +70,9 @@ def list_organisations(query_data: Any = None) -> ResponseReturnValue:
 @bp.output(OrganisationSchema)
 @bp.doc(responses=error_responses(400, 401, 403, 404, 413))
 def update_organisation(slug: str, json_data: dict[str, Any]) -> ResponseReturnValue:
-    """Change an organisation, or deactivate it with {active: false} (facilitator)."""
-    org = organisations.update_organisation(actor(), slug, json_data)
+    """Change an organisation, deactivate it with {active: false}, or name its
+    lead representative with {lead: person id | null} (facilitator)."""
+    org = org_people.update_organisation(actor(), slug, json_data, clock.now())
     db.session.commit()
     return respond(serialize.organisation(org))
 

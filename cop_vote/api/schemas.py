@@ -314,6 +314,13 @@ class OrganisationInSchema(Schema):
 
 class OrganisationPatchSchema(OrganisationInSchema):
     name = text(200, blank=False, metadata={"description": "unique in the network"})
+    lead = ident(
+        allow_none=True,
+        metadata={
+            "description": "the person id of its lead representative (an active"
+            " representative of it), who manages its people; null: none"
+        },
+    )
 
 
 class PersonSchema(Schema):
@@ -329,6 +336,10 @@ class PersonSchema(Schema):
     role = choice(ROLES, required=True)
     function = String(required=True)
     active = Boolean(required=True)
+    lead = Boolean(
+        required=True,
+        metadata={"description": "whether the person is their organisation's lead representative"},
+    )
     invited_at = DateTime(
         allow_none=True,
         metadata={

@@ -40,6 +40,7 @@ def person(p: Person, viewer: Person) -> dict[str, Any]:
         "role": p.role,
         "function": p.function,
         "active": p.active,
+        "lead": p.is_lead,
     }
     if viewer.role == "facilitator" or viewer.id == p.id:
         data["email"] = p.email

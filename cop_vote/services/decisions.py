@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain import lifecycle, selection
 from ..domain.ballots import METHODS
@@ -124,11 +125,17 @@ def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False)
 
 
 def list_decisions(
-    viewer: Person | None, *, offset: int = 0, limit: int | None = None
+    viewer: Person | None,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> list[Decision]:
     """The decisions ``viewer`` may see, newest first, with their options.
 
     :param offset: how many to skip; :param limit: at most this many (``None``: all).
+    :param where: a further condition, in the same query (a search:
+        :func:`cop_vote.services.decision_search.condition`).
     """
     query = (
         select(Decision)
@@ -146,6 +153,8 @@ def list_decisions(
             )
         else:
             query = query.where(Decision.status != Status.DRAFT.value)
+    if where is not None:
+        query = query.where(where)
     found = db.session.execute(query.offset(offset).limit(limit)).scalars()
     return [d for d in found if is_visible(d, viewer)]
 

@@ -74,7 +74,15 @@ def invite(actor: Person | None, person_id: int, now: datetime) -> Person:
         organisation, erased, or without an address).
     """
     actor = require_facilitator(actor)
-    person = organisations.get_person(person_id)
+    return send_again(actor, organisations.get_person(person_id), now)
+
+
+def send_again(actor: Person, person: Person, now: datetime) -> Person:
+    """Send ``person`` their invitation again, for an ``actor`` whose right to
+    do so is already checked (a facilitator, or their organisation's lead).
+
+    :raises Conflict: as :func:`invite`.
+    """
     if not can_be_invited(person):
         raise Conflict(
             Message("%(name)s cannot sign in, so cannot be invited.", name=person.name),

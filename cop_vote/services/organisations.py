@@ -357,20 +357,29 @@ def create_person(
     :param now: when (aware UTC); the current time when not given.
     :raises InvalidInput: missing or bad fields, an e-mail address in use.
     """
-    require_facilitator(actor)
+    return add_person(require_facilitator(actor), data, now)
+
+
+def add_person(
+    actor: Person, data: Mapping[str, Any], now: datetime | None = None, *, by_lead: bool = False
+) -> Person:
+    """Add a person and invite them, as :func:`create_person` does, for an
+    ``actor`` whose right to do so is already checked (a facilitator, or an
+    organisation's lead: :mod:`cop_vote.services.org_people`).
+
+    :param by_lead: marks the log entry as an organisation's self-service.
+    :raises InvalidInput: as :func:`create_person`.
+    """
     person = _new_person(data)
     at = now or utcnow()
     if has_access(person) and person.email:
         person.invited_at = at
     db.session.add(person)
     db.session.flush()
-    audit.record(
-        "person.created",
-        f"person:{person.id}",
-        actor,
-        {"role": person.role, "organisation_id": person.organisation_id},
-        at=at,
-    )
+    logged: dict[str, Any] = {"role": person.role, "organisation_id": person.organisation_id}
+    if by_lead:
+        logged["by_lead"] = True
+    audit.record("person.created", f"person:{person.id}", actor, logged, at=at)
     return person
 
 
@@ -395,8 +404,14 @@ def update_person(
         data.get("active") is False or data.get("role", "facilitator") != "facilitator"
     ):
         raise Conflict(Message("You cannot deactivate or demote yourself."))
-    was_active, was_address = person.active, person.email
+    was_active, was_address, was_organisation = person.active, person.email, person.organisation
     _apply_person(person, data)
+    if person.is_lead and (
+        not person.active
+        or person.role != "representative"
+        or person.organisation is not was_organisation
+    ):
+        person.is_lead = False  # a lead leads their own organisation as a representative
     db.session.flush()
     audit.record("person.updated", f"person:{person.id}", actor, {"fields": sorted(data)})
     at = now or utcnow()

@@ -23,6 +23,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     latecomers,
     mail_admin,
     meetings,
+    our_organisation,
     outcome,
     proposals,
     record,

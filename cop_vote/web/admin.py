@@ -50,6 +50,7 @@ from .admin_forms import (
     OrganisationForm,
     WithdrawForm,
 )
+from .lead_forms import lead_context
 from .localised import render_template
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
@@ -408,7 +409,13 @@ def admin_organisation_edit(slug: str) -> ResponseReturnValue:
             return outcome
         status = outcome
     org = org_service.get_organisation(slug)
-    return _page("admin/organisation_form.html", status, form=form, organisation=org)
+    return _page(
+        "admin/organisation_form.html",
+        status,
+        form=form,
+        organisation=org,
+        **lead_context(slug, _actor()),
+    )
 
 
 def _set_active(

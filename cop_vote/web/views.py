@@ -21,6 +21,7 @@ from .. import ratelimits
 from ..clock import now
 from ..conditional import conditional
 from ..database import MAX_ID
+from ..domain.ballots import METHODS
 from ..domain.errors import Conflict, DecisionClosed, DomainError, InvalidInput, StaleBallot
 from ..domain.lifecycle import Status
 from ..extensions import db
@@ -30,12 +31,13 @@ from ..services import auth as auth_service
 from ..services import ballots as ballot_service
 from ..services import change_notes
 from ..services import comments as comment_service
+from ..services import decision_search
 from ..services import decisions as decision_service
 from ..services import results as results_service
 from ..services.count_tables import count_tables
 from ..services.selections import history as outcome_history
 from ..services.selections import published_options
-from . import bp
+from . import bp, search
 from .comment_list import CommentPresenter
 from .forms import BallotForm, CommentForm, ConfirmForm, LanguageForm, TokenForm
 from .render import is_htmx, page, person
@@ -72,7 +74,10 @@ def index() -> ResponseReturnValue:
     viewer = _me()
     at = now()
     rows = []
-    found = decision_service.list_decisions(viewer)
+    wanted = search.from_request()
+    found = decision_service.list_decisions(
+        viewer, where=decision_search.condition(wanted.found, at)
+    )
     ids = [d.id for d in found]
     own = ballot_service.own_ballots(ids, viewer.organisation_id)
     electors = ballot_service.elector_of(ids, viewer.organisation_id)
@@ -95,7 +100,15 @@ def index() -> ResponseReturnValue:
             -r["decision"].id,
         )
     )
-    return page("decisions/index.html", rows=rows)
+    return page(
+        "decisions/index.html",
+        http_status=400 if wanted.errors else 200,
+        rows=rows,
+        search=wanted,
+        statuses=decision_search.STATUSES,
+        methods=METHODS,
+        max_query=decision_search.MAX_QUERY,
+    )
 
 
 # --- one decision ---------------------------------------------------------------------

@@ -60,6 +60,26 @@ TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
         {F: 200, R: 403, OBS: 403, A: 401},
     ),
     ("POST", "/people/{stro_person}/invitation", None, {F: 200, R: 403, OBS: 403, A: 401}),
+    # An organisation's people: its lead (none here) or a facilitator.
+    ("GET", "/organisations/stro/people", None, {F: 200, R: 403, OBS: 403, A: 401}),
+    (
+        "POST",
+        "/organisations/stro/people",
+        {"name": "New", "email": "new@stro.example.org"},
+        {F: 201, R: 403, OBS: 403, A: 401},
+    ),
+    (
+        "POST",
+        "/organisations/stro/people/{stro_person}/invitation",
+        None,
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    (
+        "DELETE",
+        "/organisations/stro/people/{stro_person}",
+        None,
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
     ("GET", "/decisions", None, {F: 200, R: 200, OBS: 200, A: 401}),
     (
         "POST",

@@ -22,7 +22,7 @@ from .conftest import API
 
 #: Fields whose values name other objects or carry formats: a plain value of
 #: the right length is not a valid one, so only the refusal past the limit is checked.
-REFERENCES = {"option", "parent", "into", "organisation", "id", "version"}
+REFERENCES = {"option", "parent", "into", "organisation", "id", "version", "lead"}
 #: Formats whose sizes need a value of that format (built by :func:`sized`).
 FORMATTED = {"email", "document_url"}
 
@@ -128,6 +128,12 @@ def targets(
             lambda: {"name": "N", "email": sized("email", 30), "organisation": "adpc"},
         ),
         ("facilitator", "patch", f"/people/{person}", dict),
+        (
+            "facilitator",
+            "post",
+            "/organisations/stro/people",
+            lambda: {"name": "N", "email": sized("email", 30)},
+        ),
         ("facilitator", "patch", "/me", dict),
         (
             "facilitator",
