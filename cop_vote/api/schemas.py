@@ -31,6 +31,7 @@ from ..models import ORG_KINDS, ROLES
 from ..services.comments import REVIEW_STATES
 from ..services.moderation import REASON_MAX, STATUS_FILTERS
 from ..services.proposals import MAX_OPTIONS
+from .rule_schemas import MajorityFields, MajorityInFields, results_fields
 
 #: Largest identifier (the databases' ``integer``); also in :mod:`.common`.
 MAX_ID = 2**31 - 1
@@ -537,7 +538,7 @@ class LinksSchema(Schema):
     ballot_record = String(metadata={"format": "uri"})
 
 
-class DecisionSchema(Schema):
+class DecisionSchema(MajorityFields):
     id = ident(required=True)
     title = String(required=True)
     description = String(required=True)
@@ -652,7 +653,7 @@ class OptionInSchema(Schema):
     )
 
 
-class DecisionInSchema(Schema):
+class DecisionInSchema(MajorityInFields):
     title = text(300, blank=False, required=True)
     description = text(20000, allow_none=True)
     original_language = choice(
@@ -1014,6 +1015,7 @@ def _results_of(
         "tie": Boolean(required=True),
         "explanation": explanation
         or List(Raw(), required=True, validate=Length(max=0), metadata={"description": "[]"}),
+        **results_fields(),
     }
 
 

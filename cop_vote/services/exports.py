@@ -235,7 +235,8 @@ def pack_count(pack: MeetingPack, labels: Mapping[int, str] | None = None) -> Co
     if pack.result is None:
         return None
     shown = {o.id: option_label(o) for o in pack.decision.options} | dict(labels or {})
-    return count_tables(pack.result, shown, pack.decision.counting, pack.decision.selects)
+    rule = pack.rules.verdict if pack.rules is not None else None
+    return count_tables(pack.result, shown, pack.decision.counting, pack.decision.selects, rule)
 
 
 def _percent_text(share: Fraction) -> str:

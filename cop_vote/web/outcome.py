@@ -35,7 +35,7 @@ def outcome(decision_id: int) -> ResponseReturnValue:
     if found.status == "published" and found.method != "discussion":
         # Say so when the published option(s) are not what the decision rule gives.
         result = results_service.count(found)
-        rule = results_service.decision_verdict(result, found.selects)
+        rule = results_service.decision_verdict(found, result)
         departs = not rule.rule_met or rule.option != found.outcome_option_id
         selection = results_service.selection_of(found, result)
         if rule.rule_met and found.selects > 1 and selection is not None:

@@ -29,6 +29,7 @@ from ..models import Ballot, Decision, Person
 from ..services import auth as auth_service
 from ..services import ballots as ballot_service
 from ..services import comments as comment_service
+from ..services import decision_rules
 from ..services import decisions as decision_service
 from ..services import results as results_service
 from ..services.count_tables import count_tables
@@ -633,7 +634,8 @@ def results(decision_id: int) -> ResponseReturnValue:
         )
     if places:
         rows.sort(key=lambda r: places[r["id"]])  # stable: display order among equals
-    count = count_tables(result, labels, found.counting, found.selects)
+    ruled = decision_rules.rules_view(found, result)
+    count = count_tables(result, labels, found.counting, found.selects, ruled.verdict)
     response = page(
         "decisions/results.html",
         fragments=RESULTS_FRAGMENTS,
@@ -650,6 +652,7 @@ def results(decision_id: int) -> ResponseReturnValue:
         quorum_percent=_percent_text(result.quorum),
         needed=_needed(result.quorum, result.eligible),
         recorded=ballot_service.recorded_ballots(found),
+        ruled=ruled,
     )
     return conditional(response)
 
