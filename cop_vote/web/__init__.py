@@ -20,6 +20,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     auth,
     exports,
     guard,
+    interests,
     mail_admin,
     meetings,
     outcome,

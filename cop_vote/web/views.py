@@ -38,6 +38,7 @@ from ..services.selections import published_options
 from . import bp
 from .comment_list import CommentPresenter
 from .forms import BallotForm, CommentForm, ConfirmForm, LanguageForm, TokenForm
+from .interests import interest_context
 from .render import is_htmx, page, person
 
 #: Regions of the decision page that htmx may ask for, by element id.
@@ -336,6 +337,7 @@ def _decision_context(
         "has_older": has_older,
         "newer": comments.next,
         "comment_max": int(current_app.config.get("COMMENT_MAX_LENGTH", 5000)),
+        **interest_context(decision, viewer, status, is_elector=is_elector),
     }
 
 
