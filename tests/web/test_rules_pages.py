@@ -6,16 +6,20 @@ declares and withdraws an interest on the decision page without JavaScript."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
+from docx import Document
 from flask import Flask
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from cop_vote import clock
 from cop_vote.extensions import db
 from cop_vote.models import Decision, InterestDeclaration, Person
+from cop_vote.services import interests as interest_service
 from cop_vote.services import network as network_service
 from cop_vote.services.ballots import cast_ballot
 from tests.web.admin_helpers import post_form
@@ -120,3 +124,36 @@ def test_the_demo_form_decision_shows_results_by_kind(app: Flask, client: FlaskC
     assert "Results by kind of organisation" in body
     for group in ("Diaspora organisations", "Knowledge institutions"):
         assert f'<th scope="row">{group}</th>' in body
+
+
+def test_the_meeting_pack_holds_kinds_interests_and_the_rule_in_every_form(
+    app: Flask, client: FlaskClient, network: dict[str, Any]
+) -> None:
+    people = network["people"]
+    now = clock.now()
+    did = make_decision(people["facilitator"], now, majority_rule="absolute", majority_base="cast")
+    first, second, _third = option_ids(did)
+    interest_service.declare_interest(
+        people["adpc"], did, {"option": second, "text": "Our own proposal."}, now
+    )
+    cast_ballot(people["oxfam1"], did, {"option": first}, now)
+    cast_ballot(people["stro"], did, {"option": first}, now)
+    cast_ballot(people["adpc"], did, {"option": second}, now)
+    db.session.commit()
+    member_sign_in(client, app, people["facilitator"])
+    page = client.get(f"/decisions/{did}/meeting-pack?lang=en").get_data(as_text=True)
+    assert "<caption>Results by kind of organisation</caption>" in page
+    assert "<caption>Declared interests</caption>" in page
+    assert "Nashville (interest declared by African Diaspora Policy Centre)" in page
+    assert "The chosen option needs an absolute majority (more than half)" in page
+    csv = client.get(f"/decisions/{did}/meeting-pack.csv?lang=en").get_data(as_text=True)
+    assert "Results by kind of organisation" in csv and "Our own proposal." in csv
+    assert "interest declared by African Diaspora Policy Centre" in csv
+    docx = client.get(f"/decisions/{did}/meeting-pack.docx?lang=en")
+    document = Document(io.BytesIO(docx.get_data()))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    assert "diaspora organisations" in cells and "Our own proposal." in cells
+    xlsx = client.get(f"/decisions/{did}/meeting-pack.xlsx?lang=en")
+    book = load_workbook(io.BytesIO(xlsx.get_data()), read_only=True)
+    values = {str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row}
+    assert "Results by kind of organisation" in values and "Our own proposal." in values
