@@ -1322,7 +1322,8 @@ class BallotRecordSchema(Schema):
         Dict(),
         allow_none=True,
         metadata={
-            "description": "open: {organisation, name, ballot, version, receipt, recorded}; "
+            "description": "open: {organisation, name, kind, ballot, version, receipt, "
+            "recorded}; "
             "secret: {ballot} (and receipt when the decision gives secret receipts)"
         },
     )
@@ -1337,6 +1338,15 @@ class BallotRecordSchema(Schema):
     receipts = Boolean()
     options = List(Dict(), metadata={"description": "{id, label}"})
     totals = Dict(metadata={"description": "the results object counted from the ballots"})
+    rule = Dict(
+        metadata={
+            "description": "the declared rule: {majority_rule, majority_base, majority_share, "
+            "double_majority}"
+        }
+    )
+    verdict = Dict(
+        metadata={"description": "the rule applied to the totals: {met, option, reasons}"}
+    )
     published = Dict(
         allow_none=True,
         metadata={

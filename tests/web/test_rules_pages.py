@@ -7,7 +7,9 @@ declares and withdraws an interest on the decision page without JavaScript."""
 from __future__ import annotations
 
 import io
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 from docx import Document
@@ -19,6 +21,7 @@ from sqlalchemy import select
 from cop_vote import clock
 from cop_vote.extensions import db
 from cop_vote.models import Decision, InterestDeclaration, Person
+from cop_vote.services import decisions as decision_service
 from cop_vote.services import interests as interest_service
 from cop_vote.services import network as network_service
 from cop_vote.services.ballots import cast_ballot
@@ -157,3 +160,31 @@ def test_the_meeting_pack_holds_kinds_interests_and_the_rule_in_every_form(
     book = load_workbook(io.BytesIO(xlsx.get_data()), read_only=True)
     values = {str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row}
     assert "Results by kind of organisation" in values and "Our own proposal." in values
+
+
+def test_the_recount_agrees_with_the_verdict_of_the_declared_rule(
+    app: Flask, client: FlaskClient, network: dict[str, Any], tmp_path: Path
+) -> None:
+    people = network["people"]
+    now = clock.now()
+    did = make_decision(people["facilitator"], now, double_majority=["diaspora"])
+    first, second, _third = option_ids(did)
+    cast_ballot(people["oxfam1"], did, {"option": first}, now)
+    cast_ballot(people["stro"], did, {"option": first}, now)
+    cast_ballot(people["adpc"], did, {"option": second}, now)
+    decision_service.close_decision(people["facilitator"], did, now)
+    db.session.commit()
+    headers = network["headers"]["stro"]
+    record = client.get(f"/api/v1/decisions/{did}/ballot-record", headers=headers).get_json()
+    assert record["rule"]["double_majority"] == ["diaspora"]
+    assert record["verdict"]["met"] is False and record["verdict"]["option"] is None
+    assert {e["kind"] for e in record["ballots"]} == {"diaspora", "ngo"}
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["cop", "recount", str(did)]).exit_code == 0
+    # A record whose verdict was edited to "carried" does not recount to it.
+    record["verdict"] = {"met": True, "option": first, "reasons": []}
+    saved = tmp_path / "record.json"
+    saved.write_text(json.dumps(record))
+    edited = runner.invoke(args=["cop", "recount", str(did), "--record", str(saved)])
+    assert edited.exit_code == 1
+    assert "another verdict than the record states" in edited.output
