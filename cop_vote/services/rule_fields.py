@@ -33,26 +33,28 @@ def apply_fields(decision: Decision, data: Mapping[str, Any]) -> None:
         organisations; a double majority for consent or a discussion.
     """
     if "majority_rule" in data:
-        if data["majority_rule"] not in majority.RULES:
-            raise InvalidInput(
-                Message("Invalid majority rule."),
-                {"majority_rule": "One of " + ", ".join(majority.RULES) + "."},
-            )
-        decision.majority_rule = data["majority_rule"]
+        decision.majority_rule = _one_of(data, "majority_rule", majority.RULES)
         if decision.majority_rule != "fraction" and "majority_share" not in data:
             decision.majority_share = None
     if "majority_base" in data:
-        if data["majority_base"] not in majority.BASES:
-            raise InvalidInput(
-                Message("Invalid majority base."),
-                {"majority_base": "One of " + ", ".join(majority.BASES) + "."},
-            )
-        decision.majority_base = data["majority_base"]
+        decision.majority_base = _one_of(data, "majority_base", majority.BASES)
     if "majority_share" in data:
         decision.majority_share = _share(data["majority_share"])
     if "double_majority" in data:
         decision.double_majority = _kinds(data["double_majority"])
     _check(decision)
+
+
+def _one_of(data: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> str:
+    value = data[key]
+    if not isinstance(value, str) or value not in allowed:
+        message = (
+            Message("Invalid majority rule.")
+            if key == "majority_rule"
+            else Message("Invalid majority base.")
+        )
+        raise InvalidInput(message, {key: "One of " + ", ".join(allowed) + "."})
+    return value
 
 
 def _share(value: Any) -> str | None:

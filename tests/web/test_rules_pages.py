@@ -35,6 +35,14 @@ from .helpers import sign_in as member_sign_in
 NEW = "/admin/decisions/new"
 
 
+def _two_ngos_for_first(people: dict[str, Any], did: int, first: int, second: int) -> None:
+    """Oxfam Novib and STRO (NGOs) vote for ``first``, ADPC (diaspora) for ``second``."""
+    now = clock.now()
+    cast_ballot(people["oxfam1"], did, {"option": first}, now)
+    cast_ballot(people["stro"], did, {"option": first}, now)
+    cast_ballot(people["adpc"], did, {"option": second}, now)
+
+
 def test_the_draft_form_takes_a_two_thirds_rule_and_a_double_majority(
     client: FlaskClient, fac: Any
 ) -> None:
@@ -78,9 +86,7 @@ def test_results_say_the_rule_show_kinds_and_interests(
         double_majority=["diaspora"],
     )
     first, second, _third = option_ids(did)
-    cast_ballot(people["oxfam1"], did, {"option": first}, now)
-    cast_ballot(people["stro"], did, {"option": first}, now)
-    cast_ballot(people["adpc"], did, {"option": second}, now)
+    _two_ngos_for_first(people, did, first, second)
     db.session.commit()
     # A representative declares an interest on the decision page (no JavaScript).
     member_sign_in(client, app, people["stro"])
@@ -139,9 +145,7 @@ def test_the_meeting_pack_holds_kinds_interests_and_the_rule_in_every_form(
     interest_service.declare_interest(
         people["adpc"], did, {"option": second, "text": "Our own proposal."}, now
     )
-    cast_ballot(people["oxfam1"], did, {"option": first}, now)
-    cast_ballot(people["stro"], did, {"option": first}, now)
-    cast_ballot(people["adpc"], did, {"option": second}, now)
+    _two_ngos_for_first(people, did, first, second)
     db.session.commit()
     member_sign_in(client, app, people["facilitator"])
     page = client.get(f"/decisions/{did}/meeting-pack?lang=en").get_data(as_text=True)
@@ -169,9 +173,7 @@ def test_the_recount_agrees_with_the_verdict_of_the_declared_rule(
     now = clock.now()
     did = make_decision(people["facilitator"], now, double_majority=["diaspora"])
     first, second, _third = option_ids(did)
-    cast_ballot(people["oxfam1"], did, {"option": first}, now)
-    cast_ballot(people["stro"], did, {"option": first}, now)
-    cast_ballot(people["adpc"], did, {"option": second}, now)
+    _two_ngos_for_first(people, did, first, second)
     decision_service.close_decision(people["facilitator"], did, now)
     db.session.commit()
     headers = network["headers"]["stro"]
