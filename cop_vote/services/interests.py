@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..database import MAX_ID
 from ..domain.errors import Conflict, InvalidInput, Message, NotAllowed, NotFound
 from ..domain.lifecycle import Status
 from ..extensions import db
@@ -129,6 +130,8 @@ def withdraw_interest(actor: Person | None, decision_id: int, option_id: int, no
     now = instant(now)
     decision = get_decision(actor, decision_id, lock=True)
     actor = _member_of_electorate(actor, decision)
+    if not 0 < option_id <= MAX_ID:  # beyond any stored id (and PostgreSQL's integer)
+        raise NotFound(Message("Your organisation declared no interest in this option."))
     found = db.session.execute(
         select(InterestDeclaration).where(
             InterestDeclaration.decision_id == decision.id,

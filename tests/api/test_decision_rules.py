@@ -189,3 +189,38 @@ def test_an_interest_is_declared_shown_with_the_results_and_withdrawn(
     client.post(f"{API}/decisions/{did}/close", headers=h["facilitator"])
     late = client.post(url, headers=h["oxfam1"], json={"option": option, "text": "Late."})
     assert late.status_code == 409
+
+
+def test_a_secret_decisions_small_kind_is_too_few_to_show(
+    client: FlaskClient,
+    network: dict[str, Any],
+    make_decision: Callable[..., dict[str, Any]],
+    make_org: Callable[..., Organisation],
+    make_person: Callable[..., Person],
+    token_for: Callable[[Person], dict[str, str]],
+) -> None:
+    h = dict(network["headers"])
+    for slug in ("cordaid", "icco"):
+        org = make_org(slug, kind="ngo")
+        h[slug] = token_for(make_person(org, email=f"rep@{slug}.example.org"))
+    ids = make_org("ids", kind="knowledge")
+    h["ids"] = token_for(make_person(ids, email="rep@ids.example.org"))
+    db.session.commit()
+    decision = make_decision("open", ballot_secrecy="secret")
+    did, first = decision["id"], decision["options"][0]["id"]
+    for key in ("oxfam1", "stro", "cordaid", "icco", "adpc", "ids"):
+        _vote(client, did, h[key], {"option": first})
+    assert client.post(f"{API}/decisions/{did}/close", headers=h["facilitator"]).status_code == 200
+    rows = {r["kind"]: r for r in _results(client, did, h["adpc"])["by_kind"]}
+    # 4 NGOs are shown; one diaspora and one knowledge ballot are too few.
+    assert rows["ngo"]["shown"] is True and rows["ngo"]["leads"] is True
+    for kind in ("diaspora", "knowledge"):
+        assert rows[kind] == {
+            "kind": kind,
+            "eligible": 1,
+            "ballots": 1,
+            "shown": False,
+            "winners": None,
+            "tie": None,
+            "leads": None,
+        }
