@@ -82,14 +82,17 @@ STATUS_WORDS = {
 
 def _local_values(values: dict[str, object]) -> dict[str, object]:
     """A Message's values for the reader: lists of names joined in their
-    language, a decision's state named in it."""
+    language, a decision's state named in it, a phrase that is itself a
+    Message (a majority rule, a kind of organisation) translated."""
     locale = str(get_locale())
     out: dict[str, object] = {}
     for key, value in values.items():
         if isinstance(value, Status):
             out[key] = str(STATUS_WORDS[value])
+        elif isinstance(value, Message):  # a phrase of the sentence ("a two-thirds majority")
+            out[key] = translate(value)
         elif isinstance(value, list | tuple):
-            out[key] = format_list([str(v) for v in value], locale=locale)
+            out[key] = format_list([translate(v) for v in value], locale=locale)
         else:
             out[key] = value
     return out

@@ -215,6 +215,13 @@ class Decision(db.Model):
         CheckConstraint("ballot_secrecy IN ('open', 'secret')", name="ballot_secrecy"),
         CheckConstraint("comments IN ('open', 'premoderated', 'closed')", name="comments"),
         CheckConstraint("selects >= 1", name="selects_positive"),
+        CheckConstraint(
+            "majority_rule IN ('relative', 'absolute', 'two_thirds', 'fraction')",
+            name="majority_rule",
+        ),
+        CheckConstraint(
+            "majority_base IN ('option_ballots', 'cast', 'electorate')", name="majority_base"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -249,6 +256,19 @@ class Decision(db.Model):
     # the published outcome is an ordered list of at most this many
     # (``selection``), whose first is ``outcome_option_id``.
     selects: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The declared majority rule beside the quorum (domain/majority.py):
+    # ``relative`` (most votes, each method's own rule), ``absolute``,
+    # ``two_thirds`` or ``fraction`` (with ``majority_share``, exact, "3/5"),
+    # of ``majority_base``; and the organisation kinds among which the winner
+    # must lead too (a double majority; ``None``: none).
+    majority_rule: Mapped[str] = mapped_column(
+        String(16), default="relative", server_default="relative"
+    )
+    majority_base: Mapped[str] = mapped_column(
+        String(16), default="option_ballots", server_default="option_ballots"
+    )
+    majority_share: Mapped[str | None] = mapped_column(String(20))
+    double_majority: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -439,6 +459,29 @@ class AnonymousBallot(db.Model):
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     receipt: Mapped[str | None] = mapped_column(String(32))
+    # The organisation's kind, kept for the results by kind (shown only for
+    # groups large enough, domain/by_kind.py); ``None`` for ballots sealed
+    # before it was kept.
+    kind: Mapped[str | None] = mapped_column(String(32))
+
+
+class InterestDeclaration(db.Model):
+    """An organisation's declared interest in an option (a conflict of
+    interest), made by one of its representatives while the decision is open;
+    shown beside the option's count. Withdrawing deletes the row (the event
+    log keeps both)."""
+
+    __table_args__ = (UniqueConstraint("option_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), index=True)
+    option_id: Mapped[int] = mapped_column(ForeignKey("option.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    text: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
 class Objection(db.Model):

@@ -50,6 +50,7 @@ from . import (  # noqa: E402,F401
     comments,
     decisions,
     electorate,
+    interests,
     org_people,
     organisations,
     proposals,

@@ -32,6 +32,7 @@ from ..services.comments import REVIEW_STATES
 from ..services.moderation import REASON_MAX, STATUS_FILTERS
 from ..services.proposals import MAX_OPTIONS
 from .change_schemas import ChangeSchema
+from .rule_schemas import MajorityFields, MajorityInFields, results_fields
 
 #: Largest identifier (the databases' ``integer``); also in :mod:`.common`.
 MAX_ID = 2**31 - 1
@@ -549,7 +550,7 @@ class LinksSchema(Schema):
     ballot_record = String(metadata={"format": "uri"})
 
 
-class DecisionSchema(Schema):
+class DecisionSchema(MajorityFields):
     id = ident(required=True)
     title = String(required=True)
     description = String(required=True)
@@ -669,7 +670,7 @@ class OptionInSchema(Schema):
     )
 
 
-class DecisionInSchema(Schema):
+class DecisionInSchema(MajorityInFields):
     title = text(300, blank=False, required=True)
     description = text(20000, allow_none=True)
     original_language = choice(
@@ -1031,6 +1032,7 @@ def _results_of(
         "tie": Boolean(required=True),
         "explanation": explanation
         or List(Raw(), required=True, validate=Length(max=0), metadata={"description": "[]"}),
+        **results_fields(),
     }
 
 
@@ -1337,7 +1339,8 @@ class BallotRecordSchema(Schema):
         Dict(),
         allow_none=True,
         metadata={
-            "description": "open: {organisation, name, ballot, version, receipt, recorded}; "
+            "description": "open: {organisation, name, kind, ballot, version, receipt, "
+            "recorded}; "
             "secret: {ballot} (and receipt when the decision gives secret receipts)"
         },
     )
@@ -1352,6 +1355,15 @@ class BallotRecordSchema(Schema):
     receipts = Boolean()
     options = List(Dict(), metadata={"description": "{id, label}"})
     totals = Dict(metadata={"description": "the results object counted from the ballots"})
+    rule = Dict(
+        metadata={
+            "description": "the declared rule: {majority_rule, majority_base, majority_share, "
+            "double_majority}"
+        }
+    )
+    verdict = Dict(
+        metadata={"description": "the rule applied to the totals: {met, option, reasons}"}
+    )
     published = Dict(
         allow_none=True,
         metadata={

@@ -26,12 +26,15 @@ from typing import Any
 from sqlalchemy import select
 
 from ..domain import recount as recounting
+from ..domain.by_kind import KindResult, by_kind
 from ..domain.errors import Conflict, Message
 from ..domain.lifecycle import Status
-from ..domain.tally import OptionRef, TallyResult, tally
+from ..domain.majority import MajorityRule, apply_rule, parse_share
+from ..domain.selection import selection_verdict
+from ..domain.tally import OptionRef, TallyResult, tally, verdict
 from ..extensions import db
 from ..models import AnonymousBallot, Decision, Event
-from . import sealing
+from . import decision_rules, rule_fields, sealing
 from .ballots import cast_ballots
 from .decisions import eligible_organisations, quorum_of, status_of
 from .results import count
@@ -111,6 +114,7 @@ def ballot_record(decision: Decision, now: datetime) -> dict[str, Any]:
                 {
                     "organisation": b.organisation.slug,
                     "name": b.organisation.name,
+                    "kind": b.organisation.kind,
                     "ballot": b.content,
                     "version": b.version,
                     "receipt": b.receipt,
@@ -157,6 +161,7 @@ def ballot_record(decision: Decision, now: datetime) -> dict[str, Any]:
             "receipts": not secret or bool(decision.secret_receipts),
             "options": [{"id": o.id, "label": o.label} for o in decision.options],
             "totals": result.to_dict(),
+            **rule_fields_of(decision, result),
             "published": (
                 {
                     "option": decision.outcome_option_id,
@@ -171,6 +176,73 @@ def ballot_record(decision: Decision, now: datetime) -> dict[str, Any]:
         }
     )
     return record
+
+
+def rule_fields_of(decision: Decision, result: TallyResult) -> dict[str, Any]:
+    """The record's declared rule and the verdict of the stored count with it.
+
+    ``rule``: ``{"majority_rule", "majority_base", "majority_share",
+    "double_majority"}``; ``verdict``: ``{"met", "option", "reasons"}``. An
+    open record lists each ballot's organisation kind, so the double majority
+    can be recounted from it; a secret one does not (a kind beside an
+    anonymous ballot could reveal it), so there only the stored ballots check it.
+    """
+    rule = rule_fields.rule_of(decision)
+    found = decision_rules.ruled_verdict(decision, result)
+    return {
+        "rule": {
+            "majority_rule": rule.rule,
+            "majority_base": rule.base,
+            "majority_share": decision.majority_share,
+            "double_majority": list(rule.kinds),
+        },
+        "verdict": {"met": found.rule_met, "option": found.option, "reasons": list(found.reasons)},
+    }
+
+
+def _verdict_problems(
+    decision: Decision, record: dict[str, Any], recounted: TallyResult, stored: TallyResult
+) -> list[str]:
+    """Whether the verdict recounted from the record's ballots, under the
+    record's rule, agrees with the stored ballots' and the record's own."""
+    raw = record["rule"]
+    share = raw.get("majority_share")
+    rule = MajorityRule(
+        raw["majority_rule"],
+        raw["majority_base"],
+        parse_share(share) if share else None,
+        tuple(raw.get("double_majority") or ()),
+    )
+    rows: list[KindResult] = []
+    if rule.kinds and record["form"] == "open":
+        kinds = [(str(e.get("kind")), e["ballot"]) for e in record["ballots"]]
+        eligible = decision_rules.electorate_kinds(decision)
+        for kind, _ballot in kinds:  # an organisation whose kind changed since
+            eligible.setdefault(kind, 1)
+        winner = recounted.winners[0] if len(recounted.winners) == 1 else None
+        rows = by_kind(
+            recounted.method,
+            [OptionRef(o["id"], o["label"]) for o in record["options"]],
+            kinds,
+            eligible,
+            winner,
+            secret=False,
+            counting=record["counting"],
+        )
+    elif rule.kinds:
+        rows = decision_rules.results_by_kind(decision, stored) or []
+    base = verdict(recounted)
+    if (decision.selects or 1) > 1:
+        base = selection_verdict(recounted, decision.selects)
+    again = apply_rule(base, recounted, rule, rows)
+    problems = []
+    wanted = record.get("verdict") or {}
+    if (again.rule_met, again.option) != (wanted.get("met"), wanted.get("option")):
+        problems.append("the record's ballots give another verdict than the record states")
+    now = decision_rules.ruled_verdict(decision, stored)
+    if (now.rule_met, now.option) != (again.rule_met, again.option):
+        problems.append("the stored ballots give another verdict than the record")
+    return problems
 
 
 @dataclass
@@ -247,6 +319,8 @@ def recount(
     else:
         from_record = ([], False)
     stored = count(decision, fresh=True)
+    if form in ("open", "ballots") and "rule" in record:
+        problems += _verdict_problems(decision, record, recounted, stored)
     from_storage = (stored.winners, stored.tie)
     if from_storage != from_record:
         problems.append("the stored ballots give other winners than the record")

@@ -195,7 +195,11 @@ def schulze_tables(result: TallyResult, labels: Mapping[int, str]) -> Schulze | 
 
 
 def count_tables(
-    result: TallyResult, labels: Mapping[int, str], counting: str | None, selects: int = 1
+    result: TallyResult,
+    labels: Mapping[int, str],
+    counting: str | None,
+    selects: int = 1,
+    rule: Verdict | None = None,
 ) -> CountTables:
     """The whole count of ``result`` for people.
 
@@ -204,9 +208,13 @@ def count_tables(
         ignored for other methods (pass the decision's ``counting``).
     :param selects: how many options the decision selects (its verdict then
         asks for no tie at the boundary of the selection).
+    :param rule: the decision's verdict with its declared majority rule
+        (:func:`~cop_vote.services.decision_rules.ruled_verdict`); ``None``:
+        the method's own verdict.
     """
     ranked = (counting or "irv") if result.method == "ranked" else None
-    rule = selection_verdict(result, selects) if selects > 1 else verdict(result)
+    if rule is None:
+        rule = selection_verdict(result, selects) if selects > 1 else verdict(result)
     condorcet = result.extra.get("condorcet_winner")
     tables = CountTables(
         counting=ranked,

@@ -31,7 +31,7 @@ from ..models import (
     Organisation,
     Person,
 )
-from . import audit, change_notes, sealing, selections, translations
+from . import audit, change_notes, rule_fields, sealing, selections, translations
 from .access import require_facilitator
 from .text import clean
 from .timefmt import Now, instant, iso_utc, parse_instant
@@ -58,6 +58,7 @@ DECISION_FIELDS = (
     "original_language",
     "translations",
     "selects",
+    *rule_fields.RULE_FIELDS,
 )
 #: Fields a facilitator may change while a decision is open.
 OPEN_FIELDS = (
@@ -388,6 +389,7 @@ def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str
         )
     if decision.ballot_secrecy == "secret" and decision.results_visibility != "after_close":
         decision.results_visibility = "after_close"
+    rule_fields.apply_fields(decision, data)
 
 
 def document_url(value: Any) -> str | None:
@@ -486,6 +488,8 @@ def create_decision(
         description="",
         original_language=translations.network_language(),
         selects=1,
+        majority_rule="relative",
+        majority_base="option_ballots",
         created_by_id=actor.id,
         created_at=now,
     )
@@ -522,6 +526,10 @@ def _check_values(
         ballot_secrecy=decision.ballot_secrecy,
         original_language=decision.original_language,
         translations=decision.translations,
+        majority_rule=decision.majority_rule,
+        majority_base=decision.majority_base,
+        majority_share=decision.majority_share,
+        double_majority=decision.double_majority,
     )
     _apply(scratch, {k: v for k, v in data.items() if k != "options"}, now, zone)
     count = len(decision.options)

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from ..domain.errors import NotAllowed
 from ..models import Ballot, Decision
+from . import pack_rules
 from .count_tables import CountTables, count_tables
 from .meeting_pack import MeetingPack, PackComment, option_label
 from .timefmt import iso_utc
@@ -204,6 +205,7 @@ def result_rows(
         label = shown.get(oid, str(option.get("label", ""))) if isinstance(oid, int) else ""
         if oid in result.winners:
             label += f" ({w['tie'] if result.tie else w['winner']})"
+        label += pack_rules.interest_note(pack, oid, w)
         rows.append([label, *[_figure(option.get(key)) for key in figures]])
     return rows
 
@@ -235,7 +237,8 @@ def pack_count(pack: MeetingPack, labels: Mapping[int, str] | None = None) -> Co
     if pack.result is None:
         return None
     shown = {o.id: option_label(o) for o in pack.decision.options} | dict(labels or {})
-    return count_tables(pack.result, shown, pack.decision.counting, pack.decision.selects)
+    rule = pack.rules.verdict if pack.rules is not None else None
+    return count_tables(pack.result, shown, pack.decision.counting, pack.decision.selects, rule)
 
 
 def _percent_text(share: Fraction) -> str:
@@ -288,6 +291,7 @@ def count_lines(
             lines.append(w["no_votes"])
     if count.condorcet:
         lines.append(w["condorcet"].format(option=count.condorcet))
+    lines += pack_rules.rule_lines(pack, say)
     rule = count.verdict
     if rule.rule_met:
         lines.append(
@@ -342,7 +346,8 @@ def count_table_rows(
                 [row.label, *["–" if c is None else str(c) for c in row.cells]] for row in matrix
             ]
             tables.append(Table(w[key], rows))
-    return tables
+    shown = {o.id: option_label(o) for o in pack.decision.options} | dict(labels or {})
+    return tables + pack_rules.rule_tables(pack, w, shown)
 
 
 def participation_rows(

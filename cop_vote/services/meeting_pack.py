@@ -23,6 +23,7 @@ from ..domain.tally import TallyResult
 from ..extensions import db
 from ..models import Comment, Decision, Objection, Option, Organisation, Person
 from .access import require_facilitator
+from .decision_rules import RulesView, rules_view
 from .decisions import get_decision, status_of
 from .objections import list_objections
 from .results import count, may_see_results, participation
@@ -137,6 +138,9 @@ class MeetingPack:
     generated_at: datetime
     #: Objections to the count lodged by organisations between close and publication.
     objections: list[Objection] = field(default_factory=list)
+    #: The declared rule's verdict, results by kind and declared interests
+    #: (``None`` when the results are not visible).
+    rules: RulesView | None = None
 
     @property
     def passed_review(self) -> list[PackComment]:
@@ -312,6 +316,7 @@ def gather(actor: Person | None, decision_id: int, now: datetime) -> MeetingPack
         hidden=hidden,
         generated_at=now,
         objections=list_objections(actor, decision.id),
+        rules=rules_view(decision, result) if result is not None else None,
     )
 
 

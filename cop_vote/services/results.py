@@ -12,10 +12,10 @@ from sqlalchemy import ColumnElement, and_, bindparam, case, func, select
 from ..domain import lifecycle, selection
 from ..domain.errors import NotAllowed
 from ..domain.selection import Selection
-from ..domain.tally import OptionRef, TallyResult, Verdict, tally, verdict
+from ..domain.tally import OptionRef, TallyResult, Verdict, tally
 from ..extensions import db
 from ..models import Ballot, Decision, Elector, Organisation, Person
-from . import sealing, tally_cache
+from . import decision_rules, interests, sealing, tally_cache
 from .ballots import cast_ballots
 from .decisions import electorate_size, eligible_organisations, quorum_of, status_of
 
@@ -131,7 +131,17 @@ def results_dict(decision: Decision, result: TallyResult, now: datetime) -> dict
     body = result.to_dict()
     found = selection_of(decision, result)
     extra = found.to_dict() if found is not None else {}
-    return {"decision": decision.id, "status": status_of(decision, now).value, **body, **extra}
+    rows = decision_rules.results_by_kind(decision, result)
+    rule = decision_rules.ruled_verdict(decision, result, rows)
+    return {
+        "decision": decision.id,
+        "status": status_of(decision, now).value,
+        **body,
+        **extra,
+        "rule": {"met": rule.rule_met, "option": rule.option, "reasons": list(rule.reasons)},
+        "by_kind": [row.to_dict() for row in rows] if rows is not None else None,
+        "interests": [interests.to_dict(i) for i in interests.interests(decision)],
+    }
 
 
 def selection_of(decision: Decision, result: TallyResult) -> Selection | None:
@@ -140,15 +150,12 @@ def selection_of(decision: Decision, result: TallyResult) -> Selection | None:
     return selection.selection_of(result.method, result.options, decision.selects or 1)
 
 
-def decision_verdict(result: TallyResult, selects: int = 1) -> Verdict:
-    """Whether the declared decision rule is met, and why not.
-
-    :param selects: how many options the decision selects; above 1 the rule
-        is met without a tie at the boundary of the selection.
-    """
-    if selects > 1:
-        return selection.selection_verdict(result, selects)
-    return verdict(result)
+def decision_verdict(decision: Decision, result: TallyResult) -> Verdict:
+    """Whether the declared decision rule is met, and why not: quorum, the
+    method (above one option selected: no tie at the boundary of the
+    selection), the declared majority rule and double majority
+    (:func:`~cop_vote.services.decision_rules.ruled_verdict`)."""
+    return decision_rules.ruled_verdict(decision, result)
 
 
 @dataclass(frozen=True)

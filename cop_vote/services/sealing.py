@@ -34,7 +34,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import AnonymousBallot, Ballot, BallotChange, Decision, Elector, new_stamp
+from ..models import (
+    AnonymousBallot,
+    Ballot,
+    BallotChange,
+    Decision,
+    Elector,
+    Organisation,
+    new_stamp,
+)
 from . import audit, tally_cache
 
 #: Ballots are shuffled with the operating system's randomness.
@@ -86,14 +94,18 @@ def seal_ballots(decision: Decision, now: datetime) -> int:
     if not is_secret(decision) or is_sealed(decision):
         return 0
     electors = select(Elector.organisation_id).where(Elector.decision_id == decision.id)
+    # The organisation's kind stays with the content, for the results by kind
+    # (shown only for groups too large to reveal a ballot, domain/by_kind.py).
     rows = db.session.execute(
-        select(Ballot.content, Ballot.receipt).where(
+        select(Ballot.content, Ballot.receipt, Organisation.kind)
+        .join(Organisation, Organisation.id == Ballot.organisation_id)
+        .where(
             Ballot.decision_id == decision.id,
             Ballot.is_cast.is_(True),
             Ballot.organisation_id.in_(electors),
         )
     ).all()
-    ballots = [(content, receipt) for content, receipt in rows if content is not None]
+    ballots = [(content, receipt, kind) for content, receipt, kind in rows if content is not None]
     _SHUFFLE.shuffle(ballots)
     keep_receipts = bool(decision.secret_receipts)
     db.session.add_all(
@@ -102,8 +114,9 @@ def seal_ballots(decision: Decision, now: datetime) -> int:
             position=position,
             content=content,
             receipt=receipt if keep_receipts else None,
+            kind=kind,
         )
-        for position, (content, receipt) in enumerate(ballots)
+        for position, (content, receipt, kind) in enumerate(ballots)
     )
     ballot_ids = select(Ballot.id).where(Ballot.decision_id == decision.id)
     db.session.execute(
@@ -130,7 +143,7 @@ def seal_ballots(decision: Decision, now: datetime) -> int:
         "ballots.sealed",
         f"decision:{decision.id}",
         None,
-        {"ballots": len(ballots), "digest": contents_digest(c for c, _r in ballots)},
+        {"ballots": len(ballots), "digest": contents_digest(c for c, _r, _k in ballots)},
         at=now,
     )
     return len(ballots)

@@ -20,6 +20,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     auth,
     exports,
     guard,
+    interests,
     latecomers,
     mail_admin,
     meetings,

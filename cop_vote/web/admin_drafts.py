@@ -25,6 +25,7 @@ from .. import clock
 from ..content import reader_language
 from ..domain.ballots import METHODS
 from ..domain.lifecycle import Status
+from ..domain.majority import MAJORITY_METHODS
 from ..domain.selection import selects_several
 from ..i18n import local_input
 from ..models import Decision
@@ -100,6 +101,14 @@ def _decision_data(form: DecisionForm) -> tuple[dict[str, Any], list[int]]:
         "secret_receipts": bool(form.secret_receipts.data),
         "document_url": form.document_url.data or None,
         "reminder_hours": form.reminder_hours.data,
+        "majority_rule": form.majority_rule.data if method in MAJORITY_METHODS else "relative",
+        "majority_base": form.majority_base.data,
+        "majority_share": (form.majority_share.data or None)
+        if form.majority_rule.data == "fraction"
+        else None,
+        "double_majority": list(form.double_majority.data or [])
+        if method not in ("consent", "discussion")
+        else None,
     }
     return data, rows
 
@@ -224,6 +233,10 @@ def _draft_form_data(decision: Decision) -> dict[str, Any]:
         "secret_receipts": decision.secret_receipts,
         "document_url": decision.document_url or "",
         "reminder_hours": decision.reminder_hours,
+        "majority_rule": decision.majority_rule,
+        "majority_base": decision.majority_base,
+        "majority_share": decision.majority_share or "",
+        "double_majority": list(decision.double_majority or []),
     }
 
 

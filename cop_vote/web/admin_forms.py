@@ -23,6 +23,7 @@ from wtforms import (
     FormField,
     HiddenField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -30,6 +31,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.ballots import METHODS
 from ..models import ORG_KINDS, ROLES
@@ -83,6 +85,17 @@ KIND_LABELS: dict[str, Any] = {
     "facilitator": _l("Facilitating organisation"),
     "government": _l("Government"),
     "other": _l("Other"),
+}
+MAJORITY_LABELS: dict[str, Any] = {
+    "relative": _l("Most votes (relative majority)"),
+    "absolute": _l("More than half (absolute majority)"),
+    "two_thirds": _l("At least two thirds"),
+    "fraction": _l("At least another share"),
+}
+BASE_LABELS: dict[str, Any] = {
+    "option_ballots": _l("Of the ballots for an option (abstentions left out)"),
+    "cast": _l("Of the ballots cast (abstentions included)"),
+    "electorate": _l("Of all organisations in the electorate"),
 }
 ROLE_LABELS: dict[str, Any] = {
     "facilitator": _l("Facilitator"),
@@ -279,6 +292,20 @@ class DecisionForm(FlaskForm):
     reminder_hours = WholeNumberField(
         _l("Reminder: hours before the deadline (empty: the default)"),
         validators=[Optional(), NumberRange(1, 720)],
+    )
+    majority_rule = SelectField(
+        _l("Majority needed"), choices=choices(MAJORITY_LABELS), default="relative"
+    )
+    majority_base = SelectField(
+        _l("Counted as a share"), choices=choices(BASE_LABELS), default="option_ballots"
+    )
+    majority_share = StringField(_l("Share (another share only)"), filters=[_strip])
+    double_majority = SelectMultipleField(
+        _l("Double majority: the chosen option must also lead among"),
+        choices=choices(KIND_LABELS, [k for k in ORG_KINDS if k != "facilitator"]),
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
     )
     submit = SubmitField(_l("Save draft"))
 

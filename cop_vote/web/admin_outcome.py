@@ -111,7 +111,7 @@ def _count(decision: Decision) -> tuple[TallyResult | None, Verdict | None, Sele
     if is_secret(decision) and not is_sealed(decision):
         return None, None, None
     result = count(decision)
-    return result, decision_verdict(result, decision.selects), selection_of(decision, result)
+    return result, decision_verdict(decision, result), selection_of(decision, result)
 
 
 def _ranked(decision: Decision, found: Selection | None) -> bool:

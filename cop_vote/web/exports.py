@@ -21,7 +21,7 @@ from ..clock import now
 from ..content import shown
 from ..domain.errors import InvalidInput, Message
 from ..i18n import option_label, select_timezone, translate
-from ..services import calendar, change_notes, decisions, exports, pack_documents
+from ..services import calendar, change_notes, decisions, exports, pack_documents, pack_rules
 from ..services import meeting_pack as pack_service
 from ..services.ballots import cast_ballots
 from . import bp
@@ -127,6 +127,22 @@ def export_words() -> dict[str, str]:
         "strongest_paths": _("Strongest paths from the row option to the column option"),
         "abstentions": _("Abstentions: {num}."),
         "no_quorum": _("No quorum is required."),
+        "by_kind": _("Results by kind of organisation"),
+        "kind": _("kind of organisation"),
+        "ballots_of": _("ballots cast"),
+        "leading": _("leading within the kind"),
+        "leads_here": _("does the overall winner lead here?"),
+        "too_few": _("too few ballots to show"),
+        "interests": _("Declared interests"),
+        "interest": _("interest"),
+        "of_eligible": _("{cast} of {eligible}"),
+        "interest_declared": _("interest declared by {names}"),
+        "kind_diaspora": _("diaspora organisations"),
+        "kind_ngo": _("NGOs"),
+        "kind_knowledge": _("knowledge institutions"),
+        "kind_facilitator": _("facilitating organisations"),
+        "kind_government": _("government bodies"),
+        "kind_other": _("other organisations"),
         "quorum_met": _("Quorum met: {needed} of {eligible} organisations needed ({percent})."),
         "quorum_not_met": _(
             "Quorum not met: {needed} of {eligible} organisations needed ({percent})."
@@ -204,6 +220,7 @@ def meeting_pack(decision_id: int) -> ResponseReturnValue:
         count_heading=3,
         ballots_csv=pack.decision.ballot_secrecy == "open",
         changes=change_notes.notes_of([decision_id])[decision_id],
+        rule_tables=pack_rules.rule_tables(pack, words, labels),
     )
 
 

@@ -8,6 +8,7 @@ from flask import url_for
 from flask.typing import ResponseReturnValue
 
 from ..clock import now
+from ..services import decision_rules
 from ..services import decisions as decision_service
 from ..services import results as results_service
 from ..services.selections import history as outcome_history
@@ -32,10 +33,12 @@ def outcome(decision_id: int) -> ResponseReturnValue:
     ):
         calendar_url = url_for("web.meeting_calendar", decision_id=found.id)
     departs = False
+    ruled = None
     if found.status == "published" and found.method != "discussion":
         # Say so when the published option(s) are not what the decision rule gives.
         result = results_service.count(found)
-        rule = results_service.decision_verdict(result, found.selects)
+        ruled = decision_rules.rules_view(found, result)
+        rule = ruled.verdict
         departs = not rule.rule_met or rule.option != found.outcome_option_id
         selection = results_service.selection_of(found, result)
         if rule.rule_met and found.selects > 1 and selection is not None:
@@ -53,4 +56,5 @@ def outcome(decision_id: int) -> ResponseReturnValue:
         history=history,
         amended_at=amended[-1] if amended else None,
         selected_options=published_options(found),
+        ruled=ruled,
     )

@@ -29,9 +29,8 @@ from ..i18n import LANGUAGES, local_time, option_label, translate
 from ..models import Ballot, Decision, Person
 from ..services import auth as auth_service
 from ..services import ballots as ballot_service
-from ..services import change_notes
+from ..services import change_notes, decision_rules, decision_search
 from ..services import comments as comment_service
-from ..services import decision_search
 from ..services import decisions as decision_service
 from ..services import results as results_service
 from ..services.count_tables import count_tables
@@ -40,6 +39,7 @@ from ..services.selections import published_options
 from . import bp, search
 from .comment_list import CommentPresenter
 from .forms import BallotForm, CommentForm, ConfirmForm, LanguageForm, TokenForm
+from .interests import interest_context
 from .render import is_htmx, page, person
 
 #: Regions of the decision page that htmx may ask for, by element id.
@@ -352,6 +352,7 @@ def _decision_context(
         "has_older": has_older,
         "newer": comments.next,
         "comment_max": int(current_app.config.get("COMMENT_MAX_LENGTH", 5000)),
+        **interest_context(decision, viewer, status, is_elector=is_elector),
     }
 
 
@@ -650,7 +651,8 @@ def results(decision_id: int) -> ResponseReturnValue:
         )
     if places:
         rows.sort(key=lambda r: places[r["id"]])  # stable: display order among equals
-    count = count_tables(result, labels, found.counting, found.selects)
+    ruled = decision_rules.rules_view(found, result)
+    count = count_tables(result, labels, found.counting, found.selects, ruled.verdict)
     response = page(
         "decisions/results.html",
         fragments=RESULTS_FRAGMENTS,
@@ -667,6 +669,7 @@ def results(decision_id: int) -> ResponseReturnValue:
         quorum_percent=_percent_text(result.quorum),
         needed=_needed(result.quorum, result.eligible),
         recorded=ballot_service.recorded_ballots(found),
+        ruled=ruled,
     )
     return conditional(response)
 

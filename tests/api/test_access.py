@@ -184,6 +184,15 @@ TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
         {F: 403, R: 409, OBS: 403, A: 401},
     ),
     ("GET", "/decisions/{closed}/objections", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    ("GET", "/decisions/{open}/interests", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    # Only a representative declares, for their organisation (the facilitator: 403).
+    (
+        "POST",
+        "/decisions/{open}/interests",
+        {"option": "{option}", "text": "We would host it."},
+        {F: 403, R: 201, OBS: 403, A: 401},
+    ),
+    ("DELETE", "/decisions/{open}/interests/{option}", None, {F: 403, R: 404, OBS: 403, A: 401}),
     ("GET", "/decisions/{open}/events", None, {F: 200, R: 200, OBS: 200, A: 401}),
     ("GET", "/decisions/{draft}/events", None, {F: 200, R: 404, OBS: 404, A: 401}),
     ("GET", "/me/tokens", None, {F: 200, R: 200, OBS: 200, A: 401}),

@@ -32,6 +32,7 @@ from cop_vote.models import (
     Decision,
     Event,
     FollowUpAction,
+    InterestDeclaration,
     LoginSession,
     Meeting,
     Option,
@@ -54,6 +55,7 @@ TABLES = (
     Meeting,
     Attendance,
     FollowUpAction,
+    InterestDeclaration,
     Event,
     ApiToken,
     LoginSession,
@@ -136,6 +138,7 @@ def test_page_forms_refuse_bad_input_without_a_5xx_and_change_nothing(
         "person_id": seeded.people["observer"].id,
         "slug": "seva",
         "token_id": 2**31 - 1,
+        "option_id": 2**31 - 1,
         "notification_id": 2**31 - 1,
         "secret": "not-a-sign-in-link",
     }
