@@ -12,7 +12,9 @@ How an event becomes mail:
    are written, pending, to the outbox in the same transaction, so they are
    kept exactly when the change is; a rolled-back change writes none. Decisions
    opened or given a new deadline are noted.
-3. ``after_commit``: the queue is asked to deliver now, and to close the noted
+3. ``after_commit``: the queue is asked to deliver soon (within a second or
+   two; one task covers the commits of a busy moment:
+   :meth:`cop_vote.queue.TaskQueue.kick_delivery`), and to close the noted
    decisions at their deadline (:mod:`cop_vote.queue`). A queue that is down
    only delays the mail: the worker's minute finds it in the outbox.
 4. The worker's :func:`deliver_due` takes due mail (leased to it alone),
