@@ -8,7 +8,7 @@ How an event becomes mail:
    collected in ``session.info``, and whether mail was written (reminders
    write theirs directly).
 2. ``before_commit`` (of the transaction itself, not of a savepoint): the
-   mails these events cause (:func:`cop_vote.services.notify.queue_for_events`)
+   mails these events cause (:func:`cop_vote.services.notify.queue_for_loaded`)
    are written, pending, to the outbox in the same transaction, so they are
    kept exactly when the change is; a rolled-back change writes none. Decisions
    opened or given a new deadline are noted.
@@ -40,7 +40,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from . import clock, queue
@@ -105,12 +104,10 @@ def _before_commit(session: Session) -> None:
     ids = session.info.pop(_FLUSHED, None)
     if not ids:
         return
-    notify.queue_for_events(ids, clock.now, _MAIL_SOURCES)
-    subjects = session.execute(
-        select(Event.subject).where(Event.id.in_(ids), Event.kind.in_(_DEADLINE_EVENTS))
-    ).scalars()
+    events = notify.events_of(ids)  # read once: for their mail and for deadlines
+    notify.queue_for_loaded(events, clock.now, _MAIL_SOURCES)
     deadlines = []
-    for subject in set(subjects):
+    for subject in {e.subject for e in events if e.kind in _DEADLINE_EVENTS}:
         decision = session.get(Decision, int(subject.partition(":")[2]))
         if decision is not None and decision.status == Status.OPEN.value and decision.closes_at:
             deadlines.append(decision.closes_at)
