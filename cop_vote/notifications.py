@@ -385,8 +385,8 @@ def deliver_due(*, batch: int = 20, rounds: int = 100) -> Delivery:
 
     Each batch: take (a short transaction that leases the mails to this
     worker), render, commit; send outside any transaction; record each
-    outcome in its own short transaction. Mail that failed is scheduled again
-    (``deliver_mail`` at its next attempt); mail given up is logged as an error.
+    outcome in its own short transaction. Then ``deliver_mail`` is scheduled at
+    the earliest pending mail's next attempt; mail given up is logged as an error.
 
     :param batch: mails taken at once (one mail server connection).
     :param rounds: an upper bound on batches in one call.
@@ -395,7 +395,6 @@ def deliver_due(*, batch: int = 20, rounds: int = 100) -> Delivery:
     done = Delivery()
     policy = retry_policy()
     lease = timedelta(seconds=float(current_app.config["MAIL_LEASE_SECONDS"]))
-    retry_at: datetime | None = None
     for _round in range(rounds):
         taken = outbox.take_due(clock.now, limit=batch, lease=lease)
         ready: list[tuple[outbox.Taken, EmailMultiAlternatives]] = []
@@ -431,8 +430,6 @@ def deliver_due(*, batch: int = 20, rounds: int = 100) -> Delivery:
                     )
                 else:
                     done.retrying += 1
-                    if row.next_attempt_at is not None:
-                        retry_at = min(retry_at or row.next_attempt_at, row.next_attempt_at)
                     current_app.logger.warning(
                         "Mail %s to person %s not delivered (attempt %d), next at %s: %s",
                         row.key,
@@ -444,8 +441,13 @@ def deliver_due(*, batch: int = 20, rounds: int = 100) -> Delivery:
             db.session.commit()
         if len(taken) < batch:
             break
-    if retry_at is not None:
-        queue.get().kick_delivery(retry_at)
+    # The next run at the earliest pending mail's time: a mail that failed
+    # now, or one not due yet when this run took its batches (an earlier
+    # failure's retry), which would otherwise wait for the worker's minute.
+    next_at = outbox.next_attempt_at()
+    db.session.commit()
+    if next_at is not None:
+        queue.get().kick_delivery(next_at)
     return done
 
 

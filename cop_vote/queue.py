@@ -110,8 +110,10 @@ class TaskQueue:
     def __init__(self, app: Flask, huey: Huey) -> None:
         self.app = app
         self.huey = huey
-        #: Until when (``time.monotonic()``) a delivery asked for is sure to run
-        #: after a commit of now (:meth:`kick_delivery`).
+        #: How much later a commit that wrote mail asks for its delivery
+        #: (:meth:`kick_delivery`), and until when (``time.monotonic()``) the
+        #: delivery asked for last is sure to run after a commit of now.
+        self.nudge_seconds = NUDGE_SECONDS
         self._nudged_until = 0.0
         task = huey.task
         self.deliver_mail: TaskWrapper = task(name="deliver_mail")(_in_app(app, _deliver_mail))
@@ -139,10 +141,10 @@ class TaskQueue:
         """Ask a worker to deliver the outbox soon, or at ``at``.
 
         Without ``at`` (a commit that wrote mail) the delivery is asked for
-        :data:`NUDGE_SECONDS` later, and the commits of the next half of that
-        time ask for nothing: the delivery asked for runs after them (on a
-        worker's clock that may be up to half of it ahead) and takes their mail
-        too. So a busy web process adds one task per second to the queue, not
+        :attr:`nudge_seconds` (:data:`NUDGE_SECONDS`) later, and the commits of
+        the next half of that time ask for nothing: the delivery asked for runs
+        after them (on a worker's clock that may be up to half of it ahead) and
+        takes their mail too. So a busy web process adds one task per second to the queue, not
         one per write (each is a write to the queue's storage). The outbox
         stays the record: whatever no task covers, the worker's minute delivers.
 
@@ -156,9 +158,9 @@ class TaskQueue:
             elif self.immediate:
                 self.deliver_mail()
             elif time.monotonic() >= self._nudged_until:
-                self.deliver_mail.schedule(delay=NUDGE_SECONDS)
+                self.deliver_mail.schedule(delay=self.nudge_seconds)
                 # Two threads may both get here at once: one task more, no harm.
-                self._nudged_until = time.monotonic() + NUDGE_SECONDS / 2
+                self._nudged_until = time.monotonic() + self.nudge_seconds / 2
         except Exception:  # noqa: BLE001 - a queue that is down must not break a write
             log.warning("Could not ask the queue to deliver mail", exc_info=True)
 
