@@ -6,7 +6,8 @@ electorate). The bulk goes in with SQLAlchemy core, one ``executemany`` per
 table: organisations with three representatives each, a ballot from every
 organisation on every decision (version 1, a receipt, its history row and
 its entry in the hash-chained log, exactly as the ballot service writes
-them, so ``cop verify-log`` holds), and comments.
+them, so ``cop verify-log`` holds), and comments. On PostgreSQL the
+tables are then analysed, as autovacuum does soon after a bulk load.
 """
 
 from __future__ import annotations
@@ -194,6 +195,13 @@ def build(app: Flask, size: int, thread_comments: int, *, seed: int = 2009) -> B
         _comments(ranked, orgs, people, COMMENTS, rng, now)
         _comments(thread, orgs, people, thread_comments, rng, now)
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            # The statistics that autovacuum gathers within a minute of a bulk
+            # load, which a server has long had: without them PostgreSQL plans
+            # on default estimates (at N = 200 a participation page joined
+            # 200 × 200 rows, 48 ms instead of 0.5 ms).
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
         first = orgs[0]
         email = db.session.execute(select(Person.email).where(Person.id == people[first][0]))
         built = Built(

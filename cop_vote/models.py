@@ -94,6 +94,12 @@ class Network(db.Model):
 class Organisation(db.Model):
     """A member (or the facilitating) organisation; its ballot is its voice."""
 
+    __table_args__ = (
+        # Organisations by name (case aside), as lists and the participation
+        # pages show them: a page is read from the index, not sorted whole.
+        Index("ix_organisation_lower_name_id", text("lower(name)"), "id"),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -423,6 +429,14 @@ class Ballot(db.Model):
     __table_args__ = (
         UniqueConstraint("decision_id", "organisation_id"),
         CheckConstraint("version >= 1", name="version_positive"),
+        # The few ballots a facilitator recorded in a meeting (results page),
+        # found without reading every ballot of a large decision.
+        Index(
+            "ix_ballot_decision_id_recorded",
+            "decision_id",
+            postgresql_where=text("recorded_by_id IS NOT NULL"),
+            sqlite_where=text("recorded_by_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

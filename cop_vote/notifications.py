@@ -8,11 +8,13 @@ How an event becomes mail:
    collected in ``session.info``, and whether mail was written (reminders
    write theirs directly).
 2. ``before_commit`` (of the transaction itself, not of a savepoint): the
-   mails these events cause (:func:`cop_vote.services.notify.queue_for_events`)
+   mails these events cause (:func:`cop_vote.services.notify.queue_for_loaded`)
    are written, pending, to the outbox in the same transaction, so they are
    kept exactly when the change is; a rolled-back change writes none. Decisions
    opened or given a new deadline are noted.
-3. ``after_commit``: the queue is asked to deliver now, and to close the noted
+3. ``after_commit``: the queue is asked to deliver soon (within a second or
+   two; one task covers the commits of a busy moment:
+   :meth:`cop_vote.queue.TaskQueue.kick_delivery`), and to close the noted
    decisions at their deadline (:mod:`cop_vote.queue`). A queue that is down
    only delays the mail: the worker's minute finds it in the outbox.
 4. The worker's :func:`deliver_due` takes due mail (leased to it alone),
@@ -38,7 +40,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from . import clock, queue
@@ -103,12 +104,10 @@ def _before_commit(session: Session) -> None:
     ids = session.info.pop(_FLUSHED, None)
     if not ids:
         return
-    notify.queue_for_events(ids, clock.now, _MAIL_SOURCES)
-    subjects = session.execute(
-        select(Event.subject).where(Event.id.in_(ids), Event.kind.in_(_DEADLINE_EVENTS))
-    ).scalars()
+    events = notify.events_of(ids)  # read once: for their mail and for deadlines
+    notify.queue_for_loaded(events, clock.now, _MAIL_SOURCES)
     deadlines = []
-    for subject in set(subjects):
+    for subject in {e.subject for e in events if e.kind in _DEADLINE_EVENTS}:
         decision = session.get(Decision, int(subject.partition(":")[2]))
         if decision is not None and decision.status == Status.OPEN.value and decision.closes_at:
             deadlines.append(decision.closes_at)
@@ -388,8 +387,8 @@ def deliver_due(*, batch: int = 20, rounds: int = 100) -> Delivery:
 
     Each batch: take (a short transaction that leases the mails to this
     worker), render, commit; send outside any transaction; record each
-    outcome in its own short transaction. Mail that failed is scheduled again
-    (``deliver_mail`` at its next attempt); mail given up is logged as an error.
+    outcome in its own short transaction. Then ``deliver_mail`` is scheduled at
+    the earliest pending mail's next attempt; mail given up is logged as an error.
 
     :param batch: mails taken at once (one mail server connection).
     :param rounds: an upper bound on batches in one call.
@@ -398,7 +397,6 @@ def deliver_due(*, batch: int = 20, rounds: int = 100) -> Delivery:
     done = Delivery()
     policy = retry_policy()
     lease = timedelta(seconds=float(current_app.config["MAIL_LEASE_SECONDS"]))
-    retry_at: datetime | None = None
     for _round in range(rounds):
         taken = outbox.take_due(clock.now, limit=batch, lease=lease)
         ready: list[tuple[outbox.Taken, EmailMultiAlternatives]] = []
@@ -434,8 +432,6 @@ def deliver_due(*, batch: int = 20, rounds: int = 100) -> Delivery:
                     )
                 else:
                     done.retrying += 1
-                    if row.next_attempt_at is not None:
-                        retry_at = min(retry_at or row.next_attempt_at, row.next_attempt_at)
                     current_app.logger.warning(
                         "Mail %s to person %s not delivered (attempt %d), next at %s: %s",
                         row.key,
@@ -447,8 +443,13 @@ def deliver_due(*, batch: int = 20, rounds: int = 100) -> Delivery:
             db.session.commit()
         if len(taken) < batch:
             break
-    if retry_at is not None:
-        queue.get().kick_delivery(retry_at)
+    # The next run at the earliest pending mail's time: a mail that failed
+    # now, or one not due yet when this run took its batches (an earlier
+    # failure's retry), which would otherwise wait for the worker's minute.
+    next_at = outbox.next_attempt_at()
+    db.session.commit()
+    if next_at is not None:
+        queue.get().kick_delivery(next_at)
     return done
 
 

@@ -12,8 +12,9 @@
 The worker is ``flask --app app cop worker`` (:func:`run_worker`). Its tasks:
 
 * ``deliver_mail``: deliver the outbox (:func:`cop_vote.notifications.deliver_due`);
-  asked for after every commit that wrote mail, and at the next retry time
-  after a failure;
+  asked for after a commit that wrote mail (at most once per
+  :data:`NUDGE_SECONDS` per process: :meth:`TaskQueue.kick_delivery`), and at
+  the next retry time after a failure;
 * ``send_login_link``: look the address up, make a sign-in link and mail it;
   asked for by the sign-in form, after its answer has gone out;
 * ``close_due``: close the decisions whose deadline has passed; scheduled at
@@ -59,6 +60,10 @@ PACK_KEY = "pack:{decision_id}"
 #: How long a sign-in request may wait for a worker before it is dropped:
 #: a link that arrives much later than asked for only confuses.
 LOGIN_LINK_EXPIRES = timedelta(minutes=10)
+#: A commit that wrote mail asks for a delivery this many seconds later; the
+#: commits of the first half of that wait ask for nothing more, since that
+#: delivery runs after them and finds their mail in the outbox.
+NUDGE_SECONDS = 1.0
 
 
 def make_huey(url: str, name: str) -> Huey:
@@ -105,6 +110,11 @@ class TaskQueue:
     def __init__(self, app: Flask, huey: Huey) -> None:
         self.app = app
         self.huey = huey
+        #: How much later a commit that wrote mail asks for its delivery
+        #: (:meth:`kick_delivery`), and until when (``time.monotonic()``) the
+        #: delivery asked for last is sure to run after a commit of now.
+        self.nudge_seconds = NUDGE_SECONDS
+        self._nudged_until = 0.0
         task = huey.task
         self.deliver_mail: TaskWrapper = task(name="deliver_mail")(_in_app(app, _deliver_mail))
         self.close_due: TaskWrapper = task(name="close_due")(_in_app(app, _close_due))
@@ -128,16 +138,29 @@ class TaskQueue:
         return bool(self.huey.immediate)
 
     def kick_delivery(self, at: datetime | None = None) -> None:
-        """Ask a worker to deliver the outbox now, or at ``at``.
+        """Ask a worker to deliver the outbox soon, or at ``at``.
+
+        Without ``at`` (a commit that wrote mail) the delivery is asked for
+        :attr:`nudge_seconds` (:data:`NUDGE_SECONDS`) later, and the commits of
+        the next half of that time ask for nothing: the delivery asked for runs
+        after them (on a worker's clock that may be up to half of it ahead) and
+        takes their mail too. So a busy web process adds one task per second to the queue, not
+        one per write (each is a write to the queue's storage). The outbox
+        stays the record: whatever no task covers, the worker's minute delivers.
 
         Never raises: the mail is in the outbox and the worker's minute
         delivers it anyway.
         """
         try:
-            if at is None:
+            if at is not None:
+                if not self.immediate:
+                    self.deliver_mail.schedule(eta=at)
+            elif self.immediate:
                 self.deliver_mail()
-            elif not self.immediate:
-                self.deliver_mail.schedule(eta=at)
+            elif time.monotonic() >= self._nudged_until:
+                self.deliver_mail.schedule(delay=self.nudge_seconds)
+                # Two threads may both get here at once: one task more, no harm.
+                self._nudged_until = time.monotonic() + self.nudge_seconds / 2
         except Exception:  # noqa: BLE001 - a queue that is down must not break a write
             log.warning("Could not ask the queue to deliver mail", exc_info=True)
 

@@ -112,10 +112,13 @@ def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False)
         query = (
             select(Decision)
             .where(Decision.id == decision_id)
-            .with_for_update()
+            # Its options in the same statement (a ballot write validates
+            # against them); the lock is taken on the decision's row alone.
+            .options(joinedload(Decision.options))
+            .with_for_update(of=Decision)
             .execution_options(populate_existing=True)
         )
-        decision = db.session.execute(query).scalar()
+        decision = db.session.execute(query).unique().scalar()
     else:
         # unique(): the joined rows are one decision (all its rows are read).
         found = db.session.execute(_DECISION_PAGE, {"decision_id": decision_id})

@@ -358,14 +358,26 @@ def queue_for_events(event_ids: Iterable[int], now: Now, sources: Iterable[MailS
 
     :returns: how many mails were written.
     """
+    return queue_for_loaded(events_of(event_ids), now, sources)
+
+
+def events_of(event_ids: Iterable[int]) -> list[Event]:
+    """The events of these ids that exist, in the log's order (one query)."""
     ids = sorted(set(event_ids))
     if not ids:
-        return 0
+        return []
+    return list(
+        db.session.execute(select(Event).where(Event.id.in_(ids)).order_by(Event.id)).scalars()
+    )
+
+
+def queue_for_loaded(events: Iterable[Event], now: Now, sources: Iterable[MailSource] = ()) -> int:
+    """:func:`queue_for_events` for events already read (:func:`events_of`)."""
     at = instant(now)
     written = 0
     makers = (mails_for_event, *sources)
-    for event in db.session.execute(select(Event).where(Event.id.in_(ids)).order_by(Event.id)):
-        written += queue([m for make in makers for m in make(event[0])], at)
+    for event in events:
+        written += queue([m for make in makers for m in make(event)], at)
     return written
 
 

@@ -8,6 +8,7 @@ until the test delivers it with :func:`cop_vote.notifications.deliver_due`.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,8 +23,8 @@ from cop_vote.domain.delivery import RetryPolicy
 from cop_vote.domain.errors import Conflict, NotAllowed
 from cop_vote.extensions import db
 from cop_vote.models import Notification
-from cop_vote.services import notify, outbox
-from tests.web.helpers import make_decision
+from cop_vote.services import ballots, notify, outbox
+from tests.web.helpers import make_decision, option_ids
 from tests.web.helpers import outbox as sent_mail
 
 REPS = 4
@@ -51,6 +52,52 @@ def test_a_write_leaves_its_mail_pending_and_asks_the_queue_once_per_commit(
     assert len(_pending()) == REPS and sent_mail(app) == []
     tasks = sorted(t.name for t in held.huey.pending())
     assert tasks == ["close_due", "deliver_mail"]  # one commit: deliver now, close later
+
+
+def _deliveries(held: queue.TaskQueue) -> list[datetime]:
+    """When each delivery asked of the held queue is to run (UTC, naive)."""
+    return [t.eta for t in held.huey.pending() if t.name == "deliver_mail"]
+
+
+def test_the_commits_of_a_busy_moment_ask_for_one_delivery_a_second_later(
+    app: Flask, network: dict[str, Any], clock: Any, held: queue.TaskQueue
+) -> None:
+    people = network["people"]
+    # A long wait, so that a slow machine's writes still fall in its first half.
+    held.nudge_seconds = 60
+    asked = datetime.now(UTC).replace(tzinfo=None)
+    did = make_decision(people["facilitator"], clock.now)
+    (first,) = _deliveries(held)
+    later = timedelta(seconds=60)
+    assert asked + later <= first <= datetime.now(UTC).replace(tzinfo=None) + later
+    # Two ballot writes that each write the colleague's mail: that delivery,
+    # still ahead, takes their mail too; nothing more is asked.
+    for option in option_ids(did)[:2]:
+        ballots.cast_ballot(people["oxfam1"], did, {"option": option}, clock.now)
+        db.session.commit()
+    assert _deliveries(held) == [first]
+    assert len(_pending()) == REPS + 2
+    done = notifications.deliver_due()  # what the asked-for delivery does
+    assert (done.sent, done.failed) == (REPS + 2, 0) and _pending() == []
+
+
+def test_a_commit_after_the_first_half_of_the_wait_asks_again(
+    app: Flask, network: dict[str, Any], clock: Any, held: queue.TaskQueue
+) -> None:
+    people = network["people"]
+    held.nudge_seconds = 0.4
+    did = make_decision(people["facilitator"], clock.now)
+    assert len(_deliveries(held)) == 1
+    time.sleep(0.2)  # half of the wait: that delivery may run before the next commit
+    ballots.cast_ballot(people["oxfam1"], did, {"option": option_ids(did)[0]}, clock.now)
+    db.session.commit()
+    first, second = _deliveries(held)
+    assert second > first
+    time.sleep(0.2)
+    # A write that writes no mail (ADPC has one representative) asks for nothing.
+    ballots.cast_ballot(people["adpc"], did, {"option": option_ids(did)[0]}, clock.now)
+    db.session.commit()
+    assert len(_deliveries(held)) == 2
 
 
 def test_opening_schedules_closing_at_the_deadline(

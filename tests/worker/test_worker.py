@@ -236,3 +236,45 @@ def test_a_deadline_with_no_request_and_no_cron_is_closed_by_the_workers_once(
     invitations = [m for m in smtp.received() if m.subject.startswith("Nieuw besluit")]
     assert sorted(m.to[0] for m in invitations) == sorted(REPS)
     assert "Closed 1 decision whose deadline passed" in logs
+
+
+def test_the_mail_of_writes_in_quick_succession_is_delivered_within_seconds_once(
+    app: Flask,
+    network: dict[str, Any],
+    database_url: str,
+    clock: Any,
+    queue_url: str,
+    smtp: MailServer,
+    tmp_path: Path,
+) -> None:
+    """A commit asks for one delivery a second later, and the commits of the
+    next half second ask for none (:meth:`cop_vote.queue.TaskQueue.kick_delivery`):
+    that delivery takes their mail too, and nothing waits for the worker's minute."""
+    people, headers = network["people"], network["headers"]
+    smtp.start()
+    did = make_decision(people["facilitator"], clock.now, open_it=False)
+    options = option_ids(did)
+    app.test_client_class = FreshClient
+    client = app.test_client()
+    worker = WorkerProcess(
+        database_url, queue_url, tmp_path / "worker.log", env=mail_env(smtp.port)
+    )
+    with worker:
+        base = f"/api/v1/decisions/{did}"
+        answers = [client.post(f"{base}/open", headers=headers["facilitator"])]
+        for option in (*options[:2], options[0]):  # Lotte hears of each of Idris's ballots
+            answers.append(
+                client.put(f"{base}/ballot", json={"option": option}, headers=headers["oxfam1"])
+            )
+        assert [a.status_code for a in answers] == [200] * 4
+        wait_until(
+            lambda: len(_rows()) == 7 and all(r.status == "sent" for r in _rows()),
+            10,  # well under the worker's minute
+            "every mail sent",
+            worker,
+        )
+        time.sleep(1.5)  # long enough for a second delivery, were there one
+        received = smtp.received()
+    assert Counter(m.to[0] for m in received) == Counter(
+        {**{a: 1 for a in REPS}, "lotte@oxfam.example.org": 4}
+    )
