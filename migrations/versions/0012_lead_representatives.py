@@ -9,8 +9,8 @@ Data: nobody is a lead. Nothing else changes.
 Downgrade: the index and the column are dropped (who was lead is lost; the
 log keeps every naming).
 
-Revision ID: 0010_orgs
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 06:00:00.000000
 
 """
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_orgs'
-down_revision = '0009'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ Data: none changes.
 
 Downgrade: the two indexes are dropped.
 
-Revision ID: 0010_perf2
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-02 06:10:00.000000
 
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_perf2'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None

@@ -10,8 +10,8 @@ Data: none to move; existing electors were all there at opening.
 
 Downgrade: the table and the column are dropped (the log keeps the entries).
 
-Revision ID: 0010_changes
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02 06:00:00.000000
 
 """
@@ -22,8 +22,8 @@ import cop_vote.models
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_changes'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

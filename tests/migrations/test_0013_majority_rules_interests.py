@@ -1,4 +1,4 @@
-"""Revision 0010_rules on a populated database upgraded through 0009 (the
+"""Revision 0013 on a populated database upgraded through 0009 (the
 demo network of the 0007 snapshot: decisions in every state, ballots sealed
 and not): every decision keeps today's rule, sealed ballots have no kind,
 and an upgraded draft takes a declared majority rule through the API."""
@@ -25,8 +25,8 @@ from tests.migrations.harness import database_at, populated
 def upgraded(database_url: str, tmp_path: Path) -> Iterator[tuple[Flask, dict[str, Any]]]:
     with database_at(database_url, "0007", tmp_path) as app:
         snapshot = populated(app, "0007")
-        upgrade(revision="0009")
-        upgrade(revision="0010_rules")
+        upgrade(revision="0012")
+        upgrade(revision="0013")
         tally_cache.clear()
         yield app, snapshot
 
@@ -89,7 +89,7 @@ def test_downgrade_drops_the_columns_and_the_table(
     upgraded: tuple[Flask, dict[str, Any]],
 ) -> None:
     db.session.remove()
-    downgrade(revision="0009")
+    downgrade(revision="0012")
     inspector = inspect(db.engine)
     assert "interest_declaration" not in inspector.get_table_names()
     columns = {c["name"] for c in inspector.get_columns("decision")}

@@ -1,4 +1,4 @@
-"""Revision 0010_perf2 on a populated database upgraded from 0009 (the demo
+"""Revision 0010 on a populated database upgraded from 0009 (the demo
 network of the 0007 snapshot, upgraded through 0008 and 0009 first): two
 indexes and no change to the data; the participation pages and the recorded
 ballots read through them give the electorate and the ballots of the
@@ -31,7 +31,7 @@ def upgraded(database_url: str, tmp_path: Path) -> Iterator[tuple[Flask, dict[st
     with database_at(database_url, "0007", tmp_path) as app:
         snapshot = populated(app, "0007")
         upgrade(revision="0009")
-        upgrade(revision="0010_perf2")
+        upgrade(revision="0010")
         tally_cache.clear()
         yield app, snapshot
 

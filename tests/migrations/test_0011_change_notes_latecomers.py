@@ -1,4 +1,4 @@
-"""Revision 0010_changes on a populated database upgraded through the chain
+"""Revision 0011 on a populated database upgraded through the chain
 (the demo network of the 0007 snapshot, upgraded to 0009 first: decisions in
 every state, ballots, comments, mail): every elector was there at opening and
 no decision has change notes; the upgraded open decision takes a change note
@@ -22,14 +22,14 @@ from cop_vote.models import Decision, DecisionChange, Elector, Organisation, Per
 from cop_vote.services import decisions, latecomers, tally_cache, verification
 from tests.migrations.harness import database_at, populated
 
-REVISION = "0010_changes"
+REVISION = "0011"
 
 
 @pytest.fixture
 def upgraded(database_url: str, tmp_path: Path) -> Iterator[tuple[Flask, dict[str, Any]]]:
     with database_at(database_url, "0007", tmp_path) as app:
         snapshot = populated(app, "0007")
-        upgrade(revision="0009")
+        upgrade(revision="0010")
         upgrade(revision=REVISION)
         tally_cache.clear()
         yield app, snapshot
@@ -81,7 +81,7 @@ def test_downgrade_drops_the_table_and_the_column(
 ) -> None:
     _app, snapshot = upgraded
     db.session.remove()
-    downgrade(revision="0009")
+    downgrade(revision="0010")
     inspector = inspect(db.engine)
     assert "decision_change" not in inspector.get_table_names()
     assert "added_at" not in {c["name"] for c in inspector.get_columns("elector")}

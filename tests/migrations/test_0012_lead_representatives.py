@@ -1,4 +1,4 @@
-"""Revision 0010_orgs on a populated database upgraded through the chain (the
+"""Revision 0012 on a populated database upgraded through the chain (the
 demo network of the 0007 snapshot, upgraded to 0009 first): nobody is a lead,
 everyone else is unchanged, a facilitator can then name a lead who invites
 through the API, the index allows one lead per organisation, and the
@@ -27,8 +27,8 @@ from tests.migrations.harness import database_at, populated
 def upgraded(database_url: str, tmp_path: Path) -> Iterator[tuple[Flask, dict[str, Any]]]:
     with database_at(database_url, "0007", tmp_path) as app:
         snapshot = populated(app, "0007")
-        upgrade(revision="0009")
-        upgrade(revision="0010_orgs")
+        upgrade(revision="0011")
+        upgrade(revision="0012")
         yield app, snapshot
 
 
@@ -91,7 +91,7 @@ def test_an_upgraded_network_gets_a_lead_who_invites(
 
 def test_downgrade_drops_the_column(upgraded: tuple[Flask, dict[str, Any]]) -> None:
     db.session.remove()
-    downgrade(revision="0009")
+    downgrade(revision="0011")
     columns = {c["name"] for c in inspect(db.engine).get_columns("person")}
     assert "is_lead" not in columns
     db.session.remove()

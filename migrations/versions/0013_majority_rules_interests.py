@@ -15,8 +15,8 @@ show no results by kind, since the link to the organisation is cut.
 
 Downgrade: the columns and the table are dropped.
 
-Revision ID: 0010_rules
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 06:00:00.000000
 
 """
@@ -27,8 +27,8 @@ import cop_vote.models
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_rules'
-down_revision = '0009'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
