@@ -296,3 +296,50 @@ def test_restore_of_a_decision_with_an_outcome_sets_it_after_its_options(
     db.session.expire_all()
     again = db.session.get(Decision, published)
     assert again is not None and again.outcome_option_id == chosen
+
+
+def test_the_facilitators_download_leaves_out_open_secret_ballots_and_says_so(
+    app: Flask, clock: Clock, seeded: dict[str, Any]
+) -> None:
+    from tests.web.conftest import _client
+    from tests.web.helpers import sign_in
+
+    secret = seeded["decisions"]["secret_open"]
+    closed_secret = seeded["decisions"]["closed"]
+    browser = _client(app)
+    facilitator = db.session.execute(
+        select(Person).where(Person.email == seeded["emails"]["facilitator"])
+    ).scalar_one()
+    sign_in(browser, app, facilitator)
+    page = browser.get("/admin/backup")
+    assert page.status_code == 200
+    text_ = page.get_data(as_text=True)
+    assert "leaves out the ballots of 1 secret decision" in text_
+    assert "A secret open choice" in text_
+    assert 'href="/admin/backup"' in browser.get("/admin").get_data(as_text=True)
+    download = browser.get("/admin/backup/download")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    stored = download.get_json()
+    assert stored["omitted"]["decisions"] == [secret]
+    ballots = stored["tables"]["ballot"]
+    decision_at = ballots["columns"].index("decision_id")
+    kept = {row[decision_at] for row in ballots["rows"]}
+    assert secret not in kept and closed_secret in kept
+    ours = {
+        b.id
+        for b in db.session.execute(select(Ballot).where(Ballot.decision_id == secret)).scalars()
+    }
+    changes = stored["tables"]["ballot_change"]
+    ballot_at = changes["columns"].index("ballot_id")
+    assert ours and not ours & {row[ballot_at] for row in changes["rows"]}
+    # Representatives cannot download it.
+    other = _client(app)
+    representative = db.session.execute(
+        select(Person).where(Person.email == seeded["emails"]["representative"])
+    ).scalar_one()
+    sign_in(other, app, representative)
+    assert other.get("/admin/backup/download").status_code == 403
+    # Dutch.
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
+    assert "Back-up van het netwerk" in browser.get("/admin/backup").get_data(as_text=True)

@@ -50,6 +50,7 @@ from . import (  # noqa: E402,F401
     comments,
     decisions,
     organisations,
+    personal_data,
     proposals,
     record,
     tokens,

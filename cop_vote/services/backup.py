@@ -114,11 +114,11 @@ def secret_open_ballots() -> Omission:
     )
 
 
-def secret_open_decision_ids() -> list[int]:
-    """Ids of the secret decisions that are open now (what :func:`secret_open_ballots` skips)."""
+def secret_open_decisions() -> list[Decision]:
+    """The secret decisions that are open now, whose ballots :func:`secret_open_ballots` skips."""
     return list(
         db.session.execute(
-            select(Decision.id)
+            select(Decision)
             .where(Decision.ballot_secrecy == "secret", Decision.status == "open")
             .order_by(Decision.id)
         ).scalars()
@@ -142,7 +142,7 @@ def export(now: datetime, omission: Omission | None = None) -> dict[str, Any]:
         tables[table.name] = {"columns": [c.name for c in columns], "rows": rows}
     omitted: dict[str, Any] = {}
     if omission is not None:
-        omitted = {"reason": omission.reason, "decisions": secret_open_decision_ids()}
+        omitted = {"reason": omission.reason, "decisions": [d.id for d in secret_open_decisions()]}
     return {
         "format": FORMAT,
         "version": VERSION,

@@ -13,6 +13,7 @@ bp = Blueprint("web", __name__)
 
 from . import (  # noqa: E402,F401  (registers the routes on bp)
     admin,
+    admin_backup,
     admin_drafts,
     admin_outcome,
     admin_people,
@@ -23,6 +24,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     mail_admin,
     meetings,
     outcome,
+    privacy,
     proposals,
     record,
     recording,
