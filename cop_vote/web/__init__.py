@@ -15,6 +15,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     admin,
     admin_backup,
     admin_drafts,
+    admin_erasure,
     admin_outcome,
     admin_people,
     alerts,
