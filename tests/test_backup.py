@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from cop_vote import create_app
 from cop_vote.extensions import db
 from cop_vote.models import Ballot, Comment, Decision, Person
-from cop_vote.services import auth, backup
+from cop_vote.services import auth, backup, organisations
 from tests.web.test_statement_counts import DECISION_FOR, build
 
 from .conftest import Clock
@@ -207,8 +207,18 @@ def test_round_trip_answers_every_api_route_alike_and_the_log_verifies(
             checked = copy_runner.invoke(args=["cop", "verify-log"])
             assert checked.exit_code == 0, checked.output
             assert _answers(copy, seeded, clock.now) == original, url
-            # New rows get new ids after the restored ones (PostgreSQL's sequences moved on).
-            assert db.session.execute(select(func.max(Person.id))).scalar() is not None
+            # New rows get ids after the restored ones (PostgreSQL's sequences moved on).
+            highest = db.session.execute(select(func.max(Person.id))).scalar()
+            facilitator = db.session.execute(
+                select(Person).where(Person.email == seeded["emails"]["facilitator"])
+            ).scalar_one()
+            added = organisations.create_person(
+                facilitator,
+                {"name": "New", "email": f"new{step}@example.org", "role": "observer"},
+                clock.now,
+            )
+            assert highest is not None and added.id == highest + 1
+            db.session.rollback()
             file = tmp_path / f"backup-{step}.json"
             assert copy_runner.invoke(args=["cop", "export", str(file)]).exit_code == 0
             db.session.remove()
