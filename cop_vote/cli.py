@@ -21,7 +21,7 @@ from .clock import now
 from .domain.errors import DomainError
 from .extensions import db
 from .models import Decision
-from .services import auth, ballot_record, decisions, network, verification
+from .services import auth, backup, ballot_record, decisions, network, verification
 from .services.text import counted
 
 cop = AppGroup("cop", help="Set up and run cop-vote.")
@@ -176,6 +176,46 @@ def recount_command(decision_id: int, record_file: Any) -> None:
             click.echo(f"  also: {problem}", err=True)
         _fail(report.problems[0])
     click.echo("The recount matches.", err=True)
+
+
+@cop.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, allow_dash=True))
+def export_command(file: str) -> None:
+    """Write the whole network to FILE as one versioned JSON file (``-``: standard output).
+
+    Everything stored, secret ballots included, except sign-in links, sessions,
+    API tokens and the mail outbox: keep the file as safe as the database.
+    """
+    body = json.dumps(backup.export(now()), ensure_ascii=False, indent=1)
+    with click.open_file(file, "w", encoding="utf-8") as out:
+        out.write(body + "\n")
+    counts = ", ".join(
+        f"{len(part['rows'])} {name}" for name, part in json.loads(body)["tables"].items()
+    )
+    click.echo(f"Exported: {counts}.", err=True)
+
+
+@cop.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def import_command(file: Any) -> None:
+    """Restore a file written by ``cop export`` into an empty database.
+
+    The database is migrated first; the file must be of the same schema
+    revision. People sign in anew: no link, session or token is restored.
+    """
+    upgrade()
+    try:
+        stored = json.load(file)
+    except ValueError as exc:
+        _fail(f"the file is not JSON: {exc}")
+    if not isinstance(stored, dict):
+        _fail("the file is not a cop-vote backup")
+    try:
+        counts = backup.restore(stored)
+    except DomainError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(f"Restored {sum(counts.values())} rows in {len(counts)} tables.", err=True)
 
 
 def init_app(app: Flask) -> None:

@@ -135,6 +135,12 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "REMINDER_HOURS": int(env.get("REMINDER_HOURS", "48")),
         # Days an invitation's sign-in link works (a newer one voids it sooner).
         "INVITATION_DAYS": int(env.get("INVITATION_DAYS", "14")),
+        # Days personal data is kept once it has served (services/retention.py):
+        # sign-in links after they expired, sessions after their revocation, the
+        # address and contents of a delivered (or given up) mail after it was written.
+        "KEEP_LINKS_DAYS": int(env.get("KEEP_LINKS_DAYS", "30")),
+        "KEEP_SESSIONS_DAYS": int(env.get("KEEP_SESSIONS_DAYS", "90")),
+        "KEEP_MAIL_LOG_DAYS": int(env.get("KEEP_MAIL_LOG_DAYS", "90")),
         # Hour (network time) from which the worker writes the day's alert digests.
         "ALERT_DIGEST_HOUR": int(env.get("ALERT_DIGEST_HOUR", "8")),
         "COMMENT_MAX_LENGTH": 5000,

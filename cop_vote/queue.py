@@ -20,7 +20,8 @@ The worker is ``flask --app app cop worker`` (:func:`run_worker`). Its tasks:
 * ``close_due``: close the decisions whose deadline has passed; scheduled at
   each decision's deadline when it opens or its deadline moves;
 * ``every_minute`` (periodic): close due decisions, write due reminders and
-  the day's alert digests for the facilitators, deliver due mail, and note
+  the day's alert digests for the facilitators, deliver due mail, expire
+  personal data kept long enough (``services/retention.py``), and note
   that the worker is alive (``/readyz`` shows it);
 * ``build_pack``: build a large meeting pack as a Word document or a workbook and keep it
   in the queue's storage until it is fetched (:meth:`TaskQueue.prepare_pack`).
@@ -275,11 +276,26 @@ def _send_digests() -> None:
         current_app.logger.info("Wrote %s", counted(written, "alert digest", "alert digests"))
 
 
+def _expire_personal_data() -> None:
+    from .services import retention
+
+    config = current_app.config
+    expired = retention.expire(
+        clock.now(),
+        links_days=int(config["KEEP_LINKS_DAYS"]),
+        sessions_days=int(config["KEEP_SESSIONS_DAYS"]),
+        mail_days=int(config["KEEP_MAIL_LOG_DAYS"]),
+    )
+    db.session.commit()
+    if any(expired.values()):
+        current_app.logger.info("Expired personal data: %s", expired)
+
+
 def _every_minute() -> None:
     """The worker's schedule: each step on its own, so that one failing does
     not stop the others."""
     get().heartbeat()
-    for step in (_close_due, _send_reminders, _send_digests, _deliver_mail):
+    for step in (_close_due, _send_reminders, _send_digests, _deliver_mail, _expire_personal_data):
         try:
             step()
         except Exception:  # noqa: BLE001 - logged; the next minute tries again

@@ -53,6 +53,7 @@ from . import (  # noqa: E402,F401
     interests,
     org_people,
     organisations,
+    personal_data,
     proposals,
     record,
     tokens,

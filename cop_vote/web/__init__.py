@@ -13,7 +13,9 @@ bp = Blueprint("web", __name__)
 
 from . import (  # noqa: E402,F401  (registers the routes on bp)
     admin,
+    admin_backup,
     admin_drafts,
+    admin_erasure,
     admin_outcome,
     admin_people,
     alerts,
@@ -26,6 +28,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     meetings,
     our_organisation,
     outcome,
+    privacy,
     proposals,
     record,
     recording,

@@ -30,7 +30,7 @@ from .forms import ConfirmForm, LoginForm
 from .render import is_htmx, page, person
 
 #: Endpoints of this blueprint that need no signed-in person.
-PUBLIC_ENDPOINTS = frozenset({"web.login", "web.login_sent", "web.login_link"})
+PUBLIC_ENDPOINTS = frozenset({"web.login", "web.login_sent", "web.login_link", "web.privacy"})
 
 
 def _email_key() -> str:

@@ -83,12 +83,17 @@ class CommentPresenter:
         """One comment (and, for a top-level one, its replies, already shown)."""
         top = row.parent_id is None
         author = signed_name(row.author_name)
+        if row.organisation is None:
+            signed = author
+        elif not row.author_name:
+            # Erased: "former representative of ADPC".
+            signed = signed_name(None, row.organisation)
+        else:
+            signed = Markup(with_organisation(author, row.organisation))
         return ShownComment(
             row.id,
             row.author_id,
-            author
-            if row.organisation is None
-            else Markup(with_organisation(author, row.organisation)),
+            signed,
             author,
             time_element(row.created_at, self.format_time(row.created_at)),
             self._option(row.option_id),

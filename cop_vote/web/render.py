@@ -164,6 +164,9 @@ def signature(author: Any, organisation: Any) -> Markup:
 
 def signed_name(name: str | None, organisation: str | None = None) -> Markup:
     """:func:`signature` from the names themselves (a comment read as a row)."""
+    if not name and organisation:
+        # An erased person: "former representative of <bdi>ADPC</bdi>".
+        return escape(str(_FORMER)) % {"organisation": Markup(f"<bdi>{escape(organisation)}</bdi>")}
     # escape() and f-strings: Markup.format takes ten times as long.
     text = f"<bdi>{escape(name if name else str(_NAME_REMOVED))}</bdi>"
     return Markup(text if organisation is None else with_organisation(text, organisation))
@@ -176,6 +179,8 @@ def with_organisation(signed: str, organisation: str) -> str:
 
 #: What signature() shows for an erased person.
 _NAME_REMOVED = _l("(name removed)")
+#: ... and with their organisation.
+_FORMER = _l("former representative of %(organisation)s")
 
 
 @bp.app_template_global("when")

@@ -196,6 +196,13 @@ TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
     ("GET", "/decisions/{open}/events", None, {F: 200, R: 200, OBS: 200, A: 401}),
     ("GET", "/decisions/{draft}/events", None, {F: 200, R: 404, OBS: 404, A: 401}),
     ("GET", "/me/tokens", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    ("GET", "/me/data", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    (
+        "POST",
+        "/people/{stro_person}/erasure",
+        {"reason": "Left the network."},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
     # ADPC's own token: only its owner may revoke it; to anyone else it is not found.
     ("DELETE", "/me/tokens/{adpc_token}", None, {F: 404, R: 204, OBS: 404, A: 401}),
 ]

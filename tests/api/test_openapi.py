@@ -55,6 +55,8 @@ ROUTES: dict[tuple[str, str], set[int]] = {
     ("post", "/decisions/{decision_id}/objections"): {400, 401, 403, 404, 409, 413},
     ("get", "/decisions/{decision_id}/events"): {401, 404},
     ("get", "/me/tokens"): {400, 401},
+    ("get", "/me/data"): {401},
+    ("post", "/people/{person_id}/erasure"): {400, 401, 403, 404, 409, 413},
     ("delete", "/me/tokens/{token_id}"): {401, 404},
 }
 

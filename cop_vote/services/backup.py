@@ -1,0 +1,257 @@
+"""The full backup: the whole network as one versioned JSON file, and its restore.
+
+The file is driven by the SQLAlchemy metadata: every table of ``db.metadata``
+is written, in foreign-key order, unless :data:`EXCLUDED_TABLES` leaves it out
+on purpose (secrets and bookkeeping that a restored installation issues anew);
+:data:`EXCLUDED_COLUMNS` does the same for single columns. A table added later
+is therefore exported without anyone remembering to; a test holds that every
+table is either exported or named here.
+
+Shape (``FORMAT`` 1)::
+
+    {"format": "cop-vote-backup", "version": 1, "revision": "0009",
+     "exported_at": "...", "omitted": {...},
+     "tables": {"organisation": {"columns": [...], "rows": [[...], ...]}, ...}}
+
+Values are JSON: times as ISO 8601 in UTC, dates as ``YYYY-MM-DD``, JSON
+columns as they are. :func:`restore` refuses a database that holds any row, a
+file of another format or of another schema revision, inserts in dependency
+order (a foreign key that closes a cycle, ``use_alter``, is set after all rows
+are in) and moves PostgreSQL's id sequences past the restored ids. Services
+flush, never commit: the command commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, Date, ForeignKey, Table, func, select, text
+
+from ..domain.errors import InvalidInput, Message
+from ..extensions import db
+from ..models import Ballot, Decision, UTCDateTime
+
+FORMAT = "cop-vote-backup"
+VERSION = 1
+
+#: Tables never written, and why. Sign-in links, sessions and API tokens are
+#: secrets (people ask for new ones after a restore); the outbox holds mail
+#: bookkeeping (addresses, attempts, leases) that a new installation starts afresh.
+EXCLUDED_TABLES: Mapping[str, str] = {
+    "login_token": "sign-in links (secret hashes): people ask for new ones",
+    "login_session": "browser sessions: everybody signs in anew",
+    "api_token": "API tokens (secret hashes): people make new ones",
+    "notification": "the outbox: delivery bookkeeping, not the network's record",
+}
+
+#: Single columns never written (``{table: {column: why}}``); restored as their
+#: default. Empty today: tables with secrets are excluded as a whole.
+EXCLUDED_COLUMNS: Mapping[str, Mapping[str, str]] = {}
+
+
+@dataclass
+class Omission:
+    """What a filtered download leaves out: rows per table, and why, for the file."""
+
+    reason: str
+    rows: dict[str, Callable[[Table], Any]] = field(default_factory=dict)
+
+
+def exported_tables() -> list[Table]:
+    """The tables a backup holds, parents before children."""
+    return [t for t in db.metadata.sorted_tables if t.name not in EXCLUDED_TABLES]
+
+
+def _columns(table: Table) -> list[Column[Any]]:
+    skip = EXCLUDED_COLUMNS.get(table.name, {})
+    return [c for c in table.columns if c.name not in skip]
+
+
+def schema_revision() -> str | None:
+    """The Alembic revision the database is at (``None`` before any migration)."""
+    try:
+        with db.session.begin_nested():
+            return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception:  # noqa: BLE001 - no table yet: not migrated
+        return None
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _load(column: Column[Any], value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column.type, UTCDateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(column.type, Date):
+        return date.fromisoformat(value)
+    return value
+
+
+def secret_open_ballots() -> Omission:
+    """The filter of the facilitator's download: the ballots (and their change
+    history) of secret decisions that are still open, whose link between
+    organisation and choice must not leave the server before the cut at close."""
+    secret_open = select(Decision.id).where(
+        Decision.ballot_secrecy == "secret", Decision.status == "open"
+    )
+    ballots = select(Ballot.id).where(Ballot.decision_id.in_(secret_open))
+    return Omission(
+        reason="ballots of secret decisions that are still open",
+        rows={
+            "ballot": lambda t: t.c.decision_id.in_(secret_open),
+            "ballot_change": lambda t: t.c.ballot_id.in_(ballots),
+        },
+    )
+
+
+def secret_open_decisions() -> list[Decision]:
+    """The secret decisions that are open now, whose ballots :func:`secret_open_ballots` skips."""
+    return list(
+        db.session.execute(
+            select(Decision)
+            .where(Decision.ballot_secrecy == "secret", Decision.status == "open")
+            .order_by(Decision.id)
+        ).scalars()
+    )
+
+
+def export(now: datetime, omission: Omission | None = None) -> dict[str, Any]:
+    """The whole network as a JSON-able dict (see the module's docstring).
+
+    :param now: the time stamped in the file.
+    :param omission: rows to leave out (the facilitator's download); ``None``
+        writes everything stored, bar the excluded tables and columns.
+    """
+    tables: dict[str, Any] = {}
+    for table in exported_tables():
+        columns = _columns(table)
+        query = select(*columns).order_by(*table.primary_key.columns)
+        if omission is not None and table.name in omission.rows:
+            query = query.where(~omission.rows[table.name](table))
+        rows = [[_dump(v) for v in row] for row in db.session.execute(query)]
+        tables[table.name] = {"columns": [c.name for c in columns], "rows": rows}
+    omitted: dict[str, Any] = {}
+    if omission is not None:
+        omitted = {"reason": omission.reason, "decisions": [d.id for d in secret_open_decisions()]}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "revision": schema_revision(),
+        "exported_at": _dump(now),
+        "excluded": {"tables": dict(EXCLUDED_TABLES), "columns": dict(EXCLUDED_COLUMNS)},
+        "omitted": omitted,
+        "tables": tables,
+    }
+
+
+def _refuse(template: str, **values: Any) -> InvalidInput:
+    return InvalidInput(Message(template, **values))
+
+
+def is_empty() -> bool:
+    """Whether no table of the schema holds a row."""
+    return all(
+        db.session.execute(select(func.count()).select_from(t)).scalar() == 0
+        for t in db.metadata.sorted_tables
+    )
+
+
+def restore(backup: Mapping[str, Any]) -> dict[str, int]:
+    """Insert a backup made by :func:`export` into this empty database (flushed).
+
+    :returns: rows restored per table.
+    :raises InvalidInput: not a backup of this format, another schema revision,
+        a table or column this schema lacks, or a database that holds rows.
+    """
+    if backup.get("format") != FORMAT or backup.get("version") != VERSION:
+        raise _refuse(
+            "This is not a cop-vote backup of format version %(version)s.", version=VERSION
+        )
+    revision = schema_revision()
+    if backup.get("revision") != revision:
+        raise _refuse(
+            "The backup is of schema revision %(theirs)s, this database is at %(ours)s: "
+            "restore it with the version of cop-vote that made it.",
+            theirs=backup.get("revision"),
+            ours=revision,
+        )
+    if not is_empty():
+        raise _refuse("The database is not empty: restore into a new, empty database.")
+    stored: Mapping[str, Any] = backup.get("tables") or {}
+    known = {t.name: t for t in exported_tables()}
+    unknown = sorted(set(stored) - set(known))
+    if unknown:
+        raise _refuse("The backup has tables this schema lacks: %(names)s.", names=unknown)
+    counts: dict[str, int] = {}
+    deferred: list[tuple[Table, Column[Any], list[tuple[Any, Any]]]] = []
+    for name, table in known.items():
+        part = stored.get(name) or {"columns": [], "rows": []}
+        names: list[str] = list(part["columns"])
+        missing = [n for n in names if n not in table.c]
+        if missing:
+            raise _refuse(
+                "The backup's table %(table)s has columns this schema lacks: %(names)s.",
+                table=name,
+                names=missing,
+            )
+        columns = [table.c[n] for n in names]
+        # A foreign key that closes a cycle (decision.outcome_option_id) is set
+        # once every row is in.
+        late = [c for c in columns if any(_closes_cycle(fk) for fk in c.foreign_keys)]
+        rows = [
+            {c.name: _load(c, v) for c, v in zip(columns, row, strict=True)} for row in part["rows"]
+        ]
+        for column in late:
+            keyed = [(_key(table, r), r[column.name]) for r in rows if r[column.name] is not None]
+            if keyed:
+                deferred.append((table, column, keyed))
+            for r in rows:
+                r[column.name] = None
+        if rows:
+            db.session.execute(table.insert(), rows)
+        counts[name] = len(rows)
+    for table, column, keyed in deferred:
+        for key, value in keyed:
+            db.session.execute(
+                table.update().where(*_match(table, key)).values({column.name: value})
+            )
+    _reset_sequences(known.values())
+    db.session.flush()
+    return counts
+
+
+def _closes_cycle(fk: ForeignKey) -> bool:
+    return fk.constraint is not None and fk.constraint.use_alter
+
+
+def _key(table: Table, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[c.name] for c in table.primary_key.columns)
+
+
+def _match(table: Table, key: tuple[Any, ...]) -> Iterable[Any]:
+    return [c == v for c, v in zip(table.primary_key.columns, key, strict=True)]
+
+
+def _reset_sequences(tables: Iterable[Table]) -> None:
+    """Move PostgreSQL's id sequences past the restored ids (SQLite needs nothing)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    for table in tables:
+        if "id" not in table.c or not table.c.id.primary_key or not table.c.id.autoincrement:
+            continue
+        db.session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
+            )
+        )
