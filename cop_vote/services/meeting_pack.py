@@ -21,9 +21,10 @@ from sqlalchemy import func, select
 
 from ..domain.tally import TallyResult
 from ..extensions import db
-from ..models import Comment, Decision, Objection, Option, Organisation, Person
+from ..models import Comment, Decision, Meeting, Objection, Option, Organisation, Person
 from .access import require_facilitator
 from .decisions import get_decision, status_of
+from .meetings import meetings_of
 from .objections import list_objections
 from .results import count, may_see_results, participation
 
@@ -137,6 +138,8 @@ class MeetingPack:
     generated_at: datetime
     #: Objections to the count lodged by organisations between close and publication.
     objections: list[Objection] = field(default_factory=list)
+    #: The meetings with the decision on their agenda, with their follow-up actions.
+    meetings: list[Meeting] = field(default_factory=list)
 
     @property
     def passed_review(self) -> list[PackComment]:
@@ -312,6 +315,7 @@ def gather(actor: Person | None, decision_id: int, now: datetime) -> MeetingPack
         hidden=hidden,
         generated_at=now,
         objections=list_objections(actor, decision.id),
+        meetings=meetings_of(decision.id),
     )
 
 

@@ -30,6 +30,7 @@ from ..services import auth as auth_service
 from ..services import ballots as ballot_service
 from ..services import comments as comment_service
 from ..services import decisions as decision_service
+from ..services import meetings as meeting_service
 from ..services import results as results_service
 from ..services.count_tables import count_tables
 from ..services.selections import history as outcome_history
@@ -304,6 +305,7 @@ def _decision_context(
         "status": status.value,
         "option_labels": labels,
         "history": outcome_history([decision.id])[decision.id],
+        "meetings": meeting_service.meetings_of(decision.id),
         "selected_options": published_options(decision),
         "may_vote": _may_vote(decision, viewer, status, is_elector=is_elector),
         "may_comment": _may_comment(decision, viewer, status),
