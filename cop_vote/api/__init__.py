@@ -49,6 +49,7 @@ from . import (  # noqa: E402,F401
     ballots,
     comments,
     decisions,
+    meetings,
     organisations,
     proposals,
     record,
