@@ -98,6 +98,10 @@ def seed(app: Flask, now: datetime) -> Seeded:
             now,
         )
         meeting = meetings.list_meetings()[0]
+        # The kick-off had the form of the cooperation and the draft on its agenda
+        # (the pages that show an agenda are walked with one, a draft among it).
+        for on_agenda in (form.id, draft.id):
+            meetings.link_decision(facilitator, meeting.id, on_agenda, now)
         db.session.commit()
     return Seeded(
         decisions={

@@ -32,6 +32,7 @@ from wtforms import (
 from wtforms.validators import InputRequired
 
 from .. import clock
+from ..content import plain, shown
 from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..i18n import translate
@@ -266,7 +267,7 @@ def _meeting_page(
 def _agenda_choices(form: AgendaForm, meeting: Meeting) -> None:
     linked = {d.id for d in meeting.decisions}
     form.decision.choices = [("", _("Choose a decision"))] + [
-        (str(d.id), d.title)
+        (str(d.id), plain(shown(d, "title")))
         for d in decision_service.list_decisions(_actor())
         if d.id not in linked
     ]
