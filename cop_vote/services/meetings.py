@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..database import MAX_ID
 from ..domain.errors import Conflict, InvalidInput, Message, NotFound
 from ..extensions import db
 from ..models import (
@@ -92,6 +93,16 @@ def _meeting_values(data: Mapping[str, object]) -> dict[str, Any]:
         ),
         "minutes": lambda v: clean(v or "", "minutes", max_length=MINUTES_MAX, required=False),
     }
+    return _checked(data, checks, Message("The meeting was not saved: check the fields named."))
+
+
+def _checked(
+    data: Mapping[str, object], checks: Mapping[str, Any], refusal: Message
+) -> dict[str, Any]:
+    """``{field: checks[field](value)}`` for each field of ``data``.
+
+    :raises InvalidInput: ``refusal``, naming every bad field at once.
+    """
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     for field, value in data.items():
@@ -100,7 +111,7 @@ def _meeting_values(data: Mapping[str, object]) -> dict[str, Any]:
         except InvalidInput as error:
             errors.update(error.fields)
     if errors:
-        raise InvalidInput(Message("The meeting was not saved: check the fields named."), errors)
+        raise InvalidInput(refusal, errors)
     return values
 
 
@@ -118,6 +129,7 @@ def _locked_meeting(meeting_id: int) -> Meeting:
     :raises NotFound: when there is none.
     """
     db.session.flush()
+    db.session.expire_all()  # nothing read before the lock decides anything
     meeting = db.session.execute(
         select(Meeting)
         .where(Meeting.id == meeting_id)
@@ -341,16 +353,7 @@ def _action_values(data: Mapping[str, object]) -> dict[str, Any]:
         "owner": lambda v: None if v in (None, "") else _organisation(v, "owner"),
         "done": _done,
     }
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = {}
-    for field, value in data.items():
-        try:
-            values[field] = checks[field](value)
-        except InvalidInput as error:
-            errors.update(error.fields)
-    if errors:
-        raise InvalidInput(Message("The action was not saved: check the fields named."), errors)
-    return values
+    return _checked(data, checks, Message("The action was not saved: check the fields named."))
 
 
 def _done(value: object) -> bool:
@@ -451,7 +454,11 @@ def update_meeting(
 
 
 def _agenda_decision(actor: Person, decision_id: object) -> Decision:
-    if isinstance(decision_id, bool) or not isinstance(decision_id, int) or decision_id < 1:
+    if (
+        isinstance(decision_id, bool)
+        or not isinstance(decision_id, int)
+        or not 1 <= decision_id <= MAX_ID
+    ):
         raise InvalidInput(
             "decision must be a decision's id.", {"decision": Message("Choose a decision.")}
         )

@@ -388,11 +388,10 @@ def admin_meeting_link(meeting_id: int) -> ResponseReturnValue:
     form.decision.choices = [(form.decision.data or "", "")]  # the service decides
     if form.validate_on_submit():
         chosen = form.decision.data or ""
+        decision: object = int(chosen) if chosen.isascii() and chosen.isdigit() else chosen
         outcome = _submit(
             form,
-            lambda: meeting_service.link_decision(
-                _actor(), meeting_id, int(chosen) if chosen.isdigit() else chosen, clock.now()
-            ),
+            lambda: meeting_service.link_decision(_actor(), meeting_id, decision, clock.now()),
             done=lambda m: _("The decision is on the agenda."),
             to=url_for("web.admin_meeting", meeting_id=meeting_id, _anchor="agenda"),
         )
