@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.decision_templates import TEMPLATES, Template, copy_title, find_template
-from ..domain.errors import InvalidInput, Message, NotFound
+from ..domain.errors import InvalidInput, Message
 from ..models import Decision, Person
 from . import audit
 from .access import require_facilitator
@@ -77,17 +77,6 @@ def duplicate_decision(actor: Person | None, decision_id: int, now: datetime) ->
 def list_templates() -> tuple[Template, ...]:
     """The built-in templates, in the order the new-decision page offers them."""
     return TEMPLATES
-
-
-def template(key: str) -> Template:
-    """The built-in template ``key``.
-
-    :raises NotFound: there is none.
-    """
-    found = find_template(key)
-    if found is None:
-        raise NotFound(f"No template {key[:64]!r}.")
-    return found
 
 
 def draft_from_template(
