@@ -631,6 +631,8 @@ class Meeting(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     held_on: Mapped[date] = mapped_column(Date)
     location: Mapped[str] = mapped_column(String(300), default="")
+    # The minutes: what was said and agreed, as plain text (paragraphs).
+    minutes: Mapped[str] = mapped_column(Text, default="", server_default="")
     original_language: Mapped[str] = mapped_column(String(8), default="nl")
     translations: Mapped[Translations | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -638,6 +640,19 @@ class Meeting(db.Model):
     attendance: Mapped[list[Attendance]] = relationship(cascade="all, delete-orphan")
     actions: Mapped[list[FollowUpAction]] = relationship(
         cascade="all, delete-orphan", order_by="FollowUpAction.id"
+    )
+    # The decisions on the meeting's agenda (a decision may be on several agendas).
+    decisions: Mapped[list[Decision]] = relationship(
+        secondary="meeting_decision", order_by="Decision.id"
+    )
+
+
+class MeetingDecision(db.Model):
+    """A decision on a meeting's agenda."""
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        ForeignKey("decision.id"), primary_key=True, index=True
     )
 
 

@@ -108,6 +108,10 @@ def seed(app: Flask, now: datetime) -> Seeded:
         meeting = meetings.list_meetings()[0]
         # The representative leads their organisation ("Our organisation").
         org_people.name_lead(facilitator, representative.organisation.slug, representative.id, now)
+        # The kick-off had the form of the cooperation and the draft on its agenda
+        # (the pages that show an agenda are walked with one, a draft among it).
+        for on_agenda in (form.id, draft.id):
+            meetings.link_decision(facilitator, meeting.id, on_agenda, now)
         db.session.commit()
     return Seeded(
         decisions={

@@ -51,6 +51,7 @@ from . import (  # noqa: E402,F401
     decisions,
     electorate,
     interests,
+    meetings,
     org_people,
     organisations,
     personal_data,

@@ -21,10 +21,11 @@ from sqlalchemy import func, select
 
 from ..domain.tally import TallyResult
 from ..extensions import db
-from ..models import Comment, Decision, Objection, Option, Organisation, Person
+from ..models import Comment, Decision, Meeting, Objection, Option, Organisation, Person
 from .access import require_facilitator
 from .decision_rules import RulesView, rules_view
 from .decisions import get_decision, status_of
+from .meetings import meetings_of
 from .objections import list_objections
 from .results import count, may_see_results, participation
 
@@ -141,6 +142,8 @@ class MeetingPack:
     #: The declared rule's verdict, results by kind and declared interests
     #: (``None`` when the results are not visible).
     rules: RulesView | None = None
+    #: The meetings with the decision on their agenda, with their follow-up actions.
+    meetings: list[Meeting] = field(default_factory=list)
 
     @property
     def passed_review(self) -> list[PackComment]:
@@ -317,6 +320,7 @@ def gather(actor: Person | None, decision_id: int, now: datetime) -> MeetingPack
         generated_at=now,
         objections=list_objections(actor, decision.id),
         rules=rules_view(decision, result) if result is not None else None,
+        meetings=meetings_of(decision.id),
     )
 
 

@@ -20,6 +20,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     admin_people,
     alerts,
     auth,
+    decision_copies,
     exports,
     guard,
     interests,

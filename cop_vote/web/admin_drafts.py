@@ -29,6 +29,7 @@ from ..domain.majority import MAJORITY_METHODS
 from ..domain.selection import selects_several
 from ..i18n import local_input
 from ..models import Decision
+from ..services import decision_copies
 from ..services import decisions as decision_service
 from . import bp
 from .admin import (
@@ -149,10 +150,15 @@ def _shown_rows(form: DecisionForm, method: str) -> list[tuple[int, Any]]:
 def _method_step(status: int = 200, *, refused: bool = False) -> ResponseReturnValue:
     """The first step of a new draft: which method? (a GET form, ``?method=…``)."""
     errors = [FormError(f"method-{METHODS[0]}", _("Method"), _("Choose a method."))]
+    language = reader_language()
     return _page(
         "admin/decision_method.html",
         status,
         methods=[(m, METHOD_LABELS[m], METHOD_HINTS[m]) for m in METHODS],
+        templates=[
+            (t.key, t.texts[language]["title"], t.texts[language]["hint"])
+            for t in decision_copies.list_templates()
+        ],
         errors=errors if refused else [],
     )
 

@@ -20,14 +20,24 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectField, StringField, SubmitField, TextAreaField, ValidationError
+from wtforms import (
+    BooleanField,
+    Field,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import InputRequired
 
 from .. import clock
-from ..domain.errors import Conflict, InvalidInput
+from ..content import plain, shown
+from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..i18n import translate
 from ..models import ATTENDANCE, Meeting, Organisation
+from ..services import decisions as decision_service
 from ..services import meetings as meeting_service
 from ..services import network as network_service
 from ..services import organisations as org_service
@@ -85,6 +95,20 @@ class MeetingForm(FlaskForm):
     submit = SubmitField(_l("Add the meeting"))
 
 
+class MeetingEditForm(MeetingForm):
+    """Change a meeting's title, day and place, and write its minutes."""
+
+    minutes = TextAreaField(_l("Minutes"), filters=[_strip], render_kw={"rows": 12})
+    submit = SubmitField(_l("Save the meeting"))
+
+
+class AgendaForm(FlaskForm):
+    """Put a decision on the meeting's agenda; the choices are set by the view."""
+
+    decision = SelectField(_l("Decision"), choices=[], validators=[InputRequired(REQUIRED)])
+    submit = SubmitField(_l("Add to the agenda"))
+
+
 class AttendanceForm(FlaskForm):
     """The attendance grid: its selects and notes are named per organisation
     (``attendance-<slug>``, ``note-<slug>``) and read by the view."""
@@ -108,6 +132,13 @@ class ActionForm(FlaskForm):
     submit = SubmitField(_l("Add the action"))
 
 
+class ActionEditForm(ActionForm):
+    """Change a follow-up action: its text, owner, due date and whether it is done."""
+
+    done = BooleanField(_l("Done"))
+    submit = SubmitField(_l("Save the action"))
+
+
 def _attendance(meeting: Meeting) -> dict[int, Any]:
     """``{organisation id: Attendance}`` of a meeting."""
     return {a.organisation_id: a for a in meeting.attendance}
@@ -128,8 +159,13 @@ def _grid_organisations(meeting: Meeting) -> list[Organisation]:
 def network() -> ResponseReturnValue:
     """The network: its organisations, and its meetings with attendance and actions."""
     meetings = meeting_service.list_meetings()
+    viewer = _actor()
+    agendas = {
+        m.id: [d for d in m.decisions if decision_service.is_visible(d, viewer)] for m in meetings
+    }
     return page(
         "meetings/network.html",
+        agendas=agendas,
         network=network_service.get_network(),
         organisations=org_service.list_organisations(),
         meetings=[(m, _attendance(m)) for m in meetings],
@@ -175,8 +211,10 @@ def _meeting_page(
     attendance_values: dict[str, tuple[str, str]] | None = None,
     attendance_errors: dict[str, str] | None = None,
     action_form: ActionForm | None = None,
+    meeting_form: MeetingEditForm | None = None,
+    agenda_form: AgendaForm | None = None,
 ) -> ResponseReturnValue:
-    """The meeting's page with its three forms; a refused one shows its errors."""
+    """The meeting's page with its forms; a refused one shows its errors."""
     current = _attendance(meeting)
     organisations = _grid_organisations(meeting)
     if attendance_values is None:
@@ -199,6 +237,15 @@ def _meeting_page(
         errors += [e for e in error_items(attendance_form) if e not in errors]
     if action_form.errors or action_form.form_errors:
         errors += error_items(action_form)
+    if meeting_form is None:
+        meeting_form = MeetingEditForm(formdata=None, obj=meeting)
+    else:
+        errors += error_items(meeting_form)
+    if agenda_form is None:
+        agenda_form = AgendaForm(formdata=None)
+    else:
+        errors += error_items(agenda_form)
+    _agenda_choices(agenda_form, meeting)
     return _page(
         "meetings/admin_meeting.html",
         status,
@@ -208,11 +255,22 @@ def _meeting_page(
         grid_errors=grid_errors,
         attendance_form=attendance_form or AttendanceForm(formdata=None),
         action_form=action_form,
+        meeting_form=meeting_form,
+        agenda_form=agenda_form,
         done_form=ConfirmForm(formdata=None),
         statuses=ATTENDANCE,
         attendance_labels=ATTENDANCE_LABELS,
         errors=errors,
     )
+
+
+def _agenda_choices(form: AgendaForm, meeting: Meeting) -> None:
+    linked = {d.id for d in meeting.decisions}
+    form.decision.choices = [("", _("Choose a decision"))] + [
+        (str(d.id), plain(shown(d, "title")))
+        for d in decision_service.list_decisions(_actor())
+        if d.id not in linked
+    ]
 
 
 def _owner_choices(form: ActionForm) -> None:
@@ -299,3 +357,98 @@ def admin_action_done(meeting_id: int, action_id: int) -> ResponseReturnValue:
         db.session.commit()
         flash(_("The action is marked done."), "success")
     return redirect(url_for("web.admin_meeting", meeting_id=meeting_id, _anchor="actions"), 303)
+
+
+@bp.post("/admin/meetings/<int:meeting_id>/edit")
+@facilitator_required
+def admin_meeting_edit(meeting_id: int) -> ResponseReturnValue:
+    """Change the meeting's title, day and place, and save its minutes."""
+    meeting = meeting_service.get_meeting(meeting_id)
+    form = MeetingEditForm()
+    if form.validate_on_submit():
+        data = {key: getattr(form, key).data or "" for key in meeting_service.MEETING_FIELDS}
+        outcome = _submit(
+            form,
+            lambda: meeting_service.update_meeting(_actor(), meeting_id, data, clock.now()),
+            done=lambda m: _("The meeting is saved."),
+            to=url_for("web.admin_meeting", meeting_id=meeting_id, _anchor="details"),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        return _meeting_page(meeting_service.get_meeting(meeting_id), outcome, meeting_form=form)
+    return _meeting_page(meeting, 400, meeting_form=form)
+
+
+@bp.post("/admin/meetings/<int:meeting_id>/decisions")
+@facilitator_required
+def admin_meeting_link(meeting_id: int) -> ResponseReturnValue:
+    """Put a decision on the meeting's agenda."""
+    meeting = meeting_service.get_meeting(meeting_id)
+    form = AgendaForm()
+    form.decision.choices = [(form.decision.data or "", "")]  # the service decides
+    if form.validate_on_submit():
+        chosen = form.decision.data or ""
+        decision: object = int(chosen) if chosen.isascii() and chosen.isdigit() else chosen
+        outcome = _submit(
+            form,
+            lambda: meeting_service.link_decision(_actor(), meeting_id, decision, clock.now()),
+            done=lambda m: _("The decision is on the agenda."),
+            to=url_for("web.admin_meeting", meeting_id=meeting_id, _anchor="agenda"),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        return _meeting_page(meeting_service.get_meeting(meeting_id), outcome, agenda_form=form)
+    return _meeting_page(meeting, 400, agenda_form=form)
+
+
+@bp.post("/admin/meetings/<int:meeting_id>/decisions/<int:decision_id>/remove")
+@facilitator_required
+def admin_meeting_unlink(meeting_id: int, decision_id: int) -> ResponseReturnValue:
+    """Take a decision off the meeting's agenda (a button with a CSRF token)."""
+    meeting_service.unlink_decision(_actor(), meeting_id, decision_id, clock.now())
+    db.session.commit()
+    flash(_("The decision is taken off the agenda."), "success")
+    return redirect(url_for("web.admin_meeting", meeting_id=meeting_id, _anchor="agenda"), 303)
+
+
+@bp.route("/admin/meetings/<int:meeting_id>/actions/<int:action_id>", methods=["GET", "POST"])
+@facilitator_required
+def admin_action_edit(meeting_id: int, action_id: int) -> ResponseReturnValue:
+    """Change a follow-up action: text, owner, due date, done."""
+    meeting = meeting_service.get_meeting(meeting_id)
+    action = next((a for a in meeting.actions if a.id == action_id), None)
+    if action is None:
+        raise NotFound(f"No follow-up action {action_id} in meeting {meeting_id}.")
+    if request.method == "GET":
+        form = ActionEditForm(
+            formdata=None,
+            data={
+                "text": action.text,
+                "owner": action.owner.slug if action.owner else "",
+                "due_on": action.due_on.isoformat() if action.due_on else "",
+                "done": action.done_at is not None,
+            },
+        )
+    else:
+        form = ActionEditForm()
+    _owner_choices(form)
+    status = 400 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        done = bool(form.done.data)
+        data: dict[str, object] = {
+            "text": form.text.data,
+            "owner": form.owner.data,
+            "due_on": form.due_on.data,
+        }
+        if done != (action.done_at is not None):
+            data["done"] = done
+        outcome = _submit(
+            form,
+            lambda: meeting_service.update_action(_actor(), action_id, data, clock.now()),
+            done=lambda a: _("The action is saved."),
+            to=url_for("web.admin_meeting", meeting_id=meeting_id, _anchor=f"action-{action_id}"),
+        )
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
+    return _page("meetings/admin_action.html", status, meeting=meeting, action=action, form=form)

@@ -32,6 +32,7 @@ from ..services import ballots as ballot_service
 from ..services import change_notes, decision_rules, decision_search
 from ..services import comments as comment_service
 from ..services import decisions as decision_service
+from ..services import meetings as meeting_service
 from ..services import results as results_service
 from ..services.count_tables import count_tables
 from ..services.selections import history as outcome_history
@@ -321,6 +322,7 @@ def _decision_context(
         "changes": change_notes.notes_of([decision.id])[decision.id]
         if decision.opened_at is not None
         else [],
+        "meetings": meeting_service.meetings_of(decision.id),
         "selected_options": published_options(decision),
         "may_vote": _may_vote(decision, viewer, status, is_elector=is_elector),
         "may_comment": _may_comment(decision, viewer, status),

@@ -205,6 +205,56 @@ TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
     ),
     # ADPC's own token: only its owner may revoke it; to anyone else it is not found.
     ("DELETE", "/me/tokens/{adpc_token}", None, {F: 404, R: 204, OBS: 404, A: 401}),
+    # The meeting record: everyone signed in reads, facilitators write.
+    ("GET", "/meetings", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    (
+        "POST",
+        "/meetings",
+        {"title": "Follow-up", "held_on": "2010-02-11"},
+        {F: 201, R: 403, OBS: 403, A: 401},
+    ),
+    ("GET", "/meetings/{meeting}", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    ("PATCH", "/meetings/{meeting}", {"location": "Utrecht"}, {F: 200, R: 403, OBS: 403, A: 401}),
+    (
+        "PUT",
+        "/meetings/{meeting}/minutes",
+        {"minutes": "Agreed."},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    (
+        "PUT",
+        "/meetings/{meeting}/attendance",
+        {"attendance": {"stro": {"status": "present"}}},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    (
+        "POST",
+        "/meetings/{meeting}/actions",
+        {"text": "Write it up."},
+        {F: 201, R: 403, OBS: 403, A: 401},
+    ),
+    (
+        "PATCH",
+        "/meetings/{meeting}/actions/{action}",
+        {"done": True},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    (
+        "POST",
+        "/meetings/{meeting}/decisions",
+        {"decision": "{open}"},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    # Not on the agenda: 404 for the facilitator.
+    ("DELETE", "/meetings/{meeting}/decisions/{open}", None, {F: 404, R: 403, OBS: 403, A: 401}),
+    ("POST", "/decisions/{closed}/duplicate", None, {F: 201, R: 403, OBS: 403, A: 401}),
+    ("GET", "/templates", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    (
+        "POST",
+        "/decisions/from-template",
+        {"template": "feedback_round"},
+        {F: 201, R: 403, OBS: 403, A: 401},
+    ),
 ]
 
 
@@ -226,7 +276,16 @@ def world(client: FlaskClient, network: dict[str, Any], make_decision: Any) -> d
         f"{API}/decisions/{open_['id']}/comments", headers=adpc, json={"body": "First!"}
     )
     assert response.status_code == 201
+    facilitator = network["headers"]["facilitator"]
+    meeting = client.post(
+        f"{API}/meetings", headers=facilitator, json={"title": "Kick-off", "held_on": "2009-12-04"}
+    ).get_json()
+    action = client.post(
+        f"{API}/meetings/{meeting['id']}/actions", headers=facilitator, json={"text": "Report."}
+    ).get_json()
     return {
+        "meeting": meeting["id"],
+        "action": action["id"],
         "open": open_["id"],
         "draft": draft["id"],
         "closed": closed["id"],

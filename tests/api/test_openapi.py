@@ -58,6 +58,19 @@ ROUTES: dict[tuple[str, str], set[int]] = {
     ("get", "/me/data"): {401},
     ("post", "/people/{person_id}/erasure"): {400, 401, 403, 404, 409, 413},
     ("delete", "/me/tokens/{token_id}"): {401, 404},
+    ("get", "/meetings"): {400, 401},
+    ("post", "/meetings"): {400, 401, 403, 413},
+    ("get", "/meetings/{meeting_id}"): {401, 404},
+    ("patch", "/meetings/{meeting_id}"): {400, 401, 403, 404, 413},
+    ("put", "/meetings/{meeting_id}/minutes"): {400, 401, 403, 404, 413},
+    ("put", "/meetings/{meeting_id}/attendance"): {400, 401, 403, 404, 413},
+    ("post", "/meetings/{meeting_id}/actions"): {400, 401, 403, 404, 413},
+    ("patch", "/meetings/{meeting_id}/actions/{action_id}"): {400, 401, 403, 404, 409, 413},
+    ("post", "/meetings/{meeting_id}/decisions"): {400, 401, 403, 404, 409, 413},
+    ("delete", "/meetings/{meeting_id}/decisions/{decision_id}"): {401, 403, 404},
+    ("post", "/decisions/{decision_id}/duplicate"): {401, 403, 404},
+    ("get", "/templates"): {401},
+    ("post", "/decisions/from-template"): {400, 401, 403, 413},
 }
 
 
@@ -102,7 +115,7 @@ def test_every_route_is_documented_with_its_errors(client: FlaskClient) -> None:
         assert operation["summary"], key
         assert operation["security"] == [{"BearerAuth": []}], key
         if key[0] in ("post", "put", "patch") and not key[1].endswith(
-            ("/open", "/close", "/invitation")
+            ("/open", "/close", "/invitation", "/duplicate")
         ):
             assert "application/json" in operation["requestBody"]["content"], key
 
@@ -155,6 +168,16 @@ def test_documented_objects_match_the_answers(
     assert set(org) == props("OrganisationItemSchema")
     results = client.get(f"{API}/decisions/{did}/results", headers=h["facilitator"]).get_json()
     assert props("ResultsSchema") <= set(results)
+    meeting = client.post(
+        f"{API}/meetings", headers=h["facilitator"], json={"title": "M", "held_on": "2010-02-11"}
+    ).get_json()
+    assert set(meeting) == props("MeetingSchema")
+    action = client.post(
+        f"{API}/meetings/{meeting['id']}/actions", headers=h["facilitator"], json={"text": "Do."}
+    ).get_json()
+    assert set(action) == props("ActionSchema")
+    template = client.get(f"{API}/templates", headers=h["adpc"]).get_json()["items"][0]
+    assert set(template) == props("TemplateSchema")
 
 
 def test_the_document_lists_exactly_the_routes(client: FlaskClient) -> None:

@@ -35,6 +35,7 @@ from cop_vote.models import (
     InterestDeclaration,
     LoginSession,
     Meeting,
+    MeetingDecision,
     Option,
     Organisation,
     Person,
@@ -53,6 +54,7 @@ TABLES = (
     Comment,
     CommentReport,
     Meeting,
+    MeetingDecision,
     Attendance,
     FollowUpAction,
     InterestDeclaration,
@@ -70,9 +72,10 @@ FIELDS = (
     "reminder_hours", "document_url", "statement", "given_by", "version_for",
     "duplicate", "into", "held_on", "location", "text", "owner", "due_on", "note",
     "restore", "next", "options-0-label", "options-0-starts_at", "rank-1", "score-1",
-    "dots-1", "slot-1", "attendance-adpc", "note-adpc",
+    "dots-1", "slot-1", "attendance-adpc", "note-adpc", "minutes", "decision", "template",
+    "done",
 )  # fmt: skip
-NUMBERS = ("option", "parent", "version", "max_score", "dots", "dots_per_option",
+NUMBERS = ("decision", "option", "parent", "version", "max_score", "dots", "dots_per_option",
            "reminder_hours", "duplicate", "into", "restore", "comments", "quorum", "rank-1",
            "score-1", "dots-1")  # fmt: skip
 TOO_BIG = 300 * 1024
