@@ -1,4 +1,4 @@
-"""Revision 0010_meetings on a populated database upgraded from 0009 (the demo
+"""Revision 0014 on a populated database upgraded from 0009 (the demo
 network of the 0007 snapshot, upgraded through 0008 and 0009 first: decisions
 in every state, the kick-off meeting with its attendance and actions): every
 meeting gets blank minutes and no agenda, keeps its attendance and actions,
@@ -27,8 +27,8 @@ from tests.migrations.harness import database_at, populated
 def upgraded(database_url: str, tmp_path: Path) -> Iterator[tuple[Flask, dict[str, Any]]]:
     with database_at(database_url, "0007", tmp_path) as app:
         snapshot = populated(app, "0007")
-        upgrade(revision="0009")
-        upgrade(revision="0010_meetings")
+        upgrade(revision="0013")
+        upgrade(revision="0014")
         tally_cache.clear()
         yield app, snapshot
 
@@ -88,7 +88,7 @@ def test_downgrade_drops_the_minutes_and_the_links(
 ) -> None:
     _app, snapshot = upgraded
     db.session.remove()
-    downgrade(revision="0009")
+    downgrade(revision="0013")
     inspector = inspect(db.engine)
     assert "meeting_decision" not in inspector.get_table_names()
     assert "minutes" not in {c["name"] for c in inspector.get_columns("meeting")}

@@ -8,8 +8,8 @@ Data: nothing to convert; every meeting gets blank minutes and no links.
 
 Downgrade: the links and the minutes are dropped.
 
-Revision ID: 0010_meetings
-Revises: 0009
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02 06:00:00.000000
 
 """
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_meetings'
-down_revision = '0009'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
