@@ -14,12 +14,16 @@ The worker is ``flask --app app cop worker`` (:func:`run_worker`). Its tasks:
 * ``deliver_mail``: deliver the outbox (:func:`cop_vote.notifications.deliver_due`);
   asked for after every commit that wrote mail, and at the next retry time
   after a failure;
+* ``deliver_webhooks``: post the webhooks' events
+  (:func:`cop_vote.webhook_sender.deliver_due`); asked for after every commit
+  that wrote one, and at the next retry time after a failure;
 * ``send_login_link``: look the address up, make a sign-in link and mail it;
   asked for by the sign-in form, after its answer has gone out;
 * ``close_due``: close the decisions whose deadline has passed; scheduled at
   each decision's deadline when it opens or its deadline moves;
 * ``every_minute`` (periodic): close due decisions, write due reminders and
-  the day's alert digests for the facilitators, deliver due mail, and note
+  the day's alert digests for the facilitators, deliver due mail and
+  webhook events, and note
   that the worker is alive (``/readyz`` shows it);
 * ``build_pack``: build a large meeting pack as a Word document or a workbook and keep it
   in the queue's storage until it is fetched (:meth:`TaskQueue.prepare_pack`).
@@ -107,6 +111,9 @@ class TaskQueue:
         self.huey = huey
         task = huey.task
         self.deliver_mail: TaskWrapper = task(name="deliver_mail")(_in_app(app, _deliver_mail))
+        self.deliver_webhooks: TaskWrapper = task(name="deliver_webhooks")(
+            _in_app(app, _deliver_webhooks)
+        )
         self.close_due: TaskWrapper = task(name="close_due")(_in_app(app, _close_due))
         # A failed sign-in mail is tried again after 2, 4, 8 ... 64 s, while
         # the request is still fresh (LOGIN_LINK_EXPIRES).
@@ -140,6 +147,19 @@ class TaskQueue:
                 self.deliver_mail.schedule(eta=at)
         except Exception:  # noqa: BLE001 - a queue that is down must not break a write
             log.warning("Could not ask the queue to deliver mail", exc_info=True)
+
+    def kick_webhooks(self, at: datetime | None = None) -> None:
+        """Ask a worker to deliver the webhooks' events now, or at ``at``.
+
+        Never raises: the events wait in their outbox for the worker's minute.
+        """
+        try:
+            if at is None:
+                self.deliver_webhooks()
+            elif not self.immediate:
+                self.deliver_webhooks.schedule(eta=at)
+        except Exception:  # noqa: BLE001 - a queue that is down must not break a write
+            log.warning("Could not ask the queue to deliver webhook events", exc_info=True)
 
     def close_at(self, deadlines: list[datetime]) -> None:
         """Ask a worker to close due decisions at each of these deadlines."""
@@ -221,6 +241,12 @@ def _deliver_mail() -> None:
     deliver_due()
 
 
+def _deliver_webhooks() -> None:
+    from .webhook_sender import deliver_due
+
+    deliver_due()
+
+
 def _close_due() -> None:
     from .services import decisions
 
@@ -256,7 +282,7 @@ def _every_minute() -> None:
     """The worker's schedule: each step on its own, so that one failing does
     not stop the others."""
     get().heartbeat()
-    for step in (_close_due, _send_reminders, _send_digests, _deliver_mail):
+    for step in (_close_due, _send_reminders, _send_digests, _deliver_mail, _deliver_webhooks):
         try:
             step()
         except Exception:  # noqa: BLE001 - logged; the next minute tries again

@@ -47,10 +47,12 @@ def _end_transaction(_error: BaseException | None) -> None:
 # The route modules register on ``bp``; they import it from here.
 from . import (  # noqa: E402,F401
     ballots,
+    calendar,
     comments,
     decisions,
     organisations,
     proposals,
     record,
     tokens,
+    webhooks,
 )

@@ -18,6 +18,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     admin_people,
     alerts,
     auth,
+    calendar_feed,
     exports,
     guard,
     mail_admin,
@@ -31,6 +32,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     tokens,
     translation,
     views,
+    webhooks,
 )
 
 # After auth's sign-in check, so that a visitor who is not signed in is sent to sign in.
