@@ -48,6 +48,11 @@ ROUTES: dict[tuple[str, str], set[int]] = {
     ("get", "/decisions/{decision_id}/events"): {401, 404},
     ("get", "/me/tokens"): {400, 401},
     ("delete", "/me/tokens/{token_id}"): {401, 404},
+    ("get", "/me/calendar"): {401},
+    ("post", "/me/calendar"): {401},
+    ("get", "/webhooks"): {400, 401, 403},
+    ("post", "/webhooks"): {400, 401, 403, 413},
+    ("delete", "/webhooks/{webhook_id}"): {401, 403, 404},
 }
 
 
