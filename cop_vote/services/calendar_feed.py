@@ -75,6 +75,8 @@ def issue_feed(actor: Person | None, key: str, now: datetime) -> tuple[str, date
     :raises NotFound: nobody with access is asking.
     """
     person = _require(actor)
+    # The person's row lock: two requests for a new address at once leave one live.
+    db.session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
     revoked = revoke_feeds(person, now)
     nonce = secrets.token_hex(32)
     secret = _secret(key, nonce)
