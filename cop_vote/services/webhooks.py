@@ -305,7 +305,11 @@ def _locked(
 ) -> list[WebhookDelivery]:
     db.session.flush()
     db.session.expire_all()
-    query = select(WebhookDelivery).with_for_update(skip_locked=delivery_id is None)
+    # ``of``: the delivery's row only (its webhook is joined in, and PostgreSQL
+    # refuses FOR UPDATE on the outer side of a join).
+    query = select(WebhookDelivery).with_for_update(
+        skip_locked=delivery_id is None, of=WebhookDelivery
+    )
     if delivery_id is not None:
         query = query.where(WebhookDelivery.id == delivery_id)
     else:
