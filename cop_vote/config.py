@@ -114,6 +114,17 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAIL_RETRY_MAX_SECONDS": float(env.get("MAIL_RETRY_MAX_SECONDS", "3600")),
         "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "12")),
         "MAIL_LEASE_SECONDS": float(env.get("MAIL_LEASE_SECONDS", "300")),
+        # Webhooks (cop_vote/webhook_sender.py): an event not received (no 2xx
+        # answer) is tried again after WEBHOOK_RETRY_SECONDS, doubling up to
+        # WEBHOOK_RETRY_MAX_SECONDS, for WEBHOOK_MAX_ATTEMPTS attempts in all;
+        # each attempt waits at most WEBHOOK_TIMEOUT_SECONDS. Addresses that
+        # lead to private, loopback or link-local networks are refused unless
+        # WEBHOOKS_ALLOW_PRIVATE (tests, a closed network).
+        "WEBHOOK_RETRY_SECONDS": float(env.get("WEBHOOK_RETRY_SECONDS", "30")),
+        "WEBHOOK_RETRY_MAX_SECONDS": float(env.get("WEBHOOK_RETRY_MAX_SECONDS", "3600")),
+        "WEBHOOK_MAX_ATTEMPTS": int(env.get("WEBHOOK_MAX_ATTEMPTS", "10")),
+        "WEBHOOK_TIMEOUT_SECONDS": float(env.get("WEBHOOK_TIMEOUT_SECONDS", "10")),
+        "WEBHOOKS_ALLOW_PRIVATE": _bool(env.get("WEBHOOKS_ALLOW_PRIVATE")),
         # Proxies in front that set X-Forwarded-For and -Proto (create_app
         # trusts that many): the rate limits then count the client's address.
         "FORWARDED_PROXIES": int(env.get("FORWARDED_PROXIES", "0")),

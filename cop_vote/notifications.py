@@ -10,7 +10,8 @@ How an event becomes mail:
 2. ``before_commit`` (of the transaction itself, not of a savepoint): the
    mails these events cause (:func:`cop_vote.services.notify.queue_for_loaded`)
    are written, pending, to the outbox in the same transaction, so they are
-   kept exactly when the change is; a rolled-back change writes none. Decisions
+   kept exactly when the change is (and so are the webhooks' deliveries:
+   :func:`cop_vote.services.webhooks.queue_for_events`); a rolled-back change writes none. Decisions
    opened or given a new deadline are noted.
 3. ``after_commit``: the queue is asked to deliver soon (within a second or
    two; one task covers the commits of a busy moment:
@@ -44,12 +45,13 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from . import clock, queue
 from .domain.delivery import RetryPolicy
+from .domain.errors import NotFound
 from .domain.lifecycle import Status
 from .extensions import db
 from .extensions import mail as mail_ext
 from .i18n import LANGUAGES
 from .models import Decision, Event, Network, Notification
-from .services import alerts, auth, change_mail, invitations, notify, outbox
+from .services import alerts, auth, change_mail, invitations, notify, outbox, webhooks
 from .services.text import counted, one_line
 
 _FLUSHED = "cop_events_flushed"
@@ -106,6 +108,7 @@ def _before_commit(session: Session) -> None:
         return
     events = notify.events_of(ids)  # read once: for their mail and for deadlines
     notify.queue_for_loaded(events, clock.now, _MAIL_SOURCES)
+    webhooks.queue_for_events(ids, clock.now)
     deadlines = []
     for subject in {e.subject for e in events if e.kind in _DEADLINE_EVENTS}:
         decision = session.get(Decision, int(subject.partition(":")[2]))
@@ -119,8 +122,9 @@ def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
     kick = session.info.pop(_KICK, False)
+    hooks = session.info.pop(webhooks.WRITTEN, False)
     deadlines: list[datetime] = session.info.pop(_DEADLINES, [])
-    if not kick and not deadlines:
+    if not kick and not deadlines and not hooks:
         return
     try:
         tasks = queue.get()
@@ -130,6 +134,8 @@ def _after_commit(session: Session) -> None:
         tasks.close_at(deadlines)
     if kick:
         tasks.kick_delivery()
+    if hooks:
+        tasks.kick_webhooks()
 
 
 def _after_rollback(session: Session) -> None:
@@ -137,7 +143,7 @@ def _after_rollback(session: Session) -> None:
         # Only a SAVEPOINT rolled back: events flushed inside it are gone from
         # the database and are skipped when the outbox is written.
         return
-    for key in (_FLUSHED, _KICK, _DEADLINES):
+    for key in (_FLUSHED, _KICK, _DEADLINES, webhooks.WRITTEN):
         session.info.pop(key, None)
 
 
@@ -272,7 +278,39 @@ def build_message(mail: notify.Mail) -> EmailMultiAlternatives:
         html = render_template("mail/notification.html", **context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[mail.person.email or ""])
     message.attach_alternative(html, "text/html")
+    with force_locale(language):
+        ics = _meeting_date(mail)
+    if ics is not None:
+        message.attach(f"meeting-{mail.decision.id if mail.decision else 0}.ics", ics, ICS_TYPE)
     return message
+
+
+#: The content type of the meeting date attached to a meeting poll's outcome mail.
+ICS_TYPE = "text/calendar; charset=utf-8; method=PUBLISH"
+
+
+def _meeting_date(mail: notify.Mail) -> bytes | None:
+    """The chosen slot of a published meeting poll as an ``.ics`` file, for
+    its outcome mail (publication or amendment), built as the mail is sent
+    from the decision as it is then; ``None`` for any other mail."""
+    from .content import shown
+    from .services import calendar
+
+    decision = mail.decision
+    if mail.kind not in ("published", "amended") or decision is None:
+        return None
+    if decision.method != "meeting_time":
+        return None
+    try:
+        return calendar.meeting_calendar(
+            decision,
+            url=decision_link(decision.id),
+            now=clock.now(),
+            title=shown(decision, "title"),
+            zone=str(current_app.config["NETWORK_TIME_ZONE"]),
+        )
+    except NotFound:
+        return None  # published with no slot chosen
 
 
 # --- delivering (the worker) -----------------------------------------------------------------

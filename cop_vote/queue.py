@@ -15,13 +15,17 @@ The worker is ``flask --app app cop worker`` (:func:`run_worker`). Its tasks:
   asked for after a commit that wrote mail (at most once per
   :data:`NUDGE_SECONDS` per process: :meth:`TaskQueue.kick_delivery`), and at
   the next retry time after a failure;
+* ``deliver_webhooks``: post the webhooks' events
+  (:func:`cop_vote.webhook_sender.deliver_due`); asked for after every commit
+  that wrote one, and at the next retry time after a failure;
 * ``send_login_link``: look the address up, make a sign-in link and mail it;
   asked for by the sign-in form, after its answer has gone out;
 * ``close_due``: close the decisions whose deadline has passed; scheduled at
   each decision's deadline when it opens or its deadline moves;
 * ``every_minute`` (periodic): close due decisions, write due reminders and
-  the day's alert digests for the facilitators, deliver due mail, expire
-  personal data kept long enough (``services/retention.py``), and note
+  the day's alert digests for the facilitators, deliver due mail and
+  webhook events, expire personal data kept long enough
+  (``services/retention.py``), and note
   that the worker is alive (``/readyz`` shows it);
 * ``build_pack``: build a large meeting pack as a Word document or a workbook and keep it
   in the queue's storage until it is fetched (:meth:`TaskQueue.prepare_pack`).
@@ -118,6 +122,9 @@ class TaskQueue:
         self._nudged_until = 0.0
         task = huey.task
         self.deliver_mail: TaskWrapper = task(name="deliver_mail")(_in_app(app, _deliver_mail))
+        self.deliver_webhooks: TaskWrapper = task(name="deliver_webhooks")(
+            _in_app(app, _deliver_webhooks)
+        )
         self.close_due: TaskWrapper = task(name="close_due")(_in_app(app, _close_due))
         # A failed sign-in mail is tried again after 2, 4, 8 ... 64 s, while
         # the request is still fresh (LOGIN_LINK_EXPIRES).
@@ -164,6 +171,19 @@ class TaskQueue:
                 self._nudged_until = time.monotonic() + self.nudge_seconds / 2
         except Exception:  # noqa: BLE001 - a queue that is down must not break a write
             log.warning("Could not ask the queue to deliver mail", exc_info=True)
+
+    def kick_webhooks(self, at: datetime | None = None) -> None:
+        """Ask a worker to deliver the webhooks' events now, or at ``at``.
+
+        Never raises: the events wait in their outbox for the worker's minute.
+        """
+        try:
+            if at is None:
+                self.deliver_webhooks()
+            elif not self.immediate:
+                self.deliver_webhooks.schedule(eta=at)
+        except Exception:  # noqa: BLE001 - a queue that is down must not break a write
+            log.warning("Could not ask the queue to deliver webhook events", exc_info=True)
 
     def close_at(self, deadlines: list[datetime]) -> None:
         """Ask a worker to close due decisions at each of these deadlines."""
@@ -245,6 +265,12 @@ def _deliver_mail() -> None:
     deliver_due()
 
 
+def _deliver_webhooks() -> None:
+    from .webhook_sender import deliver_due
+
+    deliver_due()
+
+
 def _close_due() -> None:
     from .services import decisions
 
@@ -295,7 +321,14 @@ def _every_minute() -> None:
     """The worker's schedule: each step on its own, so that one failing does
     not stop the others."""
     get().heartbeat()
-    for step in (_close_due, _send_reminders, _send_digests, _deliver_mail, _expire_personal_data):
+    for step in (
+        _close_due,
+        _send_reminders,
+        _send_digests,
+        _deliver_mail,
+        _deliver_webhooks,
+        _expire_personal_data,
+    ):
         try:
             step()
         except Exception:  # noqa: BLE001 - logged; the next minute tries again

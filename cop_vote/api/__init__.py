@@ -47,6 +47,7 @@ def _end_transaction(_error: BaseException | None) -> None:
 # The route modules register on ``bp``; they import it from here.
 from . import (  # noqa: E402,F401
     ballots,
+    calendar,
     comments,
     decisions,
     electorate,
@@ -58,4 +59,5 @@ from . import (  # noqa: E402,F401
     proposals,
     record,
     tokens,
+    webhooks,
 )

@@ -20,6 +20,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     admin_people,
     alerts,
     auth,
+    calendar_feed,
     decision_copies,
     exports,
     guard,
@@ -38,6 +39,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     tokens,
     translation,
     views,
+    webhooks,
 )
 
 # After auth's sign-in check, so that a visitor who is not signed in is sent to sign in.

@@ -30,7 +30,10 @@ from .forms import ConfirmForm, LoginForm
 from .render import is_htmx, page, person
 
 #: Endpoints of this blueprint that need no signed-in person.
-PUBLIC_ENDPOINTS = frozenset({"web.login", "web.login_sent", "web.login_link", "web.privacy"})
+#: (The calendar feed's secret address is its key: calendar apps cannot sign in.)
+PUBLIC_ENDPOINTS = frozenset(
+    {"web.login", "web.login_sent", "web.login_link", "web.privacy", "web.calendar_feed_file"}
+)
 
 
 def _email_key() -> str:

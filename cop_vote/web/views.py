@@ -717,10 +717,17 @@ def _profile(
         token_form=token_form or TokenForm(formdata=None),
         token=token,
         tokens=auth_service.list_api_tokens(viewer),
+        calendar_feed=_calendar_feed(viewer),
     )
     if token:
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _calendar_feed(viewer: Person) -> tuple[str, object] | None:
+    from .calendar_feed import current_feed
+
+    return current_feed(viewer)
 
 
 def _current_language() -> str:

@@ -255,6 +255,12 @@ TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
         {"template": "feedback_round"},
         {F: 201, R: 403, OBS: 403, A: 401},
     ),
+    ("GET", "/me/calendar", None, {F: 200, R: 200, OBS: 200, A: 401}),
+    ("POST", "/me/calendar", None, {F: 201, R: 201, OBS: 201, A: 401}),
+    ("GET", "/webhooks", None, {F: 200, R: 403, OBS: 403, A: 401}),
+    # A loopback address: refused (400) to the facilitator, the role first to the rest.
+    ("POST", "/webhooks", {"url": "https://127.0.0.1/"}, {F: 400, R: 403, OBS: 403, A: 401}),
+    ("DELETE", "/webhooks/{missing}", None, {F: 404, R: 403, OBS: 403, A: 401}),
 ]
 
 
@@ -292,6 +298,7 @@ def world(client: FlaskClient, network: dict[str, Any], make_decision: Any) -> d
         "option": option,
         "comment": response.get_json()["id"],
         "stro_person": network["people"]["stro"].id,
+        "missing": 99,
         "adpc_token": client.get(f"{API}/me/tokens", headers=adpc).get_json()["items"][0]["id"],
     }
 

@@ -71,6 +71,11 @@ ROUTES: dict[tuple[str, str], set[int]] = {
     ("post", "/decisions/{decision_id}/duplicate"): {401, 403, 404},
     ("get", "/templates"): {401},
     ("post", "/decisions/from-template"): {400, 401, 403, 413},
+    ("get", "/me/calendar"): {401},
+    ("post", "/me/calendar"): {401},
+    ("get", "/webhooks"): {400, 401, 403},
+    ("post", "/webhooks"): {400, 401, 403, 413},
+    ("delete", "/webhooks/{webhook_id}"): {401, 403, 404},
 }
 
 
@@ -115,7 +120,7 @@ def test_every_route_is_documented_with_its_errors(client: FlaskClient) -> None:
         assert operation["summary"], key
         assert operation["security"] == [{"BearerAuth": []}], key
         if key[0] in ("post", "put", "patch") and not key[1].endswith(
-            ("/open", "/close", "/invitation", "/duplicate")
+            ("/open", "/close", "/invitation", "/duplicate", "/me/calendar")
         ):
             assert "application/json" in operation["requestBody"]["content"], key
 

@@ -22,9 +22,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select, text
 
 from cop_vote import notifications, queue
+from cop_vote.clock import now
 from cop_vote.extensions import db
 from cop_vote.models import Comment, Decision, Organisation, Person
-from cop_vote.services import auth, ballots, comments, decisions, moderation
+from cop_vote.services import auth, ballots, calendar_feed, comments, decisions, moderation
 from tests.seed import Seeded, seed
 
 from .conftest import FreshClient
@@ -231,6 +232,8 @@ class Visitor:
         arguments = set(self.app.url_map._rules_by_endpoint[endpoint][0].arguments)
         wants_job = "job" in arguments
         arguments.discard("job")
+        wants_feed = endpoint == "web.calendar_feed_file"
+        arguments.discard("secret" if wants_feed else "")
         values = self.seeded.path_args(arguments, decision=DECISION_FOR.get(endpoint, "open"))
         if values is None:
             return None
@@ -241,6 +244,12 @@ class Visitor:
             values["job"] = queue.get().prepare_pack(
                 values["decision_id"], facilitator.id, "en", kind
             )
+        if wants_feed:
+            # The representative's calendar feed (read with no session, as an app does).
+            values["secret"] = calendar_feed.issue_feed(
+                self.seeded.people["representative"], str(self.app.config["SECRET_KEY"]), now()
+            )[0]
+            db.session.commit()
         with self.app.test_request_context():
             from flask import url_for
 
