@@ -45,6 +45,9 @@ EXCLUDED_TABLES: Mapping[str, str] = {
     "login_session": "browser sessions: everybody signs in anew",
     "api_token": "API tokens (secret hashes): people make new ones",
     "notification": "the outbox: delivery bookkeeping, not the network's record",
+    "calendar_feed": "calendar feed addresses (secret hashes): people make new ones",
+    "webhook": "webhook addresses with their signing secrets: facilitators register them anew",
+    "webhook_delivery": "webhook delivery bookkeeping, not the network's record",
 }
 
 #: Single columns never written (``{table: {column: why}}``); restored as their

@@ -1,4 +1,4 @@
-"""Revision 0010_feeds on a populated database (the demo network of the 0007
+"""Revision 0015 on a populated database (the demo network of the 0007
 snapshot, upgraded through 0008 and 0009 first): the calendar feed and webhook
 tables start empty, and the upgraded data works with them: a person's feed
 lists the upgraded decisions, a webhook gets a delivery of an upgraded
@@ -30,8 +30,8 @@ def upgraded(database_url: str, tmp_path: Path) -> Iterator[tuple[Flask, dict[st
     with database_at(database_url, "0007", tmp_path) as app:
         snapshot = populated(app, "0007")
         upgrade(revision="0008")
-        upgrade(revision="0009")
-        upgrade(revision="0010_feeds")
+        upgrade(revision="0014")
+        upgrade(revision="0015")
         tally_cache.clear()
         yield app, snapshot
 
@@ -91,7 +91,7 @@ def test_an_upgraded_decision_is_delivered_to_a_new_webhook(
 
 def test_downgrade_drops_the_tables(upgraded: tuple[Flask, dict[str, Any]]) -> None:
     db.session.remove()
-    downgrade(revision="0009")
+    downgrade(revision="0014")
     names = inspect(db.engine).get_table_names()
     assert not set(TABLES) & set(names)
     assert "outcome_history" in names

@@ -10,8 +10,8 @@ Data: none; the tables start empty.
 
 Downgrade: the three tables are dropped (feed addresses and webhooks are lost).
 
-Revision ID: 0010_feeds
-Revises: 0009
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02 05:49:10.074750
 
 """
@@ -22,8 +22,8 @@ import cop_vote.models
 
 
 # revision identifiers, used by Alembic.
-revision = "0010_feeds"
-down_revision = "0009"
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
