@@ -30,6 +30,8 @@ from cop_vote.models import (
     Comment,
     CommentReport,
     Decision,
+    DecisionChange,
+    Elector,
     Event,
     FollowUpAction,
     InterestDeclaration,
@@ -39,6 +41,7 @@ from cop_vote.models import (
     Option,
     Organisation,
     Person,
+    Webhook,
 )
 from cop_vote.services import auth
 from tests.live.server import LiveServer
@@ -58,6 +61,9 @@ TABLES = (
     Attendance,
     FollowUpAction,
     InterestDeclaration,
+    DecisionChange,
+    Elector,
+    Webhook,
     Event,
     ApiToken,
     LoginSession,
@@ -143,6 +149,7 @@ def test_page_forms_refuse_bad_input_without_a_5xx_and_change_nothing(
         "token_id": 2**31 - 1,
         "option_id": 2**31 - 1,
         "notification_id": 2**31 - 1,
+        "webhook_id": 2**31 - 1,
         "secret": "not-a-sign-in-link",
     }
     db.session.commit()
