@@ -65,8 +65,9 @@ class Story:
         assert "/auth/" not in page.url, page.url
         return page
 
-    def check(self, page: Any, name: str) -> None:
-        """axe-core, no sideways scrolling at 320 px, screenshots at both widths."""
+    def check(self, page: Any, name: str, *, wide: bool = True) -> None:
+        """axe-core, no sideways scrolling at 320 px, screenshots at 320 px and
+        (unless ``wide`` is false) at 1280 px."""
         self.count += 1
         page.wait_for_load_state()
         lang = page.evaluate("document.documentElement.lang")
@@ -86,7 +87,8 @@ class Story:
             self.problems.append(f"{label}: scrolls sideways at 320 px {widths} {wide}")
         page.screenshot(path=str(self.folder / f"{label}-320.png"), full_page=True)
         page.set_viewport_size({"width": WIDE, "height": HEIGHT})
-        page.screenshot(path=str(self.folder / f"{label}-1280.png"), full_page=True)
+        if wide:
+            page.screenshot(path=str(self.folder / f"{label}-1280.png"), full_page=True)
         page.set_viewport_size(size)
 
     def axe(self, page: Any) -> list[dict[str, Any]]:
