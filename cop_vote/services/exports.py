@@ -472,6 +472,7 @@ def pack_csv(
     zone: str = "UTC",
     say: Callable[[str], str] = str,
     delimiter: str = ",",
+    follow_up: Sequence[Table] = (),
 ) -> bytes:
     """The meeting pack as CSV, one row per line item.
 
@@ -481,7 +482,9 @@ def pack_csv(
     who cast it, when, and who recorded and gave a recorded ballot, in the
     note), results (one row per option, its figures as ``name: value`` in the
     text), the count (its sentences, then the instant-runoff rounds or the
-    Schulze matrices, a row per option), then :func:`comment_rows`.
+    Schulze matrices, a row per option), then :func:`comment_rows`, then the
+    ``follow_up`` tables (changes after opening, the meetings' actions: a row
+    each, its cells as ``name: value`` in the text).
 
     :param labels: option labels in the reader's language (:func:`result_rows`).
     :param zone: the network's time zone (IANA name).
@@ -524,6 +527,11 @@ def pack_csv(
     for line in count_lines(pack, w, labels, say):
         rows.append([w["count"], "", "", "", line, "", ""])
     rows += comments
+    for table in follow_up:
+        heading, *body = table.rows
+        for row in body:
+            cells = "; ".join(f"{name}: {value}" for name, value in zip(heading, row, strict=True))
+            rows.append([table.title, "", "", "", cells, "", ""])
     return _csv(rows, delimiter)
 
 

@@ -20,6 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from .exports import (
+    Table,
     comment_rows,
     count_lines,
     count_table_rows,
@@ -76,6 +77,7 @@ def pack_docx(
     *,
     zone: str = "UTC",
     say: Callable[[str], str] = str,
+    follow_up: Sequence[Table] = (),
 ) -> bytes:
     """The meeting pack as an editable Word document (python-docx).
 
@@ -92,6 +94,8 @@ def pack_docx(
     :param title: the decision's title in the reader's language (default: the original).
     :param zone: the network's time zone (IANA name).
     :param say: puts a rule's message in the reader's language.
+    :param follow_up: the follow-up's tables (changes after opening, the
+        meetings' actions), each under its heading at the end.
     :returns: the ``.docx`` file's bytes.
     """
     w = full_words(words)
@@ -151,6 +155,9 @@ def pack_docx(
         paragraph = document.add_paragraph()
         paragraph.add_run(objection.organisation.name).bold = True
         paragraph.add_run(f" ({local_text(objection.created_at, zone)}): {objection.text}")
+    for table in follow_up:
+        document.add_heading(table.title, level=1)
+        _docx_table(document, table.rows)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -198,6 +205,7 @@ def pack_xlsx(
     *,
     zone: str = "UTC",
     say: Callable[[str], str] = str,
+    follow_up: Sequence[Table] = (),
 ) -> bytes:
     """The meeting pack as a workbook (openpyxl, written row by row so that a
     large pack stays small in memory), one sheet per part:
@@ -207,7 +215,9 @@ def pack_xlsx(
       count in sentences (:func:`services.exports.count_lines`), the results
       per option (figures as numbers), then the instant-runoff rounds or the
       Schulze matrices, each under its title; "results not visible" when hidden;
-    * **comments**: :func:`services.exports.comment_rows`.
+    * **comments**: :func:`services.exports.comment_rows`;
+    * a sheet per table of ``follow_up`` (changes after opening, the meetings'
+      actions), named by its title.
 
     Headings are in the reader's language; every text cell a spreadsheet could
     take for a formula is neutralised as in the CSV.
@@ -243,6 +253,9 @@ def pack_xlsx(
         _write_table(sheet, table.rows, numbers=True)
     sheet = book.create_sheet(_sheet_name(w["comments"]))
     _write_table(sheet, comment_rows(pack, w, labels, zone))
+    for table in follow_up:
+        sheet = book.create_sheet(_sheet_name(table.title))
+        _write_table(sheet, table.rows)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -26,6 +26,7 @@ from ..services import meeting_pack as pack_service
 from ..services.ballots import cast_ballots
 from . import bp
 from .admin import facilitator_required
+from .pack_follow_up import follow_up_tables
 from .render import page, person
 
 DOCX_MIMETYPE = pack_documents.DOCX_MIMETYPE
@@ -177,11 +178,13 @@ def export_labels(pack: Any) -> dict[int, str]:
 def pack_reader(pack: Any) -> dict[str, Any]:
     """How the pack's files speak to the reader: words, option labels, the
     network's zone and the rule's messages in their language."""
+    zone = select_timezone()
     return {
         "words": export_words(),
         "labels": export_labels(pack),
-        "zone": select_timezone(),
+        "zone": zone,
         "say": lambda message: translate(message, pack.decision),
+        "follow_up": follow_up_tables(pack, zone),
     }
 
 
@@ -197,6 +200,7 @@ def pack_file(pack: Any, kind: str) -> bytes:
         shown(pack.decision, "title"),
         zone=reader["zone"],
         say=reader["say"],
+        follow_up=reader["follow_up"],
     )
 
 
@@ -253,6 +257,7 @@ def meeting_pack_csv(decision_id: int) -> ResponseReturnValue:
         zone=reader["zone"],
         say=reader["say"],
         delimiter=delimiter,
+        follow_up=reader["follow_up"],
     )
     return _download(body, "text/csv", f"meeting-pack-{decision_id}.csv")
 
