@@ -152,6 +152,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "KEEP_LINKS_DAYS": int(env.get("KEEP_LINKS_DAYS", "30")),
         "KEEP_SESSIONS_DAYS": int(env.get("KEEP_SESSIONS_DAYS", "90")),
         "KEEP_MAIL_LOG_DAYS": int(env.get("KEEP_MAIL_LOG_DAYS", "90")),
+        # Who to write to about personal data, named on the privacy notice.
+        "PRIVACY_CONTACT": env.get("PRIVACY_CONTACT", ""),
         # Hour (network time) from which the worker writes the day's alert digests.
         "ALERT_DIGEST_HOUR": int(env.get("ALERT_DIGEST_HOUR", "8")),
         "COMMENT_MAX_LENGTH": 5000,

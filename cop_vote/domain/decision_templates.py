@@ -98,7 +98,7 @@ TEMPLATES: tuple[Template, ...] = (
                 "description": (
                     "Welke vorm geven we de samenwerking op migratie en ontwikkeling? "
                     "Zet de vier vormen uit het verslag van de startbijeenkomst (2009) "
-                    "in de volgorde van uw voorkeur."
+                    "in de volgorde van je voorkeur."
                 ),
                 "hint": "Rangschik de vier vormen uit het verslag van 2009.",
             },
@@ -147,7 +147,7 @@ TEMPLATES: tuple[Template, ...] = (
             "nl": {
                 "title": "Prioriteer de leervragen",
                 "description": (
-                    "Verdeel uw stippen over de leervragen die uw organisatie het "
+                    "Verdeel je stippen over de leervragen die je organisatie het "
                     "belangrijkst vindt voor de leeragenda."
                 ),
                 "hint": "Verdeel stippen over leervragen (de leeragenda van 2010).",
@@ -183,7 +183,7 @@ TEMPLATES: tuple[Template, ...] = (
         texts={
             "nl": {
                 "title": "Kies een datum voor de volgende bijeenkomst",
-                "description": ("Geef per tijdvak aan of uw organisatie kan: ja, zo nodig of nee."),
+                "description": ("Geef per tijdvak aan of je organisatie kan: ja, zo nodig of nee."),
                 "hint": "Tijdvakken met ja, zo nodig of nee; voeg de tijdvakken zelf toe.",
             },
             "en": {
@@ -203,7 +203,7 @@ TEMPLATES: tuple[Template, ...] = (
             "nl": {
                 "title": "Feedbackronde op een document",
                 "description": (
-                    "Lees het document en geef uw reactie in de opmerkingen, bij het "
+                    "Lees het document en geef je reactie in de opmerkingen, bij het "
                     "geheel of bij een onderdeel."
                 ),
                 "hint": "Geen stemming, alleen opmerkingen; voeg de link naar het document toe.",

@@ -25,6 +25,10 @@ def privacy() -> ResponseReturnValue:
         "privacy.html",
         invitation_days=config["INVITATION_DAYS"],
         link_minutes=config["LOGIN_LINK_MINUTES"],
+        keep_links_days=config["KEEP_LINKS_DAYS"],
+        keep_sessions_days=config["KEEP_SESSIONS_DAYS"],
+        keep_mail_days=config["KEEP_MAIL_LOG_DAYS"],
+        contact=config.get("PRIVACY_CONTACT") or "",
     )
 
 

@@ -28,8 +28,19 @@ def test_the_privacy_notice_is_public_linked_from_every_footer_and_in_dutch(
     assert "/profile/data" not in text
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
     dutch = client.get("/privacy").get_data(as_text=True)
-    assert "Privacyverklaring" in dutch and "Uw rechten" in dutch
+    assert "Privacyverklaring" in dutch and "Je rechten" in dutch
     assert 'href="/privacy"' in client.get("/auth/login").get_data(as_text=True)
+
+
+def test_the_privacy_notice_says_how_long_and_whom_to_write_to(
+    app: Flask, client: FlaskClient
+) -> None:
+    text = client.get("/privacy").get_data(as_text=True)
+    assert "removed 30 days after they were made, ended sessions after 90 days" in text
+    assert "calendar address" in text and "minutes" in text and "Backups" in text
+    assert "Write to" not in text  # no contact configured: the facilitators
+    app.config["PRIVACY_CONTACT"] = "privacy@pso.example.org"
+    assert "Write to privacy@pso.example.org." in client.get("/privacy").get_data(as_text=True)
 
 
 def test_your_data_from_the_profile_and_the_api_are_the_same_and_yours_only(
