@@ -18,6 +18,7 @@ from ..domain.errors import InvalidInput, NotFound
 from ..extensions import db
 from ..models import FollowUpAction, Meeting, Person
 from ..services import access, decision_copies, decisions, meetings, translations
+from ..services.timefmt import iso_utc
 from . import bp, serialize
 from .common import actor, auth, checks, error_responses, only, paginate, respond
 from .schemas import DecisionSchema, PageQuerySchema
@@ -46,7 +47,7 @@ def action_json(action: FollowUpAction) -> dict[str, Any]:
         "owner": action.owner.slug if action.owner else None,
         "due_on": action.due_on.isoformat() if action.due_on else None,
         "done": action.done_at is not None,
-        "done_at": action.done_at.isoformat() if action.done_at else None,
+        "done_at": iso_utc(action.done_at),
     }
 
 

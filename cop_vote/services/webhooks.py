@@ -33,7 +33,7 @@ import secrets
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,7 +48,7 @@ from ..models import Comment, Decision, Event, Person, Webhook, WebhookDelivery
 from . import audit
 from .access import require_facilitator
 from .text import clean, one_line
-from .timefmt import Now, instant
+from .timefmt import Now, instant, iso_utc
 
 #: The webhook events, in the order documented.
 EVENT_TYPES = (
@@ -226,8 +226,7 @@ def payload_of(event: Event) -> dict[str, Any] | None:
         }
     else:
         return None
-    at = event.at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return {"id": f"evt_{event.id}", "type": kind, "at": at, **ids}
+    return {"id": f"evt_{event.id}", "type": kind, "at": iso_utc(event.at), **ids}
 
 
 def queue_for_events(event_ids: Iterable[int], now: Now) -> int:
