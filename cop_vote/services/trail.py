@@ -41,6 +41,8 @@ SHOWN = (
     "ballot.change",
     "ballot.withdraw",
     "ballot.record",
+    "interest.declared",
+    "interest.withdrawn",
 )
 
 
@@ -95,6 +97,10 @@ def decision_trail(viewer: Person | None, decision_id: int) -> Trail:
             if event.kind == "decision.elector_added":  # announced, also in a secret decision
                 organisation = names.get(org) if isinstance(org, int) else None
                 details = {}
+        elif event.kind.startswith("interest."):  # declared in the open, also when secret
+            org = data.get("organisation")
+            organisation = names.get(org) if isinstance(org, int) else None
+            details = {}
         elif event.kind == "decision.reopened":
             deadline = data.get("closes_at")
             details = {}

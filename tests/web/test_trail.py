@@ -136,3 +136,25 @@ def test_no_read_writes_to_the_log(
     signed_in = 2  # each sign-in is a write, and is logged
     assert after == count + signed_in
     assert visited > 60
+
+
+def test_declared_interests_are_in_the_trail_with_their_organisation(
+    app: Flask, client: FlaskClient, network: dict[str, Any], clock: Any
+) -> None:
+    from cop_vote.services import interests
+
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now, ballot_secrecy="secret")
+    first = option_ids(did)[0]
+    interests.declare_interest(
+        people["stro"], did, {"option": first, "text": "We run it."}, clock.now
+    )
+    interests.withdraw_interest(people["stro"], did, first, clock.now)
+    db.session.commit()
+    sign_in(client, app, people["adpc"])
+    page = client.get(f"/decisions/{did}/trail").get_data(as_text=True)
+    assert "Interest declared: <bdi>Social Trade Organisation</bdi>" in page
+    assert "Declared interest withdrawn: <bdi>Social Trade Organisation</bdi>" in page
+    events = client.get(f"{API}/decisions/{did}/events", headers=network["headers"]["observer"])
+    kinds = [e["kind"] for e in events.get_json()["items"]]
+    assert kinds[-2:] == ["interest.declared", "interest.withdrawn"]
