@@ -308,6 +308,7 @@ def slot_label(starts: datetime, ends: datetime, zone: str) -> str:
 
 
 def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str | None) -> None:
+    was = {"title": decision.title, "description": decision.description}
     if "title" in data:
         decision.title = clean(data["title"], "title", max_length=300, single_line=True)
     if "description" in data:
@@ -316,11 +317,15 @@ def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str
         )
     if "original_language" in data:
         decision.original_language = translations.language(data["original_language"])
+    given = translations.parse(data.get("translations", {}), "decision")
     if "translations" in data or "original_language" in data:
         decision.translations = translations.merged(
-            decision.translations,
-            translations.parse(data.get("translations", {}), "decision"),
-            decision.original_language,
+            decision.translations, given, decision.original_language
+        )
+    stale = translations.reworded(was, decision)
+    if stale:  # the old wording's translation no longer says what the original does
+        decision.translations = translations.without_stale(
+            decision.translations, "decision", stale, given
         )
     if "method" in data:
         decision.method = _choice(data, "method", METHODS)
@@ -436,10 +441,15 @@ def _set_options(decision: Decision, options: list[dict[str, Any]]) -> None:
         if row is None:
             row = Option(**data)
         else:
+            was = {"label": row.label, "description": row.description}
             row.label = data["label"]
             row.description = data.get("description", "")
             row.starts_at = data.get("starts_at")
             row.ends_at = data.get("ends_at")
+            stale = translations.reworded(was, row)
+            row_translations = translations.without_stale(
+                row_translations, "option", stale, given.get("translations", {})
+            )
         row.position = position
         row.translations = row_translations
         rows.append(row)
@@ -683,6 +693,7 @@ def _reword_options(decision: Decision, raw: Any, now: datetime) -> None:
                 Message("While open, only an option's label and description can change.")
             )
         option = by_id[item["id"]]
+        was = {"label": option.label, "description": option.description}
         if "label" in item:
             option.label = clean(
                 item["label"], f"options.{i}.label", max_length=500, single_line=True
@@ -691,12 +702,17 @@ def _reword_options(decision: Decision, raw: Any, now: datetime) -> None:
             option.description = clean(
                 item["description"], f"options.{i}.description", max_length=5000, required=False
             )
+        given = translations.parse(
+            item.get("translations", {}), "option", f"options.{i}.translations"
+        )
         if "translations" in item:
             option.translations = translations.merged(
-                option.translations,
-                translations.parse(item["translations"], "option", f"options.{i}.translations"),
-                decision.original_language,
-                f"options.{i}.translations",
+                option.translations, given, decision.original_language, f"options.{i}.translations"
+            )
+        stale = translations.reworded(was, option)
+        if stale:  # the old wording's translation no longer says what the label does
+            option.translations = translations.without_stale(
+                option.translations, "option", stale, given
             )
         option.edited_at = now
 

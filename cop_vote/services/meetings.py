@@ -30,7 +30,7 @@ from ..models import (
     Organisation,
     Person,
 )
-from . import audit
+from . import audit, translations
 from .access import require_facilitator
 from .decisions import get_decision
 from .organisations import get_organisation
@@ -400,7 +400,9 @@ def update_action(
     if values.get("done") is True and action.done_at is not None:
         raise Conflict(Message("This action is marked done already."))
     before = _describe(action)
-    if "text" in values:
+    if "text" in values and values["text"] != action.text:
+        # the old text's translation no longer says what the action is
+        action.translations = translations.without_stale(action.translations, "action", ["text"])
         action.text = values["text"]
     if "owner" in values:
         action.owner = values["owner"]
@@ -446,6 +448,10 @@ def update_meeting(
     changed = {k: v for k, v in values.items() if getattr(meeting, k) != v}
     for field, value in changed.items():
         setattr(meeting, field, value)
+    if "title" in changed:  # the old title's translation no longer names the meeting
+        meeting.translations = translations.without_stale(
+            meeting.translations, "meeting", ["title"]
+        )
     db.session.flush()
     if changed:
         logged = {k: v.isoformat() if isinstance(v, date) else v for k, v in changed.items()}

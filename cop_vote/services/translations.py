@@ -10,7 +10,7 @@ language is refused.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..domain.errors import InvalidInput, Message
@@ -114,6 +114,40 @@ def merged(
             },
         )
     return result or None
+
+
+def without_stale(
+    stored: Mapping[str, Mapping[str, str]] | None,
+    kind: str,
+    reworded: Iterable[str],
+    given: Iterable[str] = (),
+) -> Stored | None:
+    """``stored`` without its translations of the ``reworded`` fields of content
+    of ``kind``, as a new object (``None`` when empty).
+
+    A field changed in the original language makes its translations stale:
+    readers of another language then read the new original (marked as such)
+    rather than a translation of the old text. A translation whose first field
+    (a title, a label) is stale goes as a whole, as :func:`parse` takes no
+    translation without it. The languages the same update ``given`` a
+    translation in keep what it gave (:func:`merged` applied it).
+    """
+    fields, kept, first = set(reworded), set(given), FIELDS[kind][0]
+    result: Stored = {}
+    for lang, texts in (stored or {}).items():
+        if lang in kept:
+            result[lang] = dict(texts)
+        elif first not in fields:
+            left = {k: v for k, v in texts.items() if k not in fields}
+            if left:
+                result[lang] = left
+    return result or None
+
+
+def reworded(before: Mapping[str, Any], after: Any) -> list[str]:
+    """The fields of ``before`` (``{field: text}``) whose text ``after`` (an
+    object with those attributes) no longer has."""
+    return [field for field, text in before.items() if getattr(after, field) != text]
 
 
 def texts_of(stored: Mapping[str, Mapping[str, str]] | None, lang: str) -> dict[str, str]:
