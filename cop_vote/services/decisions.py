@@ -729,7 +729,9 @@ def open_decision(actor: Person | None, decision_id: int, now: Now) -> Decision:
                 selects=decision.selects,
             )
         )
-    decision.electorate = [Elector(organisation_id=o.id) for o in eligible_organisations(decision)]
+    decision.electorate = [
+        Elector(organisation_id=o.id, kind=o.kind) for o in eligible_organisations(decision)
+    ]
     decision.status = Status.OPEN.value
     decision.proposals_open = False  # opening ends the proposal phase
     decision.opened_at = now

@@ -101,3 +101,48 @@ def test_a_secret_double_majority_over_a_lone_ballot_tells_nothing_of_it(
     table, verdict = answers[0]["page"]
     assert verdict and all(TOO_FEW in line for line in verdict)
     assert "does not lead" not in table
+
+
+def _by_kind_and_rule(client: FlaskClient, network: dict[str, Any], did: int) -> Any:
+    body = client.get(
+        f"{API}/decisions/{did}/results", headers=network["headers"]["facilitator"]
+    ).get_json()
+    return body["by_kind"], body["rule"]
+
+
+def test_changing_an_organisations_kind_after_opening_rewrites_no_result(
+    app: Flask, client: FlaskClient, network: dict[str, Any]
+) -> None:
+    people, h = network["people"], network["headers"]
+    now = clock.now()
+    # Open: NGOs for the first option, ADPC (diaspora) for the second.
+    did = make_decision(people["facilitator"], now, double_majority=["ngo"])
+    # Secret: three NGOs and two knowledge institutes, so that groups show.
+    ids, kit = _knowledge_pair(network)
+    sealed = make_decision(people["facilitator"], now, ballot_secrecy="secret")
+    first, second, _third = option_ids(did)
+    for key in ("oxfam1", "stro"):
+        cast_ballot(people[key], did, {"option": first}, now)
+    cast_ballot(people["adpc"], did, {"option": second}, now)
+    s_first, s_second, _ = option_ids(sealed)
+    for person in (people["oxfam1"], people["stro"], ids, kit):
+        cast_ballot(person, sealed, {"option": s_first}, now)
+    cast_ballot(people["adpc"], sealed, {"option": s_second}, now)
+    db.session.commit()
+    before = _by_kind_and_rule(client, network, did)
+    assert before[1]["met"] is True
+    # STRO becomes a diaspora organisation while both decisions are open.
+    response = client.patch(
+        f"{API}/organisations/stro", headers=h["facilitator"], json={"kind": "diaspora"}
+    )
+    assert response.status_code == 200, response.get_json()
+    assert _by_kind_and_rule(client, network, did) == before
+    decision_service.close_decision(people["facilitator"], sealed, now)
+    decision_service.close_decision(people["facilitator"], did, now)
+    db.session.commit()
+    assert _by_kind_and_rule(client, network, did) == before
+    by_kind, _rule = _by_kind_and_rule(client, network, sealed)
+    counts = {row["kind"]: (row["eligible"], row["ballots"]) for row in by_kind}
+    assert counts == {"diaspora": (1, 1), "ngo": (2, 2), "knowledge": (2, 2)}
+    record = client.get(f"{API}/decisions/{did}/ballot-record", headers=h["stro"]).get_json()
+    assert {e["name"]: e["kind"] for e in record["ballots"]}["Social Trade Organisation"] == "ngo"
