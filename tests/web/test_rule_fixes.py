@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from cop_vote import clock
 from cop_vote.extensions import db
-from cop_vote.models import Organisation, Person
+from cop_vote.models import Decision, Organisation, Person
 from cop_vote.services import decisions as decision_service
 from cop_vote.services.ballots import cast_ballot
 
@@ -146,3 +146,45 @@ def test_changing_an_organisations_kind_after_opening_rewrites_no_result(
     assert counts == {"diaspora": (1, 1), "ngo": (2, 2), "knowledge": (2, 2)}
     record = client.get(f"{API}/decisions/{did}/ballot-record", headers=h["stro"]).get_json()
     assert {e["name"]: e["kind"] for e in record["ballots"]}["Social Trade Organisation"] == "ngo"
+
+
+def test_a_double_majority_among_a_kind_without_electors_does_not_open(
+    app: Flask, client: FlaskClient, network: dict[str, Any]
+) -> None:
+    people, h = network["people"], network["headers"]
+    now = clock.now()
+    did = make_decision(
+        people["facilitator"], now, open_it=False, double_majority=["diaspora", "knowledge"]
+    )
+    # Through the API: 409, the kind named, still a draft.
+    response = client.post(f"{API}/decisions/{did}/open", headers=h["facilitator"])
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "double_majority_without_electors"
+    assert "double majority among knowledge institutions" in error["message"]
+    assert (
+        client.get(f"{API}/decisions/{did}", headers=h["facilitator"]).get_json()["status"]
+        == "draft"
+    )
+    # On the page: the reason shown, nothing changed.
+    member_sign_in(client, app, people["facilitator"])
+    confirm = client.get(f"/admin/decisions/{did}/open?lang=en")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', confirm.get_data(as_text=True))
+    assert token is not None
+    page = client.post(f"/admin/decisions/{did}/open?lang=en", data={"csrf_token": token.group(1)})
+    assert page.status_code == 409
+    assert "double majority among knowledge institutions" in page.get_data(as_text=True)
+    assert db.session.get(Decision, did).status == "draft"  # type: ignore[union-attr]
+    # A kind the network does not define is refused at draft time.
+    response = client.patch(
+        f"{API}/decisions/{did}", headers=h["facilitator"], json={"double_majority": ["youth"]}
+    )
+    assert response.status_code == 400
+    assert "double_majority" in response.get_json()["error"]["fields"]
+    # Without the empty kind it opens.
+    response = client.patch(
+        f"{API}/decisions/{did}", headers=h["facilitator"], json={"double_majority": ["diaspora"]}
+    )
+    assert response.status_code == 200, response.get_json()
+    response = client.post(f"{API}/decisions/{did}/open", headers=h["facilitator"])
+    assert response.status_code == 200, response.get_json()
