@@ -127,6 +127,7 @@ class RulesView:
     :param by_kind: :func:`results_by_kind` (``None``: cannot be told).
     :param double_majority: the kinds the winner must lead among, as groups.
     :param interests: the declared interests by option id.
+    :param majority_kinds: the kinds the double majority names.
     """
 
     verdict: Verdict
@@ -134,6 +135,11 @@ class RulesView:
     by_kind: list[KindResult] | None
     double_majority: list[Message]
     interests: dict[int, list[InterestDeclaration]] = field(default_factory=dict)
+    majority_kinds: tuple[str, ...] = ()
+
+    def counts(self, kind: str) -> bool:
+        """Whether ``kind`` counts for the double majority."""
+        return kind in self.majority_kinds
 
     @property
     def min_group(self) -> int:
@@ -155,4 +161,5 @@ def rules_view(decision: Decision, result: TallyResult) -> RulesView:
         by_kind=rows,
         double_majority=double_majority_groups(decision),
         interests=interests.by_option(decision),
+        majority_kinds=rule.kinds,
     )

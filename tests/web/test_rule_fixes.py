@@ -101,6 +101,11 @@ def test_a_secret_double_majority_over_a_lone_ballot_tells_nothing_of_it(
     table, verdict = answers[0]["page"]
     assert verdict and all(TOO_FEW in line for line in verdict)
     assert "does not lead" not in table
+    assert "counts for the double majority" in table
+    assert any(
+        "diaspora organisations (counts for the double majority)" in line
+        for line in answers[0]["csv_rule"]
+    )
 
 
 def _by_kind_and_rule(client: FlaskClient, network: dict[str, Any], did: int) -> Any:
