@@ -406,11 +406,17 @@ class DecisionChange(db.Model):
 
 class Elector(db.Model):
     """An organisation eligible to cast a ballot on a decision, fixed at
-    opening; ``added_at`` is set when a facilitator added it later."""
+    opening; ``added_at`` is set when a facilitator added it later.
+
+    ``kind`` is the organisation's kind when it joined the electorate: the
+    results by kind and the double majority count it, so that changing an
+    organisation's kind later does not rewrite a decision's results.
+    """
 
     decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
     added_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 

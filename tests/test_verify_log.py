@@ -195,7 +195,7 @@ def _move_the_close(history: dict[str, Any]) -> None:
 
 def _add_an_elector(history: dict[str, Any]) -> None:
     pso = db.session.execute(select(Organisation.id).where(Organisation.slug == "pso")).scalar()
-    db.session.add(Elector(decision_id=history["open"], organisation_id=pso))
+    db.session.add(Elector(decision_id=history["open"], organisation_id=pso, kind="facilitator"))
     db.session.commit()
 
 

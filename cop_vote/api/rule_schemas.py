@@ -122,7 +122,8 @@ def results_fields() -> dict[str, Any]:
             required=True,
             allow_none=True,
             metadata={
-                "description": "per organisation kind of the electorate; null for consent, "
+                "description": "per organisation kind of the electorate (each organisation "
+                "under its kind when it joined the electorate); null for consent, "
                 "discussion, and secret ballots sealed before kinds were kept"
             },
         ),

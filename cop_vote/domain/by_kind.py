@@ -12,8 +12,10 @@ Secret decisions: a kind with fewer than :data:`MIN_GROUP` ballots is shown
 as "too few to show", since its figures would tell how its few organisations
 voted. When exactly one kind is hidden so, the smallest other kind is hidden
 too, because the hidden figures would otherwise follow from the totals minus
-the kinds shown. The verdict still applies a double majority to every kind
-it names (the rule is the network's own), and says only whether it is met.
+the kinds shown. A double majority over a kind with fewer than
+:data:`MIN_GROUP` ballots is not met, whatever they say, with a reason that
+depends on the count only: a verdict that followed those few ballots would
+tell how they voted.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class KindResult:
     :param winners: the option ids the method selects among this kind alone
         (several: a tie); kept for the verdict even when not shown.
     :param leads: whether the overall winner is this kind's only winner.
+    :param too_few: a secret decision's kind with fewer than :data:`MIN_GROUP`
+        ballots (but some): a double majority cannot be checked there.
     """
 
     kind: str
@@ -60,6 +64,7 @@ class KindResult:
     shown: bool
     winners: list[int]
     leads: bool
+    too_few: bool = False
 
     @property
     def tie(self) -> bool:
@@ -115,14 +120,16 @@ def by_kind(
     rows: list[KindResult] = []
     for kind, group in grouped.items():
         found = tally(method, options, group, eligible=eligible[kind], counting=counting)
+        too_few = secret and 0 < len(group) < MIN_GROUP
         rows.append(
             KindResult(
                 kind=kind,
                 eligible=eligible[kind],
                 ballots=len(group),
-                shown=not (secret and 0 < len(group) < MIN_GROUP),
+                shown=not too_few,
                 winners=list(found.winners),
                 leads=winner is not None and found.winners == [winner],
+                too_few=too_few,
             )
         )
     hidden = [row for row in rows if not row.shown]
@@ -131,7 +138,7 @@ def by_kind(
         # Hide a second group, or the first follows from the totals by subtraction.
         smallest = min(others, key=lambda row: row.ballots)
         rows = [
-            KindResult(r.kind, r.eligible, r.ballots, False, r.winners, r.leads)
+            KindResult(r.kind, r.eligible, r.ballots, False, r.winners, r.leads, r.too_few)
             if r is smallest
             else r
             for r in rows
@@ -146,18 +153,31 @@ def double_majority_reasons(
     the winner (``label``) does not lead; empty when it leads in all.
 
     A named kind with no organisation in the electorate, or none that voted,
-    is not carried either: nothing there selects the winner.
+    is not carried either: nothing there selects the winner. Nor is a kind
+    of a secret decision with too few ballots (:attr:`KindResult.too_few`),
+    whatever they say: its reason names the count only.
     """
     found = {row.kind: row for row in rows}
     reasons: list[Message] = []
     for kind in kinds:
         row = found.get(kind)
-        if row is None or not row.leads:
+        group = KIND_GROUPS.get(kind, KIND_GROUPS["other"])
+        if row is not None and row.too_few:
+            reasons.append(
+                Message(
+                    "Not carried: too few ballots among %(group)s to check the double "
+                    "majority without revealing how they voted (fewer than %(num)s in a "
+                    "secret decision).",
+                    group=group,
+                    num=MIN_GROUP,
+                )
+            )
+        elif row is None or not row.leads:
             reasons.append(
                 Message(
                     "Not carried among %(group)s: %(option)s does not lead there, and this "
                     "decision requires a double majority.",
-                    group=KIND_GROUPS.get(kind, Message("other organisations")),
+                    group=group,
                     option=label,
                 )
             )

@@ -109,12 +109,13 @@ def ballot_record(decision: Decision, now: datetime) -> dict[str, Any]:
     ballots: list[dict[str, Any]] | None = None
     tables: dict[str, Any] | None = None
     if form == "ballots" and not secret:
+        kinds = decision_rules.elector_kinds(decision)
         ballots = sorted(
             (
                 {
                     "organisation": b.organisation.slug,
                     "name": b.organisation.name,
-                    "kind": b.organisation.kind,
+                    "kind": kinds.get(b.organisation_id, b.organisation.kind),
                     "ballot": b.content,
                     "version": b.version,
                     "receipt": b.receipt,

@@ -25,7 +25,6 @@ from ..models import (
     Decision,
     Elector,
     InterestDeclaration,
-    Organisation,
 )
 from . import interests, sealing
 from .ballots import cast_ballots
@@ -33,15 +32,23 @@ from .rule_fields import rule_of
 
 
 def electorate_kinds(decision: Decision) -> dict[str, int]:
-    """Organisations per kind in the decision's electorate, in the network's order."""
+    """Organisations per kind in the decision's electorate, in the network's
+    order; each organisation counted by its kind when it joined the electorate."""
     rows = db.session.execute(
-        select(Organisation.kind, func.count())
-        .join(Elector, Elector.organisation_id == Organisation.id)
+        select(Elector.kind, func.count())
         .where(Elector.decision_id == decision.id)
-        .group_by(Organisation.kind)
+        .group_by(Elector.kind)
     ).tuples()
     found = Counter({kind: n for kind, n in rows})
     return {kind: found[kind] for kind in ORG_KINDS if found[kind]}
+
+
+def elector_kinds(decision: Decision) -> dict[int, str]:
+    """Each elector's kind when it joined the electorate, by organisation id."""
+    rows = db.session.execute(
+        select(Elector.organisation_id, Elector.kind).where(Elector.decision_id == decision.id)
+    ).tuples()
+    return {organisation: kind for organisation, kind in rows}
 
 
 def _kind_ballots(decision: Decision) -> list[tuple[str, Mapping[str, object]]] | None:
@@ -57,7 +64,12 @@ def _kind_ballots(decision: Decision) -> list[tuple[str, Mapping[str, object]]] 
         if any(kind is None for kind, _ in pairs):
             return None
         return [(str(kind), content) for kind, content in pairs]
-    return [(b.organisation.kind, b.content) for b in cast_ballots(decision) if b.content]
+    found = elector_kinds(decision)
+    return [
+        (found.get(b.organisation_id, b.organisation.kind), b.content)
+        for b in cast_ballots(decision)
+        if b.content
+    ]
 
 
 def results_by_kind(decision: Decision, result: TallyResult) -> list[KindResult] | None:
@@ -115,6 +127,7 @@ class RulesView:
     :param by_kind: :func:`results_by_kind` (``None``: cannot be told).
     :param double_majority: the kinds the winner must lead among, as groups.
     :param interests: the declared interests by option id.
+    :param majority_kinds: the kinds the double majority names.
     """
 
     verdict: Verdict
@@ -122,6 +135,11 @@ class RulesView:
     by_kind: list[KindResult] | None
     double_majority: list[Message]
     interests: dict[int, list[InterestDeclaration]] = field(default_factory=dict)
+    majority_kinds: tuple[str, ...] = ()
+
+    def counts(self, kind: str) -> bool:
+        """Whether ``kind`` counts for the double majority."""
+        return kind in self.majority_kinds
 
     @property
     def min_group(self) -> int:
@@ -143,4 +161,5 @@ def rules_view(decision: Decision, result: TallyResult) -> RulesView:
         by_kind=rows,
         double_majority=double_majority_groups(decision),
         interests=interests.by_option(decision),
+        majority_kinds=rule.kinds,
     )

@@ -720,8 +720,9 @@ def _reword_options(decision: Decision, raw: Any, now: datetime) -> None:
 def open_decision(actor: Person | None, decision_id: int, now: Now) -> Decision:
     """draft → open. Fixes the electorate: the voting organisations active now.
 
-    :raises Conflict: not a draft, too few options for the method, or a
-        deadline that has already passed.
+    :raises Conflict: not a draft, too few options for the method, a
+        deadline that has already passed, or a double majority among a kind
+        that no organisation of the electorate has.
     """
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)
@@ -745,7 +746,9 @@ def open_decision(actor: Person | None, decision_id: int, now: Now) -> Decision:
                 selects=decision.selects,
             )
         )
-    decision.electorate = [Elector(organisation_id=o.id) for o in eligible_organisations(decision)]
+    electorate = eligible_organisations(decision)
+    rule_fields.check_electorate(decision, {o.kind for o in electorate})
+    decision.electorate = [Elector(organisation_id=o.id, kind=o.kind) for o in electorate]
     decision.status = Status.OPEN.value
     decision.proposals_open = False  # opening ends the proposal phase
     decision.opened_at = now

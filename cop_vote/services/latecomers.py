@@ -82,7 +82,9 @@ def add_organisation(
             ),
             code="secret_ballots_cast",
         )
-    db.session.add(Elector(decision_id=decision.id, organisation_id=org.id, added_at=at))
+    db.session.add(
+        Elector(decision_id=decision.id, organisation_id=org.id, added_at=at, kind=org.kind)
+    )
     db.session.flush()
     note = change_notes.note_addition(decision, org.id, org.name, actor, at)
     audit.record(

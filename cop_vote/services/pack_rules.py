@@ -20,6 +20,7 @@ RULE_WORDS: dict[str, str] = {
     "leading": "leading within the kind",
     "leads_here": "does the overall winner lead here?",
     "too_few": "too few ballots to show",
+    "counts": "{group} (counts for the double majority)",
     "yes": "yes",
     "no": "no",
     "interests": "Declared interests",
@@ -78,6 +79,8 @@ def rule_tables(
         rows = [[w["kind"], w["ballots_of"], w["leading"], w["leads_here"]]]
         for row in rules.by_kind:
             group = w.get(f"kind_{row.kind}", row.kind)
+            if rules.counts(row.kind):
+                group = w["counts"].format(group=group)
             cast = w["of_eligible"].format(cast=row.ballots, eligible=row.eligible)
             if not row.shown:
                 rows.append([group, cast, w["too_few"], ""])

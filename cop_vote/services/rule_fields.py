@@ -8,11 +8,12 @@ own rule (relative majority, no double majority).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from ..domain import majority
-from ..domain.errors import InvalidInput, Message
+from ..domain.by_kind import KIND_GROUPS
+from ..domain.errors import Conflict, InvalidInput, Message
 from ..domain.majority import MajorityRule
 from ..models import ORG_KINDS, Decision
 
@@ -112,6 +113,26 @@ def _check(decision: Decision) -> None:
             Message("A double majority needs a method that chooses an option."),
             {"double_majority": Message("Leave it empty for this method.")},
         )
+
+
+def check_electorate(decision: Decision, kinds: Collection[str]) -> None:
+    """Whether the double majority can be carried by an electorate with
+    organisations of ``kinds``: each kind it names must have one.
+
+    :raises Conflict: a kind named by the double majority that no
+        organisation of the electorate has (the decision could never carry).
+    """
+    for kind in decision.double_majority or ():
+        if kind not in kinds:
+            raise Conflict(
+                Message(
+                    "This decision requires a double majority among %(group)s, but no "
+                    "voting member organisation is of that kind, so it could never be "
+                    "carried. Remove that kind from the double majority first.",
+                    group=KIND_GROUPS.get(kind, KIND_GROUPS["other"]),
+                ),
+                code="double_majority_without_electors",
+            )
 
 
 def rule_of(decision: Decision) -> MajorityRule:

@@ -40,7 +40,6 @@ from ..models import (
     BallotChange,
     Decision,
     Elector,
-    Organisation,
     new_stamp,
 )
 from . import audit, tally_cache
@@ -93,17 +92,17 @@ def seal_ballots(decision: Decision, now: datetime) -> int:
     """
     if not is_secret(decision) or is_sealed(decision):
         return 0
-    electors = select(Elector.organisation_id).where(Elector.decision_id == decision.id)
-    # The organisation's kind stays with the content, for the results by kind
-    # (shown only for groups too large to reveal a ballot, domain/by_kind.py).
+    # The organisation's kind at opening (its elector's) stays with the content,
+    # for the results by kind (shown only for groups too large to reveal a
+    # ballot, domain/by_kind.py).
     rows = db.session.execute(
-        select(Ballot.content, Ballot.receipt, Organisation.kind)
-        .join(Organisation, Organisation.id == Ballot.organisation_id)
-        .where(
-            Ballot.decision_id == decision.id,
-            Ballot.is_cast.is_(True),
-            Ballot.organisation_id.in_(electors),
+        select(Ballot.content, Ballot.receipt, Elector.kind)
+        .join(
+            Elector,
+            (Elector.decision_id == Ballot.decision_id)
+            & (Elector.organisation_id == Ballot.organisation_id),
         )
+        .where(Ballot.decision_id == decision.id, Ballot.is_cast.is_(True))
     ).all()
     ballots = [(content, receipt, kind) for content, receipt, kind in rows if content is not None]
     _SHUFFLE.shuffle(ballots)

@@ -134,6 +134,7 @@ def export_words() -> dict[str, str]:
         "leading": _("leading within the kind"),
         "leads_here": _("does the overall winner lead here?"),
         "too_few": _("too few ballots to show"),
+        "counts": _("{group} (counts for the double majority)"),
         "interests": _("Declared interests"),
         "interest": _("interest"),
         "of_eligible": _("{cast} of {eligible}"),

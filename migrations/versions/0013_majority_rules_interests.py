@@ -6,12 +6,16 @@
 default; ``cast``; ``electorate``), ``majority_share`` (for ``fraction``)
 and ``double_majority`` (organisation kinds among which the winner must lead
 too). ``anonymous_ballot.kind`` keeps a sealed secret ballot's organisation
-kind, for the results by kind. ``interest_declaration`` holds the conflicts
+kind, for the results by kind, and ``elector.kind`` the organisation's kind
+when it joined the decision's electorate (what the results by kind and the
+double majority count, so that a later change of kind rewrites nothing). ``interest_declaration`` holds the conflicts
 of interest that representatives declare for their organisation.
 
 Data: every decision keeps today's rule (relative, no double majority).
 Ballots sealed before this revision have no kind (``NULL``): their decisions
-show no results by kind, since the link to the organisation is cut.
+show no results by kind, since the link to the organisation is cut. Every
+elector takes its organisation's kind of today (the kinds at opening were not
+kept before).
 
 Downgrade: the columns and the table are dropped.
 
@@ -47,6 +51,14 @@ def upgrade():
         )
     with op.batch_alter_table('anonymous_ballot', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=32), nullable=True))
+    with op.batch_alter_table('elector', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('kind', sa.String(length=32), nullable=True))
+    op.execute(
+        "UPDATE elector SET kind = (SELECT organisation.kind FROM organisation "
+        "WHERE organisation.id = elector.organisation_id)"
+    )
+    with op.batch_alter_table('elector', schema=None) as batch_op:
+        batch_op.alter_column('kind', existing_type=sa.String(length=32), nullable=False)
     op.create_table(
         'interest_declaration',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -71,6 +83,8 @@ def downgrade():
     with op.batch_alter_table('interest_declaration', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_interest_declaration_decision_id'))
     op.drop_table('interest_declaration')
+    with op.batch_alter_table('elector', schema=None) as batch_op:
+        batch_op.drop_column('kind')
     with op.batch_alter_table('anonymous_ballot', schema=None) as batch_op:
         batch_op.drop_column('kind')
     with op.batch_alter_table('decision', schema=None) as batch_op:

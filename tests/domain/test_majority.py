@@ -198,3 +198,23 @@ def test_a_kind_at_the_threshold_is_shown() -> None:
 def test_a_ballot_of_a_kind_without_electors_is_refused() -> None:
     with pytest.raises(ValueError, match="no electors"):
         by_kind("single_choice", OPTIONS, _kinds(("ngo", 1, 0)), {"diaspora": 1}, 1, secret=False)
+
+
+@pytest.mark.parametrize("diaspora", [(1, 0), (0, 1), (2, 0), (1, 1)])
+def test_a_secret_double_majority_says_nothing_of_a_small_kind(diaspora: tuple[int, int]) -> None:
+    # The lone (or two) diaspora ballots go either way; the verdict is the same.
+    ballots = _kinds(("ngo", 5, 1), ("diaspora", *diaspora))
+    contents = [ballot for _, ballot in ballots]
+    result = tally("single_choice", OPTIONS, contents, eligible=9)
+    eligible = {"diaspora": 3, "ngo": 6}
+    rows = by_kind("single_choice", OPTIONS, ballots, eligible, 1, secret=True)
+    found = apply_rule(verdict(result), result, MajorityRule(kinds=("diaspora",)), rows)
+    assert not found.rule_met and found.option is None
+    assert found.reasons == [
+        "Not carried: too few ballots among diaspora organisations to check the double "
+        "majority without revealing how they voted (fewer than 3 in a secret decision)."
+    ]
+    # The same ballots in an open decision: the kind is counted.
+    rows = by_kind("single_choice", OPTIONS, ballots, eligible, 1, secret=False)
+    carried = apply_rule(verdict(result), result, MajorityRule(kinds=("diaspora",)), rows)
+    assert carried.rule_met is (diaspora[0] > diaspora[1])

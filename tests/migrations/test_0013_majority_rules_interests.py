@@ -1,7 +1,8 @@
 """Revision 0013 on a populated database upgraded through 0009 (the
 demo network of the 0007 snapshot: decisions in every state, ballots sealed
 and not): every decision keeps today's rule, sealed ballots have no kind,
-and an upgraded draft takes a declared majority rule through the API."""
+every elector takes its organisation's kind, and an upgraded draft takes a
+declared majority rule through the API."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select
 
 from cop_vote.extensions import db
-from cop_vote.models import AnonymousBallot, Decision, Person
+from cop_vote.models import AnonymousBallot, Decision, Elector, Person
 from cop_vote.services import auth, tally_cache
 from tests.migrations.harness import database_at, populated
 
@@ -43,6 +44,10 @@ def test_every_decision_keeps_the_relative_rule_and_sealed_ballots_have_no_kind(
         assert decision.majority_share is None and decision.double_majority is None
     sealed = db.session.scalars(select(AnonymousBallot)).all()
     assert sealed and all(row.kind is None for row in sealed)
+    kinds = {row["id"]: row["kind"] for row in snapshot["tables"]["organisation"]}
+    electors = db.session.scalars(select(Elector)).all()
+    assert len(electors) == len(snapshot["tables"]["elector"])
+    assert all(e.kind == kinds[e.organisation_id] for e in electors)
 
 
 def test_upgraded_results_carry_the_rule_and_a_new_decision_takes_one(
@@ -96,5 +101,6 @@ def test_downgrade_drops_the_columns_and_the_table(
     columns = {c["name"] for c in inspector.get_columns("decision")}
     assert not columns & {"majority_rule", "majority_base", "majority_share", "double_majority"}
     assert "kind" not in {c["name"] for c in inspector.get_columns("anonymous_ballot")}
+    assert "kind" not in {c["name"] for c in inspector.get_columns("elector")}
     db.session.remove()
     upgrade()

@@ -108,7 +108,11 @@ def test_results_say_the_rule_show_kinds_and_interests(
     table = body[body.index('<table class="results by-kind">') :]
     table = table[: table.index("</table>")]
     assert "<caption>Leading option within each kind of organisation</caption>" in table
-    assert '<th scope="row">Diaspora organisations</th>' in table
+    # The kind of the double majority is marked as the one that counts.
+    assert (
+        '<th scope="row">Diaspora organisations <span class="tag">counts for the double '
+        "majority</span></th>" in table
+    )
     assert '<th scope="row">NGOs</th>' in table
     assert "We would chair it." in body and "interest declared" in body
     # Withdrawn while open: gone from the results.
