@@ -41,6 +41,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..database import is_id
 from ..domain.delivery import RetryPolicy
 from ..domain.errors import InvalidInput, Message, NotFound
 from ..extensions import db
@@ -185,7 +186,7 @@ def delete_webhook(actor: Person | None, webhook_id: object, now: Now) -> Webhoo
     """
     actor = require_facilitator(actor)
     row = None
-    if isinstance(webhook_id, int) and not isinstance(webhook_id, bool) and 0 < webhook_id < 2**31:
+    if is_id(webhook_id):
         row = db.session.get(Webhook, webhook_id, with_for_update=True)
     if row is None or row.deleted_at is not None:
         raise NotFound(f"No webhook {webhook_id}.")
