@@ -197,11 +197,18 @@ def export_command(file: str) -> None:
 
 @cop.command("import")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
-def import_command(file: Any) -> None:
+@click.option(
+    "--partial",
+    is_flag=True,
+    help="Also restore a facilitator's download, which leaves out open secret ballots.",
+)
+def import_command(file: Any, partial: bool) -> None:
     """Restore a file written by ``cop export`` into an empty database.
 
     The database is migrated first; the file must be of the same schema
     revision. People sign in anew: no link, session or token is restored.
+    A facilitator's download (from ``/admin/backup``) leaves ballots out and
+    is refused unless ``--partial`` is given: its copy fails ``verify-log``.
     """
     upgrade()
     try:
@@ -211,11 +218,19 @@ def import_command(file: Any) -> None:
     if not isinstance(stored, dict):
         _fail("the file is not a cop-vote backup")
     try:
-        counts = backup.restore(stored)
+        counts = backup.restore(stored, partial=partial)
     except DomainError as exc:
         _fail(exc.message)
     db.session.commit()
     click.echo(f"Restored {sum(counts.values())} rows in {len(counts)} tables.", err=True)
+    omitted = backup.omitted_of(stored)
+    if omitted:
+        decisions = ", ".join(str(d) for d in omitted.get("decisions") or []) or "none named"
+        click.echo(
+            f"Missing: {omitted.get('reason', 'rows')} (decisions {decisions}); "
+            "verify-log will report those ballots as missing.",
+            err=True,
+        )
 
 
 def init_app(app: Flask) -> None:

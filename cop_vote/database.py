@@ -42,6 +42,17 @@ from .extensions import db
 #: A larger number must be refused before a query, or PostgreSQL fails on the cast.
 MAX_ID = 2**31 - 1
 
+
+def is_id(value: object) -> bool:
+    """Whether ``value`` (from a JSON body or a parsed form) can be a stored id:
+    a whole number (not a boolean) from 1 to :data:`MAX_ID`.
+
+    Check this before ``db.session.get``: a larger number overflows SQLite's
+    integer and fails PostgreSQL's cast, a 500 instead of the 400 it deserves.
+    """
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
 #: Request methods whose transactions only read (RFC 9110's safe methods).
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

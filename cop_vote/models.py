@@ -731,6 +731,17 @@ class Webhook(db.Model):
     events, signed with ``secret`` (HMAC-SHA256; kept as it is, since signing
     needs it). Deleting one sets ``deleted_at``: its deliveries stop."""
 
+    __table_args__ = (
+        # One live webhook per address: a second would get every event twice.
+        Index(
+            "uq_webhook_live_url",
+            "url",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(500))
     secret: Mapped[str] = mapped_column(String(100))

@@ -371,3 +371,80 @@ def test_the_facilitators_download_leaves_out_open_secret_ballots_and_says_so(
     # Dutch.
     browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
     assert "Back-up van het netwerk" in browser.get("/admin/backup").get_data(as_text=True)
+
+
+def _import_into_a_new_database(
+    file: Path, clock: Clock, tmp_path: Path, *options: str
+) -> tuple[Any, Any, bool]:
+    """``cop import [options] FILE`` into a new SQLite database; then, when it
+    succeeded, ``cop verify-log`` there. :returns: both results (the second
+    ``None`` after a refusal) and whether the copy is still empty."""
+    copy = create_app(_config(f"sqlite:///{tmp_path / 'copy.sqlite'}", clock))
+    with copy.app_context():
+        runner = copy.test_cli_runner()
+        restored = runner.invoke(args=["cop", "import", *options, str(file)])
+        checked = runner.invoke(args=["cop", "verify-log"]) if restored.exit_code == 0 else None
+        empty = backup.is_empty()
+        db.session.remove()
+        db.engine.dispose()
+    return restored, checked, empty
+
+
+def _facilitators_download(app: Flask, seeded: dict[str, Any], file: Path) -> dict[str, Any]:
+    from tests.web.conftest import _client
+    from tests.web.helpers import sign_in
+
+    browser = _client(app)
+    facilitator = db.session.execute(
+        select(Person).where(Person.email == seeded["emails"]["facilitator"])
+    ).scalar_one()
+    sign_in(browser, app, facilitator)
+    download = browser.get("/admin/backup/download")
+    assert download.status_code == 200
+    file.write_bytes(download.get_data())
+    stored: dict[str, Any] = download.get_json()
+    return stored
+
+
+def test_import_refuses_a_facilitators_partial_download_unless_told_partial(
+    app: Flask, clock: Clock, seeded: dict[str, Any], tmp_path: Path
+) -> None:
+    file = tmp_path / "download.json"
+    stored = _facilitators_download(app, seeded, file)
+    assert stored["omitted"]["decisions"] == [seeded["decisions"]["secret_open"]]
+    refused, _, empty = _import_into_a_new_database(file, clock, tmp_path)
+    assert refused.exit_code == 1
+    assert "partial download" in refused.stderr and "--partial" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    assert empty
+    restored, checked, empty = _import_into_a_new_database(file, clock, tmp_path, "--partial")
+    assert restored.exit_code == 0, restored.output
+    assert "Restored " in restored.stderr
+    secret = seeded["decisions"]["secret_open"]
+    assert f"Missing: ballots of secret decisions that are still open (decisions {secret})" in (
+        restored.stderr
+    )
+    assert "verify-log will report those ballots" in restored.stderr
+    assert not empty
+    assert checked is not None and checked.exit_code != 0
+
+
+def test_import_of_rows_that_break_a_constraint_says_so_in_one_line_and_restores_nothing(
+    app: Flask, clock: Clock, seeded: dict[str, Any], tmp_path: Path
+) -> None:
+    stored = backup.export(clock.now)
+    people = stored["tables"]["person"]["rows"]
+    people.append(list(people[0]))  # the same person twice
+    file = tmp_path / "twice.json"
+    file.write_text(json.dumps(stored))
+    db.session.commit()
+    result, _, empty = _import_into_a_new_database(file, clock, tmp_path)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: The backup's rows break a rule of this schema")
+    assert "nothing was restored" in lines[0]
+    for value in people[0]:
+        if isinstance(value, str) and len(value) > 3:
+            assert value not in result.stderr  # no name, no address
+    assert empty

@@ -77,7 +77,7 @@ def list_webhooks(query_data: Any = None) -> ResponseReturnValue:
 @checks(role=access.require_facilitator, body=True)
 @bp.input(WebhookInSchema, validation=False)
 @bp.output(WebhookCreatedSchema, status_code=201)
-@bp.doc(responses=error_responses(400, 401, 403, 413))
+@bp.doc(responses=error_responses(400, 401, 403, 409, 413))
 def create_webhook(json_data: dict[str, Any]) -> ResponseReturnValue:
     """Register a webhook (facilitator); the answer holds its secret, shown this once."""
     row, secret = webhooks.create_webhook(

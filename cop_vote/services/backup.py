@@ -29,6 +29,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, Date, ForeignKey, Table, func, select, text
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from ..domain.errors import InvalidInput, Message
 from ..extensions import db
@@ -169,12 +170,24 @@ def is_empty() -> bool:
     )
 
 
-def restore(backup: Mapping[str, Any]) -> dict[str, int]:
+def omitted_of(backup: Mapping[str, Any]) -> dict[str, Any]:
+    """What a file leaves out (its ``omitted``): ``{}`` for an operator's
+    :func:`export`, ``{"reason", "decisions"}`` for a facilitator's download."""
+    omitted = backup.get("omitted")
+    return dict(omitted) if isinstance(omitted, Mapping) and omitted else {}
+
+
+def restore(backup: Mapping[str, Any], *, partial: bool = False) -> dict[str, int]:
     """Insert a backup made by :func:`export` into this empty database (flushed).
 
+    :param partial: restore a file that leaves rows out (a facilitator's
+        download, see :func:`omitted_of`); its copy fails ``verify-log`` for
+        the ballots left out. Without it such a file is refused.
     :returns: rows restored per table.
     :raises InvalidInput: not a backup of this format, another schema revision,
-        a table or column this schema lacks, or a database that holds rows.
+        a partial file without ``partial``, a table or column this schema
+        lacks, rows that break a constraint of the schema, or a database that
+        holds rows. Nothing is restored then (the caller rolls back).
     """
     if backup.get("format") != FORMAT or backup.get("version") != VERSION:
         raise _refuse(
@@ -188,6 +201,13 @@ def restore(backup: Mapping[str, Any]) -> dict[str, int]:
             theirs=backup.get("revision"),
             ours=revision,
         )
+    if omitted_of(backup) and not partial:
+        raise _refuse(
+            "This file is a facilitator's partial download (it leaves out %(reason)s), "
+            "so its copy would fail verify-log: restore an operator's cop export, "
+            "or pass --partial to restore it anyway.",
+            reason=omitted_of(backup).get("reason", "rows"),
+        )
     if not is_empty():
         raise _refuse("The database is not empty: restore into a new, empty database.")
     stored: Mapping[str, Any] = backup.get("tables") or {}
@@ -195,6 +215,30 @@ def restore(backup: Mapping[str, Any]) -> dict[str, int]:
     unknown = sorted(set(stored) - set(known))
     if unknown:
         raise _refuse("The backup has tables this schema lacks: %(names)s.", names=unknown)
+    try:
+        counts = _insert(known, stored)
+    except IntegrityError as exc:
+        # The driver's first line names the rule, never the row (PostgreSQL's
+        # DETAIL line, which shows the values, is left out).
+        rule = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "a constraint"
+        raise _refuse(
+            "The backup's rows break a rule of this schema (%(rule)s): nothing was restored.",
+            rule=rule,
+        ) from None
+    except StatementError as exc:  # a value of the wrong type; its text may quote the row
+        raise _refuse(
+            "The backup's rows do not fit this schema (%(kind)s): nothing was restored.",
+            kind=type(exc.orig or exc).__name__,
+        ) from None
+    return counts
+
+
+def _insert(known: Mapping[str, Table], stored: Mapping[str, Any]) -> dict[str, int]:
+    """Insert the backup's rows, table by table in :func:`exported_tables`' order.
+
+    :raises InvalidInput: a column this schema lacks.
+    :raises IntegrityError: rows that break a constraint.
+    """
     counts: dict[str, int] = {}
     deferred: list[tuple[Table, Column[Any], list[tuple[Any, Any]]]] = []
     for name, table in known.items():

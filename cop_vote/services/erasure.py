@@ -67,6 +67,7 @@ def erase_person(actor: Person | None, person_id: int, reason: Any, now: datetim
     person.language = None
     person.notifications = "none"
     person.active = False
+    person.is_lead = False  # an erased person leads no organisation
     person.erased_at = now
     given = db.session.execute(select(Ballot).where(Ballot.given_by.is_not(None))).scalars()
     cleared = 0

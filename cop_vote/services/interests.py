@@ -56,6 +56,11 @@ def _require_open(decision: Decision, now: datetime) -> None:
 
 
 def _option(decision: Decision, option_id: Any) -> Option:
+    if option_id is None or option_id == "":  # the form's "Choose an option", or left out
+        raise InvalidInput(
+            Message("No option chosen."),
+            {"option": Message("Choose the option your organisation has an interest in.")},
+        )
     found = next(
         (
             o

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import exists, select
 
+from ..database import is_id
 from ..domain.errors import Conflict, InvalidInput, Message
 from ..domain.lifecycle import Status
 from ..extensions import db
@@ -49,7 +50,7 @@ def add_organisation(
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)
     at = instant(now)
-    if isinstance(organisation, bool) or not isinstance(organisation, int):
+    if not is_id(organisation):
         raise InvalidInput(
             Message("Choose an organisation to add."),
             {"organisation": Message("The id of an organisation.")},

@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..database import is_id
 from ..domain.errors import Conflict, InvalidInput, Message, NotAllowed, NotFound
 from ..extensions import db
 from ..models import Event, Organisation, Person
@@ -101,7 +102,7 @@ def _member(actor: Person, org: Organisation, person_id: object) -> Person:
     :raises NotFound: no such person in ``org``.
     :raises NotAllowed: themself, or a facilitator (for a lead).
     """
-    if not isinstance(person_id, int):
+    if not is_id(person_id):
         raise NotFound(f"No person {person_id!r}.")
     person = db.session.get(Person, person_id)
     if person is None or person.organisation_id != org.id:
@@ -203,8 +204,7 @@ def name_lead(
     db.session.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
     lead: Person | None = None
     if person_id is not None:
-        wanted = isinstance(person_id, int) and not isinstance(person_id, bool)
-        found = db.session.get(Person, person_id) if wanted else None
+        found = db.session.get(Person, person_id) if is_id(person_id) else None
         if (
             found is None
             or found.organisation_id != org.id

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from ..database import is_id
 from ..domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..domain.lifecycle import Status
 from ..extensions import db
@@ -111,10 +112,10 @@ def merge_options(
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)
     by_id = {o.id: o for o in decision.options}
-    duplicate = by_id.get(duplicate_id) if _is_id(duplicate_id) else None
+    duplicate = by_id.get(duplicate_id) if is_id(duplicate_id) else None
     if duplicate is None:
         raise NotFound(f"No option {duplicate_id} in decision {decision_id}.")
-    into = by_id.get(into_id) if _is_id(into_id) else None
+    into = by_id.get(into_id) if is_id(into_id) else None
     if into is None:
         raise InvalidInput(
             "Unknown option to merge into.",
@@ -158,10 +159,6 @@ def merge_options(
 def _check_phase(decision: Decision, now: datetime) -> None:
     if status_of(decision, now) is not Status.DRAFT or not in_proposal_phase(decision):
         raise Conflict("This decision does not take proposals now.")
-
-
-def _is_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_credit(line: str) -> bool:

@@ -40,9 +40,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
+from ..database import is_id
 from ..domain.delivery import RetryPolicy
-from ..domain.errors import InvalidInput, Message, NotFound
+from ..domain.errors import Conflict, InvalidInput, Message, NotFound
 from ..extensions import db
 from ..models import Comment, Decision, Event, Person, Webhook, WebhookDelivery
 from . import audit
@@ -107,12 +109,15 @@ def check_url(value: object, *, allow_private: bool, resolver: Resolver = resolv
     except ValueError:
         parts, port = None, None
     schemes = ("https", "http") if allow_private else ("https",)
-    if parts is None or parts.scheme not in schemes or not parts.hostname:
-        raise _bad_url(Message("Give an address that starts with https:// and names a host."))
+    unusable = (
+        Message("Give an address that starts with https:// or http:// and names a host.")
+        if allow_private
+        else Message("Give an address that starts with https:// and names a host.")
+    )
+    if parts is None or parts.scheme not in schemes or not parts.hostname or port == 0:
+        raise _bad_url(unusable)
     if parts.username or parts.password:
         raise _bad_url(Message("The address may not hold a user name or password."))
-    if port == 0:
-        raise _bad_url(Message("Give an address that starts with https:// and names a host."))
     try:
         addresses = resolver(parts.hostname)
     except (OSError, UnicodeError):
@@ -127,6 +132,10 @@ def check_url(value: object, *, allow_private: bool, resolver: Resolver = resolv
             )
         )
     return url
+
+
+def _registered_already() -> Conflict:
+    return Conflict(Message("A webhook with this address is registered already."))
 
 
 def _bad_url(message: Message) -> InvalidInput:
@@ -147,6 +156,7 @@ def create_webhook(
     :returns: ``(webhook, secret)``; the secret (``whsec_...``) signs every body.
     :raises NotAllowed: for non-facilitators.
     :raises InvalidInput: a bad address (:func:`check_url`), or other fields.
+    :raises Conflict: a live webhook has this address already (field ``url``).
     """
     actor = require_facilitator(actor)
     unknown = [key for key in data if key != "url"]
@@ -158,8 +168,14 @@ def create_webhook(
     at = instant(now)
     secret = "whsec_" + secrets.token_urlsafe(32)
     webhook = Webhook(url=url, secret=secret, created_at=at, created_by_id=actor.id)
-    db.session.add(webhook)
-    db.session.flush()
+    live = select(Webhook.id).where(Webhook.url == url, Webhook.deleted_at.is_(None))
+    if db.session.execute(live).first() is not None:
+        raise _registered_already()
+    try:
+        with db.session.begin_nested():  # another transaction may register it meanwhile
+            db.session.add(webhook)
+    except IntegrityError:
+        raise _registered_already() from None
     audit.record("webhook.created", f"webhook:{webhook.id}", actor, {"url": url}, at=at)
     return webhook, secret
 
@@ -185,7 +201,7 @@ def delete_webhook(actor: Person | None, webhook_id: object, now: Now) -> Webhoo
     """
     actor = require_facilitator(actor)
     row = None
-    if isinstance(webhook_id, int) and not isinstance(webhook_id, bool) and 0 < webhook_id < 2**31:
+    if is_id(webhook_id):
         row = db.session.get(Webhook, webhook_id, with_for_update=True)
     if row is None or row.deleted_at is not None:
         raise NotFound(f"No webhook {webhook_id}.")

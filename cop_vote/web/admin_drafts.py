@@ -147,19 +147,33 @@ def _shown_rows(form: DecisionForm, method: str) -> list[tuple[int, Any]]:
     return list(enumerate(entries, start=1))
 
 
-def _method_step(status: int = 200, *, refused: bool = False) -> ResponseReturnValue:
-    """The first step of a new draft: which method? (a GET form, ``?method=…``)."""
-    errors = [FormError(f"method-{METHODS[0]}", _("Method"), _("Choose a method."))]
+def _method_step(
+    status: int = 200, *, refused: bool = False, template_error: str = ""
+) -> ResponseReturnValue:
+    """The first step of a new draft: which method? (a GET form, ``?method=…``),
+    or a template (a POST button each).
+
+    :param refused: no method or an unknown one was asked for.
+    :param template_error: why the template posted was refused (translated).
+    """
     language = reader_language()
+    templates = [
+        (t.key, t.texts[language]["title"], t.texts[language]["hint"])
+        for t in decision_copies.list_templates()
+    ]
+    errors = []
+    if refused:
+        errors.append(FormError(f"method-{METHODS[0]}", _("Method"), _("Choose a method.")))
+    if template_error:
+        errors.append(FormError(f"template-{templates[0][0]}", _("Template"), template_error))
     return _page(
         "admin/decision_method.html",
         status,
         methods=[(m, METHOD_LABELS[m], METHOD_HINTS[m]) for m in METHODS],
-        templates=[
-            (t.key, t.texts[language]["title"], t.texts[language]["hint"])
-            for t in decision_copies.list_templates()
-        ],
-        errors=errors if refused else [],
+        templates=templates,
+        errors=errors,
+        refused=refused,
+        template_error=template_error,
     )
 
 

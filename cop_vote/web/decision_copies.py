@@ -17,9 +17,11 @@ from .. import clock
 from ..content import reader_language
 from ..domain.errors import InvalidInput
 from ..extensions import db
+from ..i18n import translate
 from ..services import decision_copies
 from . import bp
 from .admin import _actor, facilitator_required
+from .admin_drafts import _method_step
 
 
 def _opened(decision_id: int, message: str) -> ResponseReturnValue:
@@ -44,8 +46,8 @@ def admin_decision_from_template() -> ResponseReturnValue:
         draft = decision_copies.draft_from_template(
             _actor(), request.form.get("template", ""), reader_language(), clock.now()
         )
-    except InvalidInput:
+    except InvalidInput as error:
         db.session.rollback()
-        flash(_("Choose one of the templates."), "error")
-        return redirect(url_for("web.admin_decision_new", _anchor="templates"), 303)
+        message = translate(error.fields.get("template", error.message))
+        return _method_step(400, template_error=message)
     return _opened(draft.id, _("Draft “%(title)s” made from a template.", title=draft.title))

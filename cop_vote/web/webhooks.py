@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from .. import clock
-from ..domain.errors import InvalidInput
+from ..domain.errors import Conflict, InvalidInput
 from ..extensions import db
 from ..i18n import translate
 from ..services import webhooks
@@ -26,6 +26,7 @@ def _webhooks_page(status: int = 200, **context: Any) -> ResponseReturnValue:
     actor = _actor()
     context.setdefault("url", "")
     context.setdefault("url_error", "")
+    context.setdefault("allow_private", bool(current_app.config["WEBHOOKS_ALLOW_PRIVATE"]))
     return _page(
         "admin/webhooks.html",
         status,
@@ -58,6 +59,9 @@ def admin_webhook_create() -> ResponseReturnValue:
         db.session.rollback()
         message = translate(error.fields.get("url", error.message))
         return _webhooks_page(400, url=url, url_error=message)
+    except Conflict as error:  # a live webhook has this address already
+        db.session.rollback()
+        return _webhooks_page(409, url=url, url_error=translate(error.message))
     db.session.commit()
     response = make_response(_webhooks_page(created=webhook, secret=secret))
     response.headers["Cache-Control"] = "no-store"  # the secret is in it

@@ -59,6 +59,15 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook")),
     )
+    # One live webhook per address (a deleted one may be registered again).
+    op.create_index(
+        "uq_webhook_live_url",
+        "webhook",
+        ["url"],
+        unique=True,
+        sqlite_where=sa.text("deleted_at IS NULL"),
+        postgresql_where=sa.text("deleted_at IS NULL"),
+    )
     op.create_table(
         "webhook_delivery",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -101,6 +110,7 @@ def downgrade():
         batch_op.drop_index("ix_webhook_delivery_status_next_attempt_at")
 
     op.drop_table("webhook_delivery")
+    op.drop_index("uq_webhook_live_url", table_name="webhook")
     op.drop_table("webhook")
     with op.batch_alter_table("calendar_feed", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_calendar_feed_person_id"))

@@ -220,6 +220,9 @@ def test_adding_to_the_electorate_refuses_bad_input_and_wrong_states_changing_no
         ({}, 400),
         ({"organisation": "adpc"}, 400),
         ({"organisation": 99999}, 400),
+        ({"organisation": 9223372036854775808}, 400),  # past SQLite's integer: no 500
+        ({"organisation": 2**31}, 400),  # past PostgreSQL's
+        ({"organisation": True}, 400),
         ({"organisation": inactive}, 400),
         ({"organisation": silent}, 400),
         ({"organisation": orgs["pso"].id}, 400),  # the facilitator's does not vote
@@ -228,6 +231,8 @@ def test_adding_to_the_electorate_refuses_bad_input_and_wrong_states_changing_no
     ):
         response = client.post(url, headers=h["facilitator"], json=body)
         assert response.status_code == status, (body, response.get_json())
+        if status == 400 and body and "note" not in body:
+            assert "organisation" in response.get_json()["error"]["fields"], body
     response = client.post(url, headers=h["adpc"], json={"organisation": newcomer})
     assert response.status_code == 403
     response = client.post(

@@ -80,6 +80,8 @@ def test_a_facilitator_names_and_changes_the_lead(
         ("facilitator", "facilitator", 400),
         (True, "facilitator", 400),
         (10**6, "facilitator", 400),
+        (99999999999999999999, "facilitator", 400),  # past any integer column: no 500
+        (2**31, "facilitator", 400),
         ("oxfam1", "oxfam1", 403),  # only facilitators name leads
     ],
 )

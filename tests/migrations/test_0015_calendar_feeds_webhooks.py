@@ -16,6 +16,7 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 from icalendar import Calendar
 from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from cop_vote.extensions import db
 from cop_vote.models import CalendarFeed, Decision, Person, Webhook, WebhookDelivery
@@ -95,3 +96,17 @@ def test_downgrade_drops_the_tables(upgraded: tuple[Flask, dict[str, Any]]) -> N
     names = inspect(db.engine).get_table_names()
     assert not set(TABLES) & set(names)
     assert "outcome_history" in names
+
+
+def test_an_address_has_one_live_webhook(upgraded: tuple[Flask, dict[str, Any]]) -> None:
+    indexes = {i["name"]: i for i in inspect(db.engine).get_indexes("webhook")}
+    assert indexes["uq_webhook_live_url"]["unique"]
+    now = datetime.now(UTC) + timedelta(days=400)
+    at = {"secret": "whsec_x", "created_at": now}
+    db.session.add(Webhook(url="https://hooks.example/a", deleted_at=now, **at))
+    db.session.add(Webhook(url="https://hooks.example/a", **at))  # the deleted one is no bar
+    db.session.commit()
+    db.session.add(Webhook(url="https://hooks.example/a", **at))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()

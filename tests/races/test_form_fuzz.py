@@ -79,11 +79,11 @@ FIELDS = (
     "duplicate", "into", "held_on", "location", "text", "owner", "due_on", "note",
     "restore", "next", "options-0-label", "options-0-starts_at", "rank-1", "score-1",
     "dots-1", "slot-1", "attendance-adpc", "note-adpc", "minutes", "decision", "template",
-    "done",
+    "done", "lead",
 )  # fmt: skip
 NUMBERS = ("decision", "option", "parent", "version", "max_score", "dots", "dots_per_option",
            "reminder_hours", "duplicate", "into", "restore", "comments", "quorum", "rank-1",
-           "score-1", "dots-1")  # fmt: skip
+           "score-1", "dots-1", "organisation", "lead")  # fmt: skip
 TOO_BIG = 300 * 1024
 
 

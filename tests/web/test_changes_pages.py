@@ -93,9 +93,10 @@ def test_a_latecomer_is_added_on_its_page_then_votes_and_shows_on_participation(
     assert "Migrant Development Forum" in form_page
     assert "Oxfam Novib" not in form_page  # in the electorate already
 
-    refused = post_form(client, url, {"organisation": ""})
-    assert refused.status_code == 400
-    assert 'id="error-summary"' in refused.get_data(as_text=True)
+    for bad in ("", "99999999999999999999", str(2**31)):  # past any integer column: no 500
+        refused = post_form(client, url, {"organisation": bad})
+        assert refused.status_code == 400, bad
+        assert 'id="error-summary"' in refused.get_data(as_text=True)
     assert db.session.get(Elector, (did, late_id)) is None
 
     done = post_form(client, url, {"organisation": str(late_id)})

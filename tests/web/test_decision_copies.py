@@ -184,6 +184,16 @@ def test_every_template_makes_a_valid_draft_and_a_bad_template_changes_nothing(
         methods.append((_newest().method, len(_newest().options)))
     assert methods == [("ranked", 4), ("dot_vote", 3), ("meeting_time", 0), ("discussion", 0)]
     before = db.session.scalar(select(func.count()).select_from(Decision))
-    refused = post_form(client, page, "/admin/decisions/from-template", {"template": "nope"})
-    assert refused.status_code == 303 and "/admin/decisions/new" in refused.headers["Location"]
+    for bad in ("nope", ""):
+        refused = post_form(client, page, "/admin/decisions/from-template", {"template": bad})
+        assert refused.status_code == 400, bad
+        html = refused.get_data(as_text=True)
+        assert 'id="error-summary"' in html
+        assert 'href="#template-cooperation_form"' in html  # the summary leads to the buttons
+        assert 'id="template-error"' in html and "Choose one of the templates." in html
+        assert 'aria-describedby="method-error"' not in html  # the method is not in question
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
+    dutch = post_form(client, page, "/admin/decisions/from-template", {"template": "nope"})
+    assert dutch.status_code == 400
+    assert "Kies een van de sjablonen." in dutch.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Decision)) == before

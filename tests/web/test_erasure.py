@@ -147,9 +147,18 @@ def test_erasure_through_the_api_and_its_refusals(
     assert missing.status_code == 400
     db.session.expire_all()
     assert db.session.get(Person, lotte.id).erased_at is None  # type: ignore[union-attr]
+    named = client.patch(
+        f"{API}/organisations/oxfam-novib", json={"lead": lotte.id}, headers=headers["facilitator"]
+    )
+    assert named.status_code == 200, named.get_json()
     done = client.post(url, json={"reason": "Left."}, headers=headers["facilitator"])
     assert done.status_code == 200, done.get_json()
     assert done.get_json()["name"] == "" and done.get_json()["email"] is None
+    assert done.get_json()["lead"] is False  # an erased lead is lead no more
+    listed = client.get(
+        f"{API}/organisations/oxfam-novib/people", headers=headers["facilitator"]
+    ).get_json()
+    assert not any(p["lead"] for p in listed["items"])
     again = client.post(url, json={"reason": "Left."}, headers=headers["facilitator"])
     assert again.status_code == 409
     myself = people["facilitator"].id

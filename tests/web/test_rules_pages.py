@@ -91,6 +91,19 @@ def test_results_say_the_rule_show_kinds_and_interests(
     # A representative declares an interest on the decision page (no JavaScript).
     member_sign_in(client, app, people["stro"])
     url = f"/decisions/{did}"
+    menu = client.get(url).get_data(as_text=True)
+    menu = menu[menu.index('<select id="interest-option"') :]
+    assert menu.index('<option value="" selected>Choose an option</option>') < menu.index(
+        f'<option value="{first}"'
+    )  # no option is chosen for the representative
+    for sent in ({"option": "", "text": "We would chair it."}, {"text": "We would chair it."}):
+        refused = member_post(client, url, f"{url}/interests", sent)
+        assert refused.status_code == 400
+        html = refused.get_data(as_text=True)
+        assert 'id="interest-error-summary"' in html
+        assert "Choose the option your organisation has an interest in." in html
+        assert 'value="We would chair it."' in html  # what was typed stays
+    assert db.session.execute(select(InterestDeclaration)).first() is None
     response = member_post(
         client, url, f"{url}/interests", {"option": str(first), "text": "We would chair it."}
     )

@@ -342,3 +342,51 @@ def test_the_admin_page_registers_shows_the_secret_once_and_deletes(
     after = client.get("/admin/webhooks").get_data(as_text=True)
     assert "No webhooks are registered." in after
     assert webhooks.list_webhooks(network["people"]["facilitator"]) == []
+
+
+def test_an_address_is_registered_once_while_its_webhook_lives(
+    app: Flask,
+    client: FlaskClient,
+    network: dict[str, Any],
+    receiver: Receiver,
+    private_allowed: None,
+) -> None:
+    fac = network["headers"]["facilitator"]
+    hook = _register(client, fac, receiver.url)
+    twice = client.post(f"{API}/webhooks", headers=fac, json={"url": f"  {receiver.url} "})
+    assert twice.status_code == 409, twice.get_json()
+    assert "registered already" in twice.get_json()["error"]["message"]
+    assert [h["id"] for h in client.get(f"{API}/webhooks", headers=fac).get_json()["items"]] == [
+        hook["id"]
+    ]
+    # Deleted, its address may be registered again.
+    assert client.delete(f"{API}/webhooks/{hook['id']}", headers=fac).status_code == 204
+    _register(client, fac, receiver.url)
+
+
+def test_the_page_refuses_an_address_registered_already_and_its_hint_follows_the_setting(
+    app: Flask,
+    client: FlaskClient,
+    fac: Any,
+    network: dict[str, Any],
+    receiver: Receiver,
+) -> None:
+    public_only = client.get("/admin/webhooks").get_data(as_text=True)
+    assert "lead to a public address" in public_only
+    assert "WEBHOOKS_ALLOW_PRIVATE" not in public_only
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = True
+    html = client.get("/admin/webhooks").get_data(as_text=True)
+    assert "public address" not in html
+    assert "also allows private, loopback and local addresses" in html
+    assert "https:// or http://" in html
+    form = {"csrf_token": csrf_token(html), "url": receiver.url}
+    assert client.post("/admin/webhooks", data=form).status_code == 200
+    again = client.post("/admin/webhooks", data=form)
+    assert again.status_code == 409
+    text = again.get_data(as_text=True)
+    assert 'id="error-summary"' in text and 'aria-invalid="true"' in text
+    assert "A webhook with this address is registered already." in text
+    assert len(webhooks.list_webhooks(network["people"]["facilitator"])) == 1
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
+    dutch = client.post("/admin/webhooks", data=form).get_data(as_text=True)
+    assert "registered already" not in dutch
