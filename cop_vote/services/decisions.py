@@ -637,8 +637,14 @@ def update_decision(
                     {"closes_at": Message("Give a later time.")},
                 )
             new = parse_instant(data["closes_at"], "closes_at", local_zone=zone)
-            if decision.closes_at is not None and new <= decision.closes_at:
+            if decision.closes_at is not None and new < decision.closes_at:
                 raise Conflict(Message("The deadline of an open decision can only move later."))
+            if new == decision.closes_at:
+                # The deadline it has already (a client sending the whole
+                # object back): nothing to change, nothing to refuse.
+                data = {k: v for k, v in data.items() if k != "closes_at"}
+                if not data:
+                    return decision
         if "translations" in data:
             wanted = translations.merged(
                 decision.translations,

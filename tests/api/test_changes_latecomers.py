@@ -78,6 +78,16 @@ def test_extending_and_rewording_an_open_decision_notes_logs_and_mails_each_chan
     assert all("Changed while open" in m.subject for m in mails)
     assert all("Deadline extended to" in m.body and CONFIRM not in m.body for m in mails)
 
+    # Sending the deadline it now has (a client returning the object it read)
+    # is no change: 200, no note, no mail, no log entry.
+    before, logged_before = len(outbox(app)), _log_size()
+    response = client.patch(
+        f"{API}/decisions/{did}", headers=h["facilitator"], json={"closes_at": iso(later)}
+    )
+    assert response.status_code == 200, response.get_json()
+    assert [c["kind"] for c in response.get_json()["changes"]] == ["deadline"]
+    assert (len(outbox(app)), _log_size()) == (before, logged_before)
+
     before = len(outbox(app))
     response = client.patch(
         f"{API}/decisions/{did}",

@@ -144,11 +144,19 @@ def test_an_open_decisions_deadline_moves_later_in_the_networks_wall_clock(
     )
     db.session.commit()
     assert _stored(did).closes_at == later.replace(tzinfo=amsterdam).astimezone(UTC)
-    # Read in the zone, the same wall-clock time is not later than the deadline now.
+    # Read in the zone, the same wall-clock time is the deadline it has: nothing
+    # changes (no change note, no log entry), and nothing is refused.
     before = snapshot()
+    decisions.update_decision(
+        facilitator, did, {"closes_at": later.isoformat()}, clock.now, zone="Europe/Amsterdam"
+    )
+    db.session.commit()
+    assert snapshot() == before
+    # A minute earlier is refused, and changes nothing either.
+    earlier = (later - timedelta(minutes=1)).isoformat()
     with pytest.raises(Conflict) as caught:
         decisions.update_decision(
-            facilitator, did, {"closes_at": later.isoformat()}, clock.now, zone="Europe/Amsterdam"
+            facilitator, did, {"closes_at": earlier}, clock.now, zone="Europe/Amsterdam"
         )
     assert caught.value.message == "The deadline of an open decision can only move later."
     db.session.rollback()
