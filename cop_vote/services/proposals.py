@@ -150,6 +150,10 @@ def merge_options(
             "duplicate": duplicate_id,
             "into": into.id,
             "organisation": duplicate.proposed_by_id,
+            # The kept option carries only the credit; the duplicate's own
+            # wording stays readable here, in the decision's trail.
+            "label": duplicate.label,
+            "description": duplicate.description,
         },
         at=now,
     )

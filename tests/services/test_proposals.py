@@ -121,8 +121,12 @@ def test_facilitator_merges_a_duplicate(network: dict[str, Any], clock: Any) -> 
     people, orgs = network["people"], network["orgs"]
     did = _draft(network, clock)
     kept = proposals.propose_option(people["adpc"], did, "Diaspora and trade", "Trade.", clock.now)
-    dup = proposals.propose_option(people["stro"], did, "Trade by the diaspora", "", clock.now)
+    dup = proposals.propose_option(
+        people["stro"], did, "Trade by the diaspora", "Through diaspora businesses.", clock.now
+    )
     third = proposals.propose_option(people["oxfam1"], did, "Diaspora trade links", "", clock.now)
+    duplicate_label, duplicate_description = "Trade by the diaspora", "Through diaspora businesses."
+    third_label, third_description = "Diaspora trade links", ""
     db.session.add(
         Comment(
             decision_id=did,
@@ -157,7 +161,13 @@ def test_facilitator_merges_a_duplicate(network: dict[str, Any], clock: Any) -> 
     comment = db.session.execute(select(Comment)).scalar_one()
     assert comment.option_id == kept_id
     events = db.session.execute(select(Event).where(Event.kind == "option.merged")).scalars()
-    assert [e.data["duplicate"] for e in events] == [dup_id, third_id]
+    merges = [e.data for e in events]
+    assert [e["duplicate"] for e in merges] == [dup_id, third_id]
+    # The duplicates' own wording is not lost: the log keeps it.
+    assert [(e["label"], e["description"]) for e in merges] == [
+        (duplicate_label, duplicate_description),
+        (third_label, third_description),
+    ]
     assert audit.verify_chain().ok
 
 
