@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from html import unescape
+from itertools import product
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +32,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from werkzeug.test import TestResponse
 
+from cop_vote.domain.ballots import METHODS
+from cop_vote.domain.lifecycle import Status
 from cop_vote.extensions import db
 from cop_vote.models import Person
 from cop_vote.web import exports
@@ -38,17 +41,6 @@ from tests.dbstate import snapshot
 
 API = "/api/v1"
 BASE = "http://localhost"
-METHODS = (
-    "single_choice",
-    "approval",
-    "ranked",
-    "score",
-    "consent",
-    "dot_vote",
-    "meeting_time",
-    "discussion",
-)
-
 #: (role, endpoint) of a link that API.md documents as refused (403) for that
 #: role. None today: every link the API hands a role answers it. A link that
 #: answers 403 and is not listed here fails the test.
@@ -247,10 +239,12 @@ def read_the_api(app: Flask, client: FlaskClient, headers: dict[str, str]) -> di
             continue
         unknown = set(arguments) - set(ARGUMENTS)
         assert not unknown, f"{rule}: teach this test how to fill {sorted(unknown)} (ARGUMENTS)"
-        (name,) = arguments
-        assert ids[name], f"{rule}: the walk found no {name} to read it for"
-        for value in sorted(ids[name], key=str):
-            read(re.sub(r"<(?:[a-z]+:)?" + name + ">", str(value), rule))
+        assert all(ids[name] for name in arguments), f"{rule}: the walk found nothing to read"
+        for values in product(*(sorted(ids[name], key=str) for name in arguments)):
+            path = rule
+            for name, value in zip(arguments, values, strict=True):
+                path = re.sub(r"<(?:[a-z]+:)?" + name + ">", str(value), path)
+            read(path)
     return found
 
 
@@ -288,6 +282,10 @@ def test_every_address_in_the_api_answers_its_token(
     app: Flask, client: FlaskClient, world: dict[str, Any], role: str
 ) -> None:
     headers = world["headers"][role]
+    if role == "facilitator":  # every method and status is there to be read
+        listed = fetch(app, client, f"{API}/decisions?limit=200", headers).get_json()["items"]
+        assert {d["method"] for d in listed} == set(METHODS)
+        assert {d["status"] for d in listed} == {status.value for status in Status}
     found = read_the_api(app, client, headers)
     endpoints = {endpoint_of(app, url) for url in found}
     # The walk reached what this test is about: pages, downloads, the pack
