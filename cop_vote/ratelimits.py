@@ -60,9 +60,9 @@ def _actor() -> tuple[int, str] | None:
         return g.rate_limit_actor  # type: ignore[no-any-return]
     found = None
     if request.path.startswith("/api/"):
-        scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            found = auth_service.person_for_token(token.strip(), clock.now())
+        token = auth_service.bearer_token(request.headers.get("Authorization"))
+        if token is not None:
+            found = auth_service.person_for_token(token, clock.now())
     elif getattr(current_user, "is_authenticated", False):
         found = current_user
     actor = (int(found.id), str(found.role)) if found is not None else None

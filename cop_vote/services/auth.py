@@ -183,6 +183,17 @@ def issue_api_token(email: str, now: datetime, *, label: str = "") -> tuple[Pers
     return person, token
 
 
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header value, else ``None``.
+
+    Only this header carries a token: never a query string, which ends up in
+    logs and ``Referer`` headers.
+    """
+    scheme, _sep, token = (header or "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def person_for_token(token: str | None, now: datetime) -> Person | None:
     """The person a live bearer token belongs to if they have access, else ``None``."""
     if not token:

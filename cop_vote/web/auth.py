@@ -25,7 +25,7 @@ from ..extensions import db, limiter, login_manager
 from ..models import Person
 from ..services import auth as auth_service
 from ..services import network as network_service
-from . import bp
+from . import bearer, bp
 from .forms import ConfirmForm, LoginForm
 from .render import is_htmx, page, person
 
@@ -42,7 +42,8 @@ def _email_key() -> str:
 
 
 def init_login(app: Flask) -> None:
-    """Configure Flask-Login to load people from server-side sessions."""
+    """Configure Flask-Login to load people from server-side sessions, and
+    page reads from the API's bearer token (:mod:`.bearer`)."""
     login_manager.login_view = "web.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
@@ -54,12 +55,19 @@ def init_login(app: Flask) -> None:
             return None
         return found
 
+    bearer.init_app(app)
+
 
 @bp.before_request
 def require_sign_in() -> ResponseReturnValue | None:
-    """Every page of the site needs a signed-in person, except signing in."""
+    """Every page of the site needs a signed-in person, except signing in.
+
+    A request with a bearer token that signs nobody in is 401
+    (:func:`bearer.refuse_bad_token`); a browser is sent to sign in.
+    """
     if request.endpoint in PUBLIC_ENDPOINTS or person() is not None:
         return None
+    bearer.refuse_bad_token()
     target = request.full_path if request.query_string else request.path
     login = url_for("web.login", next=target if request.method == "GET" else None)
     if is_htmx():

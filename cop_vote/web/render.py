@@ -24,6 +24,7 @@ from ..i18n import local_time, prefetch_network_zone
 from ..models import Person
 from ..services.ballots import NOT_AN_ELECTOR
 from . import bp
+from .bearer import BAD_TOKEN
 from .localised import render_block, render_template
 
 
@@ -91,6 +92,9 @@ KNOWN_MESSAGES = {
     "Comments are closed for this decision.": _l("Comments are closed for this decision."),
     "The form had expired or came from elsewhere. Go back, reload and try again.": _l(
         "The form had expired or came from elsewhere. Go back, reload and try again."
+    ),
+    BAD_TOKEN: _l(
+        "This token gives no access: it is unknown or revoked, or its person no longer has access."
     ),
 }
 _NO_DECISION = re.compile(r"No (decision|comment) \d+\.")
