@@ -529,4 +529,5 @@ def remind(actor: Person | None, decision_id: int, now: Now) -> Reminded:
         {"manual": True, "people": written, "organisations": sorted(reached)},
         at=at,
     )
-    return Reminded(written, [o for o in silent if o.id in reached])
+    # A second request at the same instant writes nothing again, and names nobody.
+    return Reminded(written, [o for o in silent if o.id in reached] if written else [])
