@@ -102,8 +102,10 @@ def _body(json_data: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _review(person: Person, decision_id: int | None, body: dict[str, Any]) -> list[Comment]:
-    return moderation.bulk_review(
+def _review(decision_id: int | None, json_data: dict[str, Any]) -> ResponseReturnValue:
+    """Review the body's comments (of ``decision_id``, or of any decision) and answer them."""
+    person, body = actor(), _body(json_data)
+    done = moderation.bulk_review(
         person,
         decision_id,
         body["comments"],
@@ -113,6 +115,9 @@ def _review(person: Person, decision_id: int | None, body: dict[str, Any]) -> li
         note=body.get("note"),
         tag_option_id=body.get("option"),
     )
+    answer = {"items": _items(person, done)}
+    db.session.commit()
+    return respond(answer)
 
 
 def _items(
@@ -143,11 +148,7 @@ def review_decision_comments(decision_id: int, json_data: dict[str, Any]) -> Res
     a reason or an option not of the decision: 400 naming the field, nothing
     changed.
     """
-    person = actor()
-    done = _review(person, decision_id, _body(json_data))
-    answer = {"items": _items(person, done)}
-    db.session.commit()
-    return respond(answer)
+    return _review(decision_id, json_data)
 
 
 @bp.post("/review")
@@ -162,11 +163,7 @@ def review_comments(json_data: dict[str, Any]) -> ResponseReturnValue:
     As ``POST /decisions/{decision_id}/review``, for the queue across
     decisions; ``option`` must be an option of each comment's decision.
     """
-    person = actor()
-    done = _review(person, None, _body(json_data))
-    answer = {"items": _items(person, done)}
-    db.session.commit()
-    return respond(answer)
+    return _review(None, json_data)
 
 
 @bp.get("/review")

@@ -116,78 +116,17 @@ def test_many_comments_are_reviewed_in_one_request_all_or_none(
     assert reported.status_code == 201
     path = f"/decisions/{one['id']}/review"
     # Refused, naming the field, nothing changed.
-    _refused(
-        client,
-        "POST",
-        path,
-        400,
-        "reason",
-        headers=fac,
-        json={"comments": [first, second], "review": "hidden"},
-    )
-    _refused(
-        client,
-        "POST",
-        path,
-        400,
-        "comments",
-        headers=fac,
-        json={"comments": [first, elsewhere], "review": "reviewed"},
-    )
-    _refused(
-        client,
-        "POST",
-        path,
-        400,
-        "comments",
-        headers=fac,
-        json={"comments": first, "review": "reviewed"},
-    )
-    _refused(
-        client,
-        "POST",
-        path,
-        400,
-        "comments",
-        headers=fac,
-        json={"comments": [], "review": "reviewed"},
-    )
-    _refused(
-        client,
-        "POST",
-        path,
-        400,
-        "review",
-        headers=fac,
-        json={"comments": [first], "review": "burnt"},
-    )
-    _refused(
-        client,
-        "POST",
-        path,
-        400,
-        "option",
-        headers=fac,
-        json={"comments": [first], "review": "reviewed", "option": one["options"][0]["id"]},
-    )
-    _refused(
-        client,
-        "POST",
-        path,
-        400,
-        "option",
-        headers=fac,
-        json={"comments": [first], "review": "flagged", "option": two["options"][0]["id"]},
-    )
-    _refused(
-        client,
-        "POST",
-        path,
-        400,
-        "colour",
-        headers=fac,
-        json={"comments": [first], "review": "reviewed", "colour": "red"},
-    )
+    for field, body in (
+        ("reason", {"comments": [first, second], "review": "hidden"}),
+        ("comments", {"comments": [first, elsewhere], "review": "reviewed"}),
+        ("comments", {"comments": first, "review": "reviewed"}),
+        ("comments", {"comments": [], "review": "reviewed"}),
+        ("review", {"comments": [first], "review": "burnt"}),
+        ("option", {"comments": [first], "review": "reviewed", "option": one["options"][0]["id"]}),
+        ("option", {"comments": [first], "review": "flagged", "option": two["options"][0]["id"]}),
+        ("colour", {"comments": [first], "review": "reviewed", "colour": "red"}),
+    ):
+        _refused(client, "POST", path, 400, field, headers=fac, json=body)
     for who in ("adpc", "observer"):
         _refused(
             client, "POST", path, 403, headers=h[who], json={"comments": [first], "review": "new"}
