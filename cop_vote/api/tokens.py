@@ -1,9 +1,10 @@
-"""Your own API tokens: list them and revoke one (``/api/v1/me/tokens``).
+"""Your own API tokens: make one, list them, revoke one (``/api/v1/me/tokens``).
 
-A token is made on the profile page or with ``flask cop token``; its secret is
-shown once and never again, so a list names tokens by identifier, label and
-creation time. Revoking a token stops it at once, in every process; revoking
-the token the request uses is allowed (the next request with it is 401).
+A token is made on the profile page, with ``POST /me/tokens`` or with
+``flask cop token``; its secret is shown once, in that answer, and never
+again, so a list names tokens by identifier, label and creation time.
+Revoking a token stops it at once, in every process; revoking the token the
+request uses is allowed (the next request with it is 401).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from ..models import ApiToken
 from ..services import auth as auth_service
 from ..services.timefmt import iso_utc
 from . import bp
-from .common import actor, auth, checks, error_responses, paginate, respond
-from .schemas import EmptySchema, PageQuerySchema
+from .common import actor, auth, checks, error_responses, only, paginate, respond
+from .schemas import EmptySchema, PageQuerySchema, text
 
 
 class TokenSchema(Schema):
@@ -40,8 +41,38 @@ class TokenListSchema(Schema):
     next = String(allow_none=True)
 
 
+class TokenInSchema(Schema):
+    """The new token's label (optional)."""
+
+    label = text(100, metadata={"description": "what the token is for: one line"})
+
+
+class NewTokenSchema(TokenSchema):
+    """The token just made, with its secret: shown this once, stored only hashed."""
+
+    token = String(
+        required=True,
+        metadata={"description": "the secret, for `Authorization: Bearer <token>`; shown once"},
+    )
+
+
 def _token(row: ApiToken) -> dict[str, Any]:
     return {"id": row.id, "label": row.label, "created_at": iso_utc(row.created_at)}
+
+
+@bp.post("/me/tokens")
+@bp.auth_required(auth)
+@checks(body=True)
+@bp.input(TokenInSchema, validation=False)
+@bp.output(NewTokenSchema, status_code=201)
+@bp.doc(responses=error_responses(400, 401, 413))
+def create_token(json_data: dict[str, Any]) -> ResponseReturnValue:
+    """Make a personal API token for yourself; its secret is in this answer only."""
+    body = only(json_data, ("label",))
+    row, secret = auth_service.issue_own_api_token(actor(), clock.now(), label=body.get("label"))
+    answer = {**_token(row), "token": secret}
+    db.session.commit()
+    return respond(answer, 201)
 
 
 @bp.get("/me/tokens")

@@ -243,3 +243,52 @@ def _row(
     return PersonRow(
         line, values["name"], email, values.get("organisation") or None, role, language
     )
+
+
+def rows_text(rows: Any) -> tuple[str, dict[str, Message]]:
+    """People given as objects (the API's JSON rows) as the text of a file, so
+    that they are read and checked as a file is (:func:`parse`).
+
+    Each row is an object with the columns as keys (``name`` and ``email``
+    required by :func:`parse`), values text or ``null``. Line ``n`` of the
+    text holds row ``n - 2`` (line 1 is the heading; see :func:`row_path`).
+
+    :returns: ``(text, problems)``; ``problems`` maps ``"people"``,
+        ``"people.<index>"`` or ``"people.<index>.<column>"`` to what is wrong
+        with the shape (then ``text`` is not meant to be read).
+    """
+    problems: dict[str, Message] = {}
+    if not isinstance(rows, list):
+        return "", {"people": Message("A list of people, each an object with name and email.")}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for index, row in enumerate(rows):
+        where = f"people.{index}"
+        if not isinstance(row, dict):
+            problems[where] = Message("A person is an object with name and email.")
+            continue
+        for key, value in row.items():
+            if key not in COLUMNS:
+                problems[f"{where}.{key}"] = Message(
+                    "Unknown column %(column)s: use %(columns)s.", column=key, columns=list(COLUMNS)
+                )
+            elif value is not None and not isinstance(value, str):
+                problems[f"{where}.{key}"] = Message("Must be text or null.")
+            elif value is not None and ("\n" in value or "\r" in value):
+                problems[f"{where}.{key}"] = Message("One line only.")
+        if not any(isinstance(v, str) and v.strip() for v in row.values()):
+            problems.setdefault(f"{where}.name", Message("This field is required."))
+        writer.writerow([row.get(column) or "" for column in COLUMNS])
+    return buffer.getvalue(), problems
+
+
+def row_path(path: str) -> str:
+    """A problem's field for rows given as objects: ``"lines.<n>.<column>"`` of
+    :func:`rows_text`'s text as ``"people.<n - 2>.<column>"`` (a problem of
+    the whole file, or of its heading, as ``"people"``)."""
+    _lines, line, column = (path.split(".", 2) + ["", ""])[:3]
+    if not line.isdigit() or int(line) < 2:
+        return "people"
+    where = f"people.{int(line) - 2}"
+    return where if column in ("", "file") else f"{where}.{column}"

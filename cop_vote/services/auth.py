@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, select, update
 
-from ..domain.errors import InvalidInput, NotFound
+from ..domain.errors import InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..models import ApiToken, LoginSession, LoginToken, Person
 from . import audit, organisations
@@ -162,7 +163,7 @@ def end_session(key: str | None, now: datetime) -> None:
 
 
 def issue_api_token(email: str, now: datetime, *, label: str = "") -> tuple[Person, str]:
-    """Make a personal API token for the person with ``email``.
+    """Make a personal API token for the person with ``email`` (``flask cop token``).
 
     :param label: what the token is for, one line of at most 100 characters.
     :returns: ``(person, token)``; the token is shown once and stored hashed.
@@ -173,14 +174,30 @@ def issue_api_token(email: str, now: datetime, *, label: str = "") -> tuple[Pers
         raise InvalidInput(
             f"No active person with e-mail address {email!r}.", {"email": "Unknown address."}
         )
+    _row, token = issue_own_api_token(person, now, label=label)
+    return person, token
+
+
+def issue_own_api_token(
+    actor: Person | None, now: datetime, *, label: Any = ""
+) -> tuple[ApiToken, str]:
+    """Make a personal API token for ``actor`` themselves (the profile page and
+    ``POST /api/v1/me/tokens``); logged as ``token.created``.
+
+    :param label: what the token is for, one line of at most 100 characters.
+    :returns: ``(row, token)``; the token is shown once and only its hash is stored.
+    :raises NotAllowed: nobody with access is asking.
+    :raises InvalidInput: a bad label (field ``label``).
+    """
+    if actor is None or not has_access(actor):
+        raise NotAllowed("Only a person with access can make a token.")
     label = clean(label, "label", max_length=100, required=False, single_line=True)
     token = "cv_" + secrets.token_urlsafe(32)
-    db.session.add(
-        ApiToken(person_id=person.id, token_hash=digest(token), label=label, created_at=now)
-    )
+    row = ApiToken(person_id=actor.id, token_hash=digest(token), label=label, created_at=now)
+    db.session.add(row)
     db.session.flush()
-    audit.record("token.created", f"person:{person.id}", person, {}, at=now)
-    return person, token
+    audit.record("token.created", f"person:{actor.id}", actor, {}, at=now)
+    return row, token
 
 
 def bearer_token(header: str | None) -> str | None:

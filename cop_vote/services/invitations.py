@@ -165,5 +165,37 @@ def import_people(actor: Person | None, text: str, now: datetime) -> list[Person
     return added
 
 
+def import_people_rows(actor: Person | None, rows: Any, now: datetime) -> list[Person]:
+    """Add people given as objects (``POST /api/v1/people/import`` with JSON), all or none.
+
+    The rows become the text of a file (:func:`cop_vote.domain.people_csv.rows_text`)
+    and go through :func:`import_people`, so they are checked, added, invited
+    and logged exactly as a file is.
+
+    :param rows: a list of objects with the file's columns as keys.
+    :returns: the people added, in the rows' order.
+    :raises NotAllowed: for non-facilitators.
+    :raises InvalidInput: fields ``"people.<index>.<column>"`` (or
+        ``"people.<index>"``, ``"people"``) → message, one per problem found.
+    """
+    actor = require_facilitator(actor)
+    text, problems = people_csv.rows_text(rows)
+    if problems:
+        raise InvalidInput(
+            Plural(
+                "Nothing was imported: %(num)s problem in the file.",
+                "Nothing was imported: %(num)s problems in the file.",
+                num=len(problems),
+            ),
+            dict(problems),
+            code="import_refused",
+        )
+    try:
+        return import_people(actor, text, now)
+    except InvalidInput as refused:
+        fields = {people_csv.row_path(path): message for path, message in refused.fields.items()}
+        raise InvalidInput(refused.message, fields, code=refused.code) from None
+
+
 def _message(value: object) -> Message:
     return value if isinstance(value, Message) else Message(str(value))

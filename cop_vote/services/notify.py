@@ -381,10 +381,12 @@ def queue_for_loaded(events: Iterable[Event], now: Now, sources: Iterable[MailSo
     return written
 
 
-def _reminders(decision: Decision, key: str, hours: int | None) -> list[Mail]:
+def _reminders(
+    decision: Decision, key: str, hours: int | None, silent: list[Organisation] | None = None
+) -> list[Mail]:
     """Reminders for the silent organisations' representatives; ``key`` is a
     format string with ``{decision}`` and ``{person}``."""
-    silent = silent_organisations(decision)
+    silent = silent_organisations(decision) if silent is None else silent
     names = {o.id: o.name for o in silent}
     return [
         Mail(
@@ -488,14 +490,24 @@ def send_reminders(now: Now, default_hours: int) -> int:
     return written
 
 
-def remind(actor: Person | None, decision_id: int, now: Now) -> int:
-    """A facilitator reminds the representatives of organisations that have not voted.
+@dataclass(frozen=True)
+class Reminded:
+    """What :func:`remind` wrote: ``people`` reminders, to the representatives
+    of ``organisations`` (those without a cast ballot, by name)."""
+
+    people: int
+    organisations: list[Organisation]
+
+
+def remind(actor: Person | None, decision_id: int, now: Now) -> Reminded:
+    """A facilitator reminds the representatives of organisations that have not voted
+    (the facilitator's page and ``POST /api/v1/decisions/{id}/reminders``).
 
     Keys are ``"reminder:manual:<decision>:<person>:<timestamp>"``: each press
     of the button writes one reminder per person. Organisations that voted get
     nothing. The worker delivers them.
 
-    :returns: how many reminders were written.
+    :returns: how many reminders were written, and to which organisations.
     :raises NotAllowed: for non-facilitators.
     :raises NotFound: no such decision.
     :raises Conflict: the decision is not open at ``now``.
@@ -506,17 +518,16 @@ def remind(actor: Person | None, decision_id: int, now: Now) -> int:
     if status_of(decision, at) is not Status.OPEN:
         raise Conflict("Reminders can be sent only while the decision is open.")
     stamp = at.strftime("%Y%m%dT%H%M%S%f")
-    mails = _reminders(decision, "reminder:manual:{decision}:{person}:" + stamp, None)
+    silent = silent_organisations(decision)
+    mails = _reminders(decision, "reminder:manual:{decision}:{person}:" + stamp, None, silent)
     written = queue(mails, at)
+    reached = {m.person.organisation_id or 0 for m in mails}
     audit.record(
         "decision.reminded",
         f"decision:{decision.id}",
         actor,
-        {
-            "manual": True,
-            "people": written,
-            "organisations": sorted({m.person.organisation_id or 0 for m in mails}),
-        },
+        {"manual": True, "people": written, "organisations": sorted(reached)},
         at=at,
     )
-    return written
+    # A second request at the same instant writes nothing again, and names nobody.
+    return Reminded(written, [o for o in silent if o.id in reached] if written else [])

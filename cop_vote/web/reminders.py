@@ -44,7 +44,9 @@ def admin_decision_remind(decision_id: int) -> ResponseReturnValue:
         outcome = _submit(
             form,
             lambda: notify.remind(_actor(), decision_id, clock.now),
-            done=lambda sent: ngettext("%(num)d reminder sent.", "%(num)d reminders sent.", sent),
+            done=lambda sent: ngettext(
+                "%(num)d reminder sent.", "%(num)d reminders sent.", sent.people
+            ),
             to=url_for("web.admin_decision", decision_id=decision_id),
         )
         if not isinstance(outcome, int):

@@ -2,8 +2,8 @@
 
 The profile lists your live tokens by label and creation time (their secrets
 are never shown again), each with a revoke button: a plain POST with CSRF, no
-JavaScript. The API offers the same: ``GET /api/v1/me/tokens`` and
-``DELETE /api/v1/me/tokens/<id>``.
+JavaScript. The API offers the same: ``POST /api/v1/me/tokens``,
+``GET /api/v1/me/tokens`` and ``DELETE /api/v1/me/tokens/<id>``.
 """
 
 from __future__ import annotations
@@ -30,9 +30,7 @@ def profile_token() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _profile(status=400, token_form=form)
     try:
-        _person, token = auth_service.issue_api_token(
-            viewer.email or "", now(), label=form.label.data or ""
-        )
+        _row, token = auth_service.issue_own_api_token(viewer, now(), label=form.label.data or "")
     except InvalidInput as error:
         db.session.rollback()
         form.label.errors = [translate(m) for m in error.fields.values()] or [error.message]

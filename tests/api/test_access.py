@@ -261,6 +261,31 @@ TABLE: list[tuple[str, str, Any, dict[str, int]]] = [
     # A loopback address: refused (400) to the facilitator, the role first to the rest.
     ("POST", "/webhooks", {"url": "https://127.0.0.1/"}, {F: 400, R: 403, OBS: 403, A: 401}),
     ("DELETE", "/webhooks/{missing}", None, {F: 404, R: 403, OBS: 403, A: 401}),
+    # What the facilitator's pages do, now also in the API (issue 11).
+    ("POST", "/decisions/{open}/reminders", None, {F: 200, R: 403, OBS: 403, A: 401}),
+    ("POST", "/decisions/{draft}/reminders", None, {F: 409, R: 403, OBS: 403, A: 401}),
+    (
+        "POST",
+        "/decisions/{open}/review",
+        {"comments": ["{comment}"], "review": "flagged"},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    (
+        "POST",
+        "/review",
+        {"comments": ["{comment}"], "review": "reviewed"},
+        {F: 200, R: 403, OBS: 403, A: 401},
+    ),
+    ("GET", "/review", None, {F: 200, R: 403, OBS: 403, A: 401}),
+    ("GET", "/mail", None, {F: 200, R: 403, OBS: 403, A: 401}),
+    ("POST", "/mail/{missing}/retry", None, {F: 404, R: 403, OBS: 403, A: 401}),
+    (
+        "POST",
+        "/people/import",
+        {"people": [{"name": "New", "email": "new@stro.example.org", "organisation": "stro"}]},
+        {F: 201, R: 403, OBS: 403, A: 401},
+    ),
+    ("POST", "/me/tokens", {"label": "A script"}, {F: 201, R: 201, OBS: 201, A: 401}),
 ]
 
 
@@ -310,6 +335,8 @@ def _fill(value: Any, world: dict[str, Any]) -> Any:
         return value.format(**world)
     if isinstance(value, dict):
         return {k: _fill(v, world) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, world) for v in value]
     return value
 
 
