@@ -61,9 +61,14 @@ class PackComment:
     created_at: datetime
     replies: list[PackComment] = field(default_factory=list)
 
-    def signature(self, former: str = names.FORMER) -> str:
-        """``person (organisation)``, the person alone, or for an erased person
-        ``former`` ("former representative of {organisation}")."""
+    @property
+    def signature(self) -> str:
+        """``person (organisation)``, the person alone, or for an erased
+        person "former representative of organisation" (:meth:`signed`)."""
+        return self.signed(names.FORMER)
+
+    def signed(self, former: str) -> str:
+        """:attr:`signature` with ``former`` ("... {organisation}") for an erased person."""
         return names.signature(self.person, self.organisation, former)
 
 

@@ -40,7 +40,7 @@ def _docx_comment(
     document: Any, comment: PackComment, w: Mapping[str, str], zone: str, *, reply: bool
 ) -> None:
     paragraph = document.add_paragraph(style="List Bullet 2" if reply else "List Bullet")
-    paragraph.add_run(comment.signature(w["former"])).bold = True
+    paragraph.add_run(comment.signed(w["former"])).bold = True
     paragraph.add_run(f" ({local_text(comment.created_at, zone)})")
     if comment.review == "flagged":
         paragraph.add_run(f" [{w['flagged_mark']}]").bold = True
