@@ -25,6 +25,7 @@ from cop_vote.services import (
     decisions,
     erasure,
     interests,
+    meetings,
     objections,
     organisations,
     proposals,
@@ -79,6 +80,9 @@ def acted(app: Flask, clock: Any) -> dict[str, Any]:
     )
     proposals.propose_option(
         amina, seeded.decisions["draft"], "Diaspora Alliance", "Our idea.", clock.now
+    )
+    meetings.add_action(
+        facilitator, seeded.meeting, "Write the terms of reference.", "adpc", None, clock.now
     )
     decisions.close_decision(facilitator, form, clock.now)
     objections.lodge_objection(amina, form, "Our ballot was miscounted.", clock.now)
@@ -170,9 +174,20 @@ def test_acts_keep_the_names_of_their_time_and_live_lists_show_todays(
     assert [i["organisation_name"] for i in found["items"]] == [OLD_ORG]
     draft = browser.get(f"/admin/decisions/{seeded.decisions['draft']}").get_data(as_text=True)
     assert f"proposed by {OLD_ORG}" in draft and f"proposed by {NEW_ORG}" not in draft
-    # The kick-off's minutes name the organisations that attended as they were.
+    # The kick-off's minutes name the organisations that attended, and the
+    # owner of an action, as they were.
     network = browser.get("/network").get_data(as_text=True)
-    assert f"<bdi>{OLD_ORG}</bdi>" in network
+    assert f"<bdi>{OLD_ORG}</bdi>" in network and f"owner: {OLD_ORG}" in network
+    assert f"<bdi>{NEW_ORG}</bdi> (<bdi>{NEW_SHORT}</bdi>)" in network  # the members: today's
+    meeting = api.get(f"{API}/meetings/{seeded.meeting}", headers=headers).get_json()
+    attended = {a["organisation"]: a["organisation_name"] for a in meeting["attendance"]}
+    assert attended["adpc"] == OLD_ORG
+    owned = [a for a in meeting["actions"] if a["owner"] == "adpc"]
+    assert [a["owner_name"] for a in owned] == [OLD_ORG]
+    lodged = api.get(f"{API}/decisions/{form}/objections", headers=headers).get_json()
+    assert [(o["organisation"], o["organisation_name"]) for o in lodged["items"]] == [
+        ("adpc", OLD_ORG)
+    ]
     assert app.test_cli_runner().invoke(args=["cop", "verify-log"]).exit_code == 0
 
 
