@@ -10,8 +10,6 @@ and the log still verifies.
 
 from __future__ import annotations
 
-import io
-import zipfile
 from typing import Any
 
 import pytest
@@ -34,21 +32,13 @@ from tests.seed import Seeded, seed
 
 from .conftest import _client
 from .helpers import sign_in
-from .test_security_headers import get_urls
+from .test_erasure import _text, every_body
 
 API = "/api/v1"
 OLD_PERSON, NEW_PERSON = "Amina Warsame", "Amina Renamed-Later"
 OLD_ORG, NEW_ORG = "African Diaspora Policy Centre", "Diaspora Centre Renamed"
 OLD_SHORT, NEW_SHORT = "ADPC", "DCR"
 OLD_FACILITATOR, NEW_FACILITATOR = "facilitator-then", "facilitator-now"
-
-
-def _text(body: bytes) -> str:
-    """A page's text; a Word or Excel file's (a zip) every member's text."""
-    if body.startswith(b"PK"):
-        with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            return "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
-    return body.decode("utf-8-sig")
 
 
 @pytest.fixture
@@ -204,16 +194,9 @@ def test_erasure_after_a_rename_removes_both_names_everywhere(
     sign_in(colleague, app, seeded.extra["colleague"])
     api = app.test_client()
     seen = 0
-    for url in get_urls(app, seeded, "x" * 43):
-        if url.startswith(API):
-            bodies = [_text(api.get(url, headers=headers).get_data())]
-        elif "/auth/" in url or url.startswith("/static") or url == "/admin/people/import":
-            continue
-        else:
-            bodies = [_text(browser.get(url).get_data()), _text(colleague.get(url).get_data())]
-        for body in bodies:
-            assert OLD_PERSON not in body and NEW_PERSON not in body, url
-            seen += 1
+    for url, body in every_body(app, seeded, (browser, colleague), api, headers):
+        assert OLD_PERSON not in body and NEW_PERSON not in body, url
+        seen += 1
     assert seen > 50
     for url in (
         f"/decisions/{form}/meeting-pack",
