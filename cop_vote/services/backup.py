@@ -54,8 +54,9 @@ from ..models import (
 
 FORMAT = "cop-vote-backup"
 VERSION = 2
-#: Earlier files restored still: ``{version: revision}`` of the file, for this
-#: schema's revision (``PREVIOUS_REVISION``).
+#: The earlier file still restored: format ``PREVIOUS_VERSION`` of schema
+#: revision ``PREVIOUS_REVISION``, into a database at ``REVISION`` (the names
+#: of the time are then filled in, :func:`_fill_names_of_the_time`).
 PREVIOUS_VERSION, PREVIOUS_REVISION, REVISION = 1, "0015", "0016"
 
 #: Tables never written, and why. Sign-in links, sessions and API tokens are
