@@ -328,6 +328,9 @@ class Option(db.Model):
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # The proposing organisation's name when it proposed the option (names at
+    # the time of the act: a later rename does not rewrite who proposed it).
+    proposed_by_name: Mapped[str | None] = mapped_column(String(200))
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Label and description in other languages; the original is the decision's.
     translations: Mapped[Translations | None] = mapped_column(JSON(none_as_null=True))
@@ -456,6 +459,12 @@ class Ballot(db.Model):
     cast_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     given_by: Mapped[str | None] = mapped_column(String(200))
+    # Names at the time of the act, written with each write of the ballot
+    # (services/ballots.py): the organisation's name, and who cast or recorded
+    # it (``""`` once that person is erased). A later rename leaves them.
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    cast_by_name: Mapped[str | None] = mapped_column(String(200))
+    recorded_by_name: Mapped[str | None] = mapped_column(String(200))
 
     decision: Mapped[Decision] = relationship()
     organisation: Mapped[Organisation] = relationship(lazy="joined")
@@ -500,6 +509,8 @@ class InterestDeclaration(db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     text: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The organisation's name when it declared (names at the time of the act).
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
@@ -513,6 +524,10 @@ class Objection(db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Names when it was lodged (at the time of the act); ``person_name`` is
+    # ``""`` once that person is erased.
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    person_name: Mapped[str | None] = mapped_column(String(200))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     person: Mapped[Person | None] = relationship(lazy="joined")
@@ -561,6 +576,11 @@ class Comment(db.Model):
     # The option a flagged comment is filed under in the meeting pack, when the
     # facilitator tags one (a comment on the whole decision may concern one option).
     tag_option_id: Mapped[int | None] = mapped_column(ForeignKey("option.id"))
+    # The signature of the time: the author's name and their organisation's
+    # short name when the comment was written (``None``: no organisation). A
+    # later rename leaves them; erasing the author empties ``author_name``.
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    organisation_short_name: Mapped[str | None] = mapped_column(String(64))
 
     author: Mapped[Person] = relationship(lazy="joined")
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
@@ -673,6 +693,9 @@ class Attendance(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     original_language: Mapped[str] = mapped_column(String(8), default="nl")
     translations: Mapped[Translations | None] = mapped_column(JSON(none_as_null=True))
+    # The organisation's name when its attendance was recorded (the minutes
+    # keep the names of their time).
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
@@ -684,6 +707,8 @@ class FollowUpAction(db.Model):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # The owner's name when it was made owner (names at the time of the act).
+    owner_name: Mapped[str | None] = mapped_column(String(200))
     due_on: Mapped[date | None] = mapped_column(Date)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     original_language: Mapped[str] = mapped_column(String(8), default="nl")

@@ -45,6 +45,8 @@ def action_json(action: FollowUpAction) -> dict[str, Any]:
         "meeting": action.meeting_id,
         "text": action.text,
         "owner": action.owner.slug if action.owner else None,
+        # Named as when it was made owner (domain/names.py); the slug is today's.
+        "owner_name": action.owner_name if action.owner_id is not None else None,
         "due_on": action.due_on.isoformat() if action.due_on else None,
         "done": action.done_at is not None,
         "done_at": iso_utc(action.done_at),
@@ -60,7 +62,13 @@ def meeting_json(meeting: Meeting, viewer: Person) -> dict[str, Any]:
         "location": meeting.location,
         "minutes": meeting.minutes,
         "attendance": [
-            {"organisation": a.organisation.slug, "status": a.status, "note": a.note}
+            {
+                "organisation": a.organisation.slug,
+                # Named as when the attendance was recorded (domain/names.py).
+                "organisation_name": a.organisation_name or "",
+                "status": a.status,
+                "note": a.note,
+            }
             for a in sorted(meeting.attendance, key=lambda a: a.organisation.slug)
         ],
         "actions": [action_json(a) for a in meeting.actions],

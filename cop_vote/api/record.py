@@ -34,6 +34,7 @@ def _objection(objection: Objection) -> dict[str, Any]:
         "id": objection.id,
         "decision": objection.decision_id,
         "organisation": objection.organisation.slug,
+        "organisation_name": objection.organisation_name or "",
         "text": objection.text,
         "created_at": iso_utc(objection.created_at),
     }

@@ -1378,6 +1378,9 @@ class ObjectionSchema(Schema):
     id = Integer()
     decision = Integer()
     organisation = String(metadata={"description": "slug"})
+    organisation_name = String(
+        metadata={"description": "the organisation's name when it lodged the objection"}
+    )
     text = String()
     created_at = DateTime()
 

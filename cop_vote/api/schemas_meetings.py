@@ -24,6 +24,10 @@ class AttendanceSchema(Schema):
     """An organisation's attendance at a meeting."""
 
     organisation = String(required=True, validate=Regexp(SLUG_PATTERN))
+    organisation_name = String(
+        required=True,
+        metadata={"description": "the organisation's name when its attendance was recorded"},
+    )
     status = choice(ATTENDANCE, required=True)
     note = String(required=True)
 
@@ -36,6 +40,11 @@ class ActionSchema(Schema):
     text = String(required=True)
     owner = String(
         required=True, allow_none=True, metadata={"description": "the owning organisation's slug"}
+    )
+    owner_name = String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the owner's name when it was made owner"},
     )
     due_on = Date(required=True, allow_none=True)
     done = Boolean(required=True)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, url_for
 
 from ..change_text import change_text
+from ..domain import names
 from ..domain.lifecycle import Status
 from ..models import Comment, Decision, DecisionChange, Organisation, OutcomeHistory, Person
 from ..services import ballots, change_notes, comments, decisions, results, selections
@@ -297,9 +298,10 @@ def comment(
         "id": c.id,
         "body": body,
         "hidden_reason": c.hidden_reason if c.review == "hidden" else None,
-        "author": {"id": c.author.id, "name": c.author.name},
+        # Names at the time of the comment (domain/names.py); the slug is today's.
+        "author": {"id": c.author_id, "name": c.author_name or ""},
         "organisation": org.slug if org else None,
-        "signature": f"{c.author.name} ({org.short_name})" if org else c.author.name,
+        "signature": names.signature(c.author_name, c.organisation_short_name),
         "option": c.option_id,
         "parent": c.parent_id,
         "created_at": iso_utc(c.created_at),

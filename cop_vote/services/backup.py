@@ -7,9 +7,9 @@ on purpose (secrets and bookkeeping that a restored installation issues anew);
 is therefore exported without anyone remembering to; a test holds that every
 table is either exported or named here.
 
-Shape (``FORMAT`` 1)::
+Shape (``FORMAT`` 2)::
 
-    {"format": "cop-vote-backup", "version": 1, "revision": "0009",
+    {"format": "cop-vote-backup", "version": 2, "revision": "0016",
      "exported_at": "...", "omitted": {...},
      "tables": {"organisation": {"columns": [...], "rows": [[...], ...]}, ...}}
 
@@ -19,6 +19,11 @@ file of another format or of another schema revision, inserts in dependency
 order (a foreign key that closes a cycle, ``use_alter``, is set after all rows
 are in) and moves PostgreSQL's id sequences past the restored ids. Services
 flush, never commit: the command commits.
+
+Version 2 (revision 0016) carries the names of the time that acts keep
+(domain/names.py). A version 1 file of revision 0015, the one before, is
+still restored into a database at 0016: its acts then take the names their
+people and organisations have in the file, as the migration 0016 did.
 """
 
 from __future__ import annotations
@@ -28,15 +33,31 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Date, ForeignKey, Table, func, select, text
+from sqlalchemy import Column, Date, ForeignKey, Table, func, select, text, update
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from ..domain.errors import InvalidInput, Message
 from ..extensions import db
-from ..models import Ballot, Decision, UTCDateTime
+from ..models import (
+    Attendance,
+    Ballot,
+    Comment,
+    Decision,
+    FollowUpAction,
+    InterestDeclaration,
+    Objection,
+    Option,
+    Organisation,
+    Person,
+    UTCDateTime,
+)
 
 FORMAT = "cop-vote-backup"
-VERSION = 1
+VERSION = 2
+#: The earlier file still restored: format ``PREVIOUS_VERSION`` of schema
+#: revision ``PREVIOUS_REVISION``, into a database at ``REVISION`` (the names
+#: of the time are then filled in, :func:`_fill_names_of_the_time`).
+PREVIOUS_VERSION, PREVIOUS_REVISION, REVISION = 1, "0015", "0016"
 
 #: Tables never written, and why. Sign-in links, sessions and API tokens are
 #: secrets (people ask for new ones after a restore); the outbox holds mail
@@ -189,12 +210,17 @@ def restore(backup: Mapping[str, Any], *, partial: bool = False) -> dict[str, in
         lacks, rows that break a constraint of the schema, or a database that
         holds rows. Nothing is restored then (the caller rolls back).
     """
-    if backup.get("format") != FORMAT or backup.get("version") != VERSION:
+    revision = schema_revision()
+    previous = (
+        backup.get("version") == PREVIOUS_VERSION
+        and backup.get("revision") == PREVIOUS_REVISION
+        and revision == REVISION
+    )
+    if backup.get("format") != FORMAT or (backup.get("version") != VERSION and not previous):
         raise _refuse(
             "This is not a cop-vote backup of format version %(version)s.", version=VERSION
         )
-    revision = schema_revision()
-    if backup.get("revision") != revision:
+    if backup.get("revision") != revision and not previous:
         raise _refuse(
             "The backup is of schema revision %(theirs)s, this database is at %(ours)s: "
             "restore it with the version of cop-vote that made it.",
@@ -217,6 +243,8 @@ def restore(backup: Mapping[str, Any], *, partial: bool = False) -> dict[str, in
         raise _refuse("The backup has tables this schema lacks: %(names)s.", names=unknown)
     try:
         counts = _insert(known, stored)
+        if previous:
+            _fill_names_of_the_time()
     except IntegrityError as exc:
         # The driver's first line names the rule, never the row (PostgreSQL's
         # DETAIL line, which shows the values, is left out).
@@ -231,6 +259,50 @@ def restore(backup: Mapping[str, Any], *, partial: bool = False) -> dict[str, in
             kind=type(exc.orig or exc).__name__,
         ) from None
     return counts
+
+
+def _fill_names_of_the_time() -> None:
+    """A revision 0015 file's acts take their people's and organisations'
+    names in the file as their names of the time (as migration 0016 did)."""
+
+    def person(id_column: Any) -> Any:
+        return select(Person.name).where(Person.id == id_column).scalar_subquery()
+
+    def org(id_column: Any, name: Any = Organisation.name) -> Any:
+        return select(name).where(Organisation.id == id_column).scalar_subquery()
+
+    fills: list[tuple[Any, dict[str, Any]]] = [
+        (
+            Comment,
+            {
+                "author_name": person(Comment.author_id),
+                "organisation_short_name": org(Comment.organisation_id, Organisation.short_name),
+            },
+        ),
+        (
+            Ballot,
+            {
+                "organisation_name": org(Ballot.organisation_id),
+                "cast_by_name": person(Ballot.cast_by_id),
+                "recorded_by_name": person(Ballot.recorded_by_id),
+            },
+        ),
+        (
+            Objection,
+            {
+                "organisation_name": org(Objection.organisation_id),
+                "person_name": person(Objection.person_id),
+            },
+        ),
+        (Option, {"proposed_by_name": org(Option.proposed_by_id)}),
+        (InterestDeclaration, {"organisation_name": org(InterestDeclaration.organisation_id)}),
+        (Attendance, {"organisation_name": org(Attendance.organisation_id)}),
+        (FollowUpAction, {"owner_name": org(FollowUpAction.owner_id)}),
+    ]
+    for model, values in fills:
+        db.session.execute(
+            update(model).values(values).execution_options(synchronize_session=False)
+        )
 
 
 def _insert(known: Mapping[str, Table], stored: Mapping[str, Any]) -> dict[str, int]:

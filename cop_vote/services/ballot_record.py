@@ -114,7 +114,8 @@ def ballot_record(decision: Decision, now: datetime) -> dict[str, Any]:
             (
                 {
                     "organisation": b.organisation.slug,
-                    "name": b.organisation.name,
+                    # Named as at its last write (domain/names.py).
+                    "name": b.organisation_name or b.organisation.name,
                     "kind": kinds.get(b.organisation_id, b.organisation.kind),
                     "ballot": b.content,
                     "version": b.version,
@@ -153,7 +154,10 @@ def ballot_record(decision: Decision, now: datetime) -> dict[str, Any]:
                 {"organisation": o.slug, "name": o.name} for o in eligible_organisations(decision)
             ],
             "participants": sorted(
-                ({"organisation": b.organisation.slug, "name": b.organisation.name} for b in cast),
+                (
+                    {"organisation": b.organisation.slug, "name": b.organisation_name or ""}
+                    for b in cast
+                ),
                 key=lambda entry: entry["name"].casefold(),
             ),
             "form": "open" if form == "ballots" and not secret else form,

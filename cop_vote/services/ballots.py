@@ -104,22 +104,19 @@ class BallotView:
     given_by: str | None
 
 
-_BALLOT_VIEW = (
-    select(
-        Ballot.is_cast,
-        Ballot.content,
-        Ballot.version,
-        Ballot.receipt,
-        Ballot.cast_at,
-        Person.id,
-        Person.name,
-        Ballot.given_by,
-    )
-    .outerjoin(Person, Person.id == Ballot.cast_by_id)
-    .where(
-        Ballot.decision_id == bindparam("decision_id"),
-        Ballot.organisation_id == bindparam("organisation_id"),
-    )
+_BALLOT_VIEW = select(
+    Ballot.is_cast,
+    Ballot.content,
+    Ballot.version,
+    Ballot.receipt,
+    Ballot.cast_at,
+    Ballot.cast_by_id,
+    # Who cast it, named as they were then (domain/names.py).
+    Ballot.cast_by_name,
+    Ballot.given_by,
+).where(
+    Ballot.decision_id == bindparam("decision_id"),
+    Ballot.organisation_id == bindparam("organisation_id"),
 )
 
 
@@ -131,7 +128,7 @@ def ballot_view(decision_id: int, organisation_id: int) -> BallotView | None:
     if found is None:
         return None
     is_cast, content, version, receipt, cast_at, person_id, name, given_by = found
-    cast_by = PersonRef(person_id, name) if person_id is not None else None
+    cast_by = PersonRef(person_id, name or "") if person_id is not None else None
     return BallotView(is_cast, content, version, receipt, cast_at, cast_by, given_by)
 
 
@@ -222,15 +219,20 @@ class BallotAck:
             decision_id=ballot.decision_id,
             organisation_id=ballot.organisation_id,
             organisation_slug=ballot.organisation.slug,
-            organisation_name=ballot.organisation.name,
+            organisation_name=ballot.organisation_name or "",
             content=None if hide else ballot.content,
             version=ballot.version,
             receipt=None if hide else ballot.receipt,
             cast_at=ballot.cast_at,
-            cast_by=PersonRef(ballot.cast_by.id, ballot.cast_by.name) if ballot.cast_by else None,
+            # Who cast or recorded it as they were named then (domain/names.py).
+            cast_by=(
+                PersonRef(ballot.cast_by_id, ballot.cast_by_name or "")
+                if ballot.cast_by_id is not None
+                else None
+            ),
             recorded_by=(
-                PersonRef(ballot.recorded_by.id, ballot.recorded_by.name)
-                if ballot.recorded_by
+                PersonRef(ballot.recorded_by_id, ballot.recorded_by_name or "")
+                if ballot.recorded_by_id is not None
                 else None
             ),
             given_by=ballot.given_by,
@@ -308,7 +310,7 @@ def _write(
         try:
             with db.session.begin_nested():
                 db.session.add(ballot)
-                _fill(ballot, content, actor, receipt, now, given_by, action)
+                _fill(ballot, org, content, actor, receipt, now, given_by, action)
         except IntegrityError:
             # Another transaction inserted it first (no row lock held): update that one.
             ballot = find_ballot(decision.id, org.id)
@@ -318,10 +320,10 @@ def _write(
                     "The ballot changed since you loaded it.", ballot_object(ballot, reader=actor)
                 ) from None
             ballot.version += 1
-            _fill(ballot, content, actor, receipt, now, given_by, action)
+            _fill(ballot, org, content, actor, receipt, now, given_by, action)
     else:
         ballot.version += 1
-        _fill(ballot, content, actor, receipt, now, given_by, action)
+        _fill(ballot, org, content, actor, receipt, now, given_by, action)
     # The cached tally is keyed on this stamp: replaced under the decision's
     # lock, in this write's transaction.
     decision.tally_stamp = new_stamp()
@@ -364,6 +366,7 @@ def gives_receipts(decision: Decision) -> bool:
 
 def _fill(
     ballot: Ballot,
+    org: Organisation,
     content: dict[str, Any] | None,
     actor: Person,
     receipt: str | None,
@@ -378,6 +381,11 @@ def _fill(
     ballot.cast_by_id = actor.id if action != "record" else None
     ballot.recorded_by_id = actor.id if action == "record" else None
     ballot.given_by = given_by
+    # The names of this write's time: the ballot record and the pack show them
+    # after a later rename.
+    ballot.organisation_name = org.name
+    ballot.cast_by_name = actor.name if action != "record" else None
+    ballot.recorded_by_name = actor.name if action == "record" else None
     db.session.flush()
 
 
@@ -490,8 +498,7 @@ class RecordedBallot:
 
 
 _RECORDED = (
-    select(Organisation.name, Ballot.given_by)
-    .join(Organisation, Organisation.id == Ballot.organisation_id)
+    select(Ballot.organisation_name, Ballot.given_by)
     .join(
         Elector,
         (Elector.decision_id == Ballot.decision_id)
@@ -510,7 +517,7 @@ def recorded_ballots(decision: Decision) -> list[RecordedBallot]:
     """The cast ballots of the electorate that a facilitator recorded in a
     meeting, by organisation name (one query)."""
     found = db.session.execute(_RECORDED, {"decision_id": decision.id}).tuples()
-    return [RecordedBallot(name, given_by) for name, given_by in found]
+    return [RecordedBallot(name or "", given_by) for name, given_by in found]
 
 
 def cast_ballots(decision: Decision) -> list[Ballot]:

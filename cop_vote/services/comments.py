@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..domain.errors import Conflict, InvalidInput, Message, NotAllowed, NotFound
 from ..domain.lifecycle import Status
 from ..extensions import db
-from ..models import Comment, Decision, Organisation, Person
+from ..models import Comment, Decision, Person
 from . import audit
 from .access import require_facilitator, require_member
 from .decisions import get_decision, status_of
@@ -147,8 +147,9 @@ def last_cursor(viewer: Person | None, decision: Decision, limit: int) -> int | 
 class CommentRow:
     """A comment as a page shows it, read as plain columns (no ORM objects).
 
-    ``author_name`` is ``""`` for an erased person; ``organisation`` is the
-    short name of the author's organisation when the comment was posted.
+    ``author_name`` is the author's name when the comment was posted (``""``
+    for an erased person); ``organisation`` is the short name of the author's
+    organisation then (domain/names.py: a later rename changes neither).
     """
 
     id: int
@@ -184,8 +185,9 @@ _ROW_COLUMNS = (
     Comment.id,
     Comment.parent_id,
     Comment.author_id,
-    Person.name,
-    Organisation.short_name,
+    # The signature of the time (domain/names.py), not today's names.
+    Comment.author_name,
+    Comment.organisation_short_name,
     Comment.option_id,
     Comment.body,
     Comment.created_at,
@@ -223,13 +225,7 @@ def _thread_query(visibility: str, replies: bool, after: bool) -> Select[Any]:
         )
         if after:
             condition = condition & (Comment.id > bindparam("after"))
-    query = (
-        select(*_ROW_COLUMNS)
-        .join(Person, Person.id == Comment.author_id)
-        .outerjoin(Organisation, Organisation.id == Comment.organisation_id)
-        .where(condition)
-        .order_by(Comment.id)
-    )
+    query = select(*_ROW_COLUMNS).where(condition).order_by(Comment.id)
     return query if replies else query.limit(bindparam("limit"))
 
 
@@ -252,8 +248,8 @@ def row_of(comment: Comment) -> CommentRow:
         comment.id,
         comment.parent_id,
         comment.author_id,
-        comment.author.name,
-        comment.organisation.short_name if comment.organisation is not None else None,
+        comment.author_name or "",
+        comment.organisation_short_name,
         comment.option_id,
         comment.body,
         comment.created_at,
@@ -382,6 +378,9 @@ def add_comment(
         body=text,
         created_at=now,
         review="new",
+        # The signature of the time (a later rename leaves it).
+        author_name=actor.name,
+        organisation_short_name=actor.organisation.short_name if actor.organisation else None,
     )
     db.session.add(comment)
     db.session.flush()

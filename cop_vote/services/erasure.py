@@ -9,6 +9,12 @@ untouched and the erasure itself is one more entry (with the reason as a
 digest, since a reason may name the person). Free text that names them is
 cleared: the "given by" of a ballot recorded in a meeting, and the values of
 mail written for others (the outbox keeps what a mail shows).
+
+The names of the time that acts keep (domain/names.py) are emptied too: the
+person's name on their comments, the ballots they cast or recorded and the
+objections they lodged. A comment is then signed "former representative of"
+the organisation named as it was then. Free text is cleared when it names the
+person by today's name or by any earlier name those acts kept.
 """
 
 from __future__ import annotations
@@ -16,30 +22,68 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..domain.errors import Conflict, Message
 from ..extensions import db
-from ..models import Ballot, Notification, Person
+from ..models import Ballot, Comment, Notification, Objection, Person
 from . import audit, auth
 from .access import require_facilitator
 from .organisations import get_person
 from .text import clean
 
 
-def _names(value: str | None, name: str) -> bool:
-    return bool(value) and bool(name) and name.casefold() in (value or "").casefold()
+def _names(value: str | None, *names: str) -> bool:
+    """Whether ``value`` holds any of ``names`` (case aside; empty names never match)."""
+    folded = (value or "").casefold()
+    return bool(folded) and any(name and name.casefold() in folded for name in names)
 
 
-def _scrubbed(context: dict[str, Any], name: str, email: str) -> dict[str, Any] | None:
+def _scrubbed(context: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any] | None:
     """``context`` with every text value that names the person emptied; ``None``: unchanged."""
     changed = False
     cleaned: dict[str, Any] = {}
     for key, value in context.items():
-        if isinstance(value, str) and (_names(value, name) or _names(value, email)):
+        if isinstance(value, str) and _names(value, *names):
             value, changed = "", True
         cleaned[key] = value
     return cleaned if changed else None
+
+
+def _snapshots() -> list[tuple[Any, Any, Any]]:
+    """The acts' columns that keep a person's name of the time, each with the
+    column of the person's id beside it (domain/names.py)."""
+    return [
+        (Comment, Comment.author_id, Comment.author_name),
+        (Ballot, Ballot.cast_by_id, Ballot.cast_by_name),
+        (Ballot, Ballot.recorded_by_id, Ballot.recorded_by_name),
+        (Objection, Objection.person_id, Objection.person_name),
+    ]
+
+
+def _names_of_the_time(person_id: int) -> set[str]:
+    """Every name the person's acts kept (earlier names, before a rename)."""
+    found: set[str] = set()
+    for _model, id_column, name_column in _snapshots():
+        found.update(
+            n
+            for n in db.session.execute(
+                select(name_column).where(id_column == person_id).distinct()
+            ).scalars()
+            if n
+        )
+    return found
+
+
+def _empty_names_of_the_time(person_id: int) -> None:
+    """Empty the person's names of the time on their acts (``""``: erased)."""
+    for model, id_column, name_column in _snapshots():
+        db.session.execute(
+            update(model)
+            .where(id_column == person_id, name_column.is_not(None))
+            .values({name_column.key: ""})
+            .execution_options(synchronize_session="fetch")
+        )
 
 
 def erase_person(actor: Person | None, person_id: int, reason: Any, now: datetime) -> Person:
@@ -59,7 +103,7 @@ def erase_person(actor: Person | None, person_id: int, reason: Any, now: datetim
         raise Conflict(Message("You cannot erase yourself."))
     if person.erased_at is not None:
         raise Conflict(Message("This person is erased already."))
-    name, email = person.name, person.email or ""
+    names = (person.name, person.email or "", *_names_of_the_time(person.id))
     ended = auth.end_all_access(person, now)
     person.name = ""
     person.email = None
@@ -72,7 +116,7 @@ def erase_person(actor: Person | None, person_id: int, reason: Any, now: datetim
     given = db.session.execute(select(Ballot).where(Ballot.given_by.is_not(None))).scalars()
     cleared = 0
     for ballot in given:
-        if _names(ballot.given_by, name):
+        if _names(ballot.given_by, *names):
             ballot.given_by = None
             cleared += 1
     for mail in db.session.execute(select(Notification)).scalars():
@@ -83,9 +127,10 @@ def erase_person(actor: Person | None, person_id: int, reason: Any, now: datetim
             if mail.status == "pending":
                 mail.status = "skipped"
         elif mail.context:
-            scrubbed = _scrubbed(mail.context, name, email)
+            scrubbed = _scrubbed(mail.context, names)
             if scrubbed is not None:
                 mail.context = scrubbed
+    _empty_names_of_the_time(person.id)
     db.session.flush()
     audit.record(
         "person.erased",

@@ -81,6 +81,7 @@ WORDS: dict[str, str] = {
     "cast_by": "cast_by",
     "recorded_by": "recorded_by",
     "given_by": "given_by",
+    "former": "former representative of {organisation}",
     "agree": "agree",
     "disagree": "disagree",
     "block": "block",
@@ -454,7 +455,7 @@ def comment_rows(
             [
                 w["objection"],
                 "",
-                objection.organisation.name,
+                objection.organisation_name or "",
                 "",
                 objection.text,
                 "",
@@ -607,16 +608,18 @@ def ballots_csv(
             w["given_by"],
         ]
     ]
-    for ballot in sorted(ballots, key=lambda b: b.organisation.name.casefold()):
+    # Each ballot names its organisation and people as at its last write
+    # (domain/names.py): a later rename does not rewrite the export.
+    for ballot in sorted(ballots, key=lambda b: (b.organisation_name or "").casefold()):
         rows.append(
             [
-                ballot.organisation.name,
+                ballot.organisation_name or "",
                 ballot_text(ballot.content, labels, w),
                 str(ballot.version),
                 ballot.receipt or "",
                 iso_utc(ballot.cast_at) or "",
-                ballot.cast_by.name if ballot.cast_by else "",
-                ballot.recorded_by.name if ballot.recorded_by else "",
+                ballot.cast_by_name or "",
+                ballot.recorded_by_name or "",
                 ballot.given_by or "",
             ]
         )

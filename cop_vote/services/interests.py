@@ -115,6 +115,7 @@ def declare_interest(
         )
         db.session.add(found)
     found.person_id, found.text, found.created_at = actor.id, text, now
+    found.organisation_name = actor.organisation.name if actor.organisation else None
     db.session.flush()
     audit.record(
         "interest.declared",
@@ -165,7 +166,7 @@ def interests(decision: Decision) -> list[InterestDeclaration]:
         select(InterestDeclaration).where(InterestDeclaration.decision_id == decision.id)
     ).scalars()
     return sorted(
-        rows, key=lambda d: (positions.get(d.option_id, 0), d.organisation.name.casefold())
+        rows, key=lambda d: (positions.get(d.option_id, 0), (d.organisation_name or "").casefold())
     )
 
 
@@ -183,7 +184,8 @@ def to_dict(found: InterestDeclaration) -> dict[str, Any]:
         "id": found.id,
         "option": found.option_id,
         "organisation": found.organisation.slug,
-        "organisation_name": found.organisation.name,
+        # The organisation's name when it declared (domain/names.py).
+        "organisation_name": found.organisation_name or "",
         "text": found.text,
         "created_at": iso_utc(found.created_at),
     }

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from ..domain import names
 from ..domain.tally import TallyResult
 from ..extensions import db
 from ..models import Comment, Decision, Meeting, Objection, Option, Organisation, Person
@@ -62,8 +63,13 @@ class PackComment:
 
     @property
     def signature(self) -> str:
-        """``person (organisation)``, or the person alone."""
-        return f"{self.person} ({self.organisation})" if self.organisation else self.person
+        """``person (organisation)``, the person alone, or for an erased
+        person "former representative of organisation" (:meth:`signed`)."""
+        return self.signed(names.FORMER)
+
+    def signed(self, former: str) -> str:
+        """:attr:`signature` with ``former`` ("... {organisation}") for an erased person."""
+        return names.signature(self.person, self.organisation, former)
 
 
 @dataclass(frozen=True)
@@ -177,11 +183,11 @@ def option_label(option: Option) -> str:
 
 def _pack_comment(comment: Comment, replies: Sequence[Comment] = ()) -> PackComment:
     hidden = comment.review == "hidden"
-    org = comment.organisation
     return PackComment(
         id=comment.id,
-        person=comment.author.name,
-        organisation=org.short_name if org is not None else "",
+        # The signature of the time (domain/names.py).
+        person=comment.author_name or "",
+        organisation=comment.organisation_short_name or "",
         text=None if hidden else comment.body,
         hidden_reason=comment.hidden_reason if hidden else None,
         note=(comment.note or "") if not hidden else "",
@@ -211,18 +217,6 @@ def _is_question(comment: PackComment) -> bool:
 def _participation(decision: Decision) -> list[PackParticipation]:
     """The electorate with, where ballots are open, who cast, recorded and gave each ballot."""
     electorate = participation(decision)
-    if decision.ballot_secrecy == "open":
-        # One query for the people named, rather than one per ballot: the
-        # ballots' many-to-one links then find them in the session.
-        ids = {
-            i
-            for p in electorate
-            if p.ballot is not None
-            for i in (p.ballot.cast_by_id, p.ballot.recorded_by_id)
-            if i is not None
-        }
-        if ids:
-            db.session.execute(select(Person).where(Person.id.in_(ids))).scalars().all()
     rows = []
     for p in electorate:
         ballot = p.ballot if p.has_voted and decision.ballot_secrecy == "open" else None
@@ -234,8 +228,10 @@ def _participation(decision: Decision) -> list[PackParticipation]:
                 p.organisation,
                 True,
                 cast_at=ballot.cast_at,
-                cast_by=ballot.cast_by.name if ballot.cast_by is not None else "",
-                recorded_by=ballot.recorded_by.name if ballot.recorded_by is not None else "",
+                # Who cast or recorded it as named then (domain/names.py); the
+                # organisation is the electorate's, named as it is now.
+                cast_by=ballot.cast_by_name or "",
+                recorded_by=ballot.recorded_by_name or "",
                 given_by=(ballot.given_by or "") if ballot.recorded_by_id is not None else "",
             )
         )

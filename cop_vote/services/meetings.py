@@ -268,12 +268,18 @@ def set_attendances(
             continue
         if row is None:
             meeting.attendance.append(
-                Attendance(organisation_id=org.id, organisation=org, status=status, note=text)
+                Attendance(
+                    organisation_id=org.id,
+                    organisation=org,
+                    organisation_name=org.name,
+                    status=status,
+                    note=text,
+                )
             )
         elif row.status == status and row.note == text:
             continue
         else:
-            row.status, row.note = status, text
+            row.status, row.note, row.organisation_name = status, text, org.name
         changes.append({"organisation_id": org.id, "status": status, "note": text})
     db.session.flush()
     if changes:
@@ -321,8 +327,13 @@ def add_action(
     actor = require_facilitator(actor)
     meeting = get_meeting(meeting_id)
     values = _action_values({"text": text, "owner": owner, "due_on": due_on})
+    owner_org = values["owner"]
     action = FollowUpAction(
-        meeting_id=meeting.id, text=values["text"], owner=values["owner"], due_on=values["due_on"]
+        meeting_id=meeting.id,
+        text=values["text"],
+        owner=owner_org,
+        owner_name=owner_org.name if owner_org is not None else None,
+        due_on=values["due_on"],
     )
     meeting.actions.append(action)
     db.session.flush()
@@ -404,8 +415,10 @@ def update_action(
         # the old text's translation no longer says what the action is
         action.translations = translations.without_stale(action.translations, "action", ["text"])
         action.text = values["text"]
-    if "owner" in values:
+    if "owner" in values and values["owner"] != action.owner:
+        # A new owner: named as it is now; an unchanged one keeps its name of then.
         action.owner = values["owner"]
+        action.owner_name = values["owner"].name if values["owner"] is not None else None
     if "due_on" in values:
         action.due_on = values["due_on"]
     if "done" in values:

@@ -161,6 +161,7 @@ def load_demo(now: datetime) -> dict[str, int]:
         decision = decisions.create_decision(facilitator, body, now)
         for option, credit in zip(decision.options, credits, strict=True):
             option.proposed_by = credit
+            option.proposed_by_name = credit.name if credit is not None else None
         decisions.open_decision(facilitator, decision.id, now)
         added["decisions"] += 1
     added["meetings"] = _demo_meeting(data, facilitator, now)

@@ -53,6 +53,8 @@ def lodge_objection(actor: Person | None, decision_id: int, text: object, now: N
         person_id=actor.id,
         text=body,
         created_at=at,
+        organisation_name=actor.organisation.name if actor.organisation else None,
+        person_name=actor.name,
     )
     db.session.add(objection)
     db.session.flush()

@@ -40,7 +40,7 @@ def _docx_comment(
     document: Any, comment: PackComment, w: Mapping[str, str], zone: str, *, reply: bool
 ) -> None:
     paragraph = document.add_paragraph(style="List Bullet 2" if reply else "List Bullet")
-    paragraph.add_run(comment.signature).bold = True
+    paragraph.add_run(comment.signed(w["former"])).bold = True
     paragraph.add_run(f" ({local_text(comment.created_at, zone)})")
     if comment.review == "flagged":
         paragraph.add_run(f" [{w['flagged_mark']}]").bold = True
@@ -153,7 +153,7 @@ def pack_docx(
         document.add_paragraph(w["none"])
     for objection in pack.objections:
         paragraph = document.add_paragraph()
-        paragraph.add_run(objection.organisation.name).bold = True
+        paragraph.add_run(objection.organisation_name or "").bold = True
         paragraph.add_run(f" ({local_text(objection.created_at, zone)}): {objection.text}")
     for table in follow_up:
         document.add_heading(table.title, level=1)

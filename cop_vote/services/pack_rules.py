@@ -58,7 +58,9 @@ def interest_note(pack: MeetingPack, option_id: object, words: Mapping[str, str]
     w = {**RULE_WORDS, **words}
     return (
         " ("
-        + w["interest_declared"].format(names=", ".join(i.organisation.name for i in declared))
+        + w["interest_declared"].format(
+            names=", ".join(i.organisation_name or "" for i in declared)
+        )
         + ")"
     )
 
@@ -91,6 +93,6 @@ def rule_tables(
     declared = [i for option in pack.decision.options for i in rules.interests.get(option.id, [])]
     if declared:
         rows = [[w["option"], w["organisation"], w["interest"]]]
-        rows += [[labels.get(i.option_id, ""), i.organisation.name, i.text] for i in declared]
+        rows += [[labels.get(i.option_id, ""), i.organisation_name or "", i.text] for i in declared]
         tables.append(Table(w["interests"], rows))
     return tables

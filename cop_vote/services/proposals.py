@@ -77,6 +77,7 @@ def propose_option(
         description=about,
         position=position,
         proposed_by_id=actor.organisation_id,
+        proposed_by_name=actor.organisation.name if actor.organisation else None,
     )
     decision.options.append(option)
     db.session.flush()

@@ -320,10 +320,11 @@ def participation_page(
         rows = [ParticipationRow(ElectorRow(*org), False) for org in orgs]
     else:
         found = db.session.execute(
-            select(*columns, Ballot.id, Person.name, Ballot.given_by, Elector.added_at)
+            # The electorate is a live list (today's names); who recorded a
+            # ballot is named as then (domain/names.py).
+            select(*columns, Ballot.id, Ballot.recorded_by_name, Ballot.given_by, Elector.added_at)
             .join(Elector, Elector.organisation_id == Organisation.id)
             .outerjoin(Ballot, _cast_ballot(decision.id, Organisation.id))
-            .outerjoin(Person, Person.id == Ballot.recorded_by_id)
             .where(Elector.decision_id == decision.id)
             .order_by(func.lower(Organisation.name), Organisation.id)
             .offset(offset)

@@ -97,6 +97,7 @@ def export_words() -> dict[str, str]:
         "cast_by": _("cast by"),
         "recorded_by": _("recorded by"),
         "given_by": _("given by"),
+        "former": _("former representative of {organisation}"),
         "agree": _("agree"),
         "disagree": _("disagree"),
         "block": _("block"),

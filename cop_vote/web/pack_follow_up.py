@@ -35,7 +35,7 @@ def follow_up_tables(pack: MeetingPack, zone: str) -> list[Table]:
                     [
                         name,
                         shown(action, "text"),
-                        action.owner.name if action.owner else _("nobody named"),
+                        action.owner_name if action.owner else _("nobody named"),
                         action.due_on.isoformat() if action.due_on else "",
                         local_text(action.done_at, zone) if action.done_at else _("open"),
                     ]

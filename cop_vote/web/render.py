@@ -166,8 +166,10 @@ def signature(author: Any, organisation: Any) -> Markup:
     return signed_name(name, organisation.short_name if organisation else None)
 
 
+@bp.app_template_global("signed_name")
 def signed_name(name: str | None, organisation: str | None = None) -> Markup:
-    """:func:`signature` from the names themselves (a comment read as a row)."""
+    """:func:`signature` from the names themselves (a comment read as a row, or
+    the names of the time an act's row keeps: domain/names.py)."""
     if not name and organisation:
         # An erased person: "former representative of <bdi>ADPC</bdi>".
         return escape(str(_FORMER)) % {"organisation": Markup(f"<bdi>{escape(organisation)}</bdi>")}

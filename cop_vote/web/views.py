@@ -640,7 +640,7 @@ def results(decision_id: int) -> ResponseReturnValue:
     rows = []
     for row in result.options:
         value = float(row.get(main) or 0) if main else 0
-        proposer = options[row["id"]].proposed_by
+        proposed = options[row["id"]]  # credited by the name of the time (domain/names.py)
         rows.append(
             {
                 **row,
@@ -648,7 +648,7 @@ def results(decision_id: int) -> ResponseReturnValue:
                 "bar": _percent(value / top) if top else 0,
                 "winner": row["id"] in (chosen if chosen is not None else result.winners),
                 "place": places.get(row["id"]),
-                "proposed_by": proposer.name if proposer is not None else None,
+                "proposed_by": proposed.proposed_by_name if proposed.proposed_by_id else None,
             }
         )
     if places:

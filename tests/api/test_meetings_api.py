@@ -67,8 +67,18 @@ def test_a_facilitator_keeps_the_meeting_record_through_the_api(
     )
     assert attendance.status_code == 200
     assert attendance.get_json()["attendance"] == [
-        {"organisation": "adpc", "status": "present", "note": ""},
-        {"organisation": "stro", "status": "excused", "note": "Abroad."},
+        {
+            "organisation": "adpc",
+            "organisation_name": "African Diaspora Policy Centre",
+            "status": "present",
+            "note": "",
+        },
+        {
+            "organisation": "stro",
+            "organisation_name": "Social Trade Organisation",
+            "status": "excused",
+            "note": "Abroad.",
+        },
     ]
 
     added = client.post(
@@ -79,6 +89,7 @@ def test_a_facilitator_keeps_the_meeting_record_through_the_api(
     assert added.status_code == 201
     action = added.get_json()
     assert (action["owner"], action["due_on"], action["done"]) == ("stro", "2010-03-01", False)
+    assert action["owner_name"] == "Social Trade Organisation"
     done = client.patch(
         f"{API}/meetings/{mid}/actions/{action['id']}", json={"done": True}, headers=fac
     )
@@ -95,6 +106,7 @@ def test_a_facilitator_keeps_the_meeting_record_through_the_api(
     )
     assert reopened.status_code == 200
     assert (reopened.get_json()["done"], reopened.get_json()["owner"]) == (False, None)
+    assert reopened.get_json()["owner_name"] is None
 
     decision = make_decision("open")
     draft = make_decision("draft", title="A draft")
