@@ -31,7 +31,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -256,6 +256,18 @@ def queue_for_events(event_ids: Iterable[int], now: Now) -> int:
     ids = sorted(set(event_ids))
     if not ids:
         return 0
+    events = db.session.execute(select(Event).where(Event.id.in_(ids)).order_by(Event.id))
+    return queue_for_loaded(list(events.scalars()), now)
+
+
+def queue_for_loaded(events: Sequence[Event], now: Now) -> int:
+    """:func:`queue_for_events` for events already read, in the log's order.
+
+    The commit skips it when :func:`cop_vote.services.audit.record` found no
+    live webhook (:data:`~cop_vote.services.audit.LIVE_WEBHOOKS`).
+    """
+    if not events:
+        return 0
     hooks = list(
         db.session.execute(select(Webhook.id).where(Webhook.deleted_at.is_(None))).scalars()
     )
@@ -263,9 +275,7 @@ def queue_for_events(event_ids: Iterable[int], now: Now) -> int:
         return 0
     at = instant(now)
     rows: list[dict[str, Any]] = []
-    for event in db.session.execute(
-        select(Event).where(Event.id.in_(ids)).order_by(Event.id)
-    ).scalars():
+    for event in events:
         payload = payload_of(event)
         if payload is None:
             continue
