@@ -309,6 +309,7 @@ def _write(
             with db.session.begin_nested():
                 db.session.add(ballot)
                 _fill(ballot, content, actor, receipt, now, given_by, action)
+                db.session.flush()  # inside the savepoint: a lost race fails here
         except IntegrityError:
             # Another transaction inserted it first (no row lock held): update that one.
             ballot = find_ballot(decision.id, org.id)
@@ -378,7 +379,6 @@ def _fill(
     ballot.cast_by_id = actor.id if action != "record" else None
     ballot.recorded_by_id = actor.id if action == "record" else None
     ballot.given_by = given_by
-    db.session.flush()
 
 
 def cast_ballot(

@@ -97,6 +97,18 @@ _DECISION_PAGE = (
 )
 
 
+#: The same for a write, locked (see :func:`get_decision`).
+_DECISION_LOCKED = (
+    select(Decision)
+    .where(Decision.id == bindparam("decision_id"))
+    # Its options in the same statement (a ballot write validates
+    # against them); the lock is taken on the decision's row alone.
+    .options(joinedload(Decision.options))
+    .with_for_update(of=Decision)
+    .execution_options(populate_existing=True)
+)
+
+
 def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False) -> Decision:
     """The decision, if ``viewer`` may see it.
 
@@ -109,16 +121,8 @@ def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False)
     if lock:
         db.session.flush()
         db.session.expire_all()
-        query = (
-            select(Decision)
-            .where(Decision.id == decision_id)
-            # Its options in the same statement (a ballot write validates
-            # against them); the lock is taken on the decision's row alone.
-            .options(joinedload(Decision.options))
-            .with_for_update(of=Decision)
-            .execution_options(populate_existing=True)
-        )
-        decision = db.session.execute(query).unique().scalar()
+        found = db.session.execute(_DECISION_LOCKED, {"decision_id": decision_id})
+        decision = found.unique().scalar()
     else:
         # unique(): the joined rows are one decision (all its rows are read).
         found = db.session.execute(_DECISION_PAGE, {"decision_id": decision_id})

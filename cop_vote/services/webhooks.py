@@ -260,6 +260,9 @@ def queue_for_events(event_ids: Iterable[int], now: Now) -> int:
     return queue_for_loaded(list(events.scalars()), now)
 
 
+_DELIVERIES = WebhookDelivery.__table__
+
+
 def queue_for_loaded(events: Sequence[Event], now: Now) -> int:
     """:func:`queue_for_events` for events already read, in the log's order.
 
@@ -299,10 +302,10 @@ def queue_for_loaded(events: Sequence[Event], now: Now) -> int:
     )
     written = len(
         db.session.execute(
-            insert(WebhookDelivery)
+            insert(_DELIVERIES)  # the table: no ORM bulk machinery
             .values(rows)
             .on_conflict_do_nothing(index_elements=["webhook_id", "event_id"])
-            .returning(WebhookDelivery.id)
+            .returning(_DELIVERIES.c.id)
         ).all()
     )
     if written:
