@@ -11,8 +11,6 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask.blueprints import BlueprintSetupState
 
-from ..extensions import db
-
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
 
 
@@ -36,12 +34,6 @@ def _document_errors(state: BlueprintSetupState) -> None:
     for blueprint in state.app.blueprints.values():
         if not hasattr(blueprint, "enable_openapi"):
             blueprint.enable_openapi = False  # type: ignore[attr-defined]
-
-
-@bp.teardown_request
-def _end_transaction(_error: BaseException | None) -> None:
-    """End a read-only transaction at once, so that no lock outlives the request."""
-    db.session.rollback()
 
 
 # The route modules register on ``bp``; they import it from here.
