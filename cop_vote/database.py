@@ -16,6 +16,14 @@ Which transactions write is decided when they begin, by what runs them:
   unless run inside :func:`reading` (a worker task that only reads, such as
   building a large meeting pack, must not hold the write lock meanwhile).
 
+A view marked :func:`locks_late` (a ballot write) is the exception: it reads
+(who asks, whether the decision is there for them, the body) in a deferred
+transaction, and where its service takes the decision's lock
+(:func:`lock_for_writing`) that transaction ends and the next begins
+``IMMEDIATE``; everything the write decides on is read afresh in it. The
+write lock is then held for the write alone, not for the request's
+preliminaries, and other writers wait that much less.
+
 A statement that changes data inside a reading transaction is a bug (the view
 should be marked, or be a ``POST``); it is reported as a
 :class:`ReadTransactionWrite` warning, which the tests turn into an error.
@@ -38,7 +46,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
@@ -84,6 +92,35 @@ def writes(view: View) -> View:
     return view
 
 
+def locks_late(view: View) -> View:
+    """Mark a writing view whose transaction only reads until its service
+    calls :func:`lock_for_writing` (SQLite: it begins deferred, see the
+    module's notes)."""
+    view.cop_vote_locks_late = True  # type: ignore[attr-defined]
+    return view
+
+
+#: ``flask.g`` key: this request's write took its lock (:func:`lock_for_writing`).
+_LOCKING = "cop_vote_locking"
+
+
+def lock_for_writing() -> None:
+    """Called where a write takes its lock, before it reads what it decides on.
+
+    In a view marked :func:`locks_late` on SQLite, the transaction so far only
+    read: it ends here, and the next one (the write's) begins ``IMMEDIATE``.
+    Objects read before are expired by that commit, so nothing of the
+    preliminaries is decided on without being read again under the lock.
+    Elsewhere (and on PostgreSQL, where the caller locks rows) nothing changes.
+    """
+    if not has_request_context() or g.get(_LOCKING):
+        return
+    setattr(g, _LOCKING, True)
+    session = db.session()
+    if session.in_transaction() and session.connection().info.get(_READING):
+        session.commit()
+
+
 @contextmanager
 def reading() -> Iterator[None]:
     """Transactions begun in this block only read (work outside a request)."""
@@ -96,12 +133,15 @@ def reading() -> Iterator[None]:
 
 def request_reads_only() -> bool:
     """Whether the transaction beginning now only reads: inside :func:`reading`,
-    or inside a request with a safe method whose view is not marked :func:`writes`."""
+    or inside a request with a safe method whose view is not marked :func:`writes`,
+    or in a view marked :func:`locks_late` before it takes its lock."""
     if _reading_only.get():
         return True
-    if not has_request_context() or request.method not in READING_METHODS:
+    if not has_request_context():
         return False
     view = current_app.view_functions.get(request.endpoint or "")
+    if request.method not in READING_METHODS:
+        return getattr(view, "cop_vote_locks_late", False) is True and not g.get(_LOCKING)
     return not getattr(view, "cop_vote_writes", False)
 
 

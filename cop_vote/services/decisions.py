@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from .. import database
 from ..domain import lifecycle, selection
 from ..domain.ballots import METHODS
 from ..domain.errors import Conflict, InvalidInput, Message, NotFound
@@ -119,6 +120,7 @@ def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False)
     :raises NotFound: no such decision, or not visible to ``viewer``.
     """
     if lock:
+        database.lock_for_writing()  # SQLite: the write lock from here (locks_late)
         db.session.flush()
         db.session.expire_all()
         found = db.session.execute(_DECISION_LOCKED, {"decision_id": decision_id})
