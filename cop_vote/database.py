@@ -46,7 +46,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
@@ -100,8 +100,8 @@ def locks_late(view: View) -> View:
     return view
 
 
-#: ``flask.g`` key: this request's write took its lock (:func:`lock_for_writing`).
-_LOCKING = "cop_vote_locking"
+#: WSGI environ key: this request's write took its lock (:func:`lock_for_writing`).
+_LOCKING = "cop_vote.locking"
 
 
 def lock_for_writing() -> None:
@@ -113,9 +113,9 @@ def lock_for_writing() -> None:
     preliminaries is decided on without being read again under the lock.
     Elsewhere (and on PostgreSQL, where the caller locks rows) nothing changes.
     """
-    if not has_request_context() or g.get(_LOCKING):
+    if not has_request_context() or request.environ.get(_LOCKING):
         return
-    setattr(g, _LOCKING, True)
+    request.environ[_LOCKING] = True
     session = db.session()
     if session.in_transaction() and session.connection().info.get(_READING):
         session.commit()
@@ -141,7 +141,8 @@ def request_reads_only() -> bool:
         return False
     view = current_app.view_functions.get(request.endpoint or "")
     if request.method not in READING_METHODS:
-        return getattr(view, "cop_vote_locks_late", False) is True and not g.get(_LOCKING)
+        late = getattr(view, "cop_vote_locks_late", False) is True
+        return late and not request.environ.get(_LOCKING)
     return not getattr(view, "cop_vote_writes", False)
 
 
@@ -200,8 +201,9 @@ def _configure_postgresql(engine: Engine) -> None:
 
 
 def end_request(error: BaseException | None = None) -> None:
-    """End the request's transaction at once, so that no lock outlives it:
-    ``ROLLBACK``, or on PostgreSQL ``COMMIT`` when it only read (only
+    """End the session's transaction (the API's at the end of each request,
+    so that no lock outlives it; the pages' as their application context
+    ends): ``ROLLBACK``, or on PostgreSQL ``COMMIT`` when it only read (only
     ``SELECT`` statements, no object changed or added, no error), which keeps
     the connection's prepared statements (see the module's notes)."""
     if not db.session.registry.has():
@@ -221,15 +223,16 @@ def end_request(error: BaseException | None = None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Attach the engine listeners for the configured database, and end each
-    request's transaction (:func:`end_request`)."""
+    """Attach the engine listeners for the configured database, and end the
+    transaction of each application context (:func:`end_request`) before
+    Flask-SQLAlchemy removes its session (teardowns run last first)."""
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
         elif engine.dialect.name == "postgresql":
             _configure_postgresql(engine)
-    app.teardown_request(end_request)
+    app.teardown_appcontext(end_request)
 
 
 def is_sqlite() -> bool:

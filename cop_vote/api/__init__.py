@@ -11,6 +11,8 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask.blueprints import BlueprintSetupState
 
+from .. import database
+
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
 
 
@@ -34,6 +36,10 @@ def _document_errors(state: BlueprintSetupState) -> None:
     for blueprint in state.app.blueprints.values():
         if not hasattr(blueprint, "enable_openapi"):
             blueprint.enable_openapi = False  # type: ignore[attr-defined]
+
+
+# End a request's transaction at once, so that no lock outlives the request.
+bp.teardown_request(database.end_request)
 
 
 # The route modules register on ``bp``; they import it from here.
