@@ -31,7 +31,7 @@ should be marked, or be a ``POST``); it is reported as a
 On PostgreSQL nothing of this applies: reads take no locks, and the ballot
 service locks the decision row with ``SELECT ... FOR UPDATE`` for its write.
 There a request's transaction that sent nothing but ``SELECT`` and changed no
-object ends with ``COMMIT`` rather than ``ROLLBACK`` (:func:`end_request`):
+object ends with ``COMMIT`` rather than ``ROLLBACK`` (:func:`end_read`):
 the same for the data, but psycopg forgets its prepared statements at every
 ``ROLLBACK``, and with them kept, a statement a connection has run five times
 is no longer parsed and planned again (a page's queries cost a third to a
@@ -188,6 +188,10 @@ def _configure_sqlite(engine: Engine) -> None:
 _SENT_MORE = "cop_vote_sent_more"
 
 
+#: ``app.extensions`` key: the database is PostgreSQL, :func:`end_read` commits reads.
+_END_READ = "cop_vote_end_read"
+
+
 def _configure_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _on_execute(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -200,39 +204,52 @@ def _configure_postgresql(engine: Engine) -> None:
         connection.info.pop(_SENT_MORE, None)
 
 
-def end_request(error: BaseException | None = None) -> None:
-    """End the session's transaction (the API's at the end of each request,
-    so that no lock outlives it; the pages' as their application context
-    ends): ``ROLLBACK``, or on PostgreSQL ``COMMIT`` when it only read (only
-    ``SELECT`` statements, no object changed or added, no error), which keeps
-    the connection's prepared statements (see the module's notes)."""
+def end_read(error: BaseException | None = None) -> bool:
+    """On PostgreSQL, commit the session's transaction when it only read (only
+    ``SELECT`` statements, no object changed or added, no error): the same as
+    a rollback for the data, but the connection keeps its prepared statements
+    (see the module's notes). Run as each application context ends, before
+    Flask-SQLAlchemy removes the session (which rolls back anything else).
+
+    :returns: whether it committed.
+    """
+    if error is not None or not current_app.extensions.get(_END_READ):
+        return False  # SQLite (or an error): the session's close rolls back
     if not db.session.registry.has():
-        return
+        return False
     session = db.session()
     if (
-        error is None
-        and session.in_transaction()
+        session.in_transaction()
         and not session.in_nested_transaction()
-        and db.engine.dialect.name == "postgresql"
         and not (session.new or session.dirty or session.deleted)
         and not session.connection().info.get(_SENT_MORE)
     ):
         session.commit()
-    else:
-        session.rollback()
+        return True
+    return False
+
+
+def end_request(error: BaseException | None = None) -> None:
+    """End the request's transaction at once, so that no lock outlives the
+    request (the API's, at the end of each request): :func:`end_read`, else
+    ``ROLLBACK``."""
+    if not end_read(error) and db.session.registry.has():
+        db.session.rollback()
 
 
 def init_app(app: Flask) -> None:
-    """Attach the engine listeners for the configured database, and end the
-    transaction of each application context (:func:`end_request`) before
-    Flask-SQLAlchemy removes its session (teardowns run last first)."""
+    """Attach the engine listeners for the configured database, and let a
+    transaction that only read end with ``COMMIT`` on PostgreSQL
+    (:func:`end_read`) before Flask-SQLAlchemy removes the session
+    (teardowns run last first)."""
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
         elif engine.dialect.name == "postgresql":
             _configure_postgresql(engine)
-    app.teardown_appcontext(end_request)
+            app.extensions[_END_READ] = True
+            app.teardown_appcontext(end_read)
 
 
 def is_sqlite() -> bool:
