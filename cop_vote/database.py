@@ -204,13 +204,15 @@ def _configure_postgresql(engine: Engine) -> None:
         connection.info.pop(_SENT_MORE, None)
 
 
-def end_read(error: BaseException | None = None) -> bool:
+def end_read(error: BaseException | None = None, *, removing: bool = True) -> bool:
     """On PostgreSQL, commit the session's transaction when it only read (only
     ``SELECT`` statements, no object changed or added, no error): the same as
     a rollback for the data, but the connection keeps its prepared statements
     (see the module's notes). Run as each application context ends, before
     Flask-SQLAlchemy removes the session (which rolls back anything else).
 
+    :param removing: the session is removed next: its objects need not be
+        expired by the commit.
     :returns: whether it committed.
     """
     if error is not None or not current_app.extensions.get(_END_READ):
@@ -224,6 +226,8 @@ def end_read(error: BaseException | None = None) -> bool:
         and not (session.new or session.dirty or session.deleted)
         and not session.connection().info.get(_SENT_MORE)
     ):
+        if removing:
+            session.expire_on_commit = False  # a session about to go
         session.commit()
         return True
     return False
@@ -233,7 +237,7 @@ def end_request(error: BaseException | None = None) -> None:
     """End the request's transaction at once, so that no lock outlives the
     request (the API's, at the end of each request): :func:`end_read`, else
     ``ROLLBACK``."""
-    if not end_read(error) and db.session.registry.has():
+    if not end_read(error, removing=False) and db.session.registry.has():
         db.session.rollback()
 
 
