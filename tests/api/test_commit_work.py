@@ -139,6 +139,7 @@ def test_postgresql_reading_requests_keep_prepared_statements(
         pytest.skip("psycopg's prepared statements")
     did = make_decision(network["people"]["facilitator"], clock.now)
     db.session.commit()
+    db.engine.dispose()  # one connection from here on: each request gets it back
     for _ in range(7):  # psycopg prepares a statement at its fifth run
         answer = client.get(f"{API}/decisions/{did}", headers=network["headers"]["stro"])
         assert answer.status_code == 200
