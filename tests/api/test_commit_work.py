@@ -99,21 +99,38 @@ def test_webhook_deliveries_follow_registration_without_a_query_when_none_lives(
     assert len(db.session.execute(select(WebhookDelivery)).all()) == 1
 
 
-def test_sqlite_ballot_write_takes_the_write_lock_at_the_decision(
-    app: Flask, client: FlaskClient, network: dict[str, Any], clock: Any
-) -> None:
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's write lock")
+def _only(dialect: str, why: str) -> None:
+    if db.engine.dialect.name != dialect:
+        pytest.skip(why)
+
+
+@pytest.fixture
+def committed_decision(network: dict[str, Any], clock: Any) -> int:
+    """An open decision, committed (the test's session holds no transaction)."""
     did = make_decision(network["people"]["facilitator"], clock.now)
-    first = option_ids(did)[0]
     db.session.commit()
-    with statements() as sent:
-        answer = client.put(
-            f"{API}/decisions/{did}/ballot",
-            headers=network["headers"]["stro"],
-            json={"option": first},
-        )
-    assert answer.status_code == 200
+    return did
+
+
+def test_sqlite_ballot_write_takes_the_write_lock_at_the_decision(
+    app: Flask, client: FlaskClient, network: dict[str, Any], committed_decision: int
+) -> None:
+    _only("sqlite", "SQLite's write lock")
+    did = committed_decision
+    first = option_ids(did)[0]
+    db.session.commit()  # the request begins its own transactions
+
+    def put(decision_id: int) -> tuple[int, list[str]]:
+        with statements() as sent:
+            answer = client.put(
+                f"{API}/decisions/{decision_id}/ballot",
+                headers=network["headers"]["stro"],
+                json={"option": first},
+            )
+        return answer.status_code, sent
+
+    status, sent = put(did)
+    assert status == 200
     begins = [i for i, s in enumerate(sent) if s.startswith("BEGIN")]
     assert [sent[i] for i in begins] == ["BEGIN", "BEGIN IMMEDIATE"]
     # The token and the decision's visibility are read before; the locked read
@@ -122,23 +139,16 @@ def test_sqlite_ballot_write_takes_the_write_lock_at_the_decision(
     assert sent[begins[1] + 1].startswith("SELECT decision.")
 
     # A refused write (no such decision) never takes the write lock.
-    with statements() as sent:
-        missing = client.put(
-            f"{API}/decisions/{did + 100}/ballot",
-            headers=network["headers"]["stro"],
-            json={"option": first},
-        )
-    assert missing.status_code == 404
+    status, sent = put(did + 100)
+    assert status == 404
     assert "BEGIN IMMEDIATE" not in sent
 
 
 def test_postgresql_reading_requests_keep_prepared_statements(
-    app: Flask, client: FlaskClient, network: dict[str, Any], clock: Any
+    app: Flask, client: FlaskClient, network: dict[str, Any], committed_decision: int
 ) -> None:
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("psycopg's prepared statements")
-    did = make_decision(network["people"]["facilitator"], clock.now)
-    db.session.commit()
+    _only("postgresql", "psycopg's prepared statements")
+    did = committed_decision
     db.engine.dispose()  # one connection from here on: each request gets it back
     for _ in range(7):  # psycopg prepares a statement at its fifth run
         answer = client.get(f"{API}/decisions/{did}", headers=network["headers"]["stro"])
