@@ -16,12 +16,26 @@ Which transactions write is decided when they begin, by what runs them:
   unless run inside :func:`reading` (a worker task that only reads, such as
   building a large meeting pack, must not hold the write lock meanwhile).
 
+A view marked :func:`locks_late` (a ballot write) is the exception: it reads
+(who asks, whether the decision is there for them, the body) in a deferred
+transaction, and where its service takes the decision's lock
+(:func:`lock_for_writing`) that transaction ends and the next begins
+``IMMEDIATE``; everything the write decides on is read afresh in it. The
+write lock is then held for the write alone, not for the request's
+preliminaries, and other writers wait that much less.
+
 A statement that changes data inside a reading transaction is a bug (the view
 should be marked, or be a ``POST``); it is reported as a
 :class:`ReadTransactionWrite` warning, which the tests turn into an error.
 
 On PostgreSQL nothing of this applies: reads take no locks, and the ballot
 service locks the decision row with ``SELECT ... FOR UPDATE`` for its write.
+There a request's transaction that sent nothing but ``SELECT`` and changed no
+object ends with ``COMMIT`` rather than ``ROLLBACK`` (:func:`end_read`):
+the same for the data, but psycopg forgets its prepared statements at every
+``ROLLBACK``, and with them kept, a statement a connection has run five times
+is no longer parsed and planned again (a page's queries cost a third to a
+quarter of the server's time: planning is most of it at this size).
 """
 
 from __future__ import annotations
@@ -78,6 +92,35 @@ def writes(view: View) -> View:
     return view
 
 
+def locks_late(view: View) -> View:
+    """Mark a writing view whose transaction only reads until its service
+    calls :func:`lock_for_writing` (SQLite: it begins deferred, see the
+    module's notes)."""
+    view.cop_vote_locks_late = True  # type: ignore[attr-defined]
+    return view
+
+
+#: WSGI environ key: this request's write took its lock (:func:`lock_for_writing`).
+_LOCKING = "cop_vote.locking"
+
+
+def lock_for_writing() -> None:
+    """Called where a write takes its lock, before it reads what it decides on.
+
+    In a view marked :func:`locks_late` on SQLite, the transaction so far only
+    read: it ends here, and the next one (the write's) begins ``IMMEDIATE``.
+    Objects read before are expired by that commit, so nothing of the
+    preliminaries is decided on without being read again under the lock.
+    Elsewhere (and on PostgreSQL, where the caller locks rows) nothing changes.
+    """
+    if not has_request_context() or request.environ.get(_LOCKING):
+        return
+    request.environ[_LOCKING] = True
+    session = db.session()
+    if session.in_transaction() and session.connection().info.get(_READING):
+        session.commit()
+
+
 @contextmanager
 def reading() -> Iterator[None]:
     """Transactions begun in this block only read (work outside a request)."""
@@ -90,12 +133,16 @@ def reading() -> Iterator[None]:
 
 def request_reads_only() -> bool:
     """Whether the transaction beginning now only reads: inside :func:`reading`,
-    or inside a request with a safe method whose view is not marked :func:`writes`."""
+    or inside a request with a safe method whose view is not marked :func:`writes`,
+    or in a view marked :func:`locks_late` before it takes its lock."""
     if _reading_only.get():
         return True
-    if not has_request_context() or request.method not in READING_METHODS:
+    if not has_request_context():
         return False
     view = current_app.view_functions.get(request.endpoint or "")
+    if request.method not in READING_METHODS:
+        late = getattr(view, "cop_vote_locks_late", False) is True
+        return late and not request.environ.get(_LOCKING)
     return not getattr(view, "cop_vote_writes", False)
 
 
@@ -136,12 +183,77 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.info.pop(_READING, None)
 
 
+#: ``conn.info`` key (PostgreSQL): the transaction under way sent a statement
+#: other than ``SELECT`` (a change, a savepoint, anything else).
+_SENT_MORE = "cop_vote_sent_more"
+
+
+#: ``app.extensions`` key: the database is PostgreSQL, :func:`end_read` commits reads.
+_END_READ = "cop_vote_end_read"
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_execute(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip()[:6].upper() == "SELECT":
+            connection.info[_SENT_MORE] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Connection) -> None:
+        connection.info.pop(_SENT_MORE, None)
+
+
+def end_read(error: BaseException | None = None, *, removing: bool = True) -> bool:
+    """On PostgreSQL, commit the session's transaction when it only read (only
+    ``SELECT`` statements, no object changed or added, no error): the same as
+    a rollback for the data, but the connection keeps its prepared statements
+    (see the module's notes). Run as each application context ends, before
+    Flask-SQLAlchemy removes the session (which rolls back anything else).
+
+    :param removing: the session is removed next: its objects need not be
+        expired by the commit.
+    :returns: whether it committed.
+    """
+    if error is not None or not current_app.extensions.get(_END_READ):
+        return False  # SQLite (or an error): the session's close rolls back
+    if not db.session.registry.has():
+        return False
+    session = db.session()
+    if (
+        session.in_transaction()
+        and not session.in_nested_transaction()
+        and not (session.new or session.dirty or session.deleted)
+        and not session.connection().info.get(_SENT_MORE)
+    ):
+        if removing:
+            session.expire_on_commit = False  # a session about to go
+        session.commit()
+        return True
+    return False
+
+
+def end_request(error: BaseException | None = None) -> None:
+    """End the request's transaction at once, so that no lock outlives the
+    request (the API's, at the end of each request): :func:`end_read`, else
+    ``ROLLBACK``."""
+    if not end_read(error, removing=False) and db.session.registry.has():
+        db.session.rollback()
+
+
 def init_app(app: Flask) -> None:
-    """Attach the engine listeners for the configured database."""
+    """Attach the engine listeners for the configured database, and let a
+    transaction that only read end with ``COMMIT`` on PostgreSQL
+    (:func:`end_read`) before Flask-SQLAlchemy removes the session
+    (teardowns run last first)."""
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
+        elif engine.dialect.name == "postgresql":
+            _configure_postgresql(engine)
+            app.extensions[_END_READ] = True
+            app.teardown_appcontext(end_read)
 
 
 def is_sqlite() -> bool:

@@ -4,15 +4,16 @@ server.
 
 How an event becomes mail:
 
-1. ``after_flush``: the ids of new :class:`~cop_vote.models.Event` rows are
-   collected in ``session.info``, and whether mail was written (reminders
-   write theirs directly).
+1. ``after_flush``: the new :class:`~cop_vote.models.Event` rows are
+   collected in ``session.info`` (the objects themselves: the commit reads
+   them again from no table), and whether mail was written (reminders write
+   theirs directly).
 2. ``before_commit`` (of the transaction itself, not of a savepoint): the
    mails these events cause (:func:`cop_vote.services.notify.queue_for_loaded`)
    are written, pending, to the outbox in the same transaction, so they are
    kept exactly when the change is (and so are the webhooks' deliveries:
-   :func:`cop_vote.services.webhooks.queue_for_events`); a rolled-back change writes none. Decisions
-   opened or given a new deadline are noted.
+   :func:`cop_vote.services.webhooks.queue_for_loaded`); a rolled-back change
+   writes none. Decisions opened or given a new deadline are noted.
 3. ``after_commit``: the queue is asked to deliver soon (within a second or
    two; one task covers the commits of a busy moment:
    :meth:`cop_vote.queue.TaskQueue.kick_delivery`), and to close the noted
@@ -41,6 +42,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import event as sa_event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
 from . import clock, queue
@@ -51,10 +53,11 @@ from .extensions import db
 from .extensions import mail as mail_ext
 from .i18n import LANGUAGES
 from .models import Decision, Event, Network, Notification
-from .services import alerts, auth, change_mail, invitations, notify, outbox, webhooks
+from .services import alerts, audit, auth, change_mail, invitations, notify, outbox, webhooks
 from .services.text import counted, one_line
 
 _FLUSHED = "cop_events_flushed"
+_CHANGED = "cop_decisions_changed"
 #: Set here when the ORM flushes a mail ready to send, and by notify.queue.
 _KICK = notify.OUTBOX_WRITTEN
 _DEADLINES = "cop_deadlines_set"
@@ -88,13 +91,20 @@ def _ready_to_send(obj: object) -> bool:
 
 
 def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:
-    if any(_ready_to_send(obj) for obj in (*session.new, *session.dirty)):
+    dirty = session.dirty
+    if any(_ready_to_send(obj) for obj in (*session.new, *dirty)):
         session.info[_KICK] = True
     if session.info.get(_SUPPRESSED):
         return
-    ids = [obj.id for obj in session.new if isinstance(obj, Event)]
-    if ids:
-        session.info.setdefault(_FLUSHED, []).extend(ids)
+    # Decisions changed in this transaction stay in the session until it
+    # commits (it holds what it loaded only weakly): the mail of its events
+    # reads them by id, from the session rather than from the database again.
+    changed = [obj for obj in dirty if isinstance(obj, Decision)]
+    if changed:
+        session.info.setdefault(_CHANGED, []).extend(changed)
+    events = [obj for obj in session.new if isinstance(obj, Event)]
+    if events:
+        session.info.setdefault(_FLUSHED, []).extend(events)
 
 
 def _before_commit(session: Session) -> None:
@@ -103,12 +113,25 @@ def _before_commit(session: Session) -> None:
         # back; its own commit writes the mail of everything flushed in it.
         return
     session.flush()  # events added but not flushed yet belong to this commit too
-    ids = session.info.pop(_FLUSHED, None)
-    if not ids:
+    try:
+        _write_mail(session)
+    finally:
+        session.info.pop(_CHANGED, None)  # held until the mail is written
+
+
+def _write_mail(session: Session) -> None:
+    flushed: list[Event] = session.info.pop(_FLUSHED, None) or []
+    live_webhooks = session.info.pop(audit.LIVE_WEBHOOKS, None)
+    # Events flushed in a SAVEPOINT that rolled back are no longer in the
+    # session (transient again): skipped. The log is append-only, so the
+    # objects hold what their rows do; in the log's order.
+    live = {e.id: e for e in flushed if sa_inspect(e).persistent}
+    events = [live[i] for i in sorted(live)]
+    if not events:
         return
-    events = notify.events_of(ids)  # read once: for their mail and for deadlines
     notify.queue_for_loaded(events, clock.now, _MAIL_SOURCES)
-    webhooks.queue_for_events(ids, clock.now)
+    if live_webhooks is not False:  # unknown (no entry of audit.record): ask
+        webhooks.queue_for_loaded(events, clock.now)
     deadlines = []
     for subject in {e.subject for e in events if e.kind in _DEADLINE_EVENTS}:
         decision = session.get(Decision, int(subject.partition(":")[2]))
@@ -143,7 +166,7 @@ def _after_rollback(session: Session) -> None:
         # Only a SAVEPOINT rolled back: events flushed inside it are gone from
         # the database and are skipped when the outbox is written.
         return
-    for key in (_FLUSHED, _KICK, _DEADLINES, webhooks.WRITTEN):
+    for key in (_FLUSHED, _CHANGED, _KICK, _DEADLINES, webhooks.WRITTEN, audit.LIVE_WEBHOOKS):
         session.info.pop(key, None)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask.blueprints import BlueprintSetupState
 
-from ..extensions import db
+from .. import database
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
 
@@ -38,10 +38,8 @@ def _document_errors(state: BlueprintSetupState) -> None:
             blueprint.enable_openapi = False  # type: ignore[attr-defined]
 
 
-@bp.teardown_request
-def _end_transaction(_error: BaseException | None) -> None:
-    """End a read-only transaction at once, so that no lock outlives the request."""
-    db.session.rollback()
+# End a request's transaction at once, so that no lock outlives the request.
+bp.teardown_request(database.end_request)
 
 
 # The route modules register on ``bp``; they import it from here.

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Response, request
 from flask.typing import ResponseReturnValue
 
-from .. import clock, ratelimits
+from .. import clock, database, ratelimits
 from ..database import MAX_ID
 from ..domain.errors import DecisionClosed, InvalidInput
 from ..extensions import db
@@ -94,6 +94,7 @@ def _ballot(ballot: ballots.BallotAck) -> Response:
 
 
 @bp.put("/decisions/<int:decision_id>/ballot")
+@database.locks_late
 @ratelimits.ballot_writes
 @bp.auth_required(auth)
 @checks(role=access.require_member, find=find_decision, body=True)
@@ -135,6 +136,7 @@ def get_ballot(decision_id: int) -> ResponseReturnValue:
 
 
 @bp.delete("/decisions/<int:decision_id>/ballot")
+@database.locks_late
 @ratelimits.ballot_writes
 @bp.auth_required(auth)
 @checks(role=access.require_member, find=find_decision)
@@ -157,6 +159,7 @@ def delete_ballot(decision_id: int, headers_data: Any = None) -> ResponseReturnV
 
 
 @bp.put("/decisions/<int:decision_id>/ballots/<slug>")
+@database.locks_late
 @ratelimits.ballot_writes
 @bp.auth_required(auth)
 @checks(role=access.require_facilitator, find=_find_decision_and_organisation, body=True)

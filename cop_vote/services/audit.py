@@ -15,12 +15,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import exists, select, text
 
 from ..extensions import db
-from ..models import Event, Person, utcnow
+from ..models import Event, Person, Webhook, utcnow
 
 GENESIS = "0" * 64
+
+#: ``db.session.info`` key: whether a live webhook existed when :func:`record`
+#: last appended to the log in this transaction (read in the same statement
+#: as the log's head). Registering or deleting a webhook logs it, so it
+#: waits for the log's lock (PostgreSQL; SQLite's write lock on SQLite) and the
+#: answer holds until this transaction commits: its commit writes deliveries
+#: only when it is true (:func:`cop_vote.services.webhooks.queue_for_loaded`).
+LIVE_WEBHOOKS = "cop_webhooks_live"
+
+# The log's head and whether any webhook is live, in one statement (built once).
+_HEAD = select(
+    select(Event.hash).order_by(Event.id.desc()).limit(1).scalar_subquery(),
+    exists().where(Webhook.deleted_at.is_(None)),
+)
 
 
 def _digest(
@@ -70,7 +84,8 @@ def record(
     if db.engine.dialect.name == "postgresql":
         # Serialise appends so that two transactions never chain to one parent.
         db.session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
-    last = db.session.execute(select(Event.hash).order_by(Event.id.desc()).limit(1)).scalar()
+    last, live_webhooks = db.session.execute(_HEAD).one()
+    db.session.info[LIVE_WEBHOOKS] = bool(live_webhooks)
     prev = last or GENESIS
     at = at or utcnow()
     payload = json.loads(json.dumps(dict(data or {}), default=str))

@@ -311,6 +311,7 @@ def _write(
             with db.session.begin_nested():
                 db.session.add(ballot)
                 _fill(ballot, org, content, actor, receipt, now, given_by, action)
+                db.session.flush()  # inside the savepoint: a lost race fails here
         except IntegrityError:
             # Another transaction inserted it first (no row lock held): update that one.
             ballot = find_ballot(decision.id, org.id)
@@ -386,7 +387,6 @@ def _fill(
     ballot.organisation_name = org.name
     ballot.cast_by_name = actor.name if action != "record" else None
     ballot.recorded_by_name = actor.name if action == "record" else None
-    db.session.flush()
 
 
 def cast_ballot(

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from .. import database
 from ..domain import lifecycle, selection
 from ..domain.ballots import METHODS
 from ..domain.errors import Conflict, InvalidInput, Message, NotFound
@@ -97,6 +98,18 @@ _DECISION_PAGE = (
 )
 
 
+#: The same for a write, locked (see :func:`get_decision`).
+_DECISION_LOCKED = (
+    select(Decision)
+    .where(Decision.id == bindparam("decision_id"))
+    # Its options in the same statement (a ballot write validates
+    # against them); the lock is taken on the decision's row alone.
+    .options(joinedload(Decision.options))
+    .with_for_update(of=Decision)
+    .execution_options(populate_existing=True)
+)
+
+
 def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False) -> Decision:
     """The decision, if ``viewer`` may see it.
 
@@ -107,18 +120,11 @@ def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False)
     :raises NotFound: no such decision, or not visible to ``viewer``.
     """
     if lock:
+        database.lock_for_writing()  # SQLite: the write lock from here (locks_late)
         db.session.flush()
         db.session.expire_all()
-        query = (
-            select(Decision)
-            .where(Decision.id == decision_id)
-            # Its options in the same statement (a ballot write validates
-            # against them); the lock is taken on the decision's row alone.
-            .options(joinedload(Decision.options))
-            .with_for_update(of=Decision)
-            .execution_options(populate_existing=True)
-        )
-        decision = db.session.execute(query).unique().scalar()
+        found = db.session.execute(_DECISION_LOCKED, {"decision_id": decision_id})
+        decision = found.unique().scalar()
     else:
         # unique(): the joined rows are one decision (all its rows are read).
         found = db.session.execute(_DECISION_PAGE, {"decision_id": decision_id})

@@ -296,6 +296,8 @@ def loaded_context(stored: dict[str, Any] | None) -> dict[str, Any]:
 #: ``db.session.info`` key: this transaction wrote mail to the outbox.
 OUTBOX_WRITTEN = "cop_outbox_written"
 
+_NOTIFICATIONS = Notification.__table__
+
 
 def queue(mails: Iterable[Mail], now: datetime) -> int:
     """Write each mail to the outbox once, pending and due at ``now``: one
@@ -331,10 +333,12 @@ def queue(mails: Iterable[Mail], now: datetime) -> int:
     # reliable for this statement on every driver).
     written = len(
         db.session.execute(
-            insert(Notification)
+            # On the table, not the entity: the same statement without the
+            # ORM's bulk machinery (a third of a ballot write's commit).
+            insert(_NOTIFICATIONS)
             .values(list(rows.values()))
-            .on_conflict_do_nothing(index_elements=[Notification.key])
-            .returning(Notification.id)
+            .on_conflict_do_nothing(index_elements=[_NOTIFICATIONS.c.key])
+            .returning(_NOTIFICATIONS.c.id)
         ).all()
     )
     if written:

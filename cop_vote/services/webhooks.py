@@ -18,7 +18,7 @@ audit event            webhook event (``type``) and its ids
 =====================  ==================================================
 
 A delivery (:class:`~cop_vote.models.WebhookDelivery`) is written for each
-live webhook in the transaction of the change (:func:`queue_for_events`,
+live webhook in the transaction of the change (:func:`queue_for_loaded`,
 called with the mail by :mod:`cop_vote.notifications`), so it is kept exactly
 when the change is; the worker sends it (:mod:`cop_vote.webhook_sender`) in
 the same three short steps as mail: take (leased), send outside any
@@ -31,7 +31,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -245,16 +245,21 @@ def payload_of(event: Event) -> dict[str, Any] | None:
     return {"id": f"evt_{event.id}", "type": kind, "at": iso_utc(event.at), **ids}
 
 
-def queue_for_events(event_ids: Iterable[int], now: Now) -> int:
-    """Write a delivery of each of these events to each live webhook, once
-    (``INSERT ... ON CONFLICT DO NOTHING`` on (webhook, event)).
+_DELIVERIES = WebhookDelivery.__table__
 
-    Called in the transaction that wrote the events, before it commits.
+
+def queue_for_loaded(events: Sequence[Event], now: Now) -> int:
+    """Write a delivery of each of these events (already read, in the log's
+    order) to each live webhook, once (``INSERT ... ON CONFLICT DO NOTHING``
+    on (webhook, event)).
+
+    Called in the transaction that wrote the events, before it commits; the
+    commit skips it when :func:`cop_vote.services.audit.record` found no
+    live webhook (:data:`~cop_vote.services.audit.LIVE_WEBHOOKS`).
 
     :returns: how many deliveries were written.
     """
-    ids = sorted(set(event_ids))
-    if not ids:
+    if not events:
         return 0
     hooks = list(
         db.session.execute(select(Webhook.id).where(Webhook.deleted_at.is_(None))).scalars()
@@ -263,9 +268,7 @@ def queue_for_events(event_ids: Iterable[int], now: Now) -> int:
         return 0
     at = instant(now)
     rows: list[dict[str, Any]] = []
-    for event in db.session.execute(
-        select(Event).where(Event.id.in_(ids)).order_by(Event.id)
-    ).scalars():
+    for event in events:
         payload = payload_of(event)
         if payload is None:
             continue
@@ -289,10 +292,10 @@ def queue_for_events(event_ids: Iterable[int], now: Now) -> int:
     )
     written = len(
         db.session.execute(
-            insert(WebhookDelivery)
+            insert(_DELIVERIES)  # the table: no ORM bulk machinery
             .values(rows)
             .on_conflict_do_nothing(index_elements=["webhook_id", "event_id"])
-            .returning(WebhookDelivery.id)
+            .returning(_DELIVERIES.c.id)
         ).all()
     )
     if written:
