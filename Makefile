@@ -50,22 +50,28 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# With TEST_DATABASE_URL the SQLite and PostgreSQL passes run side by side (each
-# is one process, so each gets a core); their reports are printed one after the
-# other when both have ended, and either failing fails the target.
+# With TEST_DATABASE_URL three processes share the cores: the SQLite pass in two
+# halves (the pages and the browser story; everything else) and the PostgreSQL
+# pass, which leaves out the browser story, the schemathesis run and the tests
+# that use no database (marker no_database: they would only run again alike).
+# Each report is printed whole when all have ended; any failing fails the target.
+PYTEST := $(BIN)/pytest -q --durations=12 -p no:cacheprovider
+SQLITE_PAGES := tests/web tests/browser
 pytest: install-dev
 	@if [ -z "$$TEST_DATABASE_URL" ]; then \
-		$(BIN)/pytest -q --durations=12; \
+		$(PYTEST); \
 	else \
-		echo "== SQLite, and PostgreSQL ($$TEST_DATABASE_URL) without the schemathesis run and the browser story, side by side"; \
+		echo "== SQLite in two halves, and PostgreSQL ($$TEST_DATABASE_URL) without the schemathesis run, the browser story and the tests that use no database, side by side"; \
 		logs=$$(mktemp -d); \
-		$(BIN)/pytest -q --durations=12 -p no:cacheprovider > $$logs/sqlite 2>&1 & sqlite=$$!; \
-		$(BIN)/pytest -q --durations=12 -p no:cacheprovider --db=postgresql \
-			-m "not schemathesis and not browser" > $$logs/postgresql 2>&1; postgresql=$$?; \
-		wait $$sqlite; sqlite=$$?; \
-		echo "== SQLite pass"; cat $$logs/sqlite; \
+		$(PYTEST) $(SQLITE_PAGES) > $$logs/pages 2>&1 & pages=$$!; \
+		$(PYTEST) $(addprefix --ignore=,$(SQLITE_PAGES)) > $$logs/rest 2>&1 & rest=$$!; \
+		$(PYTEST) --db=postgresql -m "not schemathesis and not browser and not no_database" \
+			> $$logs/postgresql 2>&1; postgresql=$$?; \
+		wait $$pages; pages=$$?; wait $$rest; rest=$$?; \
+		echo "== SQLite pass, $(SQLITE_PAGES)"; cat $$logs/pages; \
+		echo "== SQLite pass, the rest"; cat $$logs/rest; \
 		echo "== PostgreSQL pass"; cat $$logs/postgresql; \
-		rm -rf $$logs; test $$sqlite -eq 0 && test $$postgresql -eq 0; \
+		rm -rf $$logs; test $$pages -eq 0 && test $$rest -eq 0 && test $$postgresql -eq 0; \
 	fi
 
 test: lint pytest
