@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from cop_vote import create_app
 from cop_vote.extensions import db
@@ -95,7 +95,23 @@ def _postgres_url() -> str:
         engine.dispose()
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {exc.__class__.__name__}")
-    return url
+    suffix = os.environ.get("COP_TEST_DATABASE_SUFFIX", "")
+    return _database_beside(url, suffix) if suffix else url
+
+
+def _database_beside(url: str, suffix: str) -> str:
+    """The database named as ``url``'s plus ``suffix`` on the same server,
+    created when missing: ``make test`` runs the PostgreSQL pass in two
+    processes, each on a database of its own."""
+    base = make_url(url)
+    name = f"{base.database}{suffix}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        known = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if known.scalar() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 #: Memory-backed storage for the SQLite test database, where the system has it.
