@@ -59,7 +59,7 @@ lint: install-dev
 # created when missing). Each report is printed whole when all have ended; any
 # failing fails the target.
 PYTEST := $(BIN)/pytest -q --durations=12 -p no:cacheprovider
-HALF   := tests/web tests/browser tests/services
+HALF   := tests/web tests/browser tests/services tests/races
 ON_PG  := --db=postgresql -m "not schemathesis and not browser and not no_database"
 pytest: install-dev
 	@if [ -z "$$TEST_DATABASE_URL" ]; then \
