@@ -50,22 +50,33 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# With TEST_DATABASE_URL the SQLite and PostgreSQL passes run side by side (each
-# is one process, so each gets a core); their reports are printed one after the
-# other when both have ended, and either failing fails the target.
+# With TEST_DATABASE_URL four processes share the cores: the SQLite pass and the
+# PostgreSQL pass, each in two halves (HALF, and the rest) so that the work is
+# spread evenly and both cores stay busy to the end. The PostgreSQL pass leaves
+# out the browser story, the schemathesis run and the tests that use no database
+# (marker no_database: they would only run again alike); its second half runs on
+# a database of its own beside TEST_DATABASE_URL's (named with the suffix _2,
+# created when missing). Each report is printed whole when all have ended; any
+# failing fails the target.
+PYTEST := $(BIN)/pytest -q --durations=12 -p no:cacheprovider
+HALF   := tests/web tests/browser tests/services tests/races
+ON_PG  := --db=postgresql -m "not schemathesis and not browser and not no_database"
 pytest: install-dev
 	@if [ -z "$$TEST_DATABASE_URL" ]; then \
-		$(BIN)/pytest -q --durations=12; \
+		$(PYTEST); \
 	else \
-		echo "== SQLite, and PostgreSQL ($$TEST_DATABASE_URL) without the schemathesis run and the browser story, side by side"; \
+		echo "== SQLite and PostgreSQL ($$TEST_DATABASE_URL, and its _2) side by side, each in two halves: $(HALF), and the rest"; \
 		logs=$$(mktemp -d); \
-		$(BIN)/pytest -q --durations=12 -p no:cacheprovider > $$logs/sqlite 2>&1 & sqlite=$$!; \
-		$(BIN)/pytest -q --durations=12 -p no:cacheprovider --db=postgresql \
-			-m "not schemathesis and not browser" > $$logs/postgresql 2>&1; postgresql=$$?; \
-		wait $$sqlite; sqlite=$$?; \
-		echo "== SQLite pass"; cat $$logs/sqlite; \
-		echo "== PostgreSQL pass"; cat $$logs/postgresql; \
-		rm -rf $$logs; test $$sqlite -eq 0 && test $$postgresql -eq 0; \
+		$(PYTEST) $(HALF) > $$logs/1 2>&1 & p1=$$!; \
+		$(PYTEST) $(addprefix --ignore=,$(HALF)) > $$logs/2 2>&1 & p2=$$!; \
+		$(PYTEST) $(ON_PG) $(HALF) > $$logs/3 2>&1 & p3=$$!; \
+		COP_TEST_DATABASE_SUFFIX=_2 $(PYTEST) $(ON_PG) $(addprefix --ignore=,$(HALF)) > $$logs/4 2>&1; p4=$$?; \
+		wait $$p1; p1=$$?; wait $$p2; p2=$$?; wait $$p3; p3=$$?; \
+		echo "== SQLite pass, $(HALF)"; cat $$logs/1; \
+		echo "== SQLite pass, the rest"; cat $$logs/2; \
+		echo "== PostgreSQL pass, $(HALF)"; cat $$logs/3; \
+		echo "== PostgreSQL pass, the rest (database with the suffix _2)"; cat $$logs/4; \
+		rm -rf $$logs; test $$p1 -eq 0 && test $$p2 -eq 0 && test $$p3 -eq 0 && test $$p4 -eq 0; \
 	fi
 
 test: lint pytest

@@ -8,18 +8,23 @@ not reachable). With ``COP_FAIL_ON_SKIP=1`` (CI) any skip fails the run.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from cop_vote import create_app
 from cop_vote.extensions import db
 from cop_vote.models import Organisation, Person
+from tests import dbstate
 
 # The domain tests need no app; everything else gets one from the fixtures below.
 
@@ -40,10 +45,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``postgres`` run in the ``--db=postgresql`` pass: with
+    """Tests that request no database (no ``database_url``, which every app,
+    client and live server fixture depends on) are marked ``no_database``: they
+    run alike on either database, so the PostgreSQL pass of ``make test``
+    deselects them (``-m "not no_database"``). Marked first, before ``-m`` reads
+    the marks.
+
+    Tests marked ``postgres`` run in the ``--db=postgresql`` pass: with
     TEST_DATABASE_URL set, the SQLite pass leaves them out (deselected, not
     skipped); without it they are collected and skip, saying why."""
+    for item in items:
+        if "database_url" not in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.no_database)
     if config.getoption("--db") == "postgresql" or not os.environ.get("TEST_DATABASE_URL"):
         return
     later = [item for item in items if item.get_closest_marker("postgres")]
@@ -80,28 +95,81 @@ def _postgres_url() -> str:
         engine.dispose()
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {exc.__class__.__name__}")
-    return url
+    suffix = os.environ.get("COP_TEST_DATABASE_SUFFIX", "")
+    return _database_beside(url, suffix) if suffix else url
+
+
+def _database_beside(url: str, suffix: str) -> str:
+    """The database named as ``url``'s plus ``suffix`` on the same server,
+    created when missing: ``make test`` runs the PostgreSQL pass in two
+    processes, each on a database of its own."""
+    base = make_url(url)
+    name = f"{base.database}{suffix}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        known = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if known.scalar() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+#: Memory-backed storage for the SQLite test database, where the system has it.
+SHM = Path("/dev/shm")
+
+
+@contextmanager
+def _sqlite_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A folder for the SQLite test database: in ``/dev/shm`` when it is there.
+
+    SQLite syncs its write-ahead log to disk at every commit, and a test run
+    commits some fifty thousand times; on a disk shared with other work each
+    sync waits milliseconds. On a memory file system the sync returns at once;
+    SQLite, its settings and its locking are the same. (A small ``/dev/shm``,
+    such as a container's default 64 MB, is passed over.)
+    """
+    if SHM.is_dir() and os.access(SHM, os.W_OK) and shutil.disk_usage(SHM).free > 256 << 20:
+        folder = Path(tempfile.mkdtemp(prefix="cop-vote-test-", dir=SHM))
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    else:
+        yield tmp_path_factory.mktemp("db")
 
 
 @pytest.fixture(scope="session")
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The test database, migrated once per session from the Alembic revisions."""
-    if request.config.getoption("--db") == "postgresql":
-        url = _postgres_url()
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        from flask_migrate import upgrade
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The test database, migrated once per session from the Alembic revisions.
 
-        upgrade()
-        db.engine.dispose()
-    return url
+    On PostgreSQL, the URL asks each connection (the tests', the live servers'
+    and workers') not to wait for the server to sync each commit to disk
+    (``synchronous_commit=off``): what a commit makes visible, and when, is
+    unchanged; only a crash of the server could lose the last commits.
+    """
+    with ExitStack() as stack:
+        if request.config.getoption("--db") == "postgresql":
+            url = _postgres_url()
+            engine = create_engine(url)
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            engine.dispose()
+            # Percent-encoded, as both SQLAlchemy and libpq (psycopg.connect) read it.
+            if "options=" not in url:
+                url += ("&" if "?" in url else "?") + "options=-c%20synchronous_commit%3Doff"
+        else:
+            folder = stack.enter_context(_sqlite_folder(tmp_path_factory))
+            url = f"sqlite:///{folder / 'test.sqlite'}"
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+            db.engine.dispose()
+        yield url
 
 
 class Clock:
@@ -140,19 +208,7 @@ def app(database_url: str, clock: Clock, tmp_path: Any) -> Iterator[Flask]:
         }
     )
     with app.app_context():
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(
-                text(
-                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-                )
-            )
-        else:
-            # decision.outcome_option_id and option.decision_id form a cycle.
-            db.session.execute(text("UPDATE decision SET outcome_option_id = NULL"))
-            for table in tables:
-                db.session.execute(text(f'DELETE FROM "{table}"'))
-        db.session.commit()
+        dbstate.empty()
         yield app
         db.session.remove()
         db.engine.dispose()

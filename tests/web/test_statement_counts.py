@@ -19,13 +19,14 @@ from typing import Any
 
 from flask import Flask, before_render_template, has_request_context, request, template_rendered
 from flask.testing import FlaskClient
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 
 from cop_vote import notifications, queue
 from cop_vote.clock import now
 from cop_vote.extensions import db
 from cop_vote.models import Comment, Decision, Organisation, Person
 from cop_vote.services import auth, ballots, calendar_feed, comments, decisions, moderation
+from tests import dbstate
 from tests.seed import Seeded, seed
 
 from .conftest import FreshClient
@@ -72,16 +73,7 @@ SMALL, LARGE = 0, 20
 def _empty(app: Flask) -> None:
     """Remove every row (as the ``app`` fixture does), to build another network."""
     db.session.rollback()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(
-            text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-        )
-    else:
-        db.session.execute(text("UPDATE decision SET outcome_option_id = NULL"))
-        for table in tables:
-            db.session.execute(text(f'DELETE FROM "{table}"'))
-    db.session.commit()
+    dbstate.empty()
     db.session.expunge_all()
 
 
