@@ -144,6 +144,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOGIN_LINK_MINUTES": 30,
         "REMINDER_HOURS": int(env.get("REMINDER_HOURS", "48")),
+        # Hours after a facilitator's reminder before the next is accepted.
+        "REMIND_AGAIN_AFTER": float(env.get("REMIND_AGAIN_AFTER", "12")),
         # Days an invitation's sign-in link works (a newer one voids it sooner).
         "INVITATION_DAYS": int(env.get("INVITATION_DAYS", "14")),
         # Days personal data is kept once it has served (services/retention.py):

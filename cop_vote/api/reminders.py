@@ -9,8 +9,11 @@ written to the outbox (the worker delivers it) and logged as
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from apiflask import Schema
 from apiflask.fields import Integer, List, Nested, String
+from flask import current_app
 from flask.typing import ResponseReturnValue
 
 from .. import clock
@@ -53,8 +56,11 @@ def send_reminders(decision_id: int) -> ResponseReturnValue:
     Each call writes one reminder to each active representative of each
     organisation of the electorate without a cast ballot, as the page's
     button does; the worker mails them. Organisations that voted get nothing.
+    409 ``reminded_recently`` within ``REMIND_AGAIN_AFTER`` hours (default 12)
+    of the last manual reminder that reached someone.
     """
-    done = notify.remind(actor(), decision_id, clock.now)
+    again = timedelta(hours=current_app.config["REMIND_AGAIN_AFTER"])
+    done = notify.remind(actor(), decision_id, clock.now, again_after=again)
     answer = {
         "decision": decision_id,
         "reminders": done.people,

@@ -39,7 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..domain.errors import Conflict
+from ..domain.errors import Conflict, Message
 from ..domain.lifecycle import Status
 from ..extensions import db
 from ..models import (
@@ -503,7 +503,32 @@ class Reminded:
     organisations: list[Organisation]
 
 
-def remind(actor: Person | None, decision_id: int, now: Now) -> Reminded:
+#: How long after a manual reminder the next one is refused (``REMIND_AGAIN_AFTER``).
+REMIND_AGAIN_AFTER = timedelta(hours=12)
+
+
+def last_manual_reminder(decision_id: int) -> datetime | None:
+    """When a facilitator's reminder of this decision last reached someone, read
+    afresh from the log (``decision.reminded`` with ``manual``); ``None``: never."""
+    rows = db.session.execute(
+        select(Event.at, Event.data)
+        .where(Event.kind == "decision.reminded", Event.subject == f"decision:{decision_id}")
+        .order_by(Event.id.desc())
+    )
+    for at, data in rows:
+        if data.get("manual") and data.get("people"):
+            when: datetime = at
+            return when
+    return None
+
+
+def remind(
+    actor: Person | None,
+    decision_id: int,
+    now: Now,
+    *,
+    again_after: timedelta = REMIND_AGAIN_AFTER,
+) -> Reminded:
     """A facilitator reminds the representatives of organisations that have not voted
     (the facilitator's page and ``POST /api/v1/decisions/{id}/reminders``).
 
@@ -514,13 +539,26 @@ def remind(actor: Person | None, decision_id: int, now: Now) -> Reminded:
     :returns: how many reminders were written, and to which organisations.
     :raises NotAllowed: for non-facilitators.
     :raises NotFound: no such decision.
-    :raises Conflict: the decision is not open at ``now``.
+    :param again_after: a manual reminder that reached someone less than this
+        long ago refuses the next (decided under the decision's lock).
+    :raises Conflict: the decision is not open at ``now``; ``reminded_recently``.
     """
     actor = require_facilitator(actor)
     decision = get_decision(actor, decision_id, lock=True)
     at = instant(now)
     if status_of(decision, at) is not Status.OPEN:
         raise Conflict("Reminders can be sent only while the decision is open.")
+    last = last_manual_reminder(decision.id)
+    if last is not None and at - last < again_after:
+        raise Conflict(
+            Message(
+                "A reminder was sent less than %(hours)s hours ago; "
+                "the next can be sent from %(next)s (UTC).",
+                hours=f"{again_after.total_seconds() / 3600:g}",
+                next=(last + again_after).strftime("%Y-%m-%d %H:%M"),
+            ),
+            code="reminded_recently",
+        )
     stamp = at.strftime("%Y%m%dT%H%M%S%f")
     silent = silent_organisations(decision)
     mails = _reminders(decision, "reminder:manual:{decision}:{person}:" + stamp, None, silent)

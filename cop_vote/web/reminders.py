@@ -8,7 +8,9 @@ Works without JavaScript.
 
 from __future__ import annotations
 
-from flask import request, url_for
+from datetime import timedelta
+
+from flask import current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import ngettext
 
@@ -38,12 +40,13 @@ def admin_decision_remind(decision_id: int) -> ResponseReturnValue:
     now = clock.now()
     if request.method == "GET" and not _allowed(decision, Status.CLOSED):
         return _not_now(decision)  # only an open decision can be closed, or reminded
+    again = timedelta(hours=current_app.config["REMIND_AGAIN_AFTER"])
     form = ConfirmForm()
     status = _form_status(form)
     if form.validate_on_submit():
         outcome = _submit(
             form,
-            lambda: notify.remind(_actor(), decision_id, clock.now),
+            lambda: notify.remind(_actor(), decision_id, clock.now, again_after=again),
             done=lambda sent: ngettext(
                 "%(num)d reminder sent.", "%(num)d reminders sent.", sent.people
             ),
@@ -63,4 +66,5 @@ def admin_decision_remind(decision_id: int) -> ResponseReturnValue:
         row=_row(decision, now),
         silent=silent,
         recipients=len(recipients),
+        last_reminder=notify.last_manual_reminder(decision_id),
     )

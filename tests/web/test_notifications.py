@@ -159,11 +159,40 @@ def test_remind_mails_only_the_organisations_that_have_not_voted(
     ]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "3 reminders sent." in page
-    # Pressing again later sends again (each press is one reminder).
-    clock.advance(seconds=5)
+    # Pressing again soon after is refused on the page, and sends nothing.
+    clock.advance(hours=11, minutes=59)
     before = len(outbox(app))
+    refused = client.post(url, data={"csrf_token": csrf_token(html)})
+    assert refused.status_code == 409
+    assert "A reminder was sent less than 12 hours ago" in refused.get_data(as_text=True)
+    assert _new(app, before) == []
+    assert "Last reminder sent at" in client.get(url).get_data(as_text=True)
+    # Twelve hours after the last one, it sends again.
+    clock.advance(minutes=1)
     assert client.post(url, data={"csrf_token": csrf_token(html)}).status_code == 303
     assert len(_new(app, before)) == 3
+
+
+def test_the_api_refuses_a_second_reminder_within_twelve_hours(
+    app: Flask,
+    client: FlaskClient,
+    network: dict[str, Any],
+    clock: Any,
+    half_voted: int,
+    token_for: Any,
+) -> None:
+    url = f"/api/v1/decisions/{half_voted}/reminders"
+    headers = token_for(network["people"]["facilitator"])
+    before = len(outbox(app))
+    first = client.post(url, headers=headers)
+    assert first.status_code == 200 and first.get_json()["reminders"] == 3
+    clock.advance(hours=1)
+    again = client.post(url, headers=headers)
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "reminded_recently"
+    assert len(_new(app, before)) == 3
+    clock.advance(hours=11)
+    assert client.post(url, headers=headers).get_json()["reminders"] == 3
 
 
 def test_remind_without_csrf_changes_nothing(
