@@ -140,13 +140,14 @@ def _items(
 @checks(role=access.require_facilitator, find=find_decision, body=True)
 @bp.input(BulkReviewInSchema, validation=False)
 @bp.output(BulkReviewSchema)
-@bp.doc(responses=error_responses(400, 401, 403, 404, 413))
+@bp.doc(responses=error_responses(400, 401, 403, 404, 409, 413))
 def review_decision_comments(decision_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
     """Review many comments of a decision at once, all or none (facilitator).
 
     A comment that is not of this decision, an unknown state, hiding without
     a reason or an option not of the decision: 400 naming the field, nothing
-    changed.
+    changed. Hiding a comment that is hidden already: 409 ``already_hidden``
+    naming it, nothing changed.
     """
     return _review(decision_id, json_data)
 
@@ -156,7 +157,7 @@ def review_decision_comments(decision_id: int, json_data: dict[str, Any]) -> Res
 @checks(role=access.require_facilitator, body=True)
 @bp.input(BulkReviewInSchema, validation=False)
 @bp.output(BulkReviewSchema)
-@bp.doc(responses=error_responses(400, 401, 403, 413))
+@bp.doc(responses=error_responses(400, 401, 403, 409, 413))
 def review_comments(json_data: dict[str, Any]) -> ResponseReturnValue:
     """Review many comments of any decisions at once, all or none (facilitator).
 

@@ -439,6 +439,8 @@ def review_comment(
         ``hidden`` (``reason`` required; shown in place of the text).
     :raises NotAllowed: for non-facilitators.
     :raises InvalidInput: an unknown state, or hiding without a reason.
+    :raises Conflict: ``already_hidden``: hiding a comment that is hidden
+        (its reason stays as the facilitator gave it).
     """
     actor = require_facilitator(actor)
     comment = get_comment(actor, comment_id)
@@ -446,10 +448,12 @@ def review_comment(
         raise InvalidInput(
             Message("Unknown review state."), {"review": "One of " + ", ".join(REVIEW_STATES) + "."}
         )
-    if review == "hidden":
-        comment.hidden_reason = clean(reason, "reason", max_length=1000)
-    else:
-        comment.hidden_reason = None
+    hidden_reason = clean(reason, "reason", max_length=1000) if review == "hidden" else None
+    if review == "hidden" and comment.review == "hidden":
+        raise Conflict(
+            Message("Comment %(id)s is hidden already.", id=comment.id), code="already_hidden"
+        )
+    comment.hidden_reason = hidden_reason
     if note is not None:
         comment.note = clean(note, "note", max_length=2000, required=False) or None
     comment.review = review

@@ -295,6 +295,7 @@ def bulk_review(
     :raises NotFound: no such decision.
     :raises InvalidInput: no comment chosen, a comment not of the decision,
         an unknown state, hiding without a reason, or a bad tag.
+    :raises Conflict: ``already_hidden``, naming a chosen comment hidden already.
     """
     actor = require_facilitator(actor)
     if decision_id is not None:
@@ -316,14 +317,17 @@ def bulk_review(
         raise InvalidInput(
             Message("Unknown review state."), {"review": "One of " + ", ".join(BULK_ACTIONS) + "."}
         )
-    done = []
-    for comment_id in ids:
+    for comment_id in ids:  # every comment known before any is changed (400 before 409)
         comment = db.session.get(Comment, comment_id)
         if comment is None or (decision_id is not None and comment.decision_id != decision_id):
             raise InvalidInput(
                 Message("Unknown comment."),
                 {"comments": f"{comment_id} is not a comment of this decision."},
             )
+    done = []
+    for comment_id in ids:
+        # Hiding one that is hidden already refuses the whole request (409
+        # already_hidden naming it), rolled back by the caller: all or none.
         tag = (
             tag_option_id
             if review_state == "flagged" and tag_option_id not in (None, "")

@@ -29,7 +29,7 @@ from wtforms import SelectMultipleField, StringField, TextAreaField
 from .. import clock, ratelimits
 from ..domain.errors import Conflict, InvalidInput
 from ..extensions import db
-from ..i18n import option_label
+from ..i18n import option_label, translate
 from ..models import Decision
 from ..services import decisions as decision_service
 from ..services import moderation
@@ -199,7 +199,7 @@ def _bulk(decision: Decision | None) -> ResponseReturnValue:
         return _queue_page(decision, form, 400)
     except Conflict as error:
         db.session.rollback()
-        form.form_errors.append(error.message)
+        form.form_errors.append(translate(error.message))
         return _queue_page(decision, form, 409)
     db.session.commit()
     if is_htmx():

@@ -209,3 +209,32 @@ def test_the_queue_pages(client: FlaskClient, network: dict[str, Any], make_deci
         f"{API}/decisions/{did}/review?organisation=adpc", headers=h["facilitator"]
     ).get_json()
     assert by_org["items"] == []
+
+
+def test_hiding_a_hidden_comment_is_409_and_keeps_its_reason(
+    client: FlaskClient, network: dict[str, Any], make_decision: Any
+) -> None:
+    h = network["headers"]
+    did = make_decision("open")["id"]
+    first = _post(client, h["adpc"], did, "Something unkind.")["id"]
+    second = _post(client, h["stro"], did, "Something kind.")["id"]
+    url = f"{API}/comments/{first}"
+    hide = {"review": "hidden", "reason": "Personal remark"}
+    assert client.patch(url, headers=h["facilitator"], json=hide).status_code == 200
+    again = client.patch(
+        url, headers=h["facilitator"], json={"review": "hidden", "reason": "Another reason"}
+    )
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "already_hidden"
+    for bulk in (f"{API}/decisions/{did}/review", f"{API}/review"):
+        refused = client.post(
+            bulk,
+            headers=h["facilitator"],
+            json={"comments": [second, first], "review": "hidden", "reason": "Off topic"},
+        )
+        assert refused.status_code == 409
+        error = refused.get_json()["error"]
+        assert error["code"] == "already_hidden" and str(first) in error["message"]
+    queue = client.get(f"{API}/decisions/{did}/review", headers=h["facilitator"]).get_json()
+    seen = {item["id"]: (item["review"], item["hidden_reason"]) for item in queue["items"]}
+    assert seen == {first: ("hidden", "Personal remark"), second: ("new", None)}

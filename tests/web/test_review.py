@@ -289,3 +289,19 @@ def test_review_links_and_dutch(app, client, network, clock):
     assert _queue(did) in admin and 'href="/admin/review"' in admin
     nl = client.get(f"{_queue(did)}?lang=nl").get_data(as_text=True)
     assert "Balans van de stemmen" in nl
+
+
+def test_hiding_a_hidden_comment_on_the_page_changes_nothing(app, client, network, clock):
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now)
+    a = _comment(people["adpc"], did, "Something unkind.", clock.now)
+    b = _comment(people["stro"], did, "Something kind.", clock.now)
+    sign_in(client, app, people["facilitator"])
+    hide = {"comments": [str(a)], "action": "hidden", "reason": "Personal remark"}
+    assert post_form(client, _queue(did), _queue(did), hide).status_code == 303
+    again = {"comments": [str(b), str(a)], "action": "hidden", "reason": "Off topic"}
+    response = post_form(client, _queue(did), _queue(did), again)
+    assert response.status_code == 409
+    assert f"Comment {a} is hidden already." in response.get_data(as_text=True)
+    assert (_get(a).review, _get(a).hidden_reason) == ("hidden", "Personal remark")
+    assert (_get(b).review, _get(b).hidden_reason) == ("new", None)
