@@ -448,3 +448,23 @@ def test_import_of_rows_that_break_a_constraint_says_so_in_one_line_and_restores
         if isinstance(value, str) and len(value) > 3:
             assert value not in result.stderr  # no name, no address
     assert empty
+
+
+def test_import_restores_a_facilitators_download_that_left_nothing_out(
+    app: Flask, clock: Clock, seeded: dict[str, Any], tmp_path: Path
+) -> None:
+    from cop_vote.services import decisions
+
+    facilitator = db.session.execute(
+        select(Person).where(Person.email == seeded["emails"]["facilitator"])
+    ).scalar_one()
+    decisions.close_decision(facilitator, seeded["decisions"]["secret_open"], clock.now)
+    db.session.commit()
+    file = tmp_path / "download.json"
+    stored = _facilitators_download(app, seeded, file)
+    assert stored["omitted"]["decisions"] == []
+    restored, checked, empty = _import_into_a_new_database(file, clock, tmp_path)
+    assert restored.exit_code == 0, restored.output
+    assert "Restored " in restored.stderr and "Missing:" not in restored.stderr
+    assert not empty
+    assert checked is not None and checked.exit_code == 0, checked.output

@@ -198,12 +198,21 @@ def omitted_of(backup: Mapping[str, Any]) -> dict[str, Any]:
     return dict(omitted) if isinstance(omitted, Mapping) and omitted else {}
 
 
+def leaves_out(backup: Mapping[str, Any]) -> bool:
+    """Whether a file leaves rows out: a facilitator's download made while a
+    secret decision was open. One that names no decision (``"decisions": []``)
+    left nothing out, and its copy passes ``verify-log``."""
+    omitted = omitted_of(backup)
+    return bool(omitted) and omitted.get("decisions") != []
+
+
 def restore(backup: Mapping[str, Any], *, partial: bool = False) -> dict[str, int]:
     """Insert a backup made by :func:`export` into this empty database (flushed).
 
     :param partial: restore a file that leaves rows out (a facilitator's
         download, see :func:`omitted_of`); its copy fails ``verify-log`` for
-        the ballots left out. Without it such a file is refused.
+        the ballots left out. Without it such a file is refused, unless it
+        names no decision (:func:`leaves_out`).
     :returns: rows restored per table.
     :raises InvalidInput: not a backup of this format, another schema revision,
         a partial file without ``partial``, a table or column this schema
@@ -227,7 +236,7 @@ def restore(backup: Mapping[str, Any], *, partial: bool = False) -> dict[str, in
             theirs=backup.get("revision"),
             ours=revision,
         )
-    if omitted_of(backup) and not partial:
+    if leaves_out(backup) and not partial:
         raise _refuse(
             "This file is a facilitator's partial download (it leaves out %(reason)s), "
             "so its copy would fail verify-log: restore an operator's cop export, "
