@@ -79,6 +79,8 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 #: Set by :func:`reading`: transactions begun meanwhile only read.
 _reading_only: ContextVar[bool] = ContextVar("cop_vote_reading_only", default=False)
+#: Set by :func:`writing`: transactions begun meanwhile write (even in a GET).
+_writing_now: ContextVar[bool] = ContextVar("cop_vote_writing_now", default=False)
 
 
 class ReadTransactionWrite(RuntimeWarning):
@@ -131,10 +133,31 @@ def reading() -> Iterator[None]:
         _reading_only.reset(token)
 
 
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun in this block write, whatever the request: a small
+    write of its own on a separate connection (a token's last use), which on
+    SQLite begins ``IMMEDIATE`` and holds the write lock for itself alone."""
+    token = _writing_now.set(True)
+    try:
+        yield
+    finally:
+        _writing_now.reset(token)
+
+
+def in_reading_transaction() -> bool:
+    """Whether the session's transaction under way began as a reader (SQLite;
+    always ``False`` on PostgreSQL and when none is under way)."""
+    session = db.session()
+    return session.in_transaction() and bool(session.connection().info.get(_READING))
+
+
 def request_reads_only() -> bool:
     """Whether the transaction beginning now only reads: inside :func:`reading`,
     or inside a request with a safe method whose view is not marked :func:`writes`,
     or in a view marked :func:`locks_late` before it takes its lock."""
+    if _writing_now.get():
+        return False
     if _reading_only.get():
         return True
     if not has_request_context():

@@ -44,7 +44,7 @@ auth = HTTPTokenAuth(
 
 @auth.verify_token
 def _verify_token(token: str) -> Person | None:
-    return auth_service.person_for_token(token, clock.now())
+    return auth_service.person_for_token(token, clock.now(), note_use=True)
 
 
 @auth.error_processor

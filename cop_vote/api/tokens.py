@@ -32,6 +32,10 @@ class TokenSchema(Schema):
     id = Integer(metadata={"description": "identifier, for DELETE /me/tokens/{token_id}"})
     label = String(metadata={"description": "what the token is for, as given when made"})
     created_at = DateTime()
+    last_used_at = DateTime(
+        allow_none=True,
+        metadata={"description": "when it was last used, to the hour; null: never"},
+    )
 
 
 class TokenListSchema(Schema):
@@ -57,7 +61,12 @@ class NewTokenSchema(TokenSchema):
 
 
 def _token(row: ApiToken) -> dict[str, Any]:
-    return {"id": row.id, "label": row.label, "created_at": iso_utc(row.created_at)}
+    return {
+        "id": row.id,
+        "label": row.label,
+        "created_at": iso_utc(row.created_at),
+        "last_used_at": iso_utc(row.last_used_at),
+    }
 
 
 @bp.post("/me/tokens")

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 
+from .. import database
 from ..domain.errors import InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..models import ApiToken, LoginSession, LoginToken, Person
@@ -136,7 +137,7 @@ _SESSION_PERSON = (
     .where(LoginSession.key_hash == bindparam("key_hash"), LoginSession.revoked_at.is_(None))
 )
 _TOKEN_PERSON = (
-    select(Person)
+    select(Person, ApiToken.id, ApiToken.last_used_at)
     .join(ApiToken, ApiToken.person_id == Person.id)
     .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
 )
@@ -211,14 +212,50 @@ def bearer_token(header: str | None) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-def person_for_token(token: str | None, now: datetime) -> Person | None:
-    """The person a live bearer token belongs to if they have access, else ``None``."""
+#: A token's ``last_used_at`` is written at most this often.
+TOKEN_USE_EVERY = timedelta(hours=1)
+
+
+def person_for_token(token: str | None, now: datetime, *, note_use: bool = False) -> Person | None:
+    """The person a live bearer token belongs to if they have access, else ``None``.
+
+    :param note_use: this is the request's authentication: write the token's
+        ``last_used_at`` when it is unset or an hour old (:func:`_note_use`).
+    """
     if not token:
         return None
-    person = db.session.execute(_TOKEN_PERSON, {"token_hash": digest(token)}).scalar()
-    if person is None or not has_access(person):
+    found = db.session.execute(_TOKEN_PERSON, {"token_hash": digest(token)}).first()
+    if found is None or not has_access(found[0]):
         return None
+    person, token_id, last_used_at = found
+    if note_use and (last_used_at is None or now - last_used_at >= TOKEN_USE_EVERY):
+        _note_use(token_id, now)
     return person
+
+
+def _note_use(token_id: int, now: datetime) -> None:
+    """Write a token's last use, at most once an hour (a conditional ``UPDATE``,
+    so that concurrent requests write it once).
+
+    Read in the request's transaction, it is written apart from it (a separate
+    connection, committed at once) so that a read never takes SQLite's write
+    lock for longer than this one row; only a request that holds the write
+    lock already (a write on SQLite) writes it in its own transaction.
+    """
+    change = (
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOKEN_USE_EVERY),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if database.is_sqlite() and not database.in_reading_transaction():
+        db.session.execute(change)
+        return
+    with database.writing(), db.engine.begin() as connection:
+        connection.execute(change)
 
 
 def revoke_api_tokens(person: Person, now: datetime) -> int:

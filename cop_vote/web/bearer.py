@@ -60,7 +60,7 @@ def person_of_token(req: Request) -> Person | None:
     token = presented_token(req)
     if token is None:
         return None
-    return auth_service.person_for_token(token, clock.now())
+    return auth_service.person_for_token(token, clock.now(), note_use=True)
 
 
 def refuse_bad_token() -> None:
