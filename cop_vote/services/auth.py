@@ -227,7 +227,9 @@ def person_for_token(token: str | None, now: datetime, *, note_use: bool = False
     found = db.session.execute(_TOKEN_PERSON, {"token_hash": digest(token)}).first()
     if found is None or not has_access(found[0]):
         return None
-    person, token_id, last_used_at = found
+    person: Person = found[0]
+    token_id: int = found[1]
+    last_used_at: datetime | None = found[2]
     if note_use and (last_used_at is None or now - last_used_at >= TOKEN_USE_EVERY):
         _note_use(token_id, now)
     return person
