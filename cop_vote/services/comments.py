@@ -449,13 +449,14 @@ def review_comment(
             Message("Unknown review state."), {"review": "One of " + ", ".join(REVIEW_STATES) + "."}
         )
     hidden_reason = clean(reason, "reason", max_length=1000) if review == "hidden" else None
-    if review == "hidden" and comment.review == "hidden":
+    new_note = clean(note, "note", max_length=2000, required=False) if note is not None else None
+    if review == "hidden" and comment.review == "hidden":  # after the 400s: they win
         raise Conflict(
             Message("Comment %(id)s is hidden already.", id=comment.id), code="already_hidden"
         )
     comment.hidden_reason = hidden_reason
     if note is not None:
-        comment.note = clean(note, "note", max_length=2000, required=False) or None
+        comment.note = new_note or None
     comment.review = review
     comment.reviewed_at = now
     db.session.flush()
