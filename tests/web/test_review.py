@@ -218,12 +218,18 @@ def test_a_member_reports_a_comment_and_it_comes_first(app, client, other_client
     assert [int(x) for x in re.findall(r'<li id="review-(\d+)"', every)] == [first]
 
 
+def _two_comments(app, client, people, clock, first, second):
+    """A decision with a comment by ADPC and one by STRO; the facilitator signed in."""
+    did = make_decision(people["facilitator"], clock.now)
+    a = _comment(people["adpc"], did, first, clock.now)
+    b = _comment(people["stro"], did, second, clock.now)
+    sign_in(client, app, people["facilitator"])
+    return did, a, b
+
+
 def test_reported_comment_jumps_ahead_of_new_ones(app, client, network, clock):
     people = network["people"]
-    did = make_decision(people["facilitator"], clock.now)
-    old = _comment(people["adpc"], did, "Old.", clock.now)
-    new = _comment(people["stro"], did, "New.", clock.now)
-    sign_in(client, app, people["facilitator"])
+    did, old, new = _two_comments(app, client, people, clock, "Old.", "New.")
     post_form(client, _queue(did), _queue(did), {"comments": [str(old)], "action": "reviewed"})
     from cop_vote.services import moderation
 
@@ -293,10 +299,7 @@ def test_review_links_and_dutch(app, client, network, clock):
 
 def test_hiding_a_hidden_comment_on_the_page_changes_nothing(app, client, network, clock):
     people = network["people"]
-    did = make_decision(people["facilitator"], clock.now)
-    a = _comment(people["adpc"], did, "Something unkind.", clock.now)
-    b = _comment(people["stro"], did, "Something kind.", clock.now)
-    sign_in(client, app, people["facilitator"])
+    did, a, b = _two_comments(app, client, people, clock, "Something unkind.", "Something kind.")
     hide = {"comments": [str(a)], "action": "hidden", "reason": "Personal remark"}
     assert post_form(client, _queue(did), _queue(did), hide).status_code == 303
     again = {"comments": [str(b), str(a)], "action": "hidden", "reason": "Off topic"}
