@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.exc import OperationalError
 
 from .. import database
 from ..domain.errors import InvalidInput, NotAllowed, NotFound
@@ -253,11 +254,28 @@ def _note_use(token_id: int, now: datetime) -> None:
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if database.is_sqlite() and not database.in_reading_transaction():
+    if not database.is_sqlite():
+        with db.engine.begin() as connection:
+            connection.execute(change)
+        return
+    if not database.in_reading_transaction():
         db.session.execute(change)
         return
-    with database.writing(), db.engine.begin() as connection:
-        connection.execute(change)
+    # SQLite, a reading request: never wait for the write lock (a writer may
+    # hold it for a while). Without waiting, a taken lock skips the write; the
+    # token's next use writes it.
+    with db.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        (waited,) = raw.execute("PRAGMA busy_timeout").fetchone()
+        raw.execute("PRAGMA busy_timeout = 0")
+        try:
+            with database.writing(), connection.begin():
+                connection.execute(change)
+        except OperationalError:
+            pass
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {int(waited)}")
 
 
 def revoke_api_tokens(person: Person, now: datetime) -> int:

@@ -128,11 +128,13 @@ def test_follow_up_meeting_poll_through_the_api(client, demo):
     decision = client.get(f"{API}/decisions/{did}", headers=reps[0]).get_json()
     calendar = decision["links"]["calendar"]
     assert calendar and calendar.endswith(f"/decisions/{did}/meeting.ics")
-    # The download is a members' page: a token is not a session, so it asks to sign in
-    # (tests/web/test_methods_e2e.py downloads and parses it in the browser).
+    # The link answers the token that fetched it (API.md, "Links answer the
+    # token"): the invitation itself, for the chosen slot.
     response = client.get(calendar.replace("http://localhost", ""), headers=reps[0])
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/auth/login")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    assert "BEGIN:VEVENT" in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers
 
 
 def test_feedback_discussion_through_the_api(client, demo):
