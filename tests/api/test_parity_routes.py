@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cop_vote.extensions import db
 from cop_vote.models import Event, Notification
@@ -72,12 +72,14 @@ def test_reminders_go_now_to_the_organisations_that_have_not_voted(
     assert logged.actor_id == network["people"]["facilitator"].id
     assert logged.data["manual"] is True and logged.data["people"] == 3
     db.session.commit()
-    # A second request at the same instant writes nothing twice (the page's
-    # duplicate protection); a later one reminds again, as a later press does.
+    # Another request before REMIND_AGAIN_AFTER (12 hours) is refused and
+    # sends nothing; after it, the organisations are reminded again.
+    logged_before = db.session.execute(select(func.count()).select_from(Event)).scalar_one()
     twice = client.post(f"{API}/decisions/{did}/reminders", headers=h["facilitator"])
-    assert twice.status_code == 200
-    assert (twice.get_json()["reminders"], twice.get_json()["organisations"]) == (0, [])
-    clock.advance(seconds=5)
+    assert twice.status_code == 409
+    assert twice.get_json()["error"]["code"] == "reminded_recently"
+    assert db.session.execute(select(func.count()).select_from(Event)).scalar_one() == logged_before
+    clock.advance(hours=12)
     again = client.post(f"{API}/decisions/{did}/reminders", headers=h["facilitator"])
     assert again.get_json()["reminders"] == 3
     # Representatives and observers may not; a draft or closed decision is not open.
@@ -378,7 +380,10 @@ def test_a_token_is_made_through_the_api_and_its_secret_shown_once(
     new = {"Authorization": f"Bearer {made['token']}"}
     assert client.get(f"{API}/me", headers=new).get_json()["email"] == "amina@adpc.example.org"
     listed = client.get(f"{API}/me/tokens", headers=new).get_json()["items"]
-    assert listed[0] == {k: made[k] for k in ("id", "label", "created_at")}
+    assert {k: listed[0][k] for k in ("id", "label", "created_at")} == {
+        k: made[k] for k in ("id", "label", "created_at")
+    }
+    assert made["last_used_at"] is None and listed[0]["last_used_at"] is not None  # just used
     assert all("token" not in item for item in listed)
     logged = (
         db.session.execute(

@@ -191,7 +191,7 @@ def test_tokens_are_listed_and_revoked_through_the_api(
     assert listed.status_code == 200
     body = listed.get_json()
     assert body["next"] is None and len(body["items"]) == 1
-    assert set(body["items"][0]) == {"id", "label", "created_at"}
+    assert set(body["items"][0]) == {"id", "label", "created_at", "last_used_at"}
     token_id = body["items"][0]["id"]
     theirs = client.get(f"{API}/me/tokens", headers=network["headers"]["stro"]).get_json()
     assert (
