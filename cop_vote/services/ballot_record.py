@@ -193,7 +193,7 @@ def rule_fields_of(decision: Decision, result: TallyResult) -> dict[str, Any]:
     anonymous ballot could reveal it), so there only the stored ballots check it.
     """
     rule = rule_fields.rule_of(decision)
-    found = decision_rules.ruled_verdict(decision, result)
+    found = decision_rules.ruled_verdict(decision, result, fresh=True)
     return {
         "rule": {
             "majority_rule": rule.rule,
@@ -235,7 +235,7 @@ def _verdict_problems(
             counting=record["counting"],
         )
     elif rule.kinds:
-        rows = decision_rules.results_by_kind(decision, stored) or []
+        rows = decision_rules.results_by_kind(decision, stored, fresh=True) or []
     base = verdict(recounted)
     if (decision.selects or 1) > 1:
         base = selection_verdict(recounted, decision.selects)
@@ -244,7 +244,7 @@ def _verdict_problems(
     wanted = record.get("verdict") or {}
     if (again.rule_met, again.option) != (wanted.get("met"), wanted.get("option")):
         problems.append("the record's ballots give another verdict than the record states")
-    now = decision_rules.ruled_verdict(decision, stored)
+    now = decision_rules.ruled_verdict(decision, stored, fresh=True)
     if (now.rule_met, now.option) != (again.rule_met, again.option):
         problems.append("the stored ballots give another verdict than the record")
     return problems

@@ -26,7 +26,7 @@ from ..models import (
     Elector,
     InterestDeclaration,
 )
-from . import interests, sealing
+from . import interests, sealing, tally_cache
 from .ballots import cast_ballots
 from .rule_fields import rule_of
 
@@ -72,15 +72,28 @@ def _kind_ballots(decision: Decision) -> list[tuple[str, Mapping[str, object]]] 
     ]
 
 
-def results_by_kind(decision: Decision, result: TallyResult) -> list[KindResult] | None:
+def results_by_kind(
+    decision: Decision, result: TallyResult, *, fresh: bool = False
+) -> list[KindResult] | None:
     """The decision's method applied to each kind's ballots (small groups of
     a secret decision hidden); ``None`` when it cannot be told (a draft,
     consent or a discussion, or ballots sealed without their kind).
 
+    Counted once per change, like the tally (kept beside it by
+    :func:`.tally_cache.kept`).
+
     Call it only where ``result`` may be seen (it reads the same ballots).
+
+    :param fresh: as for :func:`cop_vote.services.results.count`: from the
+        stored ballots, never from the cache.
     """
     if decision.status == "draft" or decision.method in ("consent", "discussion"):
         return None
+    key = None if fresh else tally_cache.key(decision)
+    return tally_cache.kept(key, "by_kind", lambda: _by_kind(decision, result))
+
+
+def _by_kind(decision: Decision, result: TallyResult) -> list[KindResult] | None:
     ballots = _kind_ballots(decision)
     if ballots is None:
         return None
@@ -97,18 +110,23 @@ def results_by_kind(decision: Decision, result: TallyResult) -> list[KindResult]
 
 
 def ruled_verdict(
-    decision: Decision, result: TallyResult, rows: list[KindResult] | None = None
+    decision: Decision,
+    result: TallyResult,
+    rows: list[KindResult] | None = None,
+    *,
+    fresh: bool = False,
 ) -> Verdict:
     """The method's verdict (or the selection's), with the declared majority
     rule and double majority checked too.
 
     :param rows: :func:`results_by_kind` when the caller has them already.
+    :param fresh: as for :func:`results_by_kind`.
     """
     selects = decision.selects or 1
     base = selection.selection_verdict(result, selects) if selects > 1 else verdict(result)
     rule = rule_of(decision)
     if rule.kinds and rows is None:
-        rows = results_by_kind(decision, result)
+        rows = results_by_kind(decision, result, fresh=fresh)
     return majority.apply_rule(base, result, rule, rows or ())
 
 

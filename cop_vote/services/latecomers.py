@@ -26,8 +26,8 @@ from ..database import is_id
 from ..domain.errors import Conflict, InvalidInput, Message
 from ..domain.lifecycle import Status
 from ..extensions import db
-from ..models import Ballot, Decision, Elector, Organisation, Person
-from . import audit, change_notes
+from ..models import Ballot, Decision, Elector, Organisation, Person, new_stamp
+from . import audit, change_notes, tally_cache
 from .access import require_facilitator
 from .ballots import in_electorate
 from .decisions import get_decision, status_of
@@ -86,6 +86,10 @@ def add_organisation(
     db.session.add(
         Elector(decision_id=decision.id, organisation_id=org.id, added_at=at, kind=org.kind)
     )
+    # What a count reads has moved (eligible, quorum, the kinds' table): the
+    # cached tally's key changes, under the decision's lock, in this transaction.
+    decision.tally_stamp = new_stamp()
+    tally_cache.mark_written()
     db.session.flush()
     note = change_notes.note_addition(decision, org.id, org.name, actor, at)
     audit.record(

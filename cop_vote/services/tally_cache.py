@@ -7,6 +7,8 @@ and the cut of a secret decision's ballots at close) replaces the decision's
 decision's lock. The stamp is read with the decision, so the key below
 changes as soon as such a write is committed, whichever server process wrote
 it; each process keeps its own small cache (least recently used first out).
+What is derived from the same ballots (the table by organisation kind) is
+kept beside the tally under the same key (:func:`kept`).
 
 A transaction that wrote ballots caches nothing (:func:`mark_written`, until
 it commits or rolls back): its writes might still be rolled back.
@@ -15,9 +17,10 @@ it commits or rolls back): its writes might still be rolled back.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from copy import deepcopy
 from threading import Lock
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -27,15 +30,16 @@ from ..domain.tally import TallyResult
 from ..extensions import db
 from ..models import Decision
 
-#: How many tallies each process keeps.
-SIZE = 256
+#: How many tallies (and parts kept beside them) each process keeps.
+SIZE = 512
 #: The session flag of :func:`mark_written`.
 WRITTEN = "cop_vote_ballots_written"
 
-_tallies: OrderedDict[tuple[Any, ...], TallyResult] = OrderedDict()
+_tallies: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _lock = Lock()
 
 Key = tuple[Any, ...]
+T = TypeVar("T")
 
 
 def mark_written() -> None:
@@ -63,6 +67,7 @@ def key(decision: Decision) -> Key | None:
         decision.status,
         decision.ballots_sealed_at,
         decision.method,
+        decision.ballot_secrecy,
         decision.counting,
         decision.max_score,
         decision.dots,
@@ -73,23 +78,46 @@ def key(decision: Decision) -> Key | None:
 
 def get(found_key: Key | None) -> TallyResult | None:
     """A copy of the tally kept under ``found_key``, or ``None``."""
-    if found_key is None:
-        return None
-    with _lock:
-        result = _tallies.get(found_key)
-        if result is None:
-            return None
-        _tallies.move_to_end(found_key)
-    return deepcopy(result)
+    found: TallyResult | None = _get(found_key)
+    return found
 
 
 def put(found_key: Key | None, result: TallyResult) -> None:
     """Keep a copy of ``result`` under ``found_key`` (nothing for ``None``)."""
+    _put(found_key, result)
+
+
+def kept(found_key: Key | None, part: str, compute: Callable[[], T]) -> T:
+    """``compute()``, kept beside the tally of ``found_key`` as ``part``: what
+    is derived from the same ballots, options and rules (a copy each time;
+    computed afresh, and kept nowhere, for a ``None`` key)."""
     if found_key is None:
-        return
-    kept = deepcopy(result)
+        return compute()
+    part_key = (*found_key, part)
+    found: T | None = _get(part_key)
+    if found is None:
+        found = compute()
+        _put(part_key, found)
+    return found
+
+
+def _get(found_key: Key | None) -> Any:
+    if found_key is None:
+        return None
     with _lock:
-        _tallies[found_key] = kept
+        found = _tallies.get(found_key)
+        if found is None:
+            return None
+        _tallies.move_to_end(found_key)
+    return deepcopy(found)
+
+
+def _put(found_key: Key | None, value: Any) -> None:
+    if found_key is None or value is None:
+        return
+    copy = deepcopy(value)
+    with _lock:
+        _tallies[found_key] = copy
         while len(_tallies) > SIZE:
             _tallies.popitem(last=False)
 

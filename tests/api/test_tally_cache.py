@@ -86,3 +86,42 @@ def test_a_cached_count_is_a_copy(
     second = client.get(url, headers=network["headers"]["facilitator"]).get_json()
     assert second == first
     assert len(counted) == 1
+
+
+def test_an_organisation_added_to_the_electorate_counts_in_the_next_view(
+    client: FlaskClient,
+    network: dict[str, Any],
+    make_decision: Any,
+    make_org: Any,
+    counted: list[str],
+) -> None:
+    """A latecomer changes ``eligible`` (turnout, quorum) and the kinds'
+    table: a count kept from before the addition is not shown after it."""
+    decision = make_decision(results_visibility="live", quorum=0.5)
+    did = decision["id"]
+    headers = network["headers"]
+    put = client.put(
+        f"{API}/decisions/{did}/ballot",
+        json={"option": decision["options"][0]["id"]},
+        headers=headers["adpc"],
+    )
+    assert put.status_code == 200
+    url = f"{API}/decisions/{did}/results"
+    before = client.get(url, headers=headers["observer"]).get_json()
+    assert (before["eligible"], before["quorum_met"]) == (3, False)
+    late = make_org("mdf", name="Migrant Development Forum", kind="diaspora")
+    added = client.post(
+        f"{API}/decisions/{did}/electorate",
+        headers=headers["facilitator"],
+        json={"organisation": late.id},
+    )
+    assert added.status_code == 200, added.get_json()
+    after = client.get(url, headers=headers["observer"]).get_json()
+    assert after["eligible"] == 4
+    assert _eligible_by_kind(after)["diaspora"] == _eligible_by_kind(before)["diaspora"] + 1
+    assert len(counted) == 2
+
+
+def _eligible_by_kind(result: dict[str, Any]) -> dict[str, int]:
+    """Eligible organisations per kind in a results object (0 for a kind not listed)."""
+    return {"diaspora": 0, **{row["kind"]: row["eligible"] for row in result["by_kind"]}}
