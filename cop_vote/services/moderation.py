@@ -1,4 +1,4 @@
-"""Facilitation of comments: the review queue, members' reports, the balance of voices.
+"""Facilitation of comments: the review queue and members' reports.
 
 The facilitator reviews comments in a queue (DESIGN.md, "Comments and
 facilitation"): ``new`` → ``reviewed``, ``flagged`` for the meeting (with a note
@@ -7,9 +7,7 @@ and, optionally, the option it is filed under in the meeting pack) or
 with a reason; a comment with an open report comes first in the queue, and
 reviewing it resolves its reports.
 
-The balance of voices counts organisations, never people: an organisation
-with two representatives and five comments is one organisation, and an
-organisation that has neither commented nor voted is listed as silent.
+The balance of voices shown beside the queue is :mod:`.voices`.
 
 Like every service: the acting person and ``now`` are passed in, roles are
 checked first (:mod:`.access`), errors are :mod:`~cop_vote.domain.errors`
@@ -32,9 +30,8 @@ from ..models import Comment, CommentReport, Decision, Organisation, Person
 from . import audit
 from .access import require_facilitator, require_member
 from .comments import REVIEW_STATES, get_comment, review_comment
-from .decisions import eligible_organisations, get_decision
+from .decisions import get_decision
 from .organisations import get_organisation
-from .results import participation
 from .text import clean
 
 #: What the queue can be filtered on besides the review states.
@@ -395,54 +392,6 @@ def report_comment(
     return report
 
 
-@dataclass(frozen=True)
-class Voice:
-    """One eligible organisation in the balance of voices.
-
-    ``comments`` counts every comment (replies included) by its people;
-    ``representatives`` its active representatives; ``has_voted`` whether its
-    ballot (an abstention included) is cast. ``silent``: neither.
-    """
-
-    organisation: Organisation
-    comments: int
-    representatives: int
-    has_voted: bool
-
-    @property
-    def silent(self) -> bool:
-        """Neither a comment nor a ballot from this organisation."""
-        return self.comments == 0 and not self.has_voted
-
-
-def balance(decision: Decision) -> list[Voice]:
-    """The balance of voices: every eligible organisation once, by name, with its
-    comments, representatives and whether it has voted. Each counts as one voice
-    however many people or comments it has.
-    """
-    comment_counts: dict[int | None, int] = {
-        org_id: n
-        for org_id, n in db.session.execute(
-            select(Comment.organisation_id, func.count(Comment.id))
-            .where(Comment.decision_id == decision.id)
-            .group_by(Comment.organisation_id)
-        ).tuples()
-    }
-    rep_counts: dict[int | None, int] = {
-        org_id: n
-        for org_id, n in db.session.execute(
-            select(Person.organisation_id, func.count(Person.id))
-            .where(Person.role == "representative", Person.active.is_(True))
-            .group_by(Person.organisation_id)
-        ).tuples()
-    }
-    voted = {p.organisation.id for p in participation(decision) if p.has_voted}
-    return [
-        Voice(o, int(comment_counts.get(o.id, 0)), int(rep_counts.get(o.id, 0)), o.id in voted)
-        for o in eligible_organisations(decision)
-    ]
-
-
 def get_report_target(actor: Person | None, comment_id: int) -> Comment:
     """The comment ``actor`` may report (for the report form).
 
@@ -450,3 +399,18 @@ def get_report_target(actor: Person | None, comment_id: int) -> Comment:
     :raises NotFound: no such comment, or not visible to ``actor``.
     """
     return get_comment(require_member(actor), comment_id)
+
+
+def commenting_organisations(decision_id: int | None) -> list[tuple[str, str]]:
+    """``(slug, name)`` of each organisation with a comment on the decision
+    (every decision for ``None``), by name: the queue's organisation filter
+    offers only what can match, so it grows with who spoke, not with the network."""
+    spoke = select(Comment.id).where(Comment.organisation_id == Organisation.id)
+    if decision_id is not None:
+        spoke = spoke.where(Comment.decision_id == decision_id)
+    rows = db.session.execute(
+        select(Organisation.slug, Organisation.name)
+        .where(spoke.exists())
+        .order_by(func.lower(Organisation.name), Organisation.id)
+    ).tuples()
+    return list(rows)

@@ -264,11 +264,16 @@ def _start() -> int:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
 
 
-def _pages(endpoint: str, start: int, limit: int, *, more: bool) -> dict[str, str | None]:
-    """The addresses of the previous and next pages of a listed page."""
+def _pages(
+    endpoint: str, start: int, limit: int, *, more: bool, **values: Any
+) -> dict[str, str | None]:
+    """The addresses of the previous and next pages of a listed page
+    (``values``: the endpoint's other arguments)."""
     return {
-        "previous_url": url_for(endpoint, start=max(0, start - limit) or None) if start else None,
-        "next_url": url_for(endpoint, start=start + limit) if more else None,
+        "previous_url": (
+            url_for(endpoint, **values, start=max(0, start - limit) or None) if start else None
+        ),
+        "next_url": url_for(endpoint, **values, start=start + limit) if more else None,
     }
 
 

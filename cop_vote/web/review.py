@@ -7,6 +7,8 @@ Pages:
   bulk form (a checkbox per comment, an action, reason, note, option; one
   submit button, a restore button on each hidden comment) and the balance of
   voices.
+* ``web.review_voices`` (``/admin/decisions/<id>/voices``): the whole balance
+  of voices, a page at a time (the queue shows its first rows).
 * ``web.review_all`` (``/admin/review``): every decision's queue.
 * ``web.comment_report`` (``/comments/<id>/report``): a member reports a comment.
 
@@ -32,10 +34,17 @@ from ..extensions import db
 from ..i18n import option_label, translate
 from ..models import Decision
 from ..services import decisions as decision_service
-from ..services import moderation
-from ..services import organisations as org_service
+from ..services import moderation, voices
 from . import bp
-from .admin import FormError, _actor, error_items, facilitator_required, show_errors
+from .admin import (
+    FormError,
+    _actor,
+    _pages,
+    _start,
+    error_items,
+    facilitator_required,
+    show_errors,
+)
 from .render import is_htmx, page, person
 
 #: The regions of the queue pages that htmx may ask for, by element id.
@@ -117,9 +126,8 @@ def _queue_page(
     """Render a queue page (or its ``queue`` block for htmx)."""
     actor = _actor()
     filters, filter_errors = _filters(decision)
-    limit = int(current_app.config.get("REVIEW_PER_PAGE", 100))
-    start = request.args.get("start", "")
-    offset = int(start) if start.isascii() and start.isdigit() and len(start) < 10 else 0
+    limit = _per_page("REVIEW_PER_PAGE", 100)
+    offset = _start()
     queue = moderation.review_page(
         actor, decision.id if decision else None, filters, offset=offset, limit=limit
     )
@@ -144,8 +152,12 @@ def _queue_page(
         "action_labels": ACTION_LABELS,
         "option_choices": option_choices,
         "status_filters": moderation.STATUS_FILTERS,
-        "organisations": org_service.list_organisations(),
-        "voices": moderation.balance(decision) if decision is not None else [],
+        "organisations": _filter_organisations(decision, filters),
+        "balance": (
+            voices.balance_page(decision, limit=_per_page("VOICES_ON_QUEUE", 25))
+            if decision is not None
+            else None
+        ),
         "action_url": request.full_path if request.query_string else request.path,
     }
     return page(
@@ -155,6 +167,22 @@ def _queue_page(
         block="queue" if request.method == "POST" else None,
         **context,
     )
+
+
+def _per_page(setting: str, default: int) -> int:
+    return int(current_app.config.get(setting, default))
+
+
+def _filter_organisations(
+    decision: Decision | None, filters: moderation.QueueFilters
+) -> list[tuple[str, str]]:
+    """``(slug, name)`` the organisation filter offers: those that commented,
+    and the one chosen (even without a comment, so the form shows the choice)."""
+    found = moderation.commenting_organisations(decision.id if decision else None)
+    chosen = filters.organisation
+    if chosen is not None and chosen.slug not in {slug for slug, _name in found}:
+        found.append((chosen.slug, chosen.name))
+    return found
 
 
 def _bulk(decision: Decision | None) -> ResponseReturnValue:
@@ -222,6 +250,24 @@ def review_queue(decision_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         return _bulk(decision)
     return _queue_page(decision, BulkReviewForm(formdata=None))
+
+
+@bp.get("/admin/decisions/<int:decision_id>/voices")
+@facilitator_required
+def review_voices(decision_id: int) -> ResponseReturnValue:
+    """The balance of voices of a decision's whole electorate, silent
+    organisations first, a page at a time."""
+    decision = decision_service.get_decision(_actor(), decision_id)
+    limit = _per_page("VOICES_PER_PAGE", 100)
+    start = _start()
+    balance = voices.balance_page(decision, offset=start, limit=limit)
+    more = balance.next_offset is not None
+    return page(
+        "review/voices.html",
+        decision=decision,
+        balance=balance,
+        **_pages("web.review_voices", start, limit, more=more, decision_id=decision.id),
+    )
 
 
 @bp.route("/admin/review", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from cop_vote.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from cop_vote.extensions import db
 from cop_vote.models import Comment, CommentReport, Decision, Event
-from cop_vote.services import ballots, comments, moderation
+from cop_vote.services import ballots, comments, moderation, voices
 from tests.web.helpers import make_decision, option_ids
 
 
@@ -231,21 +231,25 @@ def test_balance_counts_organisations_not_people(network: dict, clock: Any) -> N
     db.session.commit()
     decision = db.session.get(Decision, did)
     assert decision is not None
-    voices = {v.organisation.slug: v for v in moderation.balance(decision)}
-    assert set(voices) == {"adpc", "oxfam-novib", "stro"}  # PSO facilitates, does not vote
-    oxfam = voices["oxfam-novib"]
+    balance = voices.balance_page(decision)
+    assert (balance.totals.eligible, balance.totals.silent) == (3, 1)
+    assert (balance.totals.commented, balance.totals.voted) == (1, 1)
+    assert balance.voices[0].organisation.slug == "stro"  # silent first
+    by_slug = {v.organisation.slug: v for v in balance.voices}
+    assert set(by_slug) == {"adpc", "oxfam-novib", "stro"}  # PSO facilitates, does not vote
+    oxfam = by_slug["oxfam-novib"]
     assert (oxfam.comments, oxfam.representatives, oxfam.has_voted, oxfam.silent) == (
         5,
         2,
         False,
         False,
     )
-    assert (voices["adpc"].comments, voices["adpc"].has_voted, voices["adpc"].silent) == (
+    assert (by_slug["adpc"].comments, by_slug["adpc"].has_voted, by_slug["adpc"].silent) == (
         0,
         True,
         False,
     )
-    assert voices["stro"].silent
+    assert by_slug["stro"].silent
 
 
 def test_a_review_page_is_one_decisions_queue_from_its_offset(network: dict, clock: Any) -> None:

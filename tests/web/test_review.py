@@ -277,14 +277,52 @@ def test_balance_of_voices(app, client, network, clock):
     html = client.get(_queue(did)).get_data(as_text=True)
     balance = html.split('id="balance"')[1]
     assert "3 eligible organisations" in balance
-    row = re.search(r"<tr>\s*<th scope=\"row\">Oxfam Novib</th>(.*?)</tr>", balance, re.S)
+    row = re.search(
+        r"<tr>\s*<th scope=\"row\"><bdi>Oxfam Novib</bdi></th>(.*?)</tr>", balance, re.S
+    )
     assert row, balance
     cells = re.findall(r"<td>(.*?)</td>", row.group(1), re.S)
     assert cells[0] == "2" and ">5</a>" in cells[1] and cells[2] == "not cast"
     silent = balance.split("Not heard from yet (no comment, no ballot):")[1].split("</p>")[0]
     assert "Social Trade Organisation" in silent
     assert "Oxfam Novib" not in silent and "African Diaspora" not in silent
-    assert balance.count('<th scope="row">Oxfam Novib') == 1
+    assert balance.count('<th scope="row"><bdi>Oxfam Novib') == 1
+    # Silent first: Social Trade's row comes before the others'.
+    assert balance.index("Social Trade Organisation</bdi> <em>") < balance.index("African Diaspora")
+    assert "1 organisation commented, 1 cast a ballot, 1 not heard from yet." in " ".join(
+        balance.split()
+    )
+    assert "voices" not in balance.split("</table>")[1]  # one page: no link to the rest
+
+
+def test_the_balance_of_voices_is_paged_silent_first(app, client, network, clock):
+    """The queue shows the balance's first rows; the rest is a page of its own,
+    a page at a time, with the same totals."""
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now)
+    _comment(people["oxfam1"], did, "Idris", clock.now)
+    db.session.commit()
+    app.config.update(VOICES_ON_QUEUE=1, VOICES_PER_PAGE=1)
+    sign_in(client, app, people["facilitator"])
+    html = client.get(_queue(did)).get_data(as_text=True)
+    balance = " ".join(html.split('id="balance"')[1].split())
+    assert "3 eligible organisations; 1 to 1 shown, silent first" in balance
+    silent = balance.split("Not heard from yet (no comment, no ballot):")[1].split("</p>")[0]
+    assert "African Diaspora" in silent and "and 1 more" in silent
+    rest = f"/admin/decisions/{did}/voices?start=1"
+    assert f'href="{rest}"' in balance
+    second = client.get(rest)
+    assert second.status_code == 200
+    text = " ".join(second.get_data(as_text=True).split())
+    assert "2 to 2 shown" in text and "Social Trade Organisation</bdi> <em>" in text
+    third = " ".join(
+        client.get(f"/admin/decisions/{did}/voices?start=2").get_data(as_text=True).split()
+    )
+    assert "Oxfam Novib</bdi></th>" in third and 'rel="next"' not in third
+    assert f'href="/admin/decisions/{did}/voices?start=1" rel="prev"' in third
+    # A representative may not see it.
+    sign_in(client, app, people["adpc"])
+    assert client.get(rest).status_code == 403
 
 
 def test_review_links_and_dutch(app, client, network, clock):

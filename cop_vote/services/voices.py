@@ -1,0 +1,161 @@
+"""The balance of voices: every organisation of a decision's electorate once,
+with its comments, its representatives and whether it has voted.
+
+It counts organisations, never people: an organisation with two
+representatives and five comments is one voice, and an organisation that has
+neither commented nor voted is *silent*. Silent organisations come first (the
+facilitator's question before the meeting is who has not been heard), then
+the others, each group by name.
+
+Counted in SQL, a page at a time: two queries (the totals, and the page)
+however large the electorate, its comments and its representatives. The
+electorate is a live list (today's names, domain/names.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Subquery, and_, case, func, select
+
+from ..domain.lifecycle import Status
+from ..extensions import db
+from ..models import Ballot, Comment, Decision, Elector, Organisation, Person
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceOrganisation:
+    """The organisation of a :class:`Voice`, as plain columns."""
+
+    id: int
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """One organisation of the electorate in the balance of voices.
+
+    ``comments`` counts every comment (replies included) by its people;
+    ``representatives`` its active representatives; ``has_voted`` whether its
+    ballot (an abstention included) is cast.
+    """
+
+    organisation: VoiceOrganisation
+    comments: int
+    representatives: int
+    has_voted: bool
+
+    @property
+    def silent(self) -> bool:
+        """Neither a comment nor a ballot from this organisation."""
+        return self.comments == 0 and not self.has_voted
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """The whole electorate's balance in numbers."""
+
+    eligible: int
+    silent: int
+    commented: int
+    voted: int
+
+
+@dataclass(frozen=True)
+class BalancePage:
+    """One page of the balance (silent organisations first), with the totals."""
+
+    voices: list[Voice]
+    totals: Balance
+    offset: int
+    next_offset: int | None
+
+
+def _electorate(decision: Decision) -> Subquery:
+    """Each organisation of the electorate with its counts, as a subquery with
+    the columns ``id, name, slug, comments, representatives, voted`` (1 or 0)."""
+    comments = (
+        select(Comment.organisation_id.label("organisation_id"), func.count().label("n"))
+        .where(Comment.decision_id == decision.id)
+        .group_by(Comment.organisation_id)
+        .subquery()
+    )
+    representatives = (
+        select(Person.organisation_id.label("organisation_id"), func.count().label("n"))
+        .where(Person.role == "representative", Person.active.is_(True))
+        .group_by(Person.organisation_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Organisation.id,
+            Organisation.name,
+            Organisation.slug,
+            func.coalesce(comments.c.n, 0).label("comments"),
+            func.coalesce(representatives.c.n, 0).label("representatives"),
+            case((Ballot.id.is_not(None), 1), else_=0).label("voted"),
+        )
+        .outerjoin(comments, comments.c.organisation_id == Organisation.id)
+        .outerjoin(representatives, representatives.c.organisation_id == Organisation.id)
+        .outerjoin(
+            Ballot,
+            and_(
+                Ballot.decision_id == decision.id,
+                Ballot.organisation_id == Organisation.id,
+                Ballot.is_cast.is_(True),
+            ),
+        )
+    )
+    if decision.status == Status.DRAFT:  # who would be eligible now
+        query = query.where(Organisation.active.is_(True), Organisation.voting.is_(True))
+        if not decision.facilitator_votes:
+            query = query.where(Organisation.kind != "facilitator")
+    else:
+        query = query.join(
+            Elector,
+            and_(Elector.organisation_id == Organisation.id, Elector.decision_id == decision.id),
+        )
+    return query.subquery()
+
+
+def _silent(electorate: Subquery) -> ColumnElement[bool]:
+    return and_(electorate.c.comments == 0, electorate.c.voted == 0)
+
+
+def totals(decision: Decision) -> Balance:
+    """The electorate's balance in numbers: one query."""
+    electorate = _electorate(decision)
+    eligible, silent, commented, voted = db.session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((_silent(electorate), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((electorate.c.comments > 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(electorate.c.voted), 0),
+        ).select_from(electorate)
+    ).one()
+    return Balance(int(eligible), int(silent), int(commented), int(voted))
+
+
+def balance_page(decision: Decision, *, offset: int = 0, limit: int = 100) -> BalancePage:
+    """A page of the balance of voices, silent organisations first, then by
+    name: two queries, however large the electorate."""
+    offset, limit = max(0, offset), max(1, min(limit, 500))
+    counts = totals(decision)
+    electorate = _electorate(decision)
+    rows = db.session.execute(
+        select(electorate)
+        .order_by(
+            case((_silent(electorate), 0), else_=1),
+            func.lower(electorate.c.name),
+            electorate.c.id,
+        )
+        .offset(offset)
+        .limit(limit)
+    ).tuples()
+    voices = [
+        Voice(VoiceOrganisation(oid, name, slug), int(n), int(reps), bool(cast))
+        for oid, name, slug, n, reps, cast in rows
+    ]
+    more = offset + limit < counts.eligible
+    return BalancePage(voices, counts, offset, offset + limit if more else None)
