@@ -15,8 +15,21 @@ electorate is a live list (today's names, domain/names.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, func, select
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    Integer,
+    Select,
+    Subquery,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+)
 
 from ..domain.lifecycle import Status
 from ..extensions import db
@@ -72,12 +85,17 @@ class BalancePage:
     next_offset: int | None
 
 
-def _electorate(decision: Decision) -> Subquery:
+def _electorate(*, draft: bool) -> Subquery:
     """Each organisation of the electorate with its counts, as a subquery with
-    the columns ``id, name, slug, comments, representatives, voted`` (1 or 0)."""
+    the columns ``id, name, slug, comments, representatives, voted`` (1 or 0).
+
+    Parameters: ``decision_id``; for a draft (whose electorate is who would be
+    eligible now) ``facilitator_votes``.
+    """
+    decision_id: BindParameter[int] = bindparam("decision_id", type_=Integer)
     comments = (
         select(Comment.organisation_id.label("organisation_id"), func.count().label("n"))
-        .where(Comment.decision_id == decision.id)
+        .where(Comment.decision_id == decision_id)
         .group_by(Comment.organisation_id)
         .subquery()
     )
@@ -101,39 +119,64 @@ def _electorate(decision: Decision) -> Subquery:
         .outerjoin(
             Ballot,
             and_(
-                Ballot.decision_id == decision.id,
+                Ballot.decision_id == decision_id,
                 Ballot.organisation_id == Organisation.id,
                 Ballot.is_cast.is_(True),
             ),
         )
     )
-    if decision.status == Status.DRAFT:  # who would be eligible now
-        query = query.where(Organisation.active.is_(True), Organisation.voting.is_(True))
-        if not decision.facilitator_votes:
-            query = query.where(Organisation.kind != "facilitator")
+    if draft:
+        query = query.where(
+            Organisation.active.is_(True),
+            Organisation.voting.is_(True),
+            or_(Organisation.kind != "facilitator", bindparam("facilitator_votes", type_=Boolean)),
+        )
     else:
         query = query.join(
             Elector,
-            and_(Elector.organisation_id == Organisation.id, Elector.decision_id == decision.id),
+            and_(Elector.organisation_id == Organisation.id, Elector.decision_id == decision_id),
         )
     return query.subquery()
 
 
-def _silent(electorate: Subquery) -> ColumnElement[bool]:
-    return and_(electorate.c.comments == 0, electorate.c.voted == 0)
+def _totals(electorate: Subquery) -> Select[tuple[int, int, int, int]]:
+    silent = and_(electorate.c.comments == 0, electorate.c.voted == 0)
+    return select(
+        func.count(),
+        func.coalesce(func.sum(case((silent, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((electorate.c.comments > 0, 1), else_=0)), 0),
+        func.coalesce(func.sum(electorate.c.voted), 0),
+    ).select_from(electorate)
+
+
+def _page(electorate: Subquery) -> Select[Any]:
+    silent = and_(electorate.c.comments == 0, electorate.c.voted == 0)
+    return (
+        select(electorate)
+        .order_by(case((silent, 0), else_=1), func.lower(electorate.c.name), electorate.c.id)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+# Built once (building a statement costs about as much as running it): by
+# whether the decision is a draft.
+_TOTALS = {draft: _totals(_electorate(draft=draft)) for draft in (False, True)}
+_PAGE = {draft: _page(_electorate(draft=draft)) for draft in (False, True)}
+
+
+def _parameters(decision: Decision) -> tuple[bool, dict[str, Any]]:
+    draft = decision.status == Status.DRAFT
+    values: dict[str, Any] = {"decision_id": decision.id}
+    if draft:
+        values["facilitator_votes"] = bool(decision.facilitator_votes)
+    return draft, values
 
 
 def totals(decision: Decision) -> Balance:
     """The electorate's balance in numbers: one query."""
-    electorate = _electorate(decision)
-    eligible, silent, commented, voted = db.session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((_silent(electorate), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((electorate.c.comments > 0, 1), else_=0)), 0),
-            func.coalesce(func.sum(electorate.c.voted), 0),
-        ).select_from(electorate)
-    ).one()
+    draft, values = _parameters(decision)
+    eligible, silent, commented, voted = db.session.execute(_TOTALS[draft], values).one()
     return Balance(int(eligible), int(silent), int(commented), int(voted))
 
 
@@ -142,17 +185,8 @@ def balance_page(decision: Decision, *, offset: int = 0, limit: int = 100) -> Ba
     name: two queries, however large the electorate."""
     offset, limit = max(0, offset), max(1, min(limit, 500))
     counts = totals(decision)
-    electorate = _electorate(decision)
-    rows = db.session.execute(
-        select(electorate)
-        .order_by(
-            case((_silent(electorate), 0), else_=1),
-            func.lower(electorate.c.name),
-            electorate.c.id,
-        )
-        .offset(offset)
-        .limit(limit)
-    ).tuples()
+    draft, values = _parameters(decision)
+    rows = db.session.execute(_PAGE[draft], {**values, "offset": offset, "limit": limit}).tuples()
     voices = [
         Voice(VoiceOrganisation(oid, name, slug), int(n), int(reps), bool(cast))
         for oid, name, slug, n, reps, cast in rows

@@ -252,6 +252,24 @@ def test_balance_counts_organisations_not_people(network: dict, clock: Any) -> N
     assert by_slug["stro"].silent
 
 
+def test_a_drafts_balance_is_who_would_be_eligible_now(network: dict, clock: Any) -> None:
+    """Before opening, the electorate is who would be eligible now: the
+    facilitating organisation only when the decision lets it vote."""
+    people = network["people"]
+    for votes, expected in ((False, 3), (True, 4)):
+        did = make_decision(
+            people["facilitator"], clock.now, open_it=False, facilitator_votes=votes
+        )
+        decision = db.session.get(Decision, did)
+        assert decision is not None
+        balance = voices.balance_page(decision, limit=2)
+        assert (balance.totals.eligible, balance.totals.silent) == (expected, expected)
+        assert len(balance.voices) == 2 and balance.next_offset == 2
+        rest = voices.balance_page(decision, offset=2, limit=2)
+        slugs = {v.organisation.slug for v in balance.voices + rest.voices}
+        assert ("pso" in slugs) is votes and len(slugs) == expected
+
+
 def test_a_review_page_is_one_decisions_queue_from_its_offset(network: dict, clock: Any) -> None:
     people = network["people"]
     facilitator = people["facilitator"]
