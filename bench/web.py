@@ -11,7 +11,8 @@ ballot from every organisation on three decisions, comments, and one decision
 with ``--thread`` comments). Then:
 
 1. at ``--load-size``: gunicorn serves the app (``deploy/gunicorn.conf.py``:
-   sync workers, ``WEB_CONCURRENCY`` of them; rate limits off, mail to an
+   sync workers, ``WEB_CONCURRENCY`` of them, none replaced during the run;
+   rate limits off, mail to an
    in-memory backend, tasks into a queue file no worker reads) on a loopback
    port, and a bounded load generator of our own (threads, one keep-alive
    ``http.client`` connection each, ``--duration`` seconds per cell; it stops
@@ -127,6 +128,11 @@ def serve(database_url: str, workdir: Path) -> Iterator[str]:
         # Tasks (mail delivery) wait in a queue file that no worker reads.
         "QUEUE_URL": f"sqlite:///{workdir / 'queue.sqlite'}",
         "GUNICORN_LOG_LEVEL": "warning",
+        # A worker is not replaced after its 2,000th request, as in production
+        # (a bound on slow leaks): in a run of a few minutes each replacement
+        # (about 1.5 s of CPU to load the app) would land in some cell at
+        # random and take a fifth of its CPU.
+        "GUNICORN_MAX_REQUESTS": "0",
     }
     command = [
         sys.executable,
