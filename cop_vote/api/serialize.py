@@ -13,7 +13,15 @@ from ..change_text import change_text
 from ..domain import names
 from ..domain.lifecycle import Status
 from ..models import Comment, Decision, DecisionChange, Organisation, OutcomeHistory, Person
-from ..services import ballots, change_notes, comments, decisions, results, selections
+from ..services import (
+    ballots,
+    change_notes,
+    comments,
+    decision_page,
+    decisions,
+    results,
+    selections,
+)
 from ..services.timefmt import iso_utc
 
 
@@ -175,6 +183,11 @@ def decision(
     :param changes: the decision's change notes, when the caller read them already.
     """
     status = decisions.status_of(d, now)
+    if turnout is None and own is None and history is None and changes is None:
+        # One decision alone: its turnout, own ballot and lists in one query.
+        facts = decision_page.page_facts(d, viewer.organisation_id)
+        turnout, own = facts.turnout, facts.own_cast
+        history, changes = decision_page.history_and_changes(d, facts)
     if turnout is None:
         turnout = results.turnout([d])[d.id]
     outcome = None

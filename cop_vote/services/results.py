@@ -234,8 +234,9 @@ def turnout(decisions: Sequence[Decision]) -> dict[int, Turnout]:
     return {d.id: Turnout(cast.get(d.id, 0), eligible.get(d.id, 0)) for d in decisions}
 
 
-#: One fixed electorate's size, its cast ballots and whether an organisation is in it.
-_TURNOUT_FOR = (
+#: One fixed electorate's size, its cast ballots and whether an organisation is in it
+#: (the decision page adds its other facts: services/decision_page.py).
+TURNOUT_FOR = (
     select(
         func.count(),
         func.count(Ballot.id),
@@ -245,17 +246,6 @@ _TURNOUT_FOR = (
     .outerjoin(Ballot, _cast_ballot(Elector.decision_id, Elector.organisation_id))
     .where(Elector.decision_id == bindparam("decision_id"))
 )
-
-
-def turnout_for(decision: Decision, organisation_id: int | None) -> tuple[Turnout, bool]:
-    """:func:`turnout` of one decision, and whether ``organisation_id`` is in
-    its fixed electorate (a draft has none yet): one query."""
-    if decision.status == lifecycle.Status.DRAFT:
-        return turnout([decision])[decision.id], False
-    electors, cast, member = db.session.execute(
-        _TURNOUT_FOR, {"decision_id": decision.id, "organisation_id": organisation_id}
-    ).one()
-    return Turnout(cast, electors), bool(member)
 
 
 @dataclass(slots=True)
@@ -294,15 +284,39 @@ class ParticipationPage:
     next_offset: int | None
 
 
+#: A page of a fixed electorate by name with each cast ballot, and the whole
+#: electorate's turnout in window counts (counted before LIMIT); built once.
+_PARTICIPATION_PAGE = (
+    # The electorate is a live list (today's names); who recorded a ballot is
+    # named as then (domain/names.py).
+    select(
+        Organisation.id,
+        Organisation.name,
+        Organisation.active,
+        Ballot.id,
+        Ballot.recorded_by_name,
+        Ballot.given_by,
+        Elector.added_at,
+        func.count().over(),
+        func.count(Ballot.id).over(),
+    )
+    .join(Elector, Elector.organisation_id == Organisation.id)
+    .outerjoin(Ballot, _cast_ballot(bindparam("decision_id"), Organisation.id))
+    .where(Elector.decision_id == bindparam("decision_id"))
+    .order_by(func.lower(Organisation.name), Organisation.id)
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+
+
 def participation_page(
     decision: Decision, *, offset: int = 0, limit: int = 100
 ) -> ParticipationPage:
     """A page of the electorate by name with each organisation's cast ballot
-    and who recorded it, as plain rows: two queries (the turnout, and the
-    page), however large the electorate."""
+    and who recorded it, as plain rows, with the whole electorate's turnout
+    counted beside them (window counts): one query however large the
+    electorate (two for a page past its end, which has no row to carry them)."""
     offset, limit = max(0, offset), max(1, min(limit, 500))
-    counts = turnout([decision])[decision.id]
-    columns = (Organisation.id, Organisation.name, Organisation.active)
     if decision.status == lifecycle.Status.DRAFT:
         conditions: list[ColumnElement[bool]] = [
             Organisation.active.is_(True),
@@ -311,30 +325,29 @@ def participation_page(
         if not decision.facilitator_votes:
             conditions.append(Organisation.kind != "facilitator")
         orgs = db.session.execute(
-            select(*columns)
+            # The electorate's size beside each row (counted before LIMIT).
+            select(Organisation.id, Organisation.name, Organisation.active, func.count().over())
             .where(*conditions)
             .order_by(func.lower(Organisation.name), Organisation.id)
             .offset(offset)
             .limit(limit)
-        ).tuples()
-        rows = [ParticipationRow(ElectorRow(*org), False) for org in orgs]
+        ).all()
+        rows = [
+            ParticipationRow(ElectorRow(oid, name, active), False) for oid, name, active, _n in orgs
+        ]
+        counts = Turnout(0, orgs[0][3]) if orgs else None
     else:
         found = db.session.execute(
-            # The electorate is a live list (today's names); who recorded a
-            # ballot is named as then (domain/names.py).
-            select(*columns, Ballot.id, Ballot.recorded_by_name, Ballot.given_by, Elector.added_at)
-            .join(Elector, Elector.organisation_id == Organisation.id)
-            .outerjoin(Ballot, _cast_ballot(decision.id, Organisation.id))
-            .where(Elector.decision_id == decision.id)
-            .order_by(func.lower(Organisation.name), Organisation.id)
-            .offset(offset)
-            .limit(limit)
-        ).tuples()
+            _PARTICIPATION_PAGE, {"decision_id": decision.id, "offset": offset, "limit": limit}
+        ).all()
         rows = [
             ParticipationRow(
                 ElectorRow(oid, name, active), ballot is not None, recorder, given, added
             )
-            for oid, name, active, ballot, recorder, given, added in found
+            for oid, name, active, ballot, recorder, given, added, _n, _v in found
         ]
+        counts = Turnout(found[0][8], found[0][7]) if found else None
+    if counts is None:  # a page past the end: no row carries the counts
+        counts = turnout([decision])[decision.id]
     more = offset + limit < counts.eligible
     return ParticipationPage(rows, counts, offset, offset + limit if more else None)

@@ -24,11 +24,17 @@ from .render import page, person
 
 
 def interest_context(
-    decision: Decision, viewer: Person, status: Status, *, is_elector: bool
+    decision: Decision,
+    viewer: Person,
+    status: Status,
+    *,
+    is_elector: bool,
+    any_declared: bool = True,
 ) -> dict[str, Any]:
-    """What the decision page shows of declared interests (one query)."""
+    """What the decision page shows of declared interests (one query, none
+    when ``any_declared`` says the decision has none)."""
     return {
-        "interests": interest_service.interests(decision),
+        "interests": interest_service.interests(decision) if any_declared else [],
         "may_declare": status is Status.OPEN
         and viewer.role == "representative"
         and is_elector

@@ -19,8 +19,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from ..domain.errors import Message
 from ..extensions import htmx
-from ..i18n import local_time, prefetch_network_zone
+from ..i18n import local_time, prefetch_network_zone, translations
 from ..models import Person
 from ..services.ballots import NOT_AN_ELECTOR
 from . import bp
@@ -172,9 +173,10 @@ def signed_name(name: str | None, organisation: str | None = None) -> Markup:
     the names of the time an act's row keeps: domain/names.py)."""
     if not name and organisation:
         # An erased person: "former representative of <bdi>ADPC</bdi>".
-        return escape(str(_FORMER)) % {"organisation": Markup(f"<bdi>{escape(organisation)}</bdi>")}
+        former = translations().ugettext(_FORMER)
+        return escape(former) % {"organisation": Markup(f"<bdi>{escape(organisation)}</bdi>")}
     # escape() and f-strings: Markup.format takes ten times as long.
-    text = f"<bdi>{escape(name if name else str(_NAME_REMOVED))}</bdi>"
+    text = f"<bdi>{escape(name if name else translations().ugettext(_NAME_REMOVED))}</bdi>"
     return Markup(text if organisation is None else with_organisation(text, organisation))
 
 
@@ -183,10 +185,12 @@ def with_organisation(signed: str, organisation: str) -> str:
     return f"{signed} (<bdi>{escape(organisation)}</bdi>)"
 
 
+# Looked up in the request's catalogue (i18n.translations: a page may sign
+# every comment so); extracted for it by the keyword Message.
 #: What signature() shows for an erased person.
-_NAME_REMOVED = _l("(name removed)")
+_NAME_REMOVED = Message("(name removed)")
 #: ... and with their organisation.
-_FORMER = _l("former representative of %(organisation)s")
+_FORMER = Message("former representative of %(organisation)s")
 
 
 @bp.app_template_global("when")

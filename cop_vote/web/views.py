@@ -29,13 +29,12 @@ from ..i18n import LANGUAGES, local_time, option_label, translate
 from ..models import Ballot, Decision, Person
 from ..services import auth as auth_service
 from ..services import ballots as ballot_service
-from ..services import change_notes, decision_rules, decision_search
 from ..services import comments as comment_service
+from ..services import decision_page, decision_rules, decision_search
 from ..services import decisions as decision_service
 from ..services import meetings as meeting_service
 from ..services import results as results_service
 from ..services.count_tables import count_tables
-from ..services.selections import history as outcome_history
 from ..services.selections import published_options
 from . import bp, search
 from .comment_list import CommentPresenter
@@ -293,7 +292,9 @@ def _decision_context(
     if not has_older:
         after = None
     comments = comment_service.list_threads(viewer, decision, after=after, limit=limit)
-    counts, is_elector = results_service.turnout_for(decision, viewer.organisation_id)
+    # The turnout, and which of the lists most decisions do not have to read.
+    facts = decision_page.page_facts(decision, viewer.organisation_id)
+    counts, is_elector = facts.turnout, facts.is_elector
     if ballot_version is None:
         ballot_version = row.version if row is not None else 0
     # Each option's label once for the page (its list, the ballot form, the comment form).
@@ -314,15 +315,14 @@ def _decision_context(
                     parent = presenter.shown(comment_service.row_of(found))
             except DomainError:  # a bad reply link just shows the plain form
                 parent = None
+    history, changes = decision_page.history_and_changes(decision, facts)
     return {
         "decision": decision,
         "status": status.value,
         "option_labels": labels,
-        "history": outcome_history([decision.id])[decision.id],
-        "changes": change_notes.notes_of([decision.id])[decision.id]
-        if decision.opened_at is not None
-        else [],
-        "meetings": meeting_service.meetings_of(decision.id),
+        "history": history,
+        "changes": changes,
+        "meetings": meeting_service.meetings_of(decision.id) if facts.meetings else [],
         "selected_options": published_options(decision),
         "may_vote": _may_vote(decision, viewer, status, is_elector=is_elector),
         "may_comment": _may_comment(decision, viewer, status),
@@ -354,7 +354,9 @@ def _decision_context(
         "has_older": has_older,
         "newer": comments.next,
         "comment_max": int(current_app.config.get("COMMENT_MAX_LENGTH", 5000)),
-        **interest_context(decision, viewer, status, is_elector=is_elector),
+        **interest_context(
+            decision, viewer, status, is_elector=is_elector, any_declared=facts.interests
+        ),
     }
 
 
