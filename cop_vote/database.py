@@ -106,7 +106,7 @@ def locks_late(view: View) -> View:
 _LOCKING = "cop_vote.locking"
 
 
-def lock_for_writing() -> None:
+def lock_for_writing(*, keep_loaded: bool = False) -> None:
     """Called where a write takes its lock, before it reads what it decides on.
 
     In a view marked :func:`locks_late` on SQLite, the transaction so far only
@@ -114,13 +114,22 @@ def lock_for_writing() -> None:
     Objects read before are expired by that commit, so nothing of the
     preliminaries is decided on without being read again under the lock.
     Elsewhere (and on PostgreSQL, where the caller locks rows) nothing changes.
+
+    :param keep_loaded: the caller reads again, explicitly (``populate_existing``),
+        all it decides on: the commit leaves the objects loaded, so that what
+        does not decide (who asks, their organisation) is not read twice.
     """
     if not has_request_context() or request.environ.get(_LOCKING):
         return
     request.environ[_LOCKING] = True
     session = db.session()
     if session.in_transaction() and session.connection().info.get(_READING):
-        session.commit()
+        expire = session.expire_on_commit
+        session.expire_on_commit = expire and not keep_loaded
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
 
 
 @contextmanager
