@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain import lifecycle
 from ..domain.ballots import BallotRules, validate_ballot
@@ -98,7 +99,14 @@ _FIND_BALLOT_LOCKED = _FIND_BALLOT.options(lazyload(Ballot.organisation)).execut
 )
 
 
+# A write's statements on the tables, built once (see _write).
 _ADD_CHANGE = insert(BallotChange.__table__)
+_UPDATE_BALLOT = update(Ballot.__table__).where(Ballot.__table__.c.id == bindparam("ballot_id"))
+_NEW_STAMP = (
+    update(Decision.__table__)
+    .where(Decision.__table__.c.id == bindparam("decision_id"))
+    .values(tally_stamp=bindparam("tally_stamp"))
+)
 
 
 def find_ballot(decision_id: int, organisation_id: int) -> Ballot | None:
@@ -300,13 +308,8 @@ def _voter_organisation(actor: Person, decision: Decision) -> Organisation:
 
 def _seen(actor: Person, decision_id: int) -> Decision:
     """The decision as the request read it before the lock (the view's check
-    loaded it: no query), if ``actor`` may see it.
-
-    What is decided on it before the lock is a refusal, which writes nothing
-    and so holds as of this reading: an organisation outside the electorate
-    (an elector stays one: the electorate is fixed at opening and only grows),
-    a bad body, a decision closed. A write goes on to :func:`_locked`.
-    """
+    loaded it: no query), if ``actor`` may see it: refusals only are decided on
+    it (see the module; an elector stays one, the electorate only grows)."""
     decision = db.session.get(Decision, decision_id)
     if decision is None or not is_visible(decision, actor):
         raise NotFound(f"No decision {decision_id}.")
@@ -314,12 +317,8 @@ def _seen(actor: Person, decision_id: int) -> Decision:
 
 
 def _locked(actor: Person, decision_id: int) -> Decision:
-    """The decision locked and read afresh with its options (on SQLite the
-    write lock is taken here, see ``cop_vote.database``), before the clock is read.
-
-    Nothing else is expired: the ballot is read afresh by :func:`_write`; who
-    asks and their organisation are those the request authenticated.
-    """
+    """The decision locked and read afresh with its options (SQLite: the write
+    lock from here); nothing else is expired (the ballot: find_ballot_locked)."""
     return get_decision(actor, decision_id, lock=True, keep_loaded=True)
 
 
@@ -359,12 +358,12 @@ def _write(
     if content is None and (ballot is None or not ballot.is_cast):
         raise NotFound("Your organisation has no ballot to withdraw.")
     receipt = new_receipt() if content is not None and gives_receipts(decision) else None
+    values = _values(org, content, actor, receipt, now, given_by, action)
     if ballot is None:
-        ballot = Ballot(decision_id=decision.id, organisation_id=org.id, version=1)
+        ballot = Ballot(decision_id=decision.id, organisation_id=org.id, version=1, **values)
         try:
             with db.session.begin_nested():
                 db.session.add(ballot)
-                _fill(ballot, org, content, actor, receipt, now, given_by, action)
                 db.session.flush()  # inside the savepoint: a lost race fails here
         except IntegrityError:
             # Another transaction inserted it first (no row lock held): update that one.
@@ -374,18 +373,16 @@ def _write(
                 raise StaleBallot(
                     "The ballot changed since you loaded it.", ballot_object(ballot, reader=actor)
                 ) from None
-            ballot.version += 1
-            _fill(ballot, org, content, actor, receipt, now, given_by, action)
+            _update(ballot, values)
     else:
-        ballot.version += 1
-        _fill(ballot, org, content, actor, receipt, now, given_by, action)
+        _update(ballot, values)
     # The cached tally is keyed on this stamp: replaced under the decision's
     # lock, in this write's transaction.
-    decision.tally_stamp = new_stamp()
+    stamp = new_stamp()
+    db.session.execute(_NEW_STAMP, {"decision_id": decision.id, "tally_stamp": stamp})
+    set_committed_value(decision, "tally_stamp", stamp)
     tally_cache.mark_written()
-    db.session.flush()
-    # Its history row on the table, not as an object: nothing in this
-    # transaction reads it back, and the unit of work costs more than the row.
+    # Its history row (also on the table: nothing in this transaction reads it back).
     db.session.execute(
         _ADD_CHANGE,
         {
@@ -422,8 +419,7 @@ def gives_receipts(decision: Decision) -> bool:
     return decision.ballot_secrecy != "secret" or bool(decision.secret_receipts)
 
 
-def _fill(
-    ballot: Ballot,
+def _values(
     org: Organisation,
     content: dict[str, Any] | None,
     actor: Person,
@@ -431,19 +427,32 @@ def _fill(
     now: datetime,
     given_by: str | None,
     action: str,
-) -> None:
-    ballot.content = content
-    ballot.is_cast = content is not None
-    ballot.receipt = receipt
-    ballot.cast_at = now
-    ballot.cast_by_id = actor.id if action != "record" else None
-    ballot.recorded_by_id = actor.id if action == "record" else None
-    ballot.given_by = given_by
-    # The names of this write's time: the ballot record and the pack show them
-    # after a later rename.
-    ballot.organisation_name = org.name
-    ballot.cast_by_name = actor.name if action != "record" else None
-    ballot.recorded_by_name = actor.name if action == "record" else None
+) -> dict[str, Any]:
+    """The ballot's columns as this write leaves them (but its version)."""
+    record = action == "record"
+    return {
+        "content": content,
+        "is_cast": content is not None,
+        "receipt": receipt,
+        "cast_at": now,
+        "cast_by_id": None if record else actor.id,
+        "recorded_by_id": actor.id if record else None,
+        "given_by": given_by,
+        # The names of this write's time: the ballot record and the pack show
+        # them after a later rename.
+        "organisation_name": org.name,
+        "cast_by_name": None if record else actor.name,
+        "recorded_by_name": actor.name if record else None,
+    }
+
+
+def _update(ballot: Ballot, values: dict[str, Any]) -> None:
+    """Write the ballot's next version: one ``UPDATE`` on its table (the unit
+    of work costs more than the statement); the object then holds it as stored."""
+    values = {**values, "version": ballot.version + 1}
+    db.session.execute(_UPDATE_BALLOT, {"ballot_id": ballot.id, **values})
+    for name, value in values.items():
+        set_committed_value(ballot, name, value)
 
 
 def cast_ballot(
