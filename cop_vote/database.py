@@ -20,9 +20,11 @@ A view marked :func:`locks_late` (a ballot write) is the exception: it reads
 (who asks, whether the decision is there for them, the body) in a deferred
 transaction, and where its service takes the decision's lock
 (:func:`lock_for_writing`) that transaction ends and the next begins
-``IMMEDIATE``; everything the write decides on is read afresh in it. The
-write lock is then held for the write alone, not for the request's
-preliminaries, and other writers wait that much less.
+``IMMEDIATE``; everything the write decides on is read afresh in it (the
+decision, its options and the ballot; who asks is the person the request
+authenticated). What refuses a write is checked before, so a refused write
+never takes the lock. The write lock is then held for the write alone, not
+for the request's preliminaries, and other writers wait that much less.
 
 A statement that changes data inside a reading transaction is a bug (the view
 should be marked, or be a ``POST``); it is reported as a
