@@ -2,6 +2,7 @@
 
     python bench/web.py [--sizes 16,200,2000] [--load-size 200] [--duration 3]
                         [--concurrency 1,16,64] [--db sqlite,postgresql]
+                        [--route NAME ...]
 
 For each database (SQLite in a temporary file; PostgreSQL too when
 ``BENCH_DATABASE_URL`` is set, e.g. ``postgresql://postgres@127.0.0.1/bench_cop``:
@@ -24,6 +25,11 @@ with ``--thread`` comments). Then:
 2. at every size: the SQL statements and wall time of one request of each
    route, in process (Flask's test client, statements counted with a
    SQLAlchemy event).
+
+``--route NAME`` (repeatable; names as printed, e.g. ``--route "API PUT
+ballot"``) measures only those routes, in both tables: a route load-tested
+alone, without the others' minutes. ``/healthz`` is always measured first,
+for the ratio.
 
 The load generator runs on the same machine as the server, so it takes CPU
 from it; ``/healthz`` pays the same, which is why the ratios are the figure
@@ -82,11 +88,14 @@ class Route:
     load: bool = True
 
 
-def routes(built: Built) -> list[Route]:
-    """The measured routes of a built network, ``/healthz`` first."""
+def routes(built: Built, only: Sequence[str] = ()) -> list[Route]:
+    """The measured routes of a built network, ``/healthz`` first.
+
+    :param only: names of the routes wanted (``/healthz`` comes always); all when empty.
+    """
     d = built.form
     bodies = tuple(f'{{"option": {oid}}}'.encode() for oid in built.form_options[:2])
-    return [
+    every = [
         Route("/healthz", "GET", "/healthz", "none"),
         Route("decision page", "GET", f"/decisions/{d}", "rep"),
         Route(
@@ -102,6 +111,12 @@ def routes(built: Built) -> list[Route]:
         Route("API GET decision", "GET", f"/api/v1/decisions/{d}", "api"),
         Route("API PUT ballot", "PUT", f"/api/v1/decisions/{d}/ballot", "api", bodies=bodies),
     ]
+    if not only:
+        return every
+    unknown = set(only) - {route.name for route in every}
+    if unknown:
+        raise SystemExit(f"unknown route(s): {', '.join(sorted(unknown))}")
+    return [route for route in every if route.name == "/healthz" or route.name in only]
 
 
 # --- the server ---------------------------------------------------------------
@@ -310,6 +325,7 @@ def load_table(
     concurrencies: Sequence[int],
     duration: float,
     workdir: Path,
+    only: Sequence[str] = (),
 ) -> int:
     """Serve, drive every route at every concurrency, print the table; the error count."""
     errors = 0
@@ -320,7 +336,7 @@ def load_table(
             "facilitator": session_cookie(port, sign_in_link(app, built.facilitator)),
             "api": api_token(app, built.representative),
         }
-        measured = [route for route in routes(built) if route.load]
+        measured = [route for route in routes(built, only) if route.load or only]
         # Warm every worker up (imports, templates, pools) before measuring.
         for route in measured:
             drive(port, route, headers_for(route, credentials), 4, 0.5)
@@ -352,7 +368,9 @@ def load_table(
 # --- statements per request -------------------------------------------------------
 
 
-def count_statements(app: Flask, built: Built, repeat: int = 3) -> dict[str, tuple[int, float]]:
+def count_statements(
+    app: Flask, built: Built, repeat: int = 3, only: Sequence[str] = ()
+) -> dict[str, tuple[int, float]]:
     """``{route: (statements, best wall seconds)}`` of one request each, in process
     (best of ``repeat``, or of fewer when one request takes over a second)."""
     client = app.test_client()
@@ -373,7 +391,7 @@ def count_statements(app: Flask, built: Built, repeat: int = 3) -> dict[str, tup
         seen.append("")
 
     results: dict[str, tuple[int, float]] = {}
-    for route in routes(built):
+    for route in routes(built, only):
         browser = facilitator if route.who == "facilitator" else client
         headers = {"Authorization": f"Bearer {token}"} if route.who == "api" else {}
         if route.bodies:
@@ -454,6 +472,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="sqlite,postgresql",
         help="databases (postgresql needs BENCH_DATABASE_URL)",
     )
+    parser.add_argument(
+        "--route",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this route (repeatable; /healthz always comes first, for the ratio)",
+    )
     args = parser.parse_args(argv)
     sizes = sorted({int(n) for n in args.sizes.split(",")} | {args.load_size})
     concurrencies = [int(c) for c in args.concurrency.split(",")]
@@ -486,8 +511,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         f"\n{db_name}, N = {size}, {args.duration:g} s per cell, "
                         f"{os.cpu_count()} cores\n"
                     )
-                    errors += load_table(app, built, url, concurrencies, args.duration, workdir)
-                statements[size] = count_statements(app, built)
+                    errors += load_table(
+                        app, built, url, concurrencies, args.duration, workdir, args.route
+                    )
+                statements[size] = count_statements(app, built, only=args.route)
                 with app.app_context():
                     db.engine.dispose()
             print(f"\n{db_name}: SQL statements and wall time of one request (best of up to 3)\n")

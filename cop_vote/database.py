@@ -20,9 +20,11 @@ A view marked :func:`locks_late` (a ballot write) is the exception: it reads
 (who asks, whether the decision is there for them, the body) in a deferred
 transaction, and where its service takes the decision's lock
 (:func:`lock_for_writing`) that transaction ends and the next begins
-``IMMEDIATE``; everything the write decides on is read afresh in it. The
-write lock is then held for the write alone, not for the request's
-preliminaries, and other writers wait that much less.
+``IMMEDIATE``; everything the write decides on is read afresh in it (the
+decision, its options and the ballot; who asks is the person the request
+authenticated). What refuses a write is checked before, so a refused write
+never takes the lock. The write lock is then held for the write alone, not
+for the request's preliminaries, and other writers wait that much less.
 
 Writers of one SQLite database queue for its write lock on a lock file beside
 it (``<database>-writers.lock``, an exclusive ``flock`` held from ``BEGIN
@@ -120,7 +122,7 @@ def locks_late(view: View) -> View:
 _LOCKING = "cop_vote.locking"
 
 
-def lock_for_writing() -> None:
+def lock_for_writing(*, keep_loaded: bool = False) -> None:
     """Called where a write takes its lock, before it reads what it decides on.
 
     In a view marked :func:`locks_late` on SQLite, the transaction so far only
@@ -128,13 +130,22 @@ def lock_for_writing() -> None:
     Objects read before are expired by that commit, so nothing of the
     preliminaries is decided on without being read again under the lock.
     Elsewhere (and on PostgreSQL, where the caller locks rows) nothing changes.
+
+    :param keep_loaded: the caller reads again, explicitly (``populate_existing``),
+        all it decides on: the commit leaves the objects loaded, so that what
+        does not decide (who asks, their organisation) is not read twice.
     """
     if not has_request_context() or request.environ.get(_LOCKING):
         return
     request.environ[_LOCKING] = True
     session = db.session()
     if session.in_transaction() and session.connection().info.get(_READING):
-        session.commit()
+        expire = session.expire_on_commit
+        session.expire_on_commit = expire and not keep_loaded
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
 
 
 @contextmanager

@@ -120,9 +120,10 @@ def put_ballot(
         ballot = ballots.cast_ballot(actor(), decision_id, body, clock.now, version=version)
     except DecisionClosed as error:
         raise _closed(error, decision_id) from None
-    response = _ballot(ballot)
+    # The answer is built from the write's acknowledgement (plain values),
+    # after the commit: not while the lock is held.
     db.session.commit()
-    return response
+    return _ballot(ballot)
 
 
 @bp.get("/decisions/<int:decision_id>/ballot")
@@ -185,6 +186,5 @@ def record_ballot(
         )
     except DecisionClosed as error:
         raise _closed(error, decision_id) from None
-    response = _ballot(ballot)
     db.session.commit()
-    return response
+    return _ballot(ballot)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import g, request
 from flask.typing import ResponseReturnValue
 
 from .. import clock
@@ -29,8 +29,13 @@ from .schemas_search import DecisionQuerySchema
 
 
 def find_decision(person: Any, decision_id: int, **_: Any) -> None:
-    """404 unless ``person`` may see decision ``decision_id``."""
-    decisions.get_decision(person, decision_id)
+    """404 unless ``person`` may see decision ``decision_id``.
+
+    The decision is held for the request (the session holds what it loaded
+    only weakly), so that the view's service finds it there rather than
+    reading it again (a ballot write's checks before its lock).
+    """
+    g.cop_vote_decision = decisions.get_decision(person, decision_id)
 
 
 @bp.post("/decisions")

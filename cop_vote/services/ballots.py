@@ -3,14 +3,20 @@
 The rule that defines the product: a ballot belongs to (decision,
 organisation), never to a person. Every write here runs inside one
 transaction in this order: lock the decision (PostgreSQL: ``SELECT ... FOR
-UPDATE`` on its row; SQLite: the transaction took the write lock when it
-began, see ``cop_vote.database``), re-read it and the ballot afresh under the
-lock, read the clock, decide (deadline, version), write, and build the
-acknowledgement (:class:`BallotAck`) from the write itself. The caller then
-commits and answers with that acknowledgement, never with a row read after
-the commit, which may already hold a colleague's later write. The unique
-constraint on (decision, organisation) backs this up: a lost race can never
-make a second ballot.
+UPDATE`` on its row; SQLite: the write lock, taken there by the views marked
+``locks_late``, see ``cop_vote.database``), re-read it and the ballot afresh
+under the lock, read the clock, decide (deadline, version), write, and build
+the acknowledgement (:class:`BallotAck`) from the write itself. The caller
+then commits and answers with that acknowledgement, never with a row read
+after the commit, which may already hold a colleague's later write. The
+unique constraint on (decision, organisation) backs this up: a lost race can
+never make a second ballot.
+
+What can refuse a member's write is checked first before the lock, on the
+state the request read (:func:`_seen`): a refusal writes nothing, so it holds
+as of that reading, and takes no lock. An accepted write is decided again on
+what it reads under the lock; who asks and their organisation are those the
+request authenticated (nothing is expired and read again for them).
 """
 
 from __future__ import annotations
@@ -21,8 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain import lifecycle
 from ..domain.ballots import BallotRules, validate_ballot
@@ -31,7 +39,7 @@ from ..extensions import db
 from ..models import Ballot, BallotChange, Decision, Elector, Organisation, Person, new_stamp
 from . import audit, tally_cache
 from .access import require_facilitator, require_member
-from .decisions import get_decision
+from .decisions import get_decision, is_visible
 from .organisations import get_organisation
 from .text import clean
 from .timefmt import Now, instant, iso_utc
@@ -83,10 +91,35 @@ _IS_ELECTOR = select(Elector.decision_id).where(
 )
 
 
+# The same under the decision's lock: read afresh over any copy the session
+# holds (the write expired nothing, see _locked), its organisation taken from
+# the session (loaded with who asks, or by slug) rather than joined again.
+_FIND_BALLOT_LOCKED = _FIND_BALLOT.options(lazyload(Ballot.organisation)).execution_options(
+    populate_existing=True
+)
+
+
+# A write's statements on the tables, built once (see _write).
+_ADD_CHANGE = insert(BallotChange.__table__)
+_UPDATE_BALLOT = update(Ballot.__table__).where(Ballot.__table__.c.id == bindparam("ballot_id"))
+_NEW_STAMP = (
+    update(Decision.__table__)
+    .where(Decision.__table__.c.id == bindparam("decision_id"))
+    .values(tally_stamp=bindparam("tally_stamp"))
+)
+
+
 def find_ballot(decision_id: int, organisation_id: int) -> Ballot | None:
     """The ballot row of (decision, organisation), cast or withdrawn, or ``None``."""
     return db.session.execute(
         _FIND_BALLOT, {"decision_id": decision_id, "organisation_id": organisation_id}
+    ).scalar()
+
+
+def find_ballot_locked(decision_id: int, organisation_id: int) -> Ballot | None:
+    """:func:`find_ballot` for a write, under the decision's lock: read afresh."""
+    return db.session.execute(
+        _FIND_BALLOT_LOCKED, {"decision_id": decision_id, "organisation_id": organisation_id}
     ).scalar()
 
 
@@ -273,6 +306,27 @@ def _voter_organisation(actor: Person, decision: Decision) -> Organisation:
     return org
 
 
+def _seen(actor: Person, decision_id: int) -> Decision:
+    """The decision as the request read it before the lock (the view's check
+    loaded it: no query), if ``actor`` may see it: refusals only are decided on
+    it (see the module; an elector stays one, the electorate only grows)."""
+    decision = db.session.get(Decision, decision_id)
+    if decision is None or not is_visible(decision, actor):
+        raise NotFound(f"No decision {decision_id}.")
+    return decision
+
+
+def _locked(actor: Person, decision_id: int) -> Decision:
+    """The decision locked and read afresh with its options (SQLite: the write
+    lock from here); nothing else is expired (the ballot: find_ballot_locked)."""
+    return get_decision(actor, decision_id, lock=True, keep_loaded=True)
+
+
+def _check_version(version: Any) -> None:
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise InvalidInput("version must be a whole number.", {"version": "A whole number."})
+
+
 def _write(
     decision: Decision,
     org: Organisation,
@@ -284,16 +338,15 @@ def _write(
     action: str,
     given_by: str | None = None,
 ) -> BallotAck:
-    """Write one ballot change under the decision's lock, already held.
+    """Write one ballot change under the decision's lock, already held
+    (:func:`_locked`), the version already checked (:func:`_check_version`).
 
     :param now: the clock as read after the lock was taken.
     :param action: ``cast`` (recorded as ``change`` when the organisation's
         ballot is cast already), ``withdraw`` or ``record``.
     """
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        raise InvalidInput("version must be a whole number.", {"version": "A whole number."})
     lifecycle.check_accepts_ballots(decision.status, decision.closes_at, now)
-    ballot = find_ballot(decision.id, org.id)
+    ballot = find_ballot_locked(decision.id, org.id)
     if action == "cast" and ballot is not None and ballot.is_cast:
         action = "change"
     current_version = ballot.version if ballot is not None else 0
@@ -305,42 +358,43 @@ def _write(
     if content is None and (ballot is None or not ballot.is_cast):
         raise NotFound("Your organisation has no ballot to withdraw.")
     receipt = new_receipt() if content is not None and gives_receipts(decision) else None
+    values = _values(org, content, actor, receipt, now, given_by, action)
     if ballot is None:
-        ballot = Ballot(decision_id=decision.id, organisation_id=org.id, version=1)
+        ballot = Ballot(decision_id=decision.id, organisation_id=org.id, version=1, **values)
         try:
             with db.session.begin_nested():
                 db.session.add(ballot)
-                _fill(ballot, org, content, actor, receipt, now, given_by, action)
                 db.session.flush()  # inside the savepoint: a lost race fails here
         except IntegrityError:
             # Another transaction inserted it first (no row lock held): update that one.
-            ballot = find_ballot(decision.id, org.id)
+            ballot = find_ballot_locked(decision.id, org.id)
             assert ballot is not None
             if version is not None:
                 raise StaleBallot(
                     "The ballot changed since you loaded it.", ballot_object(ballot, reader=actor)
                 ) from None
-            ballot.version += 1
-            _fill(ballot, org, content, actor, receipt, now, given_by, action)
+            _update(ballot, values)
     else:
-        ballot.version += 1
-        _fill(ballot, org, content, actor, receipt, now, given_by, action)
+        _update(ballot, values)
     # The cached tally is keyed on this stamp: replaced under the decision's
     # lock, in this write's transaction.
-    decision.tally_stamp = new_stamp()
+    stamp = new_stamp()
+    db.session.execute(_NEW_STAMP, {"decision_id": decision.id, "tally_stamp": stamp})
+    set_committed_value(decision, "tally_stamp", stamp)
     tally_cache.mark_written()
-    db.session.add(
-        BallotChange(
-            ballot_id=ballot.id,
-            version=ballot.version,
-            action=action,
-            content=content,
-            receipt=receipt,
-            person_id=actor.id,
-            at=now,
-        )
+    # Its history row (also on the table: nothing in this transaction reads it back).
+    db.session.execute(
+        _ADD_CHANGE,
+        {
+            "ballot_id": ballot.id,
+            "version": ballot.version,
+            "action": action,
+            "content": content,
+            "receipt": receipt,
+            "person_id": actor.id,
+            "at": now,
+        },
     )
-    db.session.flush()
     secret = decision.ballot_secrecy == "secret"
     audit.record(
         f"ballot.{action}",
@@ -365,8 +419,7 @@ def gives_receipts(decision: Decision) -> bool:
     return decision.ballot_secrecy != "secret" or bool(decision.secret_receipts)
 
 
-def _fill(
-    ballot: Ballot,
+def _values(
     org: Organisation,
     content: dict[str, Any] | None,
     actor: Person,
@@ -374,19 +427,32 @@ def _fill(
     now: datetime,
     given_by: str | None,
     action: str,
-) -> None:
-    ballot.content = content
-    ballot.is_cast = content is not None
-    ballot.receipt = receipt
-    ballot.cast_at = now
-    ballot.cast_by_id = actor.id if action != "record" else None
-    ballot.recorded_by_id = actor.id if action == "record" else None
-    ballot.given_by = given_by
-    # The names of this write's time: the ballot record and the pack show them
-    # after a later rename.
-    ballot.organisation_name = org.name
-    ballot.cast_by_name = actor.name if action != "record" else None
-    ballot.recorded_by_name = actor.name if action == "record" else None
+) -> dict[str, Any]:
+    """The ballot's columns as this write leaves them (but its version)."""
+    record = action == "record"
+    return {
+        "content": content,
+        "is_cast": content is not None,
+        "receipt": receipt,
+        "cast_at": now,
+        "cast_by_id": None if record else actor.id,
+        "recorded_by_id": actor.id if record else None,
+        "given_by": given_by,
+        # The names of this write's time: the ballot record and the pack show
+        # them after a later rename.
+        "organisation_name": org.name,
+        "cast_by_name": None if record else actor.name,
+        "recorded_by_name": actor.name if record else None,
+    }
+
+
+def _update(ballot: Ballot, values: dict[str, Any]) -> None:
+    """Write the ballot's next version: one ``UPDATE`` on its table (the unit
+    of work costs more than the statement); the object then holds it as stored."""
+    values = {**values, "version": ballot.version + 1}
+    db.session.execute(_UPDATE_BALLOT, {"ballot_id": ballot.id, **values})
+    for name, value in values.items():
+        set_committed_value(ballot, name, value)
 
 
 def cast_ballot(
@@ -406,9 +472,16 @@ def cast_ballot(
     :raises StaleBallot: ``version`` is not the current one; nothing changes.
     """
     actor = require_member(actor)
-    decision = get_decision(actor, decision_id, lock=True)
-    org = _voter_organisation(actor, decision)
-    content = validate_ballot(body, rules_for(decision))
+    # Refusals before the lock (see _seen), in the order they are given under it.
+    seen = _seen(actor, decision_id)
+    org = _voter_organisation(actor, seen)
+    rules = rules_for(seen)
+    content = validate_ballot(body, rules)
+    _check_version(version)
+    lifecycle.check_accepts_ballots(seen.status, seen.closes_at, instant(now))
+    decision = _locked(actor, decision_id)
+    if rules_for(decision) != rules:  # its options changed meanwhile
+        content = validate_ballot(body, rules_for(decision))
     # "cast" becomes "change" in _write when a cast ballot is there.
     return _write(decision, org, content, actor, version, instant(now), action="cast")
 
@@ -424,8 +497,11 @@ def withdraw_ballot(
     :raises DecisionClosed: the decision is not open at ``now``.
     """
     actor = require_member(actor)
-    decision = get_decision(actor, decision_id, lock=True)
-    org = _voter_organisation(actor, decision)
+    seen = _seen(actor, decision_id)
+    org = _voter_organisation(actor, seen)
+    _check_version(version)
+    lifecycle.check_accepts_ballots(seen.status, seen.closes_at, instant(now))
+    decision = _locked(actor, decision_id)
     return _write(decision, org, None, actor, version, instant(now), action="withdraw")
 
 
@@ -447,7 +523,7 @@ def record_ballot(
     :raises InvalidInput: not in the electorate, a bad body or a missing ``given_by``.
     """
     actor = require_facilitator(actor)
-    decision = get_decision(actor, decision_id, lock=True)
+    decision = _locked(actor, decision_id)
     org = get_organisation(slug)
     at = instant(now)
     if decision.status == "draft":
@@ -459,6 +535,7 @@ def record_ballot(
         )
     content = validate_ballot(body, rules_for(decision))
     name = clean(given_by, "given_by", max_length=200, single_line=True)
+    _check_version(version)
     return _write(decision, org, content, actor, version, at, action="record", given_by=name)
 
 

@@ -110,19 +110,26 @@ _DECISION_LOCKED = (
 )
 
 
-def get_decision(viewer: Person | None, decision_id: int, *, lock: bool = False) -> Decision:
+def get_decision(
+    viewer: Person | None, decision_id: int, *, lock: bool = False, keep_loaded: bool = False
+) -> Decision:
     """The decision, if ``viewer`` may see it.
 
     :param lock: for a write: take the decision's row lock (``SELECT ... FOR
         UPDATE``; on SQLite the transaction holds the write lock already) and
         read everything afresh under it. Objects the request loaded before are
         expired, so no rule is decided on a cached, possibly stale, state.
+    :param keep_loaded: with ``lock``, expire nothing: the decision and its
+        options are read afresh, and the caller reads again (``populate_existing``)
+        whatever else it decides on (a ballot write: services/ballots.py).
     :raises NotFound: no such decision, or not visible to ``viewer``.
     """
     if lock:
-        database.lock_for_writing()  # SQLite: the write lock from here (locks_late)
+        # SQLite: the write lock from here (locks_late)
+        database.lock_for_writing(keep_loaded=keep_loaded)
         db.session.flush()
-        db.session.expire_all()
+        if not keep_loaded:
+            db.session.expire_all()
         found = db.session.execute(_DECISION_LOCKED, {"decision_id": decision_id})
         decision = found.unique().scalar()
     else:

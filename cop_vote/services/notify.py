@@ -35,9 +35,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import lazyload
 
 from ..domain.errors import Conflict, Message
 from ..domain.lifecycle import Status
@@ -160,16 +161,30 @@ def receives_mail(person: Person) -> bool:
     )
 
 
+# Who gets mail is decided in the query too (receives_mail), and their
+# organisation is not joined: a ballot write's commit sends this (built once).
+_REPRESENTATIVES = (
+    select(Person)
+    .where(
+        Person.organisation_id.in_(bindparam("ids", expanding=True)),
+        Person.role == "representative",
+        Person.active.is_(True),
+        Person.erased_at.is_(None),
+        Person.notifications == "immediate",
+        Person.email.is_not(None),
+        Person.email != "",
+    )
+    .options(lazyload(Person.organisation))
+    .order_by(Person.id)
+)
+
+
 def representatives(organisation_ids: Iterable[int]) -> list[Person]:
     """The representatives of these organisations who get mail, by id."""
     ids = sorted(set(organisation_ids))
     if not ids:
         return []
-    rows = db.session.execute(
-        select(Person)
-        .where(Person.organisation_id.in_(ids), Person.role == "representative")
-        .order_by(Person.id)
-    ).scalars()
+    rows = db.session.execute(_REPRESENTATIVES, {"ids": ids}).scalars()
     return [p for p in rows if receives_mail(p)]
 
 
@@ -298,6 +313,16 @@ OUTBOX_WRITTEN = "cop_outbox_written"
 
 _NOTIFICATIONS = Notification.__table__
 
+# The outbox's insert, built once for each database (PostgreSQL: True): on
+# the table, not the entity, so without the ORM's bulk machinery, and the
+# rows given as parameters rather than built into the statement each time.
+_QUEUE = {
+    postgresql: insert(_NOTIFICATIONS)
+    .on_conflict_do_nothing(index_elements=[_NOTIFICATIONS.c.key])
+    .returning(_NOTIFICATIONS.c.id)
+    for postgresql, insert in ((True, postgresql_insert), (False, sqlite_insert))
+}
+
 
 def queue(mails: Iterable[Mail], now: datetime) -> int:
     """Write each mail to the outbox once, pending and due at ``now``: one
@@ -327,20 +352,11 @@ def queue(mails: Iterable[Mail], now: datetime) -> int:
         )
     if not rows:
         return 0
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = _QUEUE[db.session.get_bind().dialect.name == "postgresql"]
     # The ids it returns are those of the rows written (rowcount is not
-    # reliable for this statement on every driver).
-    written = len(
-        db.session.execute(
-            # On the table, not the entity: the same statement without the
-            # ORM's bulk machinery (a third of a ballot write's commit).
-            insert(_NOTIFICATIONS)
-            .values(list(rows.values()))
-            .on_conflict_do_nothing(index_elements=[_NOTIFICATIONS.c.key])
-            .returning(_NOTIFICATIONS.c.id)
-        ).all()
-    )
+    # reliable for this statement on every driver). Several rows go in one
+    # statement all the same (SQLAlchemy's "insertmanyvalues").
+    written = len(db.session.execute(statement, list(rows.values())).all())
     if written:
         # The rows bypass the unit of work: tell the commit that mail waits
         # (cop_vote.notifications wakes the worker after it).

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from .. import ratelimits
+from .. import database, ratelimits
 from ..clock import now
 from ..conditional import conditional
 from ..database import MAX_ID
@@ -372,6 +372,7 @@ def decision(decision_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/decisions/<int:decision_id>/ballot")
+@database.locks_late
 @ratelimits.ballot_writes
 def cast(decision_id: int) -> ResponseReturnValue:
     """Cast or change the organisation's ballot (the version guards against stale views)."""

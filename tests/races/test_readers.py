@@ -23,8 +23,10 @@ from sqlalchemy import event, text
 
 from cop_vote import create_app, database
 from cop_vote.extensions import db
+from cop_vote.models import Decision
 from tests.races.drivers import browser_for, decision_lock
-from tests.web.helpers import make_decision, option_ids
+from tests.web.admin_helpers import sign_in
+from tests.web.helpers import csrf_token, make_decision, option_ids
 
 
 def test_reads_answer_while_a_writer_holds_the_lock(
@@ -137,6 +139,56 @@ def test_reads_take_no_write_lock_and_a_ballot_write_takes_it_first(
         locks = [i for i, s in enumerate(write) if " FOR UPDATE" in s]
         assert len(locks) == 1 and "FROM decision" in write[locks[0]]
         assert locks[0] > 0
+
+
+def test_the_ballot_form_locks_late_and_a_refused_ballot_never_locks(
+    app: Flask, client: Any, network: dict[str, Any], database_url: str
+) -> None:
+    """The ballot form's view is marked ``locks_late`` like the API's ballot
+    writes. SQLite: it reads (who asks, the decision, the form) in a deferred
+    transaction and takes the write lock where the decision is locked; a
+    refused ballot (not an option; the decision closed) never takes it.
+    PostgreSQL: the decision's row is locked once, by the accepted write alone."""
+    facilitator = network["people"]["facilitator"]
+    decision_id = make_decision(facilitator, datetime.now(UTC))
+    option = option_ids(decision_id)[0]
+    db.session.commit()
+    sign_in(app, client, network["people"]["adpc"])
+    token = csrf_token(client.get(f"/decisions/{decision_id}").get_data(as_text=True))
+
+    def post(choice: int) -> tuple[int, list[str]]:
+        db.session.commit()  # the request begins its own transactions
+        with statements(app) as sent:
+            answer = client.post(
+                f"/decisions/{decision_id}/ballot",
+                data={"csrf_token": token, "version": "0", "option": str(choice)},
+            )
+        return answer.status_code, sent
+
+    sqlite = database_url.startswith("sqlite")
+
+    def locks(sent: list[str]) -> list[int]:
+        if sqlite:
+            return [i for i, s in enumerate(sent) if s == "BEGIN IMMEDIATE"]
+        return [i for i, s in enumerate(sent) if " FOR UPDATE" in s]
+
+    status, refused = post(option + 1000)  # not one of its options: 400
+    assert status == 400 and locks(refused) == []
+    status, accepted = post(option)
+    assert status == 303
+    (lock,) = locks(accepted)
+    if sqlite:
+        assert accepted[0] == "BEGIN"
+        assert all(s.startswith("SELECT") for s in accepted[1:lock])
+        assert accepted[lock + 1].startswith("SELECT decision.")
+    else:
+        assert "FROM decision" in accepted[lock] and lock > 0
+    decision = db.session.get(Decision, decision_id)
+    assert decision is not None
+    decision.status = "closed"
+    db.session.commit()
+    status, closed = post(option)
+    assert status == 409 and locks(closed) == []
 
 
 def test_which_transactions_write() -> None:

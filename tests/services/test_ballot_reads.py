@@ -166,14 +166,14 @@ def test_a_ballot_inserted_by_another_writer_first_is_updated_not_duplicated(
     memphis, nashville, _atlanta = option_ids(did)
     ballots.cast_ballot(people["adpc"], did, {"option": memphis}, clock.now)
     db.session.commit()
-    real = ballots.find_ballot
+    real = ballots.find_ballot_locked  # the write's look-up, under the lock
     calls: list[tuple[Any, ...]] = []
 
     def first_misses(*args: Any) -> Any:
         calls.append(args)
         return None if len(calls) == 1 else real(*args)
 
-    monkeypatch.setattr(ballots, "find_ballot", first_misses)
+    monkeypatch.setattr(ballots, "find_ballot_locked", first_misses)
     ack = ballots.record_ballot(
         people["facilitator"], did, "adpc", {"option": nashville}, "A. Warsame", clock.now
     )
