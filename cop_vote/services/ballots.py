@@ -322,6 +322,32 @@ def _locked(actor: Person, decision_id: int) -> Decision:
     return get_decision(actor, decision_id, lock=True, keep_loaded=True)
 
 
+#: Who asks, as stored: what :func:`require_member` and the organisation decide on.
+_STANDING = (
+    select(Person.active, Person.role, Person.organisation_id, Organisation.active)
+    .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+    .where(Person.id == bindparam("person_id"))
+)
+
+
+def _standing_afresh(
+    actor: Person, org: Organisation, decision: Decision
+) -> tuple[Person, Organisation]:
+    """Under the lock: who asks, read again in one row. Unchanged since the
+    request read it (almost always), the checks made before the lock hold;
+    changed meanwhile (deactivated, moved to another organisation, the
+    organisation deactivated), they are made again on the stored state."""
+    stored = db.session.execute(_STANDING, {"person_id": actor.id}).one_or_none()
+    seen = (actor.active, actor.role, actor.organisation_id, org.active)
+    if stored is not None and tuple(stored) == seen:
+        return actor, org
+    db.session.refresh(actor)
+    if actor.organisation is not None:
+        db.session.refresh(actor.organisation)
+    actor = require_member(actor)
+    return actor, _voter_organisation(actor, decision)
+
+
 def _check_version(version: Any) -> None:
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise InvalidInput("version must be a whole number.", {"version": "A whole number."})
@@ -480,6 +506,7 @@ def cast_ballot(
     _check_version(version)
     lifecycle.check_accepts_ballots(seen.status, seen.closes_at, instant(now))
     decision = _locked(actor, decision_id)
+    actor, org = _standing_afresh(actor, org, decision)
     if rules_for(decision) != rules:  # its options changed meanwhile
         content = validate_ballot(body, rules_for(decision))
     # "cast" becomes "change" in _write when a cast ballot is there.
@@ -502,6 +529,7 @@ def withdraw_ballot(
     _check_version(version)
     lifecycle.check_accepts_ballots(seen.status, seen.closes_at, instant(now))
     decision = _locked(actor, decision_id)
+    actor, org = _standing_afresh(actor, org, decision)
     return _write(decision, org, None, actor, version, instant(now), action="withdraw")
 
 
