@@ -132,8 +132,9 @@ def lock_for_writing(*, keep_loaded: bool = False) -> None:
     Elsewhere (and on PostgreSQL, where the caller locks rows) nothing changes.
 
     :param keep_loaded: the caller reads again, explicitly (``populate_existing``),
-        all it decides on: the commit leaves the objects loaded, so that what
-        does not decide (who asks, their organisation) is not read twice.
+        all it decides on: the commit leaves the objects loaded, so that who
+        asks and their organisation are not loaded twice (a ballot write
+        checks one row of theirs under the lock instead).
     """
     if not has_request_context() or request.environ.get(_LOCKING):
         return
