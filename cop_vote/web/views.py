@@ -27,9 +27,9 @@ from ..domain.lifecycle import Status
 from ..extensions import db
 from ..i18n import LANGUAGES, local_time, option_label, translate
 from ..models import Ballot, Decision, Person
+from ..services import access, change_notes, decision_rules, decision_search
 from ..services import auth as auth_service
 from ..services import ballots as ballot_service
-from ..services import change_notes, decision_rules, decision_search
 from ..services import comments as comment_service
 from ..services import decisions as decision_service
 from ..services import meetings as meeting_service
@@ -280,8 +280,11 @@ def _decision_context(
         if viewer.organisation_id
         else None
     )
+    # An observer reads along: the row still decides whether the results show
+    # (their organisation cast), but its choice and receipt are never shown.
+    sees_own = access.sees_own_ballot(viewer)
     own: ballot_service.BallotView | ballot_service.BallotAck | None = (
-        row if row is not None and row.is_cast else None
+        row if row is not None and row.is_cast and sees_own else None
     )
     if written is not None:
         own = written if written.content is not None else None
@@ -328,6 +331,7 @@ def _decision_context(
         "may_comment": _may_comment(decision, viewer, status),
         "is_elector": is_elector,
         "own_ballot": own,
+        "sees_own_ballot": sees_own,
         "ballot_version": ballot_version,
         "values": ballot_values
         if ballot_values is not None

@@ -1,0 +1,63 @@
+"""What a new user found: the pages agree with the API on who sees what, and a
+refused form keeps what was typed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cop_vote.models import Person
+
+from .helpers import make_decision, option_ids, sign_in
+
+API = "/api/v1"
+
+
+def test_an_observer_sees_no_ballot_of_their_organisation(
+    app: Flask,
+    client: FlaskClient,
+    network: dict[str, Any],
+    clock: Any,
+    make_person: Callable[..., Person],
+    token_for: Callable[[Person], dict[str, str]],
+) -> None:
+    olga = make_person(network["orgs"]["oxfam"], "observer", email="olga@oxfam.example.org")
+    for secrecy in ("open", "secret"):
+        did = make_decision(
+            network["people"]["facilitator"],
+            clock.now,
+            ballot_secrecy=secrecy,
+            secret_receipts=True,
+            results_visibility="live" if secrecy == "open" else "after_close",
+        )
+        nashville = option_ids(did)[1]
+        cast = client.put(
+            f"{API}/decisions/{did}/ballot",
+            json={"option": nashville},
+            headers=network["headers"]["oxfam1"],
+        )
+        assert cast.status_code == 200
+        receipt = cast.get_json()["receipt"]
+        assert receipt
+        # The API refuses the observer the organisation's ballot...
+        api = client.get(f"{API}/decisions/{did}/ballot", headers=token_for(olga))
+        assert api.status_code == 403
+        # ...and so do the page and its htmx blocks.
+        sign_in(client, app, olga)
+        for headers in ({}, {"HX-Request": "true", "HX-Target": "ballot"}):
+            html = client.get(f"/decisions/{did}", headers=headers).get_data(as_text=True)
+            assert "Your organisation&#39;s ballot:" not in html
+            assert "Your organisation's ballot:" not in html
+            assert receipt not in html
+            assert "Your organisation has not cast a ballot." not in html
+        results = client.get(f"/decisions/{did}/results").get_data(as_text=True)
+        assert receipt not in results
+        client.post("/auth/logout")
+        # The representative still sees it.
+        sign_in(client, app, network["people"]["oxfam2"])
+        html = client.get(f"/decisions/{did}").get_data(as_text=True)
+        assert receipt in html
+        client.post("/auth/logout")
