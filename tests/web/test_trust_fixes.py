@@ -61,3 +61,38 @@ def test_an_observer_sees_no_ballot_of_their_organisation(
         html = client.get(f"/decisions/{did}").get_data(as_text=True)
         assert receipt in html
         client.post("/auth/logout")
+
+
+def test_a_comment_of_a_hidden_draft_answers_as_an_unknown_comment(
+    app: Flask, client: FlaskClient, network: dict[str, Any], clock: Any
+) -> None:
+    facilitator = network["people"]["facilitator"]
+    draft = make_decision(facilitator, clock.now, open_it=False)
+    said = client.post(
+        f"{API}/decisions/{draft}/comments",
+        json={"body": "A first thought on the draft."},
+        headers=network["headers"]["facilitator"],
+    )
+    assert said.status_code == 201
+    hidden = said.get_json()["id"]
+    rep = network["headers"]["oxfam1"]
+
+    def api(comment_id: int) -> list[tuple[int, Any]]:
+        answers = [
+            client.post(f"{API}/comments/{comment_id}/report", json={"reason": "x"}, headers=rep),
+            client.patch(f"{API}/comments/{comment_id}", json={"body": "y"}, headers=rep),
+        ]
+        return [(a.status_code, a.get_json()["error"]["message"]) for a in answers]
+
+    assert api(hidden) == [(404, f"No comment {hidden}.")] * 2
+    assert api(99999) == [(404, "No comment 99999.")] * 2
+    sign_in(client, app, network["people"]["oxfam1"])
+    client.get("/")  # shows the sign-in flash
+    # The page answers both alike and names no decision.
+    pages = [client.get(f"/comments/{cid}/report") for cid in (hidden, 99999)]
+    assert [p.status_code for p in pages] == [404, 404]
+    shown, unknown = (p.get_data(as_text=True) for p in pages)
+    assert shown.replace(f"/comments/{hidden}/", "/comments/N/") == unknown.replace(
+        "/comments/99999/", "/comments/N/"
+    )
+    assert f"decision {draft}" not in shown
