@@ -9,7 +9,9 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from cop_vote.extensions import db
 from cop_vote.models import Person
+from cop_vote.services import ballots, decisions
 
 from .helpers import make_decision, option_ids, sign_in
 
@@ -96,3 +98,36 @@ def test_a_comment_of_a_hidden_draft_answers_as_an_unknown_comment(
         "/comments/99999/", "/comments/N/"
     )
     assert f"decision {draft}" not in shown
+
+
+def test_the_publish_page_marks_no_option_of_a_single_choice_tie_selected(
+    app: Flask,
+    client: FlaskClient,
+    fac: Any,
+    network: dict[str, Any],
+    clock: Any,
+    make_org: Callable[..., Any],
+    make_person: Callable[..., Person],
+) -> None:
+    fourth = make_person(make_org("fourth", name="Fourth Org", short_name="Fourth"))
+    people = network["people"]
+    did = make_decision(people["facilitator"], clock.now)
+    memphis, nashville, _atlanta = option_ids(did)
+    for who, option in (
+        (people["adpc"], memphis),
+        (people["oxfam1"], memphis),
+        (people["stro"], nashville),
+        (fourth, nashville),
+    ):
+        ballots.cast_ballot(who, did, {"option": option}, clock.now)
+    decisions.close_decision(people["facilitator"], did, clock.now)
+    db.session.commit()
+    api = client.get(f"{API}/decisions/{did}/results", headers=network["headers"]["facilitator"])
+    count = api.get_json()
+    assert count["selected"] == [] and sorted(count["boundary_tie"]) == [memphis, nashville]
+    html = client.get(f"/admin/decisions/{did}/publish").get_data(as_text=True)
+    assert "(selected)" not in html
+    assert 'class="winner"' not in html
+    assert html.count("(tie)") == 2
+    results = client.get(f"/decisions/{did}/results").get_data(as_text=True)
+    assert '<span class="tag">selected</span>' not in results
