@@ -6,14 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from itsdangerous import TimestampSigner
+from sqlalchemy import select
 
 from cop_vote.extensions import db
-from cop_vote.models import Person
+from cop_vote.models import Comment, Person
 from cop_vote.services import ballots, decisions
 
-from .helpers import make_decision, option_ids, sign_in
+from .helpers import csrf_token, make_decision, option_ids, sign_in
 
 API = "/api/v1"
 
@@ -131,3 +134,29 @@ def test_the_publish_page_marks_no_option_of_a_single_choice_tie_selected(
     assert html.count("(tie)") == 2
     results = client.get(f"/decisions/{did}/results").get_data(as_text=True)
     assert '<span class="tag">selected</span>' not in results
+
+
+def test_a_form_token_lives_as_long_as_the_signed_in_session(
+    app: Flask,
+    client: FlaskClient,
+    network: dict[str, Any],
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    did = make_decision(network["people"]["facilitator"], clock.now)
+    sign_in(client, app, network["people"]["oxfam1"])
+    token = csrf_token(client.get(f"/decisions/{did}").get_data(as_text=True))
+    # Writing a long comment: an hour and a half passes.
+    real = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real(self) + 5400)
+    clock.advance(minutes=90)
+    body = "Written slowly, over more than an hour."
+    said = client.post(f"/decisions/{did}/comments", data={"csrf_token": token, "body": body})
+    assert said.status_code in (200, 303), said.status_code
+    assert "Form expired" not in said.get_data(as_text=True)
+    assert db.session.execute(select(Comment.id).where(Comment.body == body)).first()
+    # Signed out, the session's token is refused.
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
+    again = client.post(f"/decisions/{did}/comments", data={"csrf_token": token, "body": "x"})
+    assert again.status_code == 400
+    assert "The form had expired" in again.get_data(as_text=True)
