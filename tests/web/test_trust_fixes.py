@@ -16,9 +16,11 @@ from cop_vote.extensions import db
 from cop_vote.models import Comment, Person
 from cop_vote.services import ballots, decisions
 
+from . import test_rate_limits
 from .helpers import csrf_token, make_decision, option_ids, sign_in
 
 API = "/api/v1"
+limited = test_rate_limits.limited  # the app with rate limits on (a fixture)
 
 
 def test_an_observer_sees_no_ballot_of_their_organisation(
@@ -160,3 +162,53 @@ def test_a_form_token_lives_as_long_as_the_signed_in_session(
     again = client.post(f"/decisions/{did}/comments", data={"csrf_token": token, "body": "x"})
     assert again.status_code == 400
     assert "The form had expired" in again.get_data(as_text=True)
+
+
+HTMX = {"HX-Request": "true", "HX-Target": "comment-form", "HX-Current-URL": "http://localhost/"}
+
+
+def _in_place(response: Any) -> str:
+    """An htmx error answer that leaves the page (and its form) in place and
+    puts the message into the page's message region."""
+    assert response.headers["HX-Retarget"] == "#messages"
+    assert response.headers["HX-Reswap"] == "innerHTML"
+    assert response.headers["HX-Reselect"] == "#error-notice"
+    html: str = response.get_data(as_text=True)
+    assert '<div id="error-notice" class="flash flash-error" role="alert">' in html
+    assert "<main" not in html
+    return html
+
+
+def test_a_refused_htmx_form_keeps_its_text_and_shows_the_message(
+    app: Flask, client: FlaskClient, network: dict[str, Any], clock: Any
+) -> None:
+    did = make_decision(network["people"]["facilitator"], clock.now)
+    sign_in(client, app, network["people"]["oxfam1"])
+    client.get(f"/decisions/{did}")
+    data = {"csrf_token": "expired", "body": "A long comment."}
+    refused = client.post(f"/decisions/{did}/comments", data=data, headers=HTMX)
+    assert refused.status_code == 400
+    assert "The form had expired" in _in_place(refused)
+    # Without JavaScript the plain error page stays.
+    plain = client.post(f"/decisions/{did}/comments", data=data)
+    assert plain.status_code == 400 and "HX-Retarget" not in plain.headers
+    assert "<main" in plain.get_data(as_text=True)
+
+
+def test_an_htmx_request_over_the_rate_limit_keeps_the_form(
+    limited: Flask, network: dict[str, Any], clock: Any
+) -> None:
+    did = make_decision(network["people"]["facilitator"], clock.now)
+    client = limited.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    sign_in(client, limited, network["people"]["oxfam1"])
+    token = csrf_token(client.get(f"/decisions/{did}").get_data(as_text=True))
+    url = f"/decisions/{did}/comments"
+    answers = [
+        client.post(url, data={"csrf_token": token, "body": f"Point {n}."}, headers=HTMX)
+        for n in range(12)
+    ]
+    limited_answer = answers[-1]
+    assert limited_answer.status_code == 429
+    assert "Too many requests" in _in_place(limited_answer)
+    assert int(limited_answer.headers["Retry-After"]) > 0
