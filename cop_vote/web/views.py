@@ -10,7 +10,7 @@ from __future__ import annotations
 from math import ceil
 from typing import Any
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -379,6 +379,8 @@ def cast(decision_id: int) -> ResponseReturnValue:
     """Cast or change the organisation's ballot (the version guards against stale views)."""
     viewer = _me()
     found = decision_service.get_decision(viewer, decision_id)
+    if request.form.get("action", "cast") not in ("cast", "abstain"):
+        abort(400)  # a button the form does not have: nothing is cast
     form = BallotForm()
     form.validate()
     # A form without a readable version never overwrites silently: it asks to confirm.

@@ -212,3 +212,19 @@ def test_an_htmx_request_over_the_rate_limit_keeps_the_form(
     assert limited_answer.status_code == 429
     assert "Too many requests" in _in_place(limited_answer)
     assert int(limited_answer.headers["Retry-After"]) > 0
+
+
+def test_a_ballot_form_with_an_unknown_action_casts_nothing(
+    app: Flask, client: FlaskClient, network: dict[str, Any], clock: Any
+) -> None:
+    did = make_decision(network["people"]["facilitator"], clock.now)
+    memphis = option_ids(did)[0]
+    sign_in(client, app, network["people"]["oxfam1"])
+    token = csrf_token(client.get(f"/decisions/{did}").get_data(as_text=True))
+    data = {"csrf_token": token, "version": "0", "option": str(memphis), "action": "nuke"}
+    refused = client.post(f"/decisions/{did}/ballot", data=data)
+    assert refused.status_code == 400
+    own = client.get(f"{API}/decisions/{did}/ballot", headers=network["headers"]["oxfam1"])
+    assert own.status_code == 404
+    cast = client.post(f"/decisions/{did}/ballot", data={**data, "action": "cast"})
+    assert cast.status_code == 303
