@@ -134,9 +134,15 @@ def read_json_object() -> dict[str, Any]:
     try:
         value = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
+        # Where, when the parser knows; never its own words (Python's internals).
+        where = (
+            f" (line {exc.lineno}, column {exc.colno})"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
         raise InvalidInput(
             "The body is not valid JSON.",
-            {"body": f"Not valid JSON: {str(exc)[:200]}"},
+            {"body": f"The body is not valid JSON{where}."},
             code="malformed_json",
         ) from None
     if not isinstance(value, dict):

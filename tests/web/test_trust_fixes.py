@@ -228,3 +228,23 @@ def test_a_ballot_form_with_an_unknown_action_casts_nothing(
     assert own.status_code == 404
     cast = client.post(f"/decisions/{did}/ballot", data={**data, "action": "cast"})
     assert cast.status_code == 303
+
+
+def test_a_malformed_json_body_is_named_without_python_internals(
+    client: FlaskClient, network: dict[str, Any], clock: Any
+) -> None:
+    did = make_decision(network["people"]["facilitator"], clock.now)
+    headers = {**network["headers"]["oxfam1"], "Content-Type": "application/json"}
+    said = {
+        b"[" * 100000: "The body is not valid JSON.",
+        b"\xef\xbb\xbf{}": "The body is not valid JSON (line 1, column 1).",
+        b"{bad": "The body is not valid JSON (line 1, column 2).",
+        b"\xff\xfe": "The body is not valid JSON.",
+    }
+    for body, field in said.items():
+        answer = client.put(f"{API}/decisions/{did}/ballot", data=body, headers=headers)
+        assert answer.status_code == 400
+        error = answer.get_json()["error"]
+        assert error["code"] == "malformed_json"
+        assert error["message"] == "The body is not valid JSON."
+        assert error["fields"] == {"body": field}
