@@ -248,3 +248,21 @@ def test_a_malformed_json_body_is_named_without_python_internals(
         assert error["code"] == "malformed_json"
         assert error["message"] == "The body is not valid JSON."
         assert error["fields"] == {"body": field}
+
+
+def test_a_token_of_a_person_without_access_says_so(
+    client: FlaskClient, network: dict[str, Any]
+) -> None:
+    headers = network["headers"]["oxfam1"]
+    assert client.get(f"{API}/decisions", headers=headers).status_code == 200
+    network["orgs"]["oxfam"].active = False
+    db.session.commit()
+    refused = client.get(f"{API}/decisions", headers=headers)
+    assert refused.status_code == 401
+    error = refused.get_json()["error"]
+    assert error["code"] == "unauthorized"
+    assert error["message"].startswith("This token's person has no access")
+    unknown = client.get(f"{API}/decisions", headers={"Authorization": "Bearer nope"})
+    assert unknown.get_json()["error"]["message"].startswith("This token is unknown or revoked")
+    none = client.get(f"{API}/decisions").get_json()["error"]["message"]
+    assert none == "Authentication required: send Authorization: Bearer <token>."
