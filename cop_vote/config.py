@@ -128,6 +128,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # Proxies in front that set X-Forwarded-For and -Proto (create_app
         # trusts that many): the rate limits then count the client's address.
         "FORWARDED_PROXIES": int(env.get("FORWARDED_PROXIES", "0")),
+        # A form's CSRF token lives as long as the signed-in session (revoked
+        # on the server at sign-out), not Flask-WTF's default hour: a comment
+        # written slowly is not refused "Form expired".
+        "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookie,

@@ -11,13 +11,13 @@ from typing import Any
 
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
-from flask import jsonify, render_template, request
+from flask import Response, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .domain.errors import DomainError, InvalidInput, Message, StaleBallot
-from .extensions import db
+from .extensions import db, htmx
 from .i18n import translate
 
 HTTP_CODES = {
@@ -76,7 +76,7 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, str]:
     return out
 
 
-def _page(status: int, title: str, message: str, *, translated: bool = False) -> tuple[str, int]:
+def _page(status: int, title: str, message: str, *, translated: bool = False) -> Response:
     """The error page. It reads nothing of the request's body, so that a body
     too large or malformed to read still gets its page.
 
@@ -85,7 +85,16 @@ def _page(status: int, title: str, message: str, *, translated: bool = False) ->
         it only when it knows it (:func:`cop_vote.web.render.domain_message`).
     """
     context = {"status": status, "title": title, "message": message, "translated": translated}
-    return render_template("error.html", **context), status
+    if htmx and not htmx.history_restore_request:
+        # htmx would swap the error page over the page's main region, and the
+        # form with the text typed into it would be gone: the message goes
+        # into the page's message region instead and the form stays as it is.
+        response = make_response(render_template("error_notice.html", **context), status)
+        response.headers["HX-Retarget"] = "#messages"
+        response.headers["HX-Reswap"] = "innerHTML"
+        response.headers["HX-Reselect"] = "#error-notice"
+        return response
+    return make_response(render_template("error.html", **context), status)
 
 
 def init_app(app: APIFlask) -> None:
@@ -151,8 +160,10 @@ def init_app(app: APIFlask) -> None:
         message = error.description or ""
         if status == 429:  # the description is the limit, e.g. "30 per 1 minute"
             message = f"Too many requests of this kind (at most {message})."
-        body, status = _page(status, error.name, message)
-        return body, status, headers
+        response = _page(status, error.name, message)
+        for key, value in headers:
+            response.headers[key] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> ResponseReturnValue:

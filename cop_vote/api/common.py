@@ -42,6 +42,15 @@ auth = HTTPTokenAuth(
 )
 
 
+#: The 401's message when a token was sent, by :func:`auth_service.refused_token`.
+_REFUSED_TOKEN = {
+    "no_access": "This token's person has no access: they, or their organisation, "
+    "are no longer active.",
+    "unknown": "This token is unknown or revoked: send Authorization: Bearer <token> "
+    "with a live token.",
+}
+
+
 @auth.verify_token
 def _verify_token(token: str) -> Person | None:
     return auth_service.person_for_token(token, clock.now(), note_use=True)
@@ -51,6 +60,11 @@ def _verify_token(token: str) -> Person | None:
 def _auth_error(error: HTTPError) -> ResponseReturnValue:
     status = error.status_code
     message = MESSAGES.get(status, "Not allowed.")
+    if status == 401:  # a token was sent: say why it let nobody in
+        header = request.headers.get("Authorization")
+        message = _REFUSED_TOKEN.get(
+            auth_service.refused_token(auth_service.bearer_token(header)) or "", message
+        )
     return jsonify(error_body("unauthorized" if status == 401 else "forbidden", message)), status
 
 
@@ -134,9 +148,15 @@ def read_json_object() -> dict[str, Any]:
     try:
         value = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
+        # Where, when the parser knows; never its own words (Python's internals).
+        where = (
+            f" (line {exc.lineno}, column {exc.colno})"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
         raise InvalidInput(
             "The body is not valid JSON.",
-            {"body": f"Not valid JSON: {str(exc)[:200]}"},
+            {"body": f"The body is not valid JSON{where}."},
             code="malformed_json",
         ) from None
     if not isinstance(value, dict):

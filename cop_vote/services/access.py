@@ -40,6 +40,13 @@ def require_facilitator(actor: Person | None) -> Person:
     return actor
 
 
+def sees_own_ballot(person: Person) -> bool:
+    """Whether ``person`` may see their organisation's ballot (its choice and
+    receipt): its representatives and facilitators, never an observer, as the
+    API's ``GET /decisions/{id}/ballot`` (:func:`require_member`)."""
+    return person.role in ("facilitator", "representative")
+
+
 def require_member(actor: Person | None) -> Person:
     """Return ``actor`` if it may take part (facilitator or representative).
 

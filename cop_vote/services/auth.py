@@ -236,6 +236,16 @@ def person_for_token(token: str | None, now: datetime, *, note_use: bool = False
     return person
 
 
+def refused_token(token: str | None) -> str | None:
+    """Why a sent bearer token authenticated nobody (for the 401's message):
+    ``"no_access"``: a live token whose person, or their organisation, is
+    inactive; ``"unknown"``: no live token; ``None``: no token was sent."""
+    if not token:
+        return None
+    found = db.session.execute(_TOKEN_PERSON, {"token_hash": digest(token)}).first()
+    return "no_access" if found is not None else "unknown"
+
+
 def _note_use(token_id: int, now: datetime) -> None:
     """Write a token's last use, at most once an hour (a conditional ``UPDATE``,
     so that concurrent requests write it once).

@@ -294,12 +294,18 @@ def visible_replies(comment: Comment, decision: Decision, viewer: Person | None)
 
 
 def get_comment(viewer: Person | None, comment_id: int) -> Comment:
-    """The comment if visible to ``viewer``; :raises NotFound: otherwise."""
+    """The comment if visible to ``viewer``.
+
+    :raises NotFound: no such comment, or one ``viewer`` may not see, its
+        decision's included: the same answer either way, so that a comment id
+        never tells of a decision hidden from ``viewer`` (a draft).
+    """
     comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        raise NotFound(f"No comment {comment_id}.")
-    decision = get_decision(viewer, comment.decision_id)
-    if not is_visible_to(comment, decision, viewer):
+    try:
+        decision = get_decision(viewer, comment.decision_id) if comment is not None else None
+    except NotFound:
+        decision = None
+    if comment is None or decision is None or not is_visible_to(comment, decision, viewer):
         raise NotFound(f"No comment {comment_id}.")
     return comment
 

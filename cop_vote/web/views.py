@@ -10,7 +10,7 @@ from __future__ import annotations
 from math import ceil
 from typing import Any
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -27,6 +27,7 @@ from ..domain.lifecycle import Status
 from ..extensions import db
 from ..i18n import LANGUAGES, local_time, option_label, translate
 from ..models import Ballot, Decision, Person
+from ..services import access, change_notes, decision_rules, decision_search
 from ..services import auth as auth_service
 from ..services import ballots as ballot_service
 from ..services import comments as comment_service
@@ -279,8 +280,11 @@ def _decision_context(
         if viewer.organisation_id
         else None
     )
+    # An observer reads along: the row still decides whether the results show
+    # (their organisation cast), but its choice and receipt are never shown.
+    sees_own = access.sees_own_ballot(viewer)
     own: ballot_service.BallotView | ballot_service.BallotAck | None = (
-        row if row is not None and row.is_cast else None
+        row if row is not None and row.is_cast and sees_own else None
     )
     if written is not None:
         own = written if written.content is not None else None
@@ -328,6 +332,7 @@ def _decision_context(
         "may_comment": _may_comment(decision, viewer, status),
         "is_elector": is_elector,
         "own_ballot": own,
+        "sees_own_ballot": sees_own,
         "ballot_version": ballot_version,
         "values": ballot_values
         if ballot_values is not None
@@ -378,6 +383,8 @@ def cast(decision_id: int) -> ResponseReturnValue:
     """Cast or change the organisation's ballot (the version guards against stale views)."""
     viewer = _me()
     found = decision_service.get_decision(viewer, decision_id)
+    if request.form.get("action", "cast") not in ("cast", "abstain"):
+        abort(400)  # a button the form does not have: nothing is cast
     form = BallotForm()
     form.validate()
     # A form without a readable version never overwrites silently: it asks to confirm.
