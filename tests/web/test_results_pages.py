@@ -123,6 +123,12 @@ def test_outcome_of_a_published_and_a_withdrawn_decision(app, client, network, c
     assert "Nashville" in html and "We meet in Nashville." in html and "Published on" in html
     html = client.get(f"/decisions/{withdrawn}/outcome").get_data(as_text=True)
     assert "This decision was withdrawn on" in html and "Merged with another." in html
+    # On a Dutch page the English statement is marked English (and only there).
+    assert 'lang="en"' not in html.split("<main", 1)[1]
+    dutch = client.get(f"/decisions/{published}/outcome?lang=nl").get_data(as_text=True)
+    assert dutch.count('<div class="statement" dir="auto" lang="en">We meet in Nashville.') == 2
+    dutch = client.get(f"/decisions/{withdrawn}/outcome?lang=nl").get_data(as_text=True)
+    assert '<div class="statement" dir="auto" lang="en">Merged with another.' in dutch
 
 
 _SCROLL_BOX = re.compile(r"<div [^>]*table-wrap[^>]*>")
