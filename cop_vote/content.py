@@ -89,10 +89,15 @@ def plain(value: Any) -> str:
 
 def lang_attr(value: Any) -> Markup:
     """`` lang="en"`` for text in another language than the page's; else nothing."""
-    lang = getattr(value, "lang", None)
-    if lang is None or lang == reader_language():
+    return written_in(getattr(value, "lang", None))
+
+
+def written_in(language: str | None) -> Markup:
+    """`` lang="en"`` for an element whose text is written in ``language`` (a
+    decision's statement: its original language), when that is not the page's."""
+    if language is None or language == reader_language():
         return Markup("")
-    return Markup(' lang="{0}"').format(lang)
+    return Markup(' lang="{0}"').format(language)
 
 
 def in_language(text: Any, language: str) -> Markup:
@@ -131,6 +136,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(shown, "shown")
     app.add_template_filter(plain, "plain")
     app.add_template_global(lang_attr, "lang_attr")
+    app.add_template_global(written_in, "written_in")
     app.add_template_global(language_name, "language_name")
     app.add_template_global(in_language, "in_language")
     app.add_template_global(has_translation_shown, "has_translation_shown")

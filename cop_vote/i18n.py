@@ -82,8 +82,9 @@ STATUS_WORDS = {
 
 def _local_values(values: dict[str, object]) -> dict[str, object]:
     """A Message's values for the reader: lists of names joined in their
-    language, a decision's state named in it, a phrase that is itself a
-    Message (a majority rule, a kind of organisation) translated."""
+    language, a time in the network's zone (:func:`local_time`), a decision's
+    state named in it, a phrase that is itself a Message (a majority rule, a kind
+    of organisation) translated."""
     locale = str(get_locale())
     out: dict[str, object] = {}
     for key, value in values.items():
@@ -93,6 +94,8 @@ def _local_values(values: dict[str, object]) -> dict[str, object]:
             out[key] = translate(value)
         elif isinstance(value, list | tuple):
             out[key] = format_list([translate(v) for v in value], locale=locale)
+        elif isinstance(value, datetime):  # in the network's zone, named (the API: ISO UTC)
+            out[key] = local_time(value)
         else:
             out[key] = value
     return out

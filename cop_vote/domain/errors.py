@@ -8,6 +8,7 @@ these types to 400/403/404/409.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, cast
 
 
@@ -74,12 +75,26 @@ def english_list(items: Sequence[object]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def iso_utc(value: datetime | None) -> str | None:
+    """An aware datetime as ISO 8601 UTC with ``Z``, seconds precision; ``None`` stays."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
 def english_values(values: Mapping[str, object]) -> dict[str, object]:
-    """A Message's values for its English text: lists and tuples of names joined."""
-    return {
-        key: english_list(value) if isinstance(value, list | tuple) else value
-        for key, value in values.items()
-    }
+    """A Message's values for its English text (the API's and the log's): lists and
+    tuples of names joined, a time in ISO 8601 UTC (a page shows it in the
+    network's zone: :func:`cop_vote.i18n.translate`)."""
+    return {key: _english(value) for key, value in values.items()}
+
+
+def _english(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return english_list(value)
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    return value
 
 
 class DomainError(Exception):

@@ -109,6 +109,14 @@ def _delimiter(heading: str) -> str:
 
 
 def parse(text: str) -> tuple[list[PersonRow], list[LineError]]:
+    """The people in a CSV text, and every problem found, by line; rows with a
+    problem are left out (:func:`read` keeps them)."""
+    rows, errors = read(text)
+    bad = {e.line for e in errors}
+    return [row for row in rows if row.line not in bad], errors
+
+
+def read(text: str) -> tuple[list[PersonRow], list[LineError]]:
     """The people in a CSV text, and every problem found, by line.
 
     Checks the headings, that each line has no more fields than headings,
@@ -117,7 +125,9 @@ def parse(text: str) -> tuple[list[PersonRow], list[LineError]]:
     skipped. Whether an address or an organisation exists is for the caller.
 
     :param text: the file's text (a leading byte-order mark is ignored).
-    :returns: ``(rows, errors)``; rows with a problem are left out of ``rows``.
+    :returns: ``(rows, errors)``; ``rows`` holds every line read as a person,
+        those with a problem too (their columns with a problem as written, so
+        that the caller can check the others: :func:`parse` leaves them out).
     """
     text = text.removeprefix("\ufeff")
     lines = text.splitlines()
@@ -177,9 +187,7 @@ def parse(text: str) -> tuple[list[PersonRow], list[LineError]]:
             )
             continue
         values = {c: f.strip() for c, f in zip(columns, fields, strict=False) if c is not None}
-        found = _row(line, values, seen, errors)
-        if found is not None:
-            rows.append(found)
+        rows.append(_row(line, values, seen, errors))
     if not rows and not errors:
         errors.append(LineError(1, "file", Message("The file has no people in it.")))
     return rows, errors
@@ -200,8 +208,7 @@ def _records(reader: Any, errors: list[LineError]) -> Iterator[list[str]]:
 
 def _row(
     line: int, values: dict[str, str], seen: dict[str, int], errors: list[LineError]
-) -> PersonRow | None:
-    before = len(errors)
+) -> PersonRow:
     for needed in REQUIRED:
         if not values.get(needed):
             errors.append(LineError(line, needed, Message("This field is required.")))
@@ -238,10 +245,13 @@ def _row(
         )
     elif key:
         seen[key] = line
-    if len(errors) > before or role is None:
-        return None
     return PersonRow(
-        line, values["name"], email, values.get("organisation") or None, role, language
+        line,
+        values.get("name", ""),
+        email,
+        values.get("organisation") or None,
+        role or role_text,
+        language or language_text or None,
     )
 
 

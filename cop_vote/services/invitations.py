@@ -125,14 +125,18 @@ def import_people(actor: Person | None, text: str, now: datetime) -> list[Person
         per problem found (line 1 is the heading).
     """
     actor = require_facilitator(actor)
-    rows, errors = people_csv.parse(text)
+    rows, errors = people_csv.read(text)
     known = organisations.list_organisations(include_inactive=True)
     checked: list[dict[str, Any]] = []
     for row in rows:
+        # Every problem of the line: the file's (parse) and then the others a person
+        # added through the page would meet (the columns already wrong left out).
+        wrong = {e.column for e in errors if e.line == row.line}
         data: dict[str, Any] = {"name": row.name, "email": row.email, "role": row.role}
         data["language"] = row.language
         slug = organisation_slug(row.organisation, known)
         if row.organisation is not None and slug is None:
+            wrong.add("organisation")
             errors.append(
                 people_csv.LineError(
                     row.line,
@@ -140,15 +144,12 @@ def import_people(actor: Person | None, text: str, now: datetime) -> list[Person
                     Message("No organisation with slug or name %(name)s.", name=row.organisation),
                 )
             )
-            continue
         data["organisation"] = slug
-        try:
-            organisations.check_new_person(data)
-        except InvalidInput as refused:
-            for column, message in (refused.fields or {"file": refused.message}).items():
-                errors.append(people_csv.LineError(row.line, column, _message(message)))
-            continue
-        checked.append(data)
+        problems = organisations.new_person_problems(data, skip=wrong)
+        for column, message in problems.items():
+            errors.append(people_csv.LineError(row.line, column, _message(message)))
+        if not wrong and not problems:
+            checked.append(data)
     if errors:
         errors.sort(key=lambda e: e.line)
         raise InvalidInput(

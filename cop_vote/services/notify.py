@@ -538,6 +538,17 @@ def last_manual_reminder(decision_id: int) -> datetime | None:
     return None
 
 
+def next_reminder_at(
+    decision_id: int, now: datetime, again_after: timedelta = REMIND_AGAIN_AFTER
+) -> datetime | None:
+    """When the next facilitator's reminder of this decision can be sent, if not
+    yet at ``now`` (``again_after`` since the last that reached someone); else ``None``."""
+    last = last_manual_reminder(decision_id)
+    if last is None or now - last >= again_after:
+        return None
+    return last + again_after
+
+
 def remind(
     actor: Person | None,
     decision_id: int,
@@ -564,14 +575,14 @@ def remind(
     at = instant(now)
     if status_of(decision, at) is not Status.OPEN:
         raise Conflict("Reminders can be sent only while the decision is open.")
-    last = last_manual_reminder(decision.id)
-    if last is not None and at - last < again_after:
+    next_at = next_reminder_at(decision.id, at, again_after)
+    if next_at is not None:
         raise Conflict(
             Message(
                 "A reminder was sent less than %(hours)s hours ago; "
-                "the next can be sent from %(next)s (UTC).",
+                "the next can be sent from %(next)s.",
                 hours=f"{again_after.total_seconds() / 3600:g}",
-                next=(last + again_after).strftime("%Y-%m-%d %H:%M"),
+                next=next_at,
             ),
             code="reminded_recently",
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -335,15 +335,37 @@ def _new_person(data: Mapping[str, Any]) -> Person:
     return person
 
 
-def check_new_person(data: Mapping[str, Any]) -> None:
-    """Whether :func:`create_person` would take ``data`` now; changes nothing.
+def new_person_problems(
+    data: Mapping[str, Any], skip: Collection[str] = ()
+) -> dict[str, Message | str]:
+    """Every problem :func:`create_person` would find in ``data``, by field (where
+    it stops at the first): each field checked alone, the
+    organisation with the role (a representative belongs to one). Changes nothing.
 
-    :raises InvalidInput: what :func:`create_person` would refuse (the first problem).
+    :param skip: fields already known to be wrong: not checked again.
     """
-    person = _new_person(data)
-    person.organisation = None
-    if person in db.session:
-        db.session.expunge(person)
+    problems: dict[str, Message | str] = {}
+
+    def check(part: dict[str, Any], keep: set[str]) -> None:
+        person = Person(name="", role="observer", active=True, function="")
+        try:
+            with db.session.no_autoflush:
+                _apply_person(person, part)
+        except InvalidInput as refused:
+            for key, message in (refused.fields or {}).items():
+                if key in keep:
+                    problems.setdefault(key, message)
+        finally:
+            person.organisation = None
+            if person in db.session:
+                db.session.expunge(person)
+
+    for key in ("name", "email", "function", "language"):
+        if key in data and key not in skip:
+            check({key: data[key]}, {key})
+    together = {k: data[k] for k in ("organisation", "role") if k in data and k not in skip}
+    check(together, {"organisation", "role"} - set(skip))
+    return problems
 
 
 def create_person(

@@ -4,7 +4,11 @@ No database stores every character: PostgreSQL refuses NUL in text, and a lone
 surrogate cannot be encoded as UTF-8. Other control characters are invisible
 on a page and can break a CSV export or a mail header. So text is refused
 (never silently changed) when it holds one; multi-line text keeps tab and line
-breaks, single-line text (titles, names, labels) keeps neither.
+breaks, single-line text (titles, names, labels) keeps neither. The bidi
+overrides and embeddings (U+202A to U+202E) are refused too: an override shows
+the text after it reversed ("\u202eedirrevo" reads "overide"), so a comment or
+a label could display other than what it says; the isolates (U+2066 to U+2069),
+which mix directions without reordering what is around them, are kept.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ _EDGES = re.compile(rf"^[\s{_INVISIBLE}]+|[\s{_INVISIBLE}]+$")
 #: C0 controls but tab, line feed and carriage return; DEL; C1 controls; lone
 #: surrogates. Never accepted in any text.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+#: LRE, RLE, PDF, LRO, RLO: refused in any text (the isolates LRI, RLI, FSI, PDI are kept).
+_DIRECTION_OVERRIDE = re.compile("[\u202a-\u202e]")
 #: What ends a line or jumps across it: refused in single-line text.
 _LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
 #: Every run of white space or control characters, for :func:`one_line`.
@@ -58,8 +64,9 @@ def clean(
     :param single_line: refuse tab and line breaks too (titles, names, labels).
     :returns: the trimmed text, NFC-normalised.
     :raises InvalidInput: when not a string, holding a control character (NUL
-        included) or, for single-line text, a line break or tab; blank but
-        required; or too long. The error names ``field``.
+        included) or a bidi override or embedding (U+202A to U+202E) or, for
+        single-line text, a line break or tab; blank but required; or too long.
+        The error names ``field``.
     """
     if value is None:
         value = ""
@@ -72,6 +79,20 @@ def clean(
         raise InvalidInput(
             Message("%(field)s holds a control character that cannot be stored.", field=field),
             {field: Message("Remove the control character (such as NUL) from this text.")},
+        )
+    if _DIRECTION_OVERRIDE.search(text):
+        raise InvalidInput(
+            Message(
+                "%(field)s holds a direction override or embedding character "
+                "(U+202A to U+202E), which can show text other than it says.",
+                field=field,
+            ),
+            {
+                field: Message(
+                    "Remove the direction override or embedding character "
+                    "(U+202A to U+202E); the isolates U+2066 to U+2069 are allowed."
+                )
+            },
         )
     if single_line and _LINE_BREAK.search(text):
         raise InvalidInput(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from ..domain.errors import InvalidInput, Message
+from ..domain.errors import iso_utc as iso_utc  # the API's times; Message's too
 
 #: A date without a time: ``2009-12-18``.
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -101,10 +102,3 @@ def instant(now: Now) -> datetime:
     time it actually writes.
     """
     return now() if callable(now) else now
-
-
-def iso_utc(value: datetime | None) -> str | None:
-    """An aware datetime as ISO 8601 UTC with ``Z``, seconds precision; ``None`` stays."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -105,6 +105,7 @@ def login() -> ResponseReturnValue:
         http_status=status,
         form=form,
         network_name=found.name if found is not None else "",
+        network_language=found.default_language if found is not None else "",
         network_purpose=purpose,
     )
 

@@ -67,4 +67,5 @@ def admin_decision_remind(decision_id: int) -> ResponseReturnValue:
         silent=silent,
         recipients=len(recipients),
         last_reminder=notify.last_manual_reminder(decision_id),
+        next_reminder=notify.next_reminder_at(decision_id, clock.now(), again),
     )

@@ -208,6 +208,17 @@ def time_element(value: datetime, text: str) -> Markup:
     return Markup(f'<time datetime="{value.isoformat()}">{escape(text)}</time>')
 
 
+@bp.app_template_global("scroll_box")
+def scroll_box(label: object = None, labelledby: str | None = None) -> Markup:
+    """The attributes of a box that scrolls a wide table sideways: focusable, so a
+    keyboard can scroll it, and a named region (its table's caption or heading).
+    Every ``.table-wrap`` takes them from here: ``<div {{ scroll_box(caption) }}>``."""
+    name = (
+        f'aria-labelledby="{escape(labelledby)}"' if labelledby else f'aria-label="{escape(label)}"'
+    )
+    return Markup(f'class="table-wrap" tabindex="0" role="region" {name}')
+
+
 @bp.app_template_filter("bar_step")
 def _bar_step_filter(value: object) -> int:
     return bar_step(value)

@@ -134,7 +134,7 @@ def _queue_page(
     items = queue.items
     option_choices = [("", _("(keep as is)"))]
     if decision is not None:
-        option_choices += [(str(o.id), str(option_label(o))) for o in decision.options]
+        option_choices += [(str(o.id), option_label(o)) for o in decision.options]
     errors = filter_errors + error_items(form)
     context: dict[str, Any] = {
         "decision": decision,

@@ -307,7 +307,8 @@ def _decision_context(
     presenter = CommentPresenter(viewer, decision.id, after, labels)
     threads = presenter.threads(comments.threads)
     option_choices = [("", str(_("The decision as a whole")))] + [
-        (str(oid), str(label)) for oid, label in labels.items()
+        (str(oid), label)
+        for oid, label in labels.items()  # LangText: lang_attr marks it
     ]
     parent = None
     if reply_to is not None:

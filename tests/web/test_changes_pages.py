@@ -52,6 +52,11 @@ def test_an_open_decision_changed_on_its_form_shows_dated_notes_in_both_language
     assert "Wijzigingen sinds de opening" in dutch
     assert "Sluitingstijd verlengd tot " in dutch
     assert "De toelichting is herschreven." in dutch
+    # The English labels it quotes are marked English for a screen reader.
+    assert (
+        'Optie „<span lang="en">Memphis</span>” herschreven als '
+        '„<span lang="en">Memphis, Tennessee</span>”' in dutch
+    )
     for english in ("Changes since opening", "Changed on", "reworded", "Deadline extended"):
         assert english not in dutch, english
     pack = client.get(f"/decisions/{did}/meeting-pack").get_data(as_text=True)

@@ -362,3 +362,47 @@ def test_an_invitation_given_up_is_listed_and_sent_again_to_the_corrected_addres
     [mail] = _invitations(app, before)
     assert mail.to == ["typo@stro.example.org"]
     _signs_in_once(app, mail)
+
+
+def test_a_csv_import_lists_every_problem_of_every_line_at_once(
+    app: Flask, client: FlaskClient, network: dict[str, Any]
+) -> None:
+    """A bad line's role, language, organisation and address are all named at once,
+    on the page and by the API, and nobody is added."""
+    people_before = db.session.scalar(select(func.count()).select_from(Person))
+    text = (
+        "name,email,organisation,role,language\n"
+        "Bad,notanemail,nosuch,king,xx\n"
+        "Also Bad,alsonot,nosuch,observer,\n"
+        "No Organisation,taken@example.org,,,\n"
+        "Fine,fine@example.org,adpc,,\n"
+    )
+    api = client.post(
+        "/api/v1/people/import",
+        headers={**network["headers"]["facilitator"], "Content-Type": "text/csv"},
+        data=text.encode(),
+    )
+    assert api.status_code == 400
+    assert set(api.get_json()["error"]["fields"]) == {
+        "lines.2.email",
+        "lines.2.organisation",
+        "lines.2.role",
+        "lines.2.language",
+        "lines.3.email",
+        "lines.3.organisation",
+        "lines.4.organisation",
+    }
+    sign_in(client, app, network["people"]["facilitator"])
+    html = _upload(client, text).get_data(as_text=True)
+    assert "Nothing was imported: 7 problems in the file." in html
+    for line, column in (
+        (2, "email"),
+        (2, "organisation"),
+        (2, "role"),
+        (2, "language"),
+        (3, "email"),
+        (3, "organisation"),
+        (4, "organisation"),
+    ):
+        assert f"Line {line}, {column}:" in html
+    assert db.session.scalar(select(func.count()).select_from(Person)) == people_before

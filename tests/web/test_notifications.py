@@ -6,6 +6,7 @@ the outbox is complete when the test client returns.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -358,3 +359,55 @@ def test_mail_sent_from_an_english_page_is_in_each_reader_s_language(
     page = client.get(f"/decisions/{did}").get_data(as_text=True)
     assert "Your organisation" in page or "Comments" in page
     assert "Opmerkingen" not in page
+
+
+_LOCAL = r"\d{1,2} \w{3} \d{4} \d\d:\d\d CES?T \(Europe/Amsterdam\)"
+
+
+def test_within_twelve_hours_the_pages_and_the_api_say_when_the_next_reminder_can_go(
+    app: Flask,
+    client: FlaskClient,
+    network: dict[str, Any],
+    clock: Any,
+    half_voted: int,
+    token_for: Any,
+) -> None:
+    """Every time a page shows is the network's local time, named; the API's is ISO 8601."""
+
+    sign_in(client, app, network["people"]["facilitator"])
+    url = f"/admin/decisions/{half_voted}/remind"
+    html = client.get(url).get_data(as_text=True)
+    assert "Yes, send the reminders" in html
+    assert client.post(url, data={"csrf_token": csrf_token(html)}).status_code == 303
+    clock.advance(hours=1)
+
+    # The confirmation page offers no button that would be refused: it says when instead.
+    def text(page: str) -> str:
+        return re.sub(r"<[^>]+>", "", page)
+
+    again = text(client.get(url).get_data(as_text=True))
+    assert "Yes, send the reminders" not in again
+    assert re.search("The next reminder can be sent from " + _LOCAL + r"\.", again)
+    dutch = text(client.get(url + "?lang=nl").get_data(as_text=True))
+    assert re.search("De volgende herinnering kan vanaf " + _LOCAL + " worden verstuurd", dutch)
+    # A form sent anyway (an older tab) is refused with the same kind of time.
+    refused = client.post(url + "?lang=en", data={"csrf_token": csrf_token(html)})
+    assert refused.status_code == 409
+    refused = refused.get_data(as_text=True)
+    assert re.search("the next can be sent from " + _LOCAL + r"\.", refused)
+    assert "(UTC)" not in refused
+    nl = client.post(url + "?lang=nl", data={"csrf_token": csrf_token(html)})
+    assert re.search(
+        "de volgende kan vanaf " + _LOCAL + " worden verstuurd", nl.get_data(as_text=True)
+    )
+    api = client.post(
+        f"/api/v1/decisions/{half_voted}/reminders",
+        headers=token_for(network["people"]["facilitator"]),
+    )
+    assert api.status_code == 409
+    message = api.get_json()["error"]["message"]
+    assert re.fullmatch(
+        r"A reminder was sent less than 12 hours ago; "
+        r"the next can be sent from \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\.",
+        message,
+    ), message

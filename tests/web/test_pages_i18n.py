@@ -73,3 +73,27 @@ def test_a_refusal_is_explained_in_dutch(app, client, network, clock):
     assert "Alleen vertegenwoordigers van lidorganisaties mogen dit doen." in html
     missing = client.get("/decisions/424242").get_data(as_text=True)
     assert "<h1>Niet gevonden</h1>" in missing and "No decision" not in missing
+
+
+def test_text_in_the_other_language_is_marked_for_screen_readers(app, client, network, clock):
+    """A select's option carries its own ``lang`` (no <span> inside <option>: invalid
+    HTML); the Dutch network name on an English page is marked Dutch."""
+    import re
+
+    from cop_vote.extensions import db
+    from cop_vote.models import Network
+
+    db.session.add(Network(name="Netwerk Samen Beslissen", default_language="nl"))
+    db.session.commit()
+    login = client.get("/auth/login?lang=en").get_data(as_text=True)
+    assert '<h1 id="landing-title" dir="auto" lang="nl">Netwerk Samen Beslissen</h1>' in login
+    dutch_login = client.get("/auth/login?lang=nl").get_data(as_text=True)
+    assert '<h1 id="landing-title" dir="auto">Netwerk Samen Beslissen</h1>' in dutch_login
+
+    decision_id = make_decision(network["people"]["facilitator"], clock.now)  # English
+    sign_in(client, app, network["people"]["adpc"])
+    html = client.get(f"/decisions/{decision_id}?lang=nl").get_data(as_text=True)
+    assert not re.search(r"<option[^>]*>[^<]*<span", html)
+    for select in ("comment-option", "interest-option"):
+        body = html.split(f'<select id="{select}"', 1)[1].split("</select>", 1)[0]
+        assert re.search(r'<option value="\d+" lang="en">Memphis</option>', body), select

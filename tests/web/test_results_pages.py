@@ -123,3 +123,48 @@ def test_outcome_of_a_published_and_a_withdrawn_decision(app, client, network, c
     assert "Nashville" in html and "We meet in Nashville." in html and "Published on" in html
     html = client.get(f"/decisions/{withdrawn}/outcome").get_data(as_text=True)
     assert "This decision was withdrawn on" in html and "Merged with another." in html
+    # On a Dutch page the English statement is marked English (and only there).
+    assert 'lang="en"' not in html.split("<main", 1)[1]
+    dutch = client.get(f"/decisions/{published}/outcome?lang=nl").get_data(as_text=True)
+    assert dutch.count('<div class="statement" dir="auto" lang="en">We meet in Nashville.') == 2
+    dutch = client.get(f"/decisions/{withdrawn}/outcome?lang=nl").get_data(as_text=True)
+    assert '<div class="statement" dir="auto" lang="en">Merged with another.' in dutch
+
+
+_SCROLL_BOX = re.compile(r"<div [^>]*table-wrap[^>]*>")
+
+
+def _scroll_boxes(html):
+    return _SCROLL_BOX.findall(html)
+
+
+def test_every_sideways_scrolling_box_is_focusable_and_named(app, client, network, clock):
+    """axe's scrollable-region-focusable at 320 px: a keyboard reaches each scroller,
+    and a screen reader hears it as a region named after its table."""
+    people = network["people"]
+    decision_id = make_decision(people["facilitator"], clock.now, days=1)
+    memphis, _, _ = option_ids(decision_id)
+    _cast(people["oxfam1"], decision_id, {"option": memphis}, clock.now)
+    clock.advance(days=2)
+    sign_in(client, app, people["observer"])
+    results = client.get(f"/decisions/{decision_id}/results").get_data(as_text=True)
+    assert (
+        '<div class="table-wrap" tabindex="0" role="region" '
+        'aria-label="Results per option, counted by organisation">'
+    ) in _scroll_boxes(results)
+    pages = [results] + [
+        client.get(path).get_data(as_text=True)
+        for path in ("/network", f"/decisions/{decision_id}/participation")
+    ]
+    for html in pages:
+        boxes = _scroll_boxes(html)
+        assert boxes
+        for box in boxes:
+            assert 'tabindex="0" role="region" aria-label' in box, box
+    # No template opens a scroller of its own: all take scroll_box's attributes.
+    from pathlib import Path
+
+    templates = Path(app.root_path).parent / "templates"
+    for path in templates.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert '<div class="table-wrap"' not in text and "table-scroll" not in text, path

@@ -83,7 +83,8 @@ def test_visitors_learn_whose_network_this_is_in_their_language(
         db.session.commit()
     demo = network_service.kickoff_data()["network"]
     english = client.get("/auth/login?lang=en").get_data(as_text=True)
-    assert f'<h1 id="landing-title" dir="auto">{demo["name"]}</h1>' in english
+    # The network's name is in its language (Dutch), marked so on an English page.
+    assert f'<h1 id="landing-title" dir="auto" lang="nl">{demo["name"]}</h1>' in english
     assert demo["purpose_en"] in english
     assert "each organisation casts one ballot" in english
     assert 'action="/auth/login#error-summary"' in english and "Send me a sign-in link" in english
@@ -103,7 +104,7 @@ def test_an_installation_states_its_own_purpose(
     network_service.init_network("f@example.org", "F", "Netwerk Noord", clock.now)
     db.session.commit()
     plain = client.get("/auth/login?lang=en").get_data(as_text=True)
-    assert '<h1 id="landing-title" dir="auto">Netwerk Noord</h1>' in plain
+    assert '<h1 id="landing-title" dir="auto" lang="nl">Netwerk Noord</h1>' in plain
     app.config["NETWORK_PURPOSE_EN"] = "Housing cooperatives deciding together."
     app.config["NETWORK_PURPOSE_NL"] = "Wooncoöperaties die samen beslissen."
     assert "Housing cooperatives deciding together." in client.get("/auth/login?lang=en").get_data(

@@ -239,3 +239,37 @@ def test_api_ballot_versions_outside_the_range_are_400(client, network, clock):
     response = client.put(url, json={"option": 1}, headers={**headers, "If-Match": "9999999999"})
     assert response.status_code == 400
     assert _count(Ballot) == 0
+
+
+# --- direction overrides -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mark", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e"])
+def test_clean_refuses_direction_overrides_and_embeddings_naming_the_field(mark: str) -> None:
+    """An override (LRO, RLO) shows text reversed, other than it says: "\u202eedirrevo"."""
+    with pytest.raises(InvalidInput) as info:
+        clean(f"Join \u202eSOM{mark} now", "label", max_length=100, single_line=True)
+    assert list(info.value.fields) == ["label"]
+    assert "direction" in info.value.message and "label" in info.value.message
+
+
+def test_clean_keeps_the_direction_isolates() -> None:
+    text = "Vote for \u2067\u0645\u0635\u0631\u2069 or \u2066Memphis\u2069"
+    assert clean(text, "body", max_length=100) == text
+
+
+def test_a_direction_override_in_a_comment_is_400_on_the_page_and_the_api(
+    client: FlaskClient, member: dict, network: dict
+) -> None:
+    url = f"/decisions/{member['decision']}/comments"
+    response = client.post(url, data={"csrf_token": member["csrf"], "body": "\u202dedirrevo LTR"})
+    assert response.status_code == 400
+    assert "body" in response.get_data(as_text=True)
+    api = client.post(
+        f"{API}/decisions/{member['decision']}/comments",
+        headers=network["headers"]["adpc"],
+        json={"body": "RTL \u202eoverride"},
+    )
+    assert api.status_code == 400
+    assert list(api.get_json()["error"]["fields"]) == ["body"]
+    assert _count(Comment) == 0
