@@ -27,11 +27,10 @@ from ..domain.lifecycle import Status
 from ..extensions import db
 from ..i18n import LANGUAGES, local_time, option_label, translate
 from ..models import Ballot, Decision, Person
-from ..services import access, change_notes, decision_rules, decision_search
+from ..services import access, decision_page, decision_rules, decision_search
 from ..services import auth as auth_service
 from ..services import ballots as ballot_service
 from ..services import comments as comment_service
-from ..services import decision_page, decision_rules, decision_search
 from ..services import decisions as decision_service
 from ..services import meetings as meeting_service
 from ..services import results as results_service
