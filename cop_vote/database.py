@@ -21,8 +21,8 @@ A view marked :func:`locks_late` (a ballot write) is the exception: it reads
 transaction, and where its service takes the decision's lock
 (:func:`lock_for_writing`) that transaction ends and the next begins
 ``IMMEDIATE``; everything the write decides on is read afresh in it (the
-decision, its options and the ballot; who asks is the person the request
-authenticated). What refuses a write is checked before, so a refused write
+decision, its options and the ballot; who asks, in one row, checked again
+when it changed). What refuses a write is checked before, so a refused write
 never takes the lock. The write lock is then held for the write alone, not
 for the request's preliminaries, and other writers wait that much less.
 
