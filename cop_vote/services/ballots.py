@@ -15,8 +15,8 @@ never make a second ballot.
 What can refuse a member's write is checked first before the lock, on the
 state the request read (:func:`_seen`): a refusal writes nothing, so it holds
 as of that reading, and takes no lock. An accepted write is decided again on
-what it reads under the lock; who asks and their organisation are those the
-request authenticated (nothing is expired and read again for them).
+what it reads under the lock; who asks is read again there in one row
+(:func:`_standing_afresh`), and checked again only when it changed.
 """
 
 from __future__ import annotations
