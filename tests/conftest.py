@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, make_url, text
 from cop_vote import create_app
 from cop_vote.extensions import db
 from cop_vote.models import Organisation, Person
-from tests import dbstate
+from tests import dbstate, fast_apps
 
 # The domain tests need no app; everything else gets one from the fixtures below.
 
@@ -34,6 +34,9 @@ from tests import dbstate
 # file. Set here, not as a default, so that a QUEUE_URL in the shell is not
 # used; gunicorn servers started by tests inherit it.
 os.environ["QUEUE_URL"] = "immediate"
+
+
+fast_apps.install()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

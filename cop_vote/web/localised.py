@@ -175,6 +175,9 @@ def environment(app: Flask) -> Environment:
         env.code_generator_class = _LocalisedCodeGenerator
         env.template_class = _LocalisedTemplate
         env.cop_translate = translations().gettext  # type: ignore[attr-defined]
+        # The language its compiled code is in (a bytecode cache shared by
+        # several apps, as the tests' is, keys on it).
+        env.cop_language = language  # type: ignore[attr-defined]
         kept[language] = env
     return env
 
