@@ -1,7 +1,7 @@
 """CPU per request, in process: the figure to watch on a busy machine.
 
     python bench/cpu.py [--size 16] [--requests 200] [--db sqlite|postgresql]
-                        [--profile ROUTE] [--route NAME ...]
+                        [--profile ROUTE] [--statements ROUTE] [--route NAME ...]
 
 Builds the network of ``bench/web.py`` (N organisations, ``--thread`` comments
 on the long thread) in a temporary SQLite file (or, with ``--db postgresql``,
@@ -15,7 +15,8 @@ CPU per request, so ``/healthz``'s CPU divided by a page's estimates the
 ratio of their requests per second on a saturated machine. "calls" is
 the number of Python function calls per request (cProfile's count): the
 same from run to run however busy the machine is. ``--profile
-ROUTE`` prints a cProfile of that route instead (sorted by own time).
+ROUTE`` prints a cProfile of that route instead (sorted by own time);
+``--statements ROUTE`` the SQL statements of one request to it.
 """
 
 from __future__ import annotations
@@ -34,8 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from typing import Any  # noqa: E402
+
 from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from bench.network import api_token, build, reset_schema, sign_in_link  # noqa: E402
 from bench.web import _TOKEN, SECRET_KEY, Route, routes  # noqa: E402
@@ -65,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--db", default="sqlite", choices=("sqlite", "postgresql"))
     parser.add_argument("--route", action="append", default=[], help="only these routes")
     parser.add_argument("--profile", default="", help="profile this route")
+    parser.add_argument("--statements", default="", help="print this route's SQL statements")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cop-cpu-") as tmp:
         if args.db == "postgresql":
@@ -106,6 +111,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                 assert response.status_code == route.expect, (route.name, response.status_code)
 
         chosen = [r for r in routes(built) if not args.route or r.name in args.route]
+        if args.statements:
+            (route,) = [r for r in routes(built) if r.name == args.statements]
+            send(route, 2)
+            sent: list[str] = []
+            with app.app_context():
+                engine = db.engine
+
+            def note(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+                sent.append(" ".join(statement.split()))
+
+            event.listen(engine, "before_cursor_execute", note)
+            send(route, 1)
+            event.remove(engine, "before_cursor_execute", note)
+            for number, statement in enumerate(sent, 1):
+                print(f"{number:>3}. {statement}\n")
+            return 0
         if args.profile:
             (route,) = [r for r in routes(built) if r.name == args.profile]
             send(route, 5)
