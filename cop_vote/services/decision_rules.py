@@ -169,8 +169,14 @@ class RulesView:
         return kinds.KIND_GROUPS.get(kind, kinds.KIND_GROUPS["other"])
 
 
-def rules_view(decision: Decision, result: TallyResult) -> RulesView:
-    """Everything of the declared rule for a page that shows ``result``."""
+def rules_view(
+    decision: Decision,
+    result: TallyResult,
+    *,
+    declared: dict[int, list[InterestDeclaration]] | None = None,
+) -> RulesView:
+    """Everything of the declared rule for a page that shows ``result``
+    (with the declared interests by option: read here unless given)."""
     rows = results_by_kind(decision, result)
     rule = rule_of(decision)
     return RulesView(
@@ -178,6 +184,6 @@ def rules_view(decision: Decision, result: TallyResult) -> RulesView:
         sentence=majority.explain(rule) if rule.rule != "relative" else None,
         by_kind=rows,
         double_majority=double_majority_groups(decision),
-        interests=interests.by_option(decision),
+        interests=interests.by_option(decision) if declared is None else declared,
         majority_kinds=rule.kinds,
     )

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, select
 
 from ..domain import lifecycle, selection
 from ..domain.errors import NotAllowed
 from ..domain.selection import Selection
 from ..domain.tally import OptionRef, TallyResult, Verdict, tally
 from ..extensions import db
-from ..models import Ballot, Decision, Elector, Organisation, Person
+from ..models import Ballot, Decision, Elector, InterestDeclaration, Organisation, Person
 from . import decision_rules, interests, sealing, tally_cache
 from .ballots import cast_ballots
 from .decisions import electorate_size, eligible_organisations, quorum_of, status_of
@@ -46,6 +46,40 @@ _OWN_CAST = select(Ballot.is_cast).where(
     Ballot.decision_id == bindparam("decision_id"),
     Ballot.organisation_id == bindparam("organisation_id"),
 )
+
+
+#: Whether the reader's organisation holds a cast ballot, and whether the
+#: decision has declared interests and ballots recorded in a meeting: the
+#: results page reads those two lists only when they have a row.
+_RESULTS_FACTS = select(
+    _OWN_CAST.scalar_subquery(),
+    exists().where(InterestDeclaration.decision_id == bindparam("decision_id")),
+    exists().where(
+        Ballot.decision_id == bindparam("decision_id"),
+        Ballot.is_cast.is_(True),
+        Ballot.recorded_by_id.is_not(None),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsFacts:
+    """What a results page asks of a decision besides its count."""
+
+    #: The reader's organisation holds a cast ballot (an abstention included).
+    own_cast: bool
+    #: An organisation declared an interest in an option.
+    interests: bool
+    #: A facilitator recorded a ballot in a meeting.
+    recorded: bool
+
+
+def results_facts(decision: Decision, viewer: Person) -> ResultsFacts:
+    """:class:`ResultsFacts` of ``decision`` for ``viewer`` (one query)."""
+    own, declared, recorded = db.session.execute(
+        _RESULTS_FACTS, {"decision_id": decision.id, "organisation_id": viewer.organisation_id}
+    ).one()
+    return ResultsFacts(bool(own), bool(declared), bool(recorded))
 
 
 def has_own_ballot(decision: Decision, viewer: Person) -> bool:

@@ -17,7 +17,7 @@ it commits or rolls back): its writes might still be rolled back.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from copy import deepcopy
 from threading import Lock
 from typing import Any, TypeVar
@@ -87,10 +87,11 @@ def put(found_key: Key | None, result: TallyResult) -> None:
     _put(found_key, result)
 
 
-def kept(found_key: Key | None, part: str, compute: Callable[[], T]) -> T:
+def kept(found_key: Key | None, part: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``, kept beside the tally of ``found_key`` as ``part``: what
     is derived from the same ballots, options and rules (a copy each time;
-    computed afresh, and kept nowhere, for a ``None`` key)."""
+    computed afresh, and kept nowhere, for a ``None`` key). ``part`` names
+    it and holds whatever else it depends on."""
     if found_key is None:
         return compute()
     part_key = (*found_key, part)

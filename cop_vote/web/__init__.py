@@ -35,6 +35,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     record,
     recording,
     reminders,
+    results_pages,
     review,
     tokens,
     translation,

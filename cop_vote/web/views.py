@@ -1,4 +1,5 @@
-"""The members' pages: decisions, ballots, comments, participation, results, outcome, profile.
+"""The members' pages: decisions, ballots, comments, profile (participation and
+results: results_pages.py).
 
 Each view parses its input, makes one service call, commits once, and answers
 with a page (after a POST: a redirect) or, for htmx, the changed region of the
@@ -7,19 +8,16 @@ same template. Every form works without JavaScript.
 
 from __future__ import annotations
 
-from math import ceil
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from .. import database, ratelimits
 from ..clock import now
-from ..conditional import conditional
 from ..database import MAX_ID
 from ..domain.ballots import METHODS
 from ..domain.errors import Conflict, DecisionClosed, DomainError, InvalidInput, StaleBallot
@@ -27,14 +25,13 @@ from ..domain.lifecycle import Status
 from ..extensions import db
 from ..i18n import LANGUAGES, local_time, option_label, translate
 from ..models import Ballot, Decision, Person
-from ..services import access, decision_page, decision_rules, decision_search
+from ..services import access, decision_page, decision_search
 from ..services import auth as auth_service
 from ..services import ballots as ballot_service
 from ..services import comments as comment_service
 from ..services import decisions as decision_service
 from ..services import meetings as meeting_service
 from ..services import results as results_service
-from ..services.count_tables import count_tables
 from ..services.selections import published_options
 from . import bp, search
 from .comment_list import CommentPresenter
@@ -51,8 +48,6 @@ DECISION_FRAGMENTS = {
 
 #: The regions of the participation and results pages that htmx may ask for
 #: (and poll, with a conditional GET).
-PARTICIPATION_FRAGMENTS = {"participation-panel": "panel"}
-RESULTS_FRAGMENTS = {"results-panel": "panel"}
 
 #: Order of decisions on the home page: open ones first.
 STATUS_ORDER = {"open": 0, "draft": 1, "closed": 2, "published": 3, "withdrawn": 4}
@@ -540,174 +535,6 @@ def _comment_body_error(error: InvalidInput) -> str:
             max=current_app.config.get("COMMENT_MAX_LENGTH", 5000),
         )
     return _("Write a comment: it cannot be empty or only spaces.")
-
-
-# --- participation, results, outcome ---------------------------------------------------
-
-
-@bp.get("/decisions/<int:decision_id>/participation")
-def participation(decision_id: int) -> ResponseReturnValue:
-    """Which organisations have cast a ballot, counted by organisation."""
-    viewer = _me()
-    found = decision_service.get_decision(viewer, decision_id)
-    limit = int(current_app.config.get("PARTICIPATION_PER_PAGE", 100))
-    start = _int_arg("start") or 0
-    shown = results_service.participation_page(found, offset=start, limit=limit)
-    response = page(
-        "decisions/participation.html",
-        fragments=PARTICIPATION_FRAGMENTS,
-        decision=found,
-        rows=shown.rows,
-        voted=shown.turnout.cast,
-        eligible=shown.turnout.eligible,
-        start=start,
-        previous_url=(
-            url_for("web.participation", decision_id=found.id, start=max(0, start - limit) or None)
-            if start > 0
-            else None
-        ),
-        next_url=(
-            url_for("web.participation", decision_id=found.id, start=shown.next_offset)
-            if shown.next_offset is not None
-            else None
-        ),
-        status_value=decision_service.status_of(found, now()).value,
-    )
-    return conditional(response)
-
-
-def _percent(value: float) -> int:
-    return max(0, min(100, round(value * 100)))
-
-
-#: Each method's tie rule in one sentence (from its counting docstring in domain/tally.py).
-TIE_RULES: dict[str, Any] = {
-    "single_choice": _l(
-        "Tie rule: every option sharing the highest number of votes is a winner; "
-        "nothing breaks the tie."
-    ),
-    "approval": _l(
-        "Tie rule: every option sharing the highest number of approvals is a winner; "
-        "nothing breaks the tie."
-    ),
-    "irv": _l(
-        "Tie rule: when several options tie for fewest votes they are all eliminated "
-        "together, unless that would eliminate every continuing option; then the count "
-        "ends in a tie between them."
-    ),
-    "schulze": _l(
-        "Tie rule: when several options beat or equal every other option on the "
-        "strongest paths, they are all winners; no tie-breaking is applied."
-    ),
-    "score": _l(
-        "Tie rule: every option sharing the highest total score is a winner; "
-        "the mean does not break the tie."
-    ),
-    "dot_vote": _l(
-        "Tie rule: every option sharing the highest number of dots is a winner; "
-        "nothing breaks the tie."
-    ),
-    "meeting_time": _l(
-        "Tie rule: every slot sharing the most yes answers and then the most if-need-be "
-        "answers is a winner; nothing breaks the tie."
-    ),
-    "consent": _l(
-        "Tie rule: when agree and disagree are level the proposal does not pass; "
-        "agree must outnumber disagree."
-    ),
-    "discussion": _l("Tie rule: none; a discussion is not counted."),
-}
-
-
-@bp.get("/decisions/<int:decision_id>/results")
-def results(decision_id: int) -> ResponseReturnValue:
-    """The results when the decision's visibility rule allows; otherwise when they will be."""
-    viewer = _me()
-    found = decision_service.get_decision(viewer, decision_id)
-    at = now()
-    status = decision_service.status_of(found, at).value
-    own = results_service.has_own_ballot(found, viewer)
-    if not results_service.may_see_results(found, viewer, at, own=own):
-        return page(
-            "decisions/results_hidden.html", http_status=403, decision=found, status_value=status
-        )
-    result = results_service.results(found, viewer, at, own=own)
-    options = {o.id: o for o in found.options}
-    language = found.original_language
-    labels = {
-        row["id"]: option_label(options[row["id"]], decision_language=language)
-        for row in result.options
-    }
-    columns = RESULT_COLUMNS.get(found.method, [])
-    main = columns[0][0] if columns else None
-    top = max((float(row.get(main) or 0) for row in result.options), default=0) if main else 0
-    # A dot vote, and a decision selecting several options, lists its options
-    # best first with their place; level options share a place.
-    selection = results_service.selection_of(found, result)
-    ranked = selection is not None and (found.method == "dot_vote" or found.selects > 1)
-    places = dict(selection.ranking) if selection is not None and ranked else {}
-    chosen = set(selection.selected) if selection is not None and found.selects > 1 else None
-    rows = []
-    for row in result.options:
-        value = float(row.get(main) or 0) if main else 0
-        proposed = options[row["id"]]  # credited by the name of the time (domain/names.py)
-        rows.append(
-            {
-                **row,
-                "label": labels[row["id"]],
-                "bar": _percent(value / top) if top else 0,
-                "winner": row["id"] in (chosen if chosen is not None else result.winners),
-                "place": places.get(row["id"]),
-                "proposed_by": proposed.proposed_by_name if proposed.proposed_by_id else None,
-            }
-        )
-    if places:
-        rows.sort(key=lambda r: places[r["id"]])  # stable: display order among equals
-    ruled = decision_rules.rules_view(found, result)
-    count = count_tables(result, labels, found.counting, found.selects, ruled.verdict)
-    response = page(
-        "decisions/results.html",
-        fragments=RESULTS_FRAGMENTS,
-        decision=found,
-        result=result,
-        rows=rows,
-        columns=[(key, str(label)) for key, label in columns],
-        winners=count.winners,
-        count=count,
-        tie_rule=str(TIE_RULES.get(count.counting or found.method, "")),
-        selection=selection if found.selects > 1 else None,
-        ranked=bool(places),
-        status_value=status,
-        quorum_percent=_percent_text(result.quorum),
-        needed=_needed(result.quorum, result.eligible),
-        recorded=ballot_service.recorded_ballots(found),
-        ruled=ruled,
-    )
-    return conditional(response)
-
-
-def _percent_text(share: Any) -> str:
-    """A share as a percentage for people: ``50``, ``66.7``."""
-    value = round(float(share) * 100, 1)
-    return str(int(value)) if value == int(value) else str(value)
-
-
-def _needed(quorum: Any, eligible: int) -> int:
-    return ceil(quorum * eligible)
-
-
-RESULT_COLUMNS: dict[str, list[tuple[str, Any]]] = {
-    "single_choice": [("votes", _l("Votes"))],
-    "approval": [("votes", _l("Approvals"))],
-    "ranked": [("first_preferences", _l("First preferences"))],
-    "score": [
-        ("sum", _l("Total score")),
-        ("mean", _l("Mean score")),
-        ("scored_by", _l("Scored by")),
-    ],
-    "dot_vote": [("dots", _l("Dots"))],
-    "meeting_time": [("yes", _l("Yes")), ("if_need_be", _l("If need be")), ("no", _l("No"))],
-}
 
 
 # --- profile --------------------------------------------------------------------------
