@@ -53,14 +53,17 @@ lint: install-dev
 # With TEST_DATABASE_URL four processes share the cores: the SQLite pass and the
 # PostgreSQL pass, each in two halves (HALF, and the rest) so that the work is
 # spread evenly and both cores stay busy to the end. The PostgreSQL pass leaves
-# out the browser story, the schemathesis run and the tests that use no database
-# (marker no_database: they would only run again alike); its second half runs on
+# out the browser story, the schemathesis run, the tests that use no database
+# (marker no_database: they would only run again alike) and the page tests
+# whose outcome does not depend on the database (marker pages: their SQL is the
+# services', run on both by the services', API and race tests; page tests that
+# do depend on it are marked database_semantics and run); its second half runs on
 # a database of its own beside TEST_DATABASE_URL's (named with the suffix _2,
 # created when missing). Each report is printed whole when all have ended; any
 # failing fails the target.
 PYTEST := $(BIN)/pytest -q --durations=12 -p no:cacheprovider
 HALF   := tests/web tests/browser tests/services tests/races
-ON_PG  := --db=postgresql -m "not schemathesis and not browser and not no_database"
+ON_PG  := --db=postgresql -m "not schemathesis and not browser and not no_database and not pages"
 pytest: install-dev
 	@if [ -z "$$TEST_DATABASE_URL" ]; then \
 		$(PYTEST); \

@@ -48,6 +48,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+#: The page tests (see :func:`pytest_collection_modifyitems`).
+WEB_TESTS = Path(__file__).parent / "web"
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that request no database (no ``database_url``, which every app,
@@ -56,12 +60,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     deselects them (``-m "not no_database"``). Marked first, before ``-m`` reads
     the marks.
 
+    Tests of pages (tests/web) are marked ``pages`` unless their module is
+    marked ``database_semantics``: what they render comes from the services'
+    SQL, which the services', API's and race tests run on both databases, so
+    the PostgreSQL pass deselects them too (``-m "not pages"``) and runs only
+    the page tests whose outcome depends on the database (locking, versions,
+    statement counts, paging, search, caching, the log, erasure).
+
     Tests marked ``postgres`` run in the ``--db=postgresql`` pass: with
     TEST_DATABASE_URL set, the SQLite pass leaves them out (deselected, not
     skipped); without it they are collected and skip, saying why."""
     for item in items:
         if "database_url" not in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.no_database)
+        elif item.path.is_relative_to(WEB_TESTS) and not item.get_closest_marker(
+            "database_semantics"
+        ):
+            item.add_marker(pytest.mark.pages)
     if config.getoption("--db") == "postgresql" or not os.environ.get("TEST_DATABASE_URL"):
         return
     later = [item for item in items if item.get_closest_marker("postgres")]

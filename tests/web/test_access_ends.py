@@ -21,6 +21,9 @@ from cop_vote.services import ballots as ballot_service
 
 from .helpers import make_decision, option_ids, outbox, post_form, request_link, sign_in
 
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
+
 API = "/api/v1"
 
 

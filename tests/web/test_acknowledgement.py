@@ -18,6 +18,9 @@ from cop_vote.extensions import db
 from cop_vote.models import Ballot
 from tests.web.helpers import csrf_token, make_decision, option_ids, sign_in
 
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
+
 
 @pytest.fixture
 def colleague_after_commit(app: Any, database_url: str) -> Iterator[dict[str, Any]]:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from cop_vote.extensions import db
 from cop_vote.models import Comment
 from cop_vote.services import comments as comment_service
 
 from .helpers import csrf_token, make_decision, option_ids, post_form, sign_in
+
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
 
 
 def _post(client, decision_id, data, **kwargs):

@@ -9,12 +9,16 @@ from datetime import timedelta
 from html import unescape
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from cop_vote.extensions import db
 from cop_vote.services import decisions as decision_service
 from tests.web.helpers import make_decision, sign_in
+
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
 
 
 def _titles(html: str) -> list[str]:

@@ -22,6 +22,9 @@ from .conftest import _client
 from .helpers import post_form, sign_in
 from .test_security_headers import get_urls
 
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
+
 API = "/api/v1"
 
 

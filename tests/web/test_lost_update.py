@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -14,6 +15,9 @@ from tests.web.admin_helpers import page_form, sign_in
 
 from .conftest import _client
 from .helpers import make_decision, stored_decision
+
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
 
 REFUSAL = "Someone saved a change to this decision after you opened this page"
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -19,6 +20,9 @@ from cop_vote.models import LoginToken, Notification
 from cop_vote.services import outbox as outbox_service
 
 from .helpers import csrf_token, make_decision, outbox, request_link, sign_in
+
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
 
 
 def _give_up(address: str, clock: Any) -> int:

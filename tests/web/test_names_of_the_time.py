@@ -34,6 +34,9 @@ from .conftest import _client
 from .helpers import sign_in
 from .test_erasure import _text, every_body
 
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
+
 API = "/api/v1"
 OLD_PERSON, NEW_PERSON = "Amina Warsame", "Amina Renamed-Later"
 OLD_ORG, NEW_ORG = "African Diaspora Policy Centre", "Diaspora Centre Renamed"

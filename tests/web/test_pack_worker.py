@@ -21,6 +21,9 @@ from cop_vote.web import exports
 
 from .helpers import make_decision, sign_in
 
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
+
 
 @pytest.fixture
 def large(app: Flask, network: dict[str, Any], clock: Any, monkeypatch: Any) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -21,6 +22,9 @@ from cop_vote.extensions import db
 
 from .helpers import sign_in
 from .test_statement_counts import counting
+
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
 
 API = "/api/v1"
 

@@ -4,6 +4,9 @@ Pages are compiled once per language with their fixed strings translated
 (``web/localised.py``), links are remembered by endpoint, values and script
 root (``web/links.py``), and a page of comments builds its per-comment links
 from one ``url_for`` (``links.url_pattern``). Each test changes what such a
+
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
 cache could get wrong between two requests of the same app and reads the
 next page.
 """

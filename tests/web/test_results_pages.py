@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from cop_vote.extensions import db
 from cop_vote.services import ballots as ballot_service
 from cop_vote.services import decisions as decision_service
 
 from .helpers import make_decision, option_ids, sign_in
+
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
 
 
 def _cast(person, decision_id, body, now):

@@ -13,12 +13,16 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from cop_vote.services import tally_cache
 
 from .helpers import sign_in
+
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
 
 API = "/api/v1"
 #: An htmx request for the panel alone (its polling).

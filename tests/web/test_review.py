@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from cop_vote.extensions import db
 from cop_vote.models import Comment, CommentReport
 from cop_vote.services import ballots as ballot_service
 from cop_vote.services import comments as comment_service
 
 from .helpers import csrf_token, make_decision, option_ids, post_form, sign_in
+
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
 
 
 def _comment(person, decision_id, body, now, **kw):

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import inspect, select, text
@@ -19,6 +20,9 @@ from cop_vote.services import ballots as ballot_service
 from cop_vote.services.sealing import canonical
 
 from .helpers import make_decision, option_ids, outbox, post_form, sign_in
+
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
 
 API = "/api/v1"
 BLOCK_REASON = "Migrant organisations were not consulted on this proposal."

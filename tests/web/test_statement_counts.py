@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+import pytest
 from flask import Flask, before_render_template, has_request_context, request, template_rendered
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
@@ -31,6 +32,9 @@ from tests.seed import Seeded, seed
 
 from .conftest import FreshClient
 from .helpers import csrf_token, sign_in
+
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
 
 #: Routes not counted, and why.
 EXCLUDED = {

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
@@ -15,6 +16,9 @@ from sqlalchemy import event
 from cop_vote.extensions import db
 
 from .helpers import sign_in
+
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
 
 API = "/api/v1"
 

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -17,6 +18,9 @@ from cop_vote.services import comments as comment_service
 from cop_vote.services import decisions as decision_service
 
 from .helpers import make_decision, option_ids, sign_in
+
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
 
 API = "/api/v1"
 

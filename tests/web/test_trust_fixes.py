@@ -20,6 +20,9 @@ from cop_vote.services import ballots, decisions
 from . import test_rate_limits
 from .helpers import csrf_token, make_decision, option_ids, sign_in
 
+#: Its outcome depends on the database: it runs in the PostgreSQL pass too.
+pytestmark = pytest.mark.database_semantics
+
 API = "/api/v1"
 limited = test_rate_limits.limited  # the app with rate limits on (a fixture)
 
