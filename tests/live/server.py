@@ -21,9 +21,14 @@ from typing import Any
 
 import httpx
 
+from tests.live.gunicorn_ready import READY
+
 ROOT = Path(__file__).resolve().parents[2]
 #: gunicorn's access log line: ``access <worker pid> <method> <path> <status>``.
 ACCESS_FORMAT = "access %(p)s %(m)s %(U)s %(s)s"
+#: gunicorn's configuration for these servers: waits for every worker (see the module).
+READY_CONFIG = Path(__file__).with_name("gunicorn_ready.py")
+READY_LINE = READY + " "
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
@@ -72,7 +77,8 @@ class LiveServer:
         self.log = ROOT / "instance" / f"live-{self.port}.log"
 
     def start(self) -> LiveServer:
-        """Start the workers and wait until ``/healthz`` answers (at most 30 s)."""
+        """Start the workers and wait until every one of them has loaded the app
+        and ``/healthz`` answers (at most 60 s)."""
         self.log.parent.mkdir(parents=True, exist_ok=True)
         command = [
             sys.executable,
@@ -89,28 +95,42 @@ class LiveServer:
             # gunicorn's control socket is one path per user: servers side by
             # side (two apps, other checkouts' tests) would collide on it.
             "--no-control-socket",
+            "--config",
+            str(READY_CONFIG),
             "cop_vote:create_app()",
         ]
+        env = dict(self.env)
         if self.config is not None:
-            command[3:3] = ["--config", str(self.config)]
+            env["COP_LIVE_BASE_CONFIG"] = str(self.config)
         if self.access_log:
             command[-1:-1] = ["--access-logfile", "-", "--access-logformat", ACCESS_FORMAT]
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
+                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + 30
+        # A slow machine running four test processes may take a while to boot them all.
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
+            if len(self.ready_workers()) >= self.workers:
+                try:
+                    if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                        return self
+                except httpx.HTTPError:
+                    pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError("gunicorn did not answer /healthz within 30 s")
+        raise RuntimeError(
+            f"gunicorn did not have {self.workers} workers answering /healthz within 60 s"
+        )
+
+    def ready_workers(self) -> set[int]:
+        """The pids of the workers that have loaded the app (``gunicorn_ready``'s lines)."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return {
+            int(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(READY_LINE)
+        }
 
     def stop(self) -> None:
         """Stop every worker and the arbiter."""
