@@ -78,8 +78,14 @@ def participation(decision_id: int) -> ResponseReturnValue:
         tuple(context[name] for name in ("voted", "eligible", "start", "status_value")),
         shown.next_offset,
         tuple(
-            (r.organisation.id, r.organisation.name, r.has_voted, r.recorded_by, r.given_by)
-            + (r.added_at,)
+            (
+                r.organisation.id,
+                r.organisation.name,
+                r.has_voted,
+                r.recorded_by,
+                r.given_by,
+                r.added_at,
+            )
             for r in shown.rows
         ),
     )
