@@ -30,13 +30,13 @@ from .common import (
     respond,
 )
 from .decisions import find_decision
-from .schemas import (
+from .schemas import PageQuerySchema
+from .schemas_comments import (
     CommentAnswerSchema,
     CommentInSchema,
     CommentListSchema,
     CommentPatchSchema,
     CommentSchema,
-    PageQuerySchema,
     ReportInSchema,
     ReportSchema,
     ReviewListSchema,

@@ -13,7 +13,8 @@ from ..extensions import db
 from ..services import access, decision_search, decisions, outcomes, results
 from . import bp, serialize
 from .common import actor, auth, checks, error_responses, only, paginate_rows, respond
-from .schemas import (
+from .schemas import ResultsHeadersSchema
+from .schemas_decisions import (
     AmendInSchema,
     DecisionInSchema,
     DecisionListSchema,
@@ -21,10 +22,9 @@ from .schemas import (
     DecisionSchema,
     PublishInSchema,
     ReopenInSchema,
-    ResultsHeadersSchema,
-    ResultsSchema,
     WithdrawInSchema,
 )
+from .schemas_results import ResultsSchema
 from .schemas_search import DecisionQuerySchema
 
 

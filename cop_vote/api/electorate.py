@@ -14,7 +14,7 @@ from . import bp, serialize
 from .change_schemas import ElectorInSchema
 from .common import actor, auth, checks, error_responses, only, respond
 from .decisions import find_decision
-from .schemas import DecisionSchema
+from .schemas_decisions import DecisionSchema
 
 
 @bp.post("/decisions/<int:decision_id>/electorate")

@@ -21,7 +21,8 @@ from ..services import access, decision_copies, decisions, meetings, translation
 from ..services.timefmt import iso_utc
 from . import bp, serialize
 from .common import actor, auth, checks, error_responses, only, paginate, respond
-from .schemas import DecisionSchema, PageQuerySchema
+from .schemas import PageQuerySchema
+from .schemas_decisions import DecisionSchema
 from .schemas_meetings import (
     ActionInSchema,
     ActionPatchSchema,

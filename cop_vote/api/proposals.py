@@ -13,7 +13,7 @@ from ..services import access, decisions, proposals
 from . import bp, serialize
 from .common import actor, auth, checks, error_responses, only, respond
 from .decisions import find_decision
-from .schemas import DecisionSchema, MergeInSchema, ProposalInSchema, ProposedOptionSchema
+from .schemas_decisions import DecisionSchema, MergeInSchema, ProposalInSchema, ProposedOptionSchema
 
 
 def find_option(person: Any, decision_id: int, option_id: int, **_: Any) -> None:

@@ -20,7 +20,7 @@ from ..services.timefmt import iso_utc
 from . import bp
 from .common import actor, auth, checks, error_responses, only, respond
 from .decisions import find_decision
-from .schemas import (
+from .schemas_record import (
     BallotRecordSchema,
     EventListSchema,
     ObjectionInSchema,

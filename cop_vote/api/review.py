@@ -31,14 +31,8 @@ from . import bp
 from .comments import review_item
 from .common import actor, auth, checks, error_responses, offset_cursor, only, page_args, respond
 from .decisions import find_decision
-from .schemas import (
-    PageQuerySchema,
-    ReviewItemSchema,
-    ReviewListSchema,
-    choice,
-    ident,
-    text,
-)
+from .schemas import PageQuerySchema, choice, ident, text
+from .schemas_comments import ReviewItemSchema, ReviewListSchema
 
 FIELDS = ("comments", "review", "reason", "note", "option")
 
