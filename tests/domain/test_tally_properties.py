@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cop_vote.domain import tally as tally_module
+from cop_vote.domain import ranked
 from cop_vote.domain.ballots import METHODS, BallotRules, validate_ballot
 from cop_vote.domain.tally import OptionRef, tally
 
@@ -231,7 +231,7 @@ def test_ranked_counts_agree_both_ways(
     ballots = [{"ranking": r} for r in rankings]
 
     def count(limit: int) -> dict[str, object]:
-        with patch.object(tally_module, "_BITSET_MAX_OPTIONS", limit):
+        with patch.object(ranked, "_BITSET_MAX_OPTIONS", limit):
             return tally(
                 "ranked", options_for(ids), ballots, eligible=50, counting=counting
             ).to_dict()
@@ -245,7 +245,7 @@ def test_ranked_counts_agree_both_ways(
 def test_ranked_counts_refuse_a_repeated_option_both_ways() -> None:
     options = options_for([1, 2, 3])
     for limit in (0, 16):
-        with patch.object(tally_module, "_BITSET_MAX_OPTIONS", limit):
+        with patch.object(ranked, "_BITSET_MAX_OPTIONS", limit):
             for counting in ("irv", "schulze"):
                 with pytest.raises(ValueError, match="twice"):
                     tally(
