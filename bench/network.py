@@ -23,7 +23,7 @@ from sqlalchemy import insert, select, text
 
 from cop_vote.extensions import db
 from cop_vote.models import Ballot, BallotChange, Comment, Event, Organisation, Person
-from cop_vote.services import auth, decisions, network
+from cop_vote.services import auth, decisions, network, transitions
 from cop_vote.services.audit import GENESIS, _digest
 from cop_vote.services.ballots import new_receipt
 
@@ -69,7 +69,7 @@ def reset_schema(app: Flask) -> None:
 
 def _decision(facilitator: Person, body: dict[str, Any], now: datetime) -> int:
     decision = decisions.create_decision(facilitator, body, now)
-    decisions.open_decision(facilitator, decision.id, now)
+    transitions.open_decision(facilitator, decision.id, now)
     return decision.id
 
 

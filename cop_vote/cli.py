@@ -21,7 +21,7 @@ from .clock import now
 from .domain.errors import DomainError
 from .extensions import db
 from .models import Decision
-from .services import auth, backup, ballot_record, decisions, network, verification
+from .services import auth, backup, ballot_record, network, transitions, verification
 from .services.text import counted
 
 cop = AppGroup("cop", help="Set up and run cop-vote.")
@@ -104,7 +104,7 @@ def login_link_command(email: str) -> None:
 @cop.command("close-due")
 def close_due_command() -> None:
     """Close decisions whose deadline has passed."""
-    closed = decisions.close_due(now)
+    closed = transitions.close_due(now)
     db.session.commit()
     click.echo(f"{counted(len(closed), 'decision', 'decisions')} closed.", err=True)
 

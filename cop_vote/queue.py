@@ -272,9 +272,9 @@ def _deliver_webhooks() -> None:
 
 
 def _close_due() -> None:
-    from .services import decisions
+    from .services import transitions
 
-    closed = decisions.close_due(clock.now)
+    closed = transitions.close_due(clock.now)
     db.session.commit()  # the "closed" mails are written with it, and delivered next
     if closed:
         closed_count = counted(len(closed), "decision", "decisions")

@@ -25,6 +25,7 @@ from cop_vote.services import (
     moderation,
     network,
     org_people,
+    transitions,
 )
 from cop_vote.services import organisations as org_service
 
@@ -93,8 +94,8 @@ def seed(app: Flask, now: datetime) -> Seeded:
         comments.add_comment(colleague, form.id, "Why a foundation?", now, parent_id=comment.id)
         moderation.report_comment(colleague, comment.id, "Please look at this.", now)
         slot = by_method["meeting_time"]
-        decisions.close_decision(facilitator, slot.id, now)
-        decisions.publish_decision(facilitator, slot.id, slot.options[0].id, "We meet then.", now)
+        transitions.close_decision(facilitator, slot.id, now)
+        transitions.publish_decision(facilitator, slot.id, slot.options[0].id, "We meet then.", now)
         draft = decisions.create_decision(
             facilitator,
             {

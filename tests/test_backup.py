@@ -128,7 +128,7 @@ def seeded(app: Flask, clock: Clock) -> dict[str, Any]:
     """The statement-count network (two extra organisations) with a secret open decision."""
     seeded = build(app, clock.now, 2)
     facilitator = seeded.people["facilitator"]
-    from cop_vote.services import ballots, decisions, moderation
+    from cop_vote.services import ballots, decisions, moderation, transitions
 
     secret = decisions.create_decision(
         facilitator,
@@ -140,7 +140,7 @@ def seeded(app: Flask, clock: Clock) -> dict[str, Any]:
         },
         clock.now,
     )
-    decisions.open_decision(facilitator, secret.id, clock.now)
+    transitions.open_decision(facilitator, secret.id, clock.now)
     ballots.cast_ballot(
         seeded.people["representative"], secret.id, {"option": secret.options[1].id}, clock.now
     )
@@ -453,12 +453,12 @@ def test_import_of_rows_that_break_a_constraint_says_so_in_one_line_and_restores
 def test_import_restores_a_facilitators_download_that_left_nothing_out(
     app: Flask, clock: Clock, seeded: dict[str, Any], tmp_path: Path
 ) -> None:
-    from cop_vote.services import decisions
+    from cop_vote.services import transitions
 
     facilitator = db.session.execute(
         select(Person).where(Person.email == seeded["emails"]["facilitator"])
     ).scalar_one()
-    decisions.close_decision(facilitator, seeded["decisions"]["secret_open"], clock.now)
+    transitions.close_decision(facilitator, seeded["decisions"]["secret_open"], clock.now)
     db.session.commit()
     file = tmp_path / "download.json"
     stored = _facilitators_download(app, seeded, file)

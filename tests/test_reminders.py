@@ -12,7 +12,7 @@ from sqlalchemy import select
 from cop_vote.extensions import db
 from cop_vote.models import Decision, Notification
 from cop_vote.services import ballots as ballot_service
-from cop_vote.services import decisions as decision_service
+from cop_vote.services import transitions
 from tests.web.helpers import make_decision, option_ids, outbox
 
 
@@ -64,7 +64,7 @@ def test_no_reminder_for_closed_decisions_people_without_mail_or_a_later_own_hou
     people = network["people"]
     fac = people["facilitator"]
     closed = make_decision(fac, clock.now, days=1, title="Closed early")
-    decision_service.close_decision(fac, closed, clock.now)
+    transitions.close_decision(fac, closed, clock.now)
     own = make_decision(fac, clock.now, days=1, title="Own rule")
     decision = db.session.get(Decision, own)
     assert decision is not None

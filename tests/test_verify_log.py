@@ -23,9 +23,8 @@ from cop_vote.models import (
     Objection,
     Organisation,
 )
-from cop_vote.services import audit, objections
+from cop_vote.services import audit, objections, transitions
 from cop_vote.services import ballots as ballot_service
-from cop_vote.services import decisions as decision_service
 from tests.web.helpers import make_decision, option_ids
 
 
@@ -44,8 +43,8 @@ def history(app: Flask, network: dict[str, Any], clock: Any) -> dict[str, Any]:
         ballot_service.cast_ballot(people["oxfam2"], did, {"option": first}, clock.now)
         ballot_service.cast_ballot(people["stro"], did, {"abstain": True}, clock.now)
         ballot_service.withdraw_ballot(people["stro"], did, clock.now)
-        decision_service.close_decision(fac, did, clock.now)
-        decision_service.publish_decision(fac, did, first, "Chosen.", clock.now)
+        transitions.close_decision(fac, did, clock.now)
+        transitions.publish_decision(fac, did, first, "Chosen.", clock.now)
         made[name] = did
     running = make_decision(fac, clock.now)
     ballot_service.cast_ballot(
@@ -56,7 +55,7 @@ def history(app: Flask, network: dict[str, Any], clock: Any) -> dict[str, Any]:
     ballot_service.cast_ballot(
         people["stro"], disputed, {"option": option_ids(disputed)[1]}, clock.now
     )
-    decision_service.close_decision(fac, disputed, clock.now)
+    transitions.close_decision(fac, disputed, clock.now)
     objections.lodge_objection(people["adpc"], disputed, "We cannot find our ballot.", clock.now)
     made["disputed"] = disputed
     db.session.commit()

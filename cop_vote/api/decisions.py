@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from .. import clock
 from ..conditional import conditional
 from ..extensions import db
-from ..services import access, decision_search, decisions, outcomes, results
+from ..services import access, decision_search, decisions, outcomes, results, transitions
 from . import bp, serialize
 from .common import actor, auth, checks, error_responses, only, paginate_rows, respond
 from .schemas import ResultsHeadersSchema
@@ -107,7 +107,7 @@ def update_decision(decision_id: int, json_data: dict[str, Any]) -> ResponseRetu
 @bp.doc(responses=error_responses(401, 403, 404, 409))
 def open_decision(decision_id: int) -> ResponseReturnValue:
     """Open a draft for ballots, fixing its electorate (facilitator)."""
-    decision = decisions.open_decision(actor(), decision_id, clock.now)
+    decision = transitions.open_decision(actor(), decision_id, clock.now)
     response = respond(serialize.decision(decision, actor(), clock.now()))
     db.session.commit()
     return response
@@ -120,7 +120,7 @@ def open_decision(decision_id: int) -> ResponseReturnValue:
 @bp.doc(responses=error_responses(401, 403, 404, 409))
 def close_decision(decision_id: int) -> ResponseReturnValue:
     """Close an open decision now (facilitator)."""
-    decision = decisions.close_decision(actor(), decision_id, clock.now)
+    decision = transitions.close_decision(actor(), decision_id, clock.now)
     response = respond(serialize.decision(decision, actor(), clock.now()))
     db.session.commit()
     return response
@@ -135,7 +135,7 @@ def close_decision(decision_id: int) -> ResponseReturnValue:
 def publish_decision(decision_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
     """Publish a closed decision with the chosen option and a statement (facilitator)."""
     body = only(json_data, ("option", "options", "statement"))
-    decision = decisions.publish_decision(
+    decision = transitions.publish_decision(
         actor(),
         decision_id,
         body.get("option"),
@@ -189,7 +189,7 @@ def amend_outcome(decision_id: int, json_data: dict[str, Any]) -> ResponseReturn
 def withdraw_decision(decision_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
     """Withdraw a draft or open decision, saying why (facilitator)."""
     body = only(json_data, ("statement",))
-    decision = decisions.withdraw_decision(actor(), decision_id, body.get("statement"), clock.now)
+    decision = transitions.withdraw_decision(actor(), decision_id, body.get("statement"), clock.now)
     response = respond(serialize.decision(decision, actor(), clock.now()))
     db.session.commit()
     return response

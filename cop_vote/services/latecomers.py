@@ -2,7 +2,7 @@
 electorate.
 
 The electorate is fixed when a decision opens
-(:func:`cop_vote.services.decisions.open_decision`); an organisation that
+(:func:`cop_vote.services.transitions.open_decision`); an organisation that
 joins the network later has no ballot in it, and gets no mail about it,
 unless a facilitator adds it explicitly. The addition is logged
 (``decision.elector_added``), noted on the decision's page

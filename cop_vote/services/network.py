@@ -17,7 +17,7 @@ from sqlalchemy import select
 from ..domain.errors import Conflict
 from ..extensions import db
 from ..models import Decision, Network, Organisation, Person
-from . import audit, decisions, meetings, translations
+from . import audit, decisions, meetings, transitions, translations
 
 KICKOFF_KEY = "kickoff-2009"
 
@@ -162,7 +162,7 @@ def load_demo(now: datetime) -> dict[str, int]:
         for option, credit in zip(decision.options, credits, strict=True):
             option.proposed_by = credit
             option.proposed_by_name = credit.name if credit is not None else None
-        decisions.open_decision(facilitator, decision.id, now)
+        transitions.open_decision(facilitator, decision.id, now)
         added["decisions"] += 1
     added["meetings"] = _demo_meeting(data, facilitator, now)
     return added

@@ -26,9 +26,10 @@ from ..extensions import db
 from ..models import Decision, Person
 from . import audit, sealing, selections
 from .access import require_facilitator
-from .decisions import get_decision, record_close, status_of
+from .decisions import get_decision, status_of
 from .text import clean
 from .timefmt import Now, instant, iso_utc, parse_instant
+from .transitions import record_close
 
 #: The fields of an amendment (API.md, "Decisions": ``POST .../amend``).
 AMEND_FIELDS = ("reason", "option", "options", "statement")

@@ -1,6 +1,6 @@
 """A published outcome's ordered options and its dated history.
 
-Publishing (:func:`cop_vote.services.decisions.publish_decision`), amending
+Publishing (:func:`cop_vote.services.transitions.publish_decision`), amending
 and reopening (:mod:`cop_vote.services.outcomes`) write through here: the
 ordered list of options is checked against the decision, stored as its
 ``selection`` (the first is also ``outcome_option_id``, as before several

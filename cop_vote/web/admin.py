@@ -33,7 +33,7 @@ from ..i18n import translate
 from ..models import Decision, Person
 from ..services import decisions as decision_service
 from ..services import organisations as org_service
-from ..services import outbox
+from ..services import outbox, transitions
 from ..services.results import participation_page, turnout
 from ..services.sealing import is_secret
 from ..services.selections import history as outcome_history
@@ -560,7 +560,7 @@ def admin_decision_open(decision_id: int) -> ResponseReturnValue:
         decision_id,
         Status.OPEN,
         "admin/decision_open.html",
-        lambda d: decision_service.open_decision(_actor(), d.id, clock.now),
+        lambda d: transitions.open_decision(_actor(), d.id, clock.now),
         _("The decision is open for voting."),
     )
 
@@ -573,7 +573,7 @@ def admin_decision_close(decision_id: int) -> ResponseReturnValue:
         decision_id,
         Status.CLOSED,
         "admin/decision_close.html",
-        lambda d: decision_service.close_decision(_actor(), d.id, clock.now),
+        lambda d: transitions.close_decision(_actor(), d.id, clock.now),
         _("The decision is closed."),
     )
 
@@ -590,7 +590,7 @@ def admin_decision_withdraw(decision_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         outcome = _submit(
             form,
-            lambda: decision_service.withdraw_decision(
+            lambda: transitions.withdraw_decision(
                 _actor(), decision_id, form.statement.data, clock.now
             ),
             done=lambda _decision: _("The decision is withdrawn."),

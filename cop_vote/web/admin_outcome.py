@@ -3,7 +3,7 @@
 Each is a form behind a page that works without JavaScript: the options of
 the outcome are chosen place by place (one select per place the decision
 selects), starting from the count's ranking; every change goes through the
-same service function as the API (:func:`~cop_vote.services.decisions.publish_decision`,
+same service function as the API (:func:`~cop_vote.services.transitions.publish_decision`,
 :func:`~cop_vote.services.outcomes.amend_outcome`,
 :func:`~cop_vote.services.outcomes.reopen_decision`), with a stated reason
 for an amendment or a reopening.
@@ -28,7 +28,7 @@ from ..domain.tally import TallyResult, Verdict
 from ..i18n import option_label, translate
 from ..models import Decision
 from ..services import decisions as decision_service
-from ..services import outcomes
+from ..services import outcomes, transitions
 from ..services.objections import list_objections
 from ..services.results import count, decision_verdict, selection_of
 from ..services.sealing import is_sealed, is_secret
@@ -95,7 +95,7 @@ def _option_arguments(decision: Decision, form: PublishForm) -> dict[str, Any]:
 def _publish(decision: Decision, form: PublishForm) -> Decision:
     """Publish with the form's places (read once the form is valid)."""
     chosen = _option_arguments(decision, form)
-    return decision_service.publish_decision(
+    return transitions.publish_decision(
         _actor(),
         decision.id,
         chosen.get("option"),

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from cop_vote import create_app
 from cop_vote.extensions import db
 from cop_vote.models import Organisation, Person
-from cop_vote.services import auth, ballots, comments, decisions, network
+from cop_vote.services import auth, ballots, comments, decisions, network, transitions
 
 
 def _populate(now: datetime) -> None:
@@ -60,7 +60,7 @@ def _populate(now: datetime) -> None:
             },
             now,
         )
-        decisions.open_decision(facilitator, made.id, now)
+        transitions.open_decision(facilitator, made.id, now)
         return made.id
 
     def option_ids(decision_id: int) -> list[int]:
@@ -74,7 +74,7 @@ def _populate(now: datetime) -> None:
     ballots.cast_ballot(voters[0], secret_closed, {"option": ids[2]}, now)
     ballots.cast_ballot(voters[1], secret_closed, {"abstain": True}, now)
     ballots.withdraw_ballot(voters[2], secret_closed, now)
-    decisions.close_decision(facilitator, secret_closed, now + timedelta(hours=1))
+    transitions.close_decision(facilitator, secret_closed, now + timedelta(hours=1))
 
     # A secret ranked decision, published.
     secret_published = decision(
@@ -83,8 +83,8 @@ def _populate(now: datetime) -> None:
     ids = option_ids(secret_published)
     for i, voter in enumerate(voters[:8]):
         ballots.cast_ballot(voter, secret_published, {"ranking": ids[i % 4 :] + ids[: i % 4]}, now)
-    decisions.close_decision(facilitator, secret_published, now + timedelta(hours=1))
-    decisions.publish_decision(
+    transitions.close_decision(facilitator, secret_published, now + timedelta(hours=1))
+    transitions.publish_decision(
         facilitator, secret_published, ids[0], "Learning first.", now + timedelta(hours=2)
     )
 
@@ -103,8 +103,10 @@ def _populate(now: datetime) -> None:
     ballots.record_ballot(
         facilitator, open_published, org.slug, {"options": [ids[1]]}, "A delegate", now
     )
-    decisions.close_decision(facilitator, open_published, now + timedelta(hours=1))
-    decisions.publish_decision(facilitator, open_published, None, "Both.", now + timedelta(hours=2))
+    transitions.close_decision(facilitator, open_published, now + timedelta(hours=1))
+    transitions.publish_decision(
+        facilitator, open_published, None, "Both.", now + timedelta(hours=2)
+    )
 
     first = comments.add_comment(voters[0], secret_closed, "Who else stands?", now)
     comments.add_comment(voters[1], secret_closed, "Bram does.", now, parent_id=first.id)
@@ -113,7 +115,7 @@ def _populate(now: datetime) -> None:
     # A secret decision withdrawn while open, with a ballot.
     withdrawn = decision("Secret: withdrawn", "single_choice", "secret", ["Yes", "No"])
     ballots.cast_ballot(voters[0], withdrawn, {"option": option_ids(withdrawn)[0]}, now)
-    decisions.withdraw_decision(facilitator, withdrawn, "Replaced.", now + timedelta(hours=1))
+    transitions.withdraw_decision(facilitator, withdrawn, "Replaced.", now + timedelta(hours=1))
 
     # Sign-ins (from 0007 on): the facilitator and one representative signed
     # in, the second one twice; another representative has a link never used.

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from cop_vote import notifications
 from cop_vote.extensions import db
 from cop_vote.models import Decision, Notification, Person
-from cop_vote.services import decisions, notify
+from cop_vote.services import notify, transitions
 from tests.migrations.harness import database_at, populated
 from tests.web.helpers import outbox
 
@@ -60,7 +60,7 @@ def test_the_upgraded_outbox_takes_new_mail_and_delivers_it(
     closes_at = open_one.closes_at
     assert closes_at is not None
     before = len(outbox(app))
-    decisions.close_decision(facilitator, open_one.id, closes_at - timedelta(hours=1))
+    transitions.close_decision(facilitator, open_one.id, closes_at - timedelta(hours=1))
     db.session.commit()  # the "closed" mails: written, then delivered in place
     closed = db.session.scalars(select(Notification).where(Notification.kind == "closed")).all()
     assert closed and {n.status for n in closed} == {"sent"}

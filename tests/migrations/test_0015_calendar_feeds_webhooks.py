@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cop_vote.extensions import db
 from cop_vote.models import CalendarFeed, Decision, Person, Webhook, WebhookDelivery
-from cop_vote.services import calendar_feed, decisions, tally_cache, webhooks
+from cop_vote.services import calendar_feed, tally_cache, transitions, webhooks
 from tests.migrations.harness import database_at, populated
 
 TABLES = ("calendar_feed", "webhook", "webhook_delivery")
@@ -84,7 +84,7 @@ def test_an_upgraded_decision_is_delivered_to_a_new_webhook(
         select(Decision).where(Decision.status == "open").order_by(Decision.id)
     ).first()
     assert open_one is not None
-    decisions.close_decision(facilitator, open_one.id, now)
+    transitions.close_decision(facilitator, open_one.id, now)
     db.session.commit()
     [row] = db.session.scalars(select(WebhookDelivery)).all()
     assert (row.webhook_id, row.kind, row.status) == (hook.id, "decision.closed", "pending")

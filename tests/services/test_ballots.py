@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from cop_vote.domain.errors import DecisionClosed, NotAllowed, StaleBallot
 from cop_vote.extensions import db
 from cop_vote.models import Ballot, BallotChange, Person
-from cop_vote.services import ballots, decisions, results
+from cop_vote.services import ballots, decisions, results, transitions
 
 
 def _open_decision(network: dict[str, Any], clock: Any, **extra: Any) -> int:
@@ -34,7 +34,7 @@ def _open_decision(network: dict[str, Any], clock: Any, **extra: Any) -> int:
         },
         clock.now,
     )
-    decisions.open_decision(facilitator, decision.id, clock.now)
+    transitions.open_decision(facilitator, decision.id, clock.now)
     db.session.commit()
     return decision.id
 

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from cop_vote.domain.errors import NotFound
 from cop_vote.extensions import db
-from cop_vote.services import ballots, calendar, decisions
+from cop_vote.services import ballots, calendar, decisions, transitions
 
 
 def test_published_slot_reads_back_as_one_event(network: dict[str, Any], clock: Any) -> None:
@@ -28,7 +28,7 @@ def test_published_slot_reads_back_as_one_event(network: dict[str, Any], clock: 
         },
         clock.now,
     )
-    decisions.open_decision(facilitator, decision.id, clock.now)
+    transitions.open_decision(facilitator, decision.id, clock.now)
     first, second = (o.id for o in decision.options)
     ballots.cast_ballot(
         network["people"]["adpc"],
@@ -38,8 +38,8 @@ def test_published_slot_reads_back_as_one_event(network: dict[str, Any], clock: 
     )
     with pytest.raises(NotFound):
         calendar.meeting_calendar(decision, url="http://x/decisions/1", now=clock.now)
-    decisions.close_decision(facilitator, decision.id, clock.now)
-    decisions.publish_decision(facilitator, decision.id, second, "We meet on 2 April.", clock.now)
+    transitions.close_decision(facilitator, decision.id, clock.now)
+    transitions.publish_decision(facilitator, decision.id, second, "We meet on 2 April.", clock.now)
     db.session.commit()
     ics = calendar.meeting_calendar(decision, url="http://x/decisions/1", now=clock.now)
     parsed = Calendar.from_ical(ics)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from cop_vote.domain.errors import Conflict, InvalidInput
 from cop_vote.extensions import db
 from cop_vote.models import Decision, Event
-from cop_vote.services import ballots, decisions
+from cop_vote.services import ballots, decisions, transitions
 from tests.dbstate import changed_tables, snapshot
 from tests.web.helpers import make_decision, option_ids
 
@@ -34,11 +34,11 @@ def test_close_due_closes_only_open_decisions_past_their_deadline(
     later = make_decision(facilitator, start, days=5, title="Later")
     draft = make_decision(facilitator, start, days=1, open_it=False, title="Draft")
     closed_by_hand = make_decision(facilitator, start, days=1, title="Closed by hand")
-    decisions.close_decision(facilitator, closed_by_hand, start + timedelta(hours=1))
+    transitions.close_decision(facilitator, closed_by_hand, start + timedelta(hours=1))
     db.session.commit()
     clock.advance(days=2)
 
-    closed = decisions.close_due(clock.now)
+    closed = transitions.close_due(clock.now)
     db.session.commit()
     assert sorted(d.id for d in closed) == sorted([due, exactly])
     assert _stored(due).status == "closed"
@@ -58,7 +58,7 @@ def test_close_due_closes_only_open_decisions_past_their_deadline(
     }
     # Safe to run twice: nothing more to close, nothing written.
     before = snapshot()
-    assert decisions.close_due(clock.now) == []
+    assert transitions.close_due(clock.now) == []
     db.session.commit()
     assert snapshot() == before
 
@@ -73,7 +73,7 @@ def test_close_due_leaves_a_decision_extended_meanwhile(
     )
     db.session.commit()
     clock.advance(days=2)
-    assert decisions.close_due(clock.now) == []
+    assert transitions.close_due(clock.now) == []
     assert _stored(did).status == "open"
 
 
@@ -148,11 +148,11 @@ def test_a_decision_that_is_not_draft_or_open_cannot_change(
     facilitator = network["people"]["facilitator"]
     did = make_decision(facilitator, clock.now)
     if state == "withdrawn":
-        decisions.withdraw_decision(facilitator, did, "Stop.", clock.now)
+        transitions.withdraw_decision(facilitator, did, "Stop.", clock.now)
     else:
-        decisions.close_decision(facilitator, did, clock.now)
+        transitions.close_decision(facilitator, did, clock.now)
         if state == "published":
-            decisions.publish_decision(facilitator, did, None, "Done.", clock.now)
+            transitions.publish_decision(facilitator, did, None, "Done.", clock.now)
     db.session.commit()
     before = snapshot()
     with pytest.raises(Conflict) as caught:
@@ -200,7 +200,7 @@ def test_who_sees_which_decisions_in_the_list(network: dict[str, Any], clock: An
     )
     clock.advance(minutes=1)
     closed = make_decision(facilitator, clock.now, title="Closed")
-    decisions.close_decision(facilitator, closed, clock.now)
+    transitions.close_decision(facilitator, closed, clock.now)
     db.session.commit()
 
     def listed(viewer: Any) -> list[int]:
@@ -294,7 +294,7 @@ def test_withdrawing_an_open_secret_decision_seals_it_then(
     ballots.cast_ballot(people["adpc"], did, {"option": option_ids(did)[0]}, clock.now)
     db.session.commit()
     clock.advance(hours=5)
-    decisions.withdraw_decision(people["facilitator"], did, "  Overtaken by events. ", clock.now)
+    transitions.withdraw_decision(people["facilitator"], did, "  Overtaken by events. ", clock.now)
     db.session.commit()
     decision = _stored(did)
     assert (decision.status, decision.withdrawn_at, decision.ballots_sealed_at) == (
@@ -358,10 +358,10 @@ def test_publication_logs_what_was_published_at_its_time(
     ballots.cast_ballot(people["adpc"], did, {"option": nashville}, clock.now)
     ballots.cast_ballot(people["stro"], did, {"option": nashville}, clock.now)
     ballots.cast_ballot(people["oxfam1"], did, {"option": memphis}, clock.now)
-    decisions.close_decision(people["facilitator"], did, clock.now)
+    transitions.close_decision(people["facilitator"], did, clock.now)
     db.session.commit()
     clock.advance(days=2)
-    decisions.publish_decision(people["facilitator"], did, nashville, " Nashville. ", clock.now)
+    transitions.publish_decision(people["facilitator"], did, nashville, " Nashville. ", clock.now)
     db.session.commit()
     decision = _stored(did)
     entry = db.session.execute(select(Event).where(Event.kind == "decision.published")).scalar_one()

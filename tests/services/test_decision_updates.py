@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from cop_vote.domain.errors import Conflict, InvalidInput, TransitionNotAllowed
 from cop_vote.extensions import db
 from cop_vote.models import Decision, Event
-from cop_vote.services import audit, decisions
+from cop_vote.services import audit, decisions, transitions
 from tests.dbstate import snapshot
 from tests.services.test_decision_changes import _stored
 from tests.web.helpers import make_decision, option_ids
@@ -86,7 +86,7 @@ def test_a_dot_vote_drafts_cap_is_checked_against_its_own_dots(
 def test_withdrawing_logs_a_digest_of_the_statement(network: dict[str, Any], clock: Any) -> None:
     facilitator = network["people"]["facilitator"]
     did = make_decision(facilitator, clock.now)
-    decisions.withdraw_decision(facilitator, did, "  Overtaken by events. ", clock.now)
+    transitions.withdraw_decision(facilitator, did, "  Overtaken by events. ", clock.now)
     db.session.commit()
     entry = db.session.execute(select(Event).where(Event.kind == "decision.withdrawn")).scalar_one()
     assert (entry.subject, entry.actor_id, entry.at, entry.data) == (
@@ -102,7 +102,7 @@ def test_publishing_decides_on_the_stored_status_not_a_loaded_one(
 ) -> None:
     facilitator = network["people"]["facilitator"]
     did = make_decision(facilitator, clock.now)
-    decisions.close_decision(facilitator, did, clock.now)
+    transitions.close_decision(facilitator, did, clock.now)
     db.session.commit()
     loaded = db.session.get(Decision, did)
     assert loaded is not None and loaded.status == "closed"
@@ -112,7 +112,7 @@ def test_publishing_decides_on_the_stored_status_not_a_loaded_one(
         {"d": did},
     )
     with pytest.raises(TransitionNotAllowed):
-        decisions.publish_decision(facilitator, did, None, "Mine.", clock.now)
+        transitions.publish_decision(facilitator, did, None, "Mine.", clock.now)
     db.session.rollback()
     assert _stored(did).status == "closed"
 
@@ -189,8 +189,11 @@ def test_an_edition_is_checked_only_where_the_change_could_be_made(
 @pytest.mark.parametrize(
     ("behind_our_back", "write"),
     [
-        ("closed", lambda fac, did, now: decisions.withdraw_decision(fac, did, "Not needed.", now)),
-        ("withdrawn", lambda fac, did, now: decisions.close_decision(fac, did, now)),
+        (
+            "closed",
+            lambda fac, did, now: transitions.withdraw_decision(fac, did, "Not needed.", now),
+        ),
+        ("withdrawn", lambda fac, did, now: transitions.close_decision(fac, did, now)),
     ],
     ids=["withdraw", "close"],
 )
@@ -253,7 +256,7 @@ def test_a_close_is_logged_at_the_moment_of_the_write(network: dict[str, Any], c
     facilitator = network["people"]["facilitator"]
     did = make_decision(facilitator, clock.now)
     moment = clock.now + timedelta(hours=2, seconds=5)
-    decisions.close_decision(facilitator, did, moment)
+    transitions.close_decision(facilitator, did, moment)
     db.session.commit()
     event = db.session.execute(
         select(Event).where(Event.kind == "decision.closed").order_by(Event.id.desc())

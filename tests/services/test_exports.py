@@ -12,7 +12,15 @@ from docx import Document
 
 from cop_vote.domain.errors import NotAllowed
 from cop_vote.extensions import db
-from cop_vote.services import ballots, comments, decisions, exports, meeting_pack, pack_documents
+from cop_vote.services import (
+    ballots,
+    comments,
+    decisions,
+    exports,
+    meeting_pack,
+    pack_documents,
+    transitions,
+)
 
 HYPERLINK = '=HYPERLINK("http://example.invalid","x")'
 
@@ -30,7 +38,7 @@ def _decision(network: dict[str, Any], clock: Any, **fields: Any) -> Any:
         },
         clock.now,
     )
-    decisions.open_decision(facilitator, decision.id, clock.now)
+    transitions.open_decision(facilitator, decision.id, clock.now)
     db.session.commit()
     return decision
 

@@ -17,8 +17,7 @@ from cop_vote import notifications
 from cop_vote.extensions import db
 from cop_vote.models import Decision, Event, Notification
 from cop_vote.services import ballots as ballot_service
-from cop_vote.services import decisions as decision_service
-from cop_vote.services import notify
+from cop_vote.services import notify, transitions
 from tests.web.helpers import make_decision, option_ids, outbox
 
 LABELS = ("Memphis", "Nashville", "Atlanta")
@@ -106,12 +105,12 @@ def test_closing_and_publishing_mail_the_electorate_with_the_statement(
     fac = network["people"]["facilitator"]
     did = make_decision(fac, clock.now)
     before = len(outbox(app))
-    decision_service.close_decision(fac, did, clock.now)
+    transitions.close_decision(fac, did, clock.now)
     db.session.commit()
     assert _to(_since(app, before)) == REPS
     before = len(outbox(app))
     statement = "We meet in Memphis on 18 December; the bureau books the room."
-    decision_service.publish_decision(fac, did, option_ids(did)[0], statement, clock.now)
+    transitions.publish_decision(fac, did, option_ids(did)[0], statement, clock.now)
     db.session.commit()
     mails = _since(app, before)
     assert _to(mails) == REPS
@@ -199,12 +198,12 @@ def test_a_released_savepoint_sends_nothing_before_the_outer_commit(
     did = make_decision(people["facilitator"], clock.now, open_it=False)
     first = option_ids(did)[0]
     before = len(outbox(app))
-    decision_service.open_decision(people["facilitator"], did, clock.now)
+    transitions.open_decision(people["facilitator"], did, clock.now)
     ballot_service.cast_ballot(people["oxfam1"], did, {"option": first}, clock.now)
     db.session.rollback()
     assert _since(app, before) == []
     assert db.session.get(Decision, did).status == "draft"
-    decision_service.open_decision(people["facilitator"], did, clock.now)
+    transitions.open_decision(people["facilitator"], did, clock.now)
     ballot_service.cast_ballot(people["oxfam1"], did, {"option": first}, clock.now)
     db.session.commit()
     mails = _since(app, before)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from cop_vote.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from cop_vote.extensions import db
 from cop_vote.models import Comment, Decision, Event
-from cop_vote.services import audit, decisions, proposals
+from cop_vote.services import audit, decisions, proposals, transitions
 
 
 def _draft(network: dict[str, Any], clock: Any, **extra: Any) -> int:
@@ -99,7 +99,7 @@ def test_opening_ends_the_phase_and_proposals_are_the_ballots_options(
     did = _draft(network, clock)
     proposals.propose_option(people["adpc"], did, "Diaspora and trade", "", clock.now)
     proposals.propose_option(people["stro"], did, "Local currencies", "", clock.now)
-    decisions.open_decision(people["facilitator"], did, clock.now)
+    transitions.open_decision(people["facilitator"], did, clock.now)
     db.session.commit()
     decision = _decision(did)
     assert decision.status == "open" and decision.proposals_open is False
@@ -175,7 +175,7 @@ def test_merge_after_opening_is_a_conflict(network: dict[str, Any], clock: Any) 
     people = network["people"]
     did = _draft(network, clock)
     option = proposals.propose_option(people["adpc"], did, "Diaspora and trade", "", clock.now)
-    decisions.open_decision(people["facilitator"], did, clock.now)
+    transitions.open_decision(people["facilitator"], did, clock.now)
     db.session.commit()
     first = _decision(did).options[0].id
     with pytest.raises(Conflict):
@@ -235,7 +235,7 @@ def test_document_url_refused(network: dict[str, Any], clock: Any, url: Any) -> 
 def test_document_url_may_change_while_open(network: dict[str, Any], clock: Any) -> None:
     facilitator = network["people"]["facilitator"]
     did = _draft(network, clock, options=[{"label": "a"}, {"label": "b"}])
-    decisions.open_decision(facilitator, did, clock.now)
+    transitions.open_decision(facilitator, did, clock.now)
     decisions.update_decision(
         facilitator, did, {"document_url": "https://example.org/v2.pdf"}, clock.now
     )

@@ -14,6 +14,7 @@ from werkzeug.test import TestResponse
 from cop_vote.extensions import db
 from cop_vote.models import Decision, Person
 from cop_vote.services import decisions as decision_service
+from cop_vote.services import transitions
 
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 _LINK = re.compile(r"http://localhost(/auth/link/[A-Za-z0-9_\-]+)")
@@ -99,7 +100,7 @@ def make_decision(
         data["options"] = [{"label": label, "description": f"About {label}."} for label in options]
     decision = decision_service.create_decision(facilitator, data, now)
     if open_it:
-        decision_service.open_decision(facilitator, decision.id, now)
+        transitions.open_decision(facilitator, decision.id, now)
     db.session.commit()
     return decision.id
 

@@ -13,6 +13,7 @@ from cop_vote.extensions import db
 from cop_vote.models import Ballot, Organisation, Person
 from cop_vote.services import decisions as decision_service
 from cop_vote.services import organisations as org_service
+from cop_vote.services import transitions
 from cop_vote.services.ballots import cast_ballot
 from tests.web.admin_helpers import csrf_token, post_form, sign_in
 
@@ -33,9 +34,9 @@ def decisions(app: Flask, network: dict[str, Any], clock: Any) -> dict[str, int]
             clock.now,
         )
         ids[name] = d.id
-    decision_service.open_decision(fac, ids["open"], clock.now)
-    decision_service.open_decision(fac, ids["closed"], clock.now)
-    decision_service.close_decision(fac, ids["closed"], clock.now)
+    transitions.open_decision(fac, ids["open"], clock.now)
+    transitions.open_decision(fac, ids["closed"], clock.now)
+    transitions.close_decision(fac, ids["closed"], clock.now)
     db.session.commit()
     return ids
 
@@ -363,7 +364,7 @@ def test_deactivating_after_voting_keeps_the_ballot(
         },
         clock.now,
     )
-    decision_service.open_decision(fac, decision.id, clock.now)
+    transitions.open_decision(fac, decision.id, clock.now)
     option_id = decision.options[0].id
     cast_ballot(amina, decision.id, {"option": option_id}, clock.now)
     db.session.commit()

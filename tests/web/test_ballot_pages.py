@@ -277,6 +277,7 @@ def test_meeting_time_and_discussion_pages(app, client, network, clock):
 
 def make_decision_with_slots(facilitator, now, start):
     from cop_vote.services import decisions as decision_service
+    from cop_vote.services import transitions
 
     decision = decision_service.create_decision(
         facilitator,
@@ -294,6 +295,6 @@ def make_decision_with_slots(facilitator, now, start):
         },
         now,
     )
-    decision_service.open_decision(facilitator, decision.id, now)
+    transitions.open_decision(facilitator, decision.id, now)
     db.session.commit()
     return decision.id

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from cop_vote.extensions import db
 from cop_vote.models import Ballot, Comment, Decision, Event, Person
-from cop_vote.services import ballots, comments, decisions
+from cop_vote.services import ballots, comments, decisions, transitions
 from tests.web.helpers import post_form, sign_in, stored_decision
 
 
@@ -60,7 +60,7 @@ def test_a_decision_in_any_state_is_duplicated_as_a_draft(
             {"closes_at": (clock.now.replace(year=clock.now.year + 1)).isoformat()},
             clock.now,
         )
-        decisions.open_decision(facilitator, source_id, clock.now)
+        transitions.open_decision(facilitator, source_id, clock.now)
         db.session.commit()
     if state in ("published", "withdrawn"):
         option = stored_decision(source_id).options[0].id
@@ -69,10 +69,10 @@ def test_a_decision_in_any_state_is_duplicated_as_a_draft(
         comments.add_comment(adpc, source_id, "Graag de taskforce.", clock.now)
         db.session.commit()
     if state == "published":
-        decisions.close_decision(facilitator, source_id, clock.now)
-        decisions.publish_decision(facilitator, source_id, option, "Besloten.", clock.now)
+        transitions.close_decision(facilitator, source_id, clock.now)
+        transitions.publish_decision(facilitator, source_id, option, "Besloten.", clock.now)
     if state == "withdrawn":
-        decisions.withdraw_decision(facilitator, source_id, "Niet nodig.", clock.now)
+        transitions.withdraw_decision(facilitator, source_id, "Niet nodig.", clock.now)
     db.session.commit()
 
     sign_in(client, app, facilitator)

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from cop_vote.extensions import db
 from cop_vote.services import decisions as decision_service
+from cop_vote.services import transitions
 from tests.web.helpers import make_decision, sign_in
 
 #: Its outcome depends on the database: it runs in the PostgreSQL pass too.
@@ -91,7 +92,7 @@ def test_dutch_translation_of_an_option_label_is_found_in_dutch(
         },
         clock.now,
     )
-    decision_service.open_decision(facilitator, decision.id, clock.now)
+    transitions.open_decision(facilitator, decision.id, clock.now)
     db.session.commit()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
     sign_in(client, app, network["people"]["adpc"])

@@ -46,7 +46,7 @@ from cop_vote.models import (
     OutcomeHistory,
     Person,
 )
-from cop_vote.services import ballots, decisions, latecomers
+from cop_vote.services import ballots, decisions, latecomers, transitions
 from tests.seed import ROLES, Seeded, seed
 
 from .conftest import _client
@@ -287,7 +287,7 @@ def _more_decisions(seeded: Seeded, now: Any) -> dict[str, int]:
         if labels:
             data["options"] = [{"label": label} for label in labels]
         made = decisions.create_decision(facilitator, data, now)
-        decisions.open_decision(facilitator, made.id, now)
+        transitions.open_decision(facilitator, made.id, now)
         return made
 
     consent = make("Adopt the charter", "consent", ())
@@ -302,7 +302,7 @@ def _more_decisions(seeded: Seeded, now: Any) -> dict[str, int]:
     ballots.cast_ballot(one_each[0], tie.id, {"option": first}, now)
     ballots.cast_ballot(one_each[1], tie.id, {"option": second}, now)
     for made in (consent, ranked, tie):
-        decisions.close_decision(facilitator, made.id, now)
+        transitions.close_decision(facilitator, made.id, now)
     db.session.commit()
     return {"consent": consent.id, "ranked": ranked.id, "tie": tie.id}
 
@@ -405,7 +405,7 @@ def test_the_main_mails_in_dutch_hold_no_english(app: Flask, seeded: Seeded, clo
         },
         clock.now,
     )
-    decisions.open_decision(facilitator, made.id, clock.now)
+    transitions.open_decision(facilitator, made.id, clock.now)
     notify.remind(facilitator, made.id, clock.now)
     # Changes in the open: a voter of the reworded option is asked to confirm;
     # a latecomer is told it can vote.
@@ -445,13 +445,13 @@ def test_the_main_mails_in_dutch_hold_no_english(app: Flask, seeded: Seeded, clo
         },
         clock.now,
     )
-    decisions.open_decision(facilitator, slots.id, clock.now)
-    decisions.close_decision(facilitator, slots.id, clock.now)
-    decisions.publish_decision(facilitator, slots.id, slots.options[0].id, "Then.", clock.now)
+    transitions.open_decision(facilitator, slots.id, clock.now)
+    transitions.close_decision(facilitator, slots.id, clock.now)
+    transitions.publish_decision(facilitator, slots.id, slots.options[0].id, "Then.", clock.now)
     closed = seeded.extra["closed"]
     for key in ("ranked", "tie", "consent"):
-        decisions.publish_decision(facilitator, closed[key], None, "Agreed.", clock.now)
-    decisions.close_decision(facilitator, seeded.decisions["open"], clock.now)
+        transitions.publish_decision(facilitator, closed[key], None, "Agreed.", clock.now)
+    transitions.close_decision(facilitator, seeded.decisions["open"], clock.now)
     db.session.commit()
     client = _dutch_client(app)
     sign_in(client, app, seeded.people["representative"])
@@ -576,7 +576,7 @@ def test_meeting_slots_are_named_in_the_readers_language(
         },
         clock.now,
     )
-    decisions.open_decision(facilitator, made.id, clock.now)
+    transitions.open_decision(facilitator, made.id, clock.now)
     db.session.commit()
     assert made.options[0].starts_at == datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
     assert made.options[0].label.startswith("Tue 2030-01-15 ")  # stored, as the API gives it
@@ -715,12 +715,12 @@ def test_invitations_and_alerts_in_dutch_hold_no_english(
         },
         clock.now,
     )
-    decisions.open_decision(facilitator, premoderated.id, clock.now)
+    transitions.open_decision(facilitator, premoderated.id, clock.now)
     representative, colleague = seeded.people["representative"], seeded.extra["colleague"]
     comments.add_comment(representative, premoderated.id, "Eerst lezen.", clock.now)
     said = comments.add_comment(representative, seeded.decisions["open"], "Hm.", clock.now)
     moderation.report_comment(colleague, said.id, "Grof.", clock.now)
-    decisions.close_decision(facilitator, seeded.decisions["open"], clock.now)
+    transitions.close_decision(facilitator, seeded.decisions["open"], clock.now)
     db.session.commit()
     # Noon the next day in the network's zone: the digest counts the day before.
     zone = ZoneInfo("Europe/Amsterdam")

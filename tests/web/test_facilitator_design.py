@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cop_vote.extensions import db
-from cop_vote.services import decisions as decision_service
+from cop_vote.services import transitions
 from cop_vote.services.ballots import cast_ballot
 from cop_vote.services.comments import add_comment
 from tests.web.helpers import make_decision, option_ids, sign_in
@@ -38,7 +38,7 @@ def _closed_score_decision(network: dict[str, Any], clock: Any) -> int:
     ):
         body = {"scores": {str(k): v for k, v in scores.items()}}
         cast_ballot(network["people"][rep], decision_id, body, clock.now)
-    decision_service.close_decision(fac, decision_id, clock.now)
+    transitions.close_decision(fac, decision_id, clock.now)
     db.session.commit()
     return decision_id
 

@@ -27,6 +27,7 @@ from cop_vote.services import (
     objections,
     organisations,
     proposals,
+    transitions,
 )
 from tests.seed import Seeded, seed
 
@@ -77,9 +78,9 @@ def acted(app: Flask, clock: Any) -> dict[str, Any]:
     meetings.add_action(
         facilitator, seeded.meeting, "Write the terms of reference.", "adpc", None, clock.now
     )
-    decisions.close_decision(facilitator, form, clock.now)
+    transitions.close_decision(facilitator, form, clock.now)
     objections.lodge_objection(amina, form, "Our ballot was miscounted.", clock.now)
-    decisions.publish_decision(facilitator, form, options[0].id, "Chosen.", clock.now)
+    transitions.publish_decision(facilitator, form, options[0].id, "Chosen.", clock.now)
     db.session.commit()
     # The renames, after every act.
     organisations.update_person(facilitator, amina.id, {"name": NEW_PERSON})

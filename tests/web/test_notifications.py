@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from cop_vote.extensions import db
 from cop_vote.models import Person
 from cop_vote.services import ballots as ballot_service
-from cop_vote.services import decisions as decision_service
+from cop_vote.services import transitions
 
 from .helpers import csrf_token, make_decision, option_ids, outbox, post_form, sign_in
 
@@ -213,7 +213,7 @@ def test_a_closed_decision_cannot_be_reminded(
     sign_in(client, app, fac)
     url = f"/admin/decisions/{half_voted}/remind"
     html = client.get(url).get_data(as_text=True)
-    decision_service.close_decision(fac, half_voted, clock.now)
+    transitions.close_decision(fac, half_voted, clock.now)
     db.session.commit()
     assert client.get(url).status_code == 303
     before = len(outbox(app))
@@ -317,7 +317,7 @@ def test_the_published_mail_carries_the_log_anchor(
     did = make_decision(people["facilitator"], clock.now)
     first = option_ids(did)[0]
     ballot_service.cast_ballot(people["adpc"], did, {"option": first}, clock.now)
-    decision_service.close_decision(people["facilitator"], did, clock.now)
+    transitions.close_decision(people["facilitator"], did, clock.now)
     db.session.commit()
     before = len(outbox(app))
     answer = client.post(

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cop_vote.extensions import db
-from cop_vote.services import ballots, decisions
+from cop_vote.services import ballots, transitions
 
 from .helpers import make_decision, option_ids, sign_in
 
@@ -21,9 +21,9 @@ def _publish(network: dict[str, Any], clock: Any, chosen_index: int) -> int:
     first, second, _third = option_ids(decision_id)
     ballots.cast_ballot(people["adpc"], decision_id, {"option": first}, clock.now)
     ballots.cast_ballot(people["stro"], decision_id, {"option": first}, clock.now)
-    decisions.close_decision(people["facilitator"], decision_id, clock.now)
+    transitions.close_decision(people["facilitator"], decision_id, clock.now)
     chosen = (first, second)[chosen_index]
-    decisions.publish_decision(people["facilitator"], decision_id, chosen, "Why.", clock.now)
+    transitions.publish_decision(people["facilitator"], decision_id, chosen, "Why.", clock.now)
     db.session.commit()
     return decision_id
 

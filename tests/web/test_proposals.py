@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cop_vote.extensions import db
 from cop_vote.models import Decision
-from cop_vote.services import decisions as decision_service
+from cop_vote.services import transitions
 
 from .helpers import csrf_token, make_decision, post_form, sign_in
 
@@ -137,7 +137,7 @@ def test_facilitator_merges_and_opening_ends_the_phase(app, client, other_client
     assert same.status_code == 303
     assert "Not merged" in client.get(f"/admin/decisions/{did}").get_data(as_text=True)
 
-    decision_service.open_decision(network["people"]["facilitator"], did, clock.now)
+    transitions.open_decision(network["people"]["facilitator"], did, clock.now)
     db.session.commit()
     html = other_client.get(f"/decisions/{did}").get_data(as_text=True)
     assert "Propose an option" not in html

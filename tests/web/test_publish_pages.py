@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from cop_vote.extensions import db
 from cop_vote.models import Decision, OutcomeHistory
-from cop_vote.services import ballots, decisions, outcomes
+from cop_vote.services import ballots, outcomes, transitions
 from tests.api.test_publish_several import BOUNDARY_TIE, NO_TIE, QUESTIONS
 from tests.web.admin_helpers import csrf_token, post_form, sign_in
 from tests.web.helpers import make_decision, option_ids, outbox
@@ -34,7 +34,7 @@ def _dot_vote(network: dict[str, Any], clock: Any, dots: dict[str, dict[str, int
     for who, placed in dots.items():
         content = {"dots": {str(ids[q]): n for q, n in placed.items()}}
         ballots.cast_ballot(people[who], did, content, clock.now)
-    decisions.close_decision(people["facilitator"], did, clock.now)
+    transitions.close_decision(people["facilitator"], did, clock.now)
     db.session.commit()
     return did
 
@@ -164,7 +164,7 @@ def test_reopening_on_the_page_takes_a_reason_and_shows_it_to_members(
 ) -> None:
     people = network["people"]
     did = make_decision(people["facilitator"], clock.now)
-    decisions.close_decision(people["facilitator"], did, clock.now)
+    transitions.close_decision(people["facilitator"], did, clock.now)
     db.session.commit()
     url = f"/admin/decisions/{did}/reopen"
     deadline = (clock.now + timedelta(days=3)).astimezone(ZoneInfo(app.config["NETWORK_TIME_ZONE"]))
@@ -193,7 +193,7 @@ def test_a_secret_decision_cannot_be_reopened_on_the_page_and_the_page_says_why(
 ) -> None:
     people = network["people"]
     did = make_decision(people["facilitator"], clock.now, ballot_secrecy="secret")
-    decisions.close_decision(people["facilitator"], did, clock.now)
+    transitions.close_decision(people["facilitator"], did, clock.now)
     db.session.commit()
     url = f"/admin/decisions/{did}/reopen"
     page = client.get(url)
@@ -215,8 +215,8 @@ def test_amending_on_the_page_keeps_the_original_visible_to_members(
     people = network["people"]
     did = make_decision(people["facilitator"], clock.now)
     memphis, nashville, _atlanta = option_ids(did)
-    decisions.close_decision(people["facilitator"], did, clock.now)
-    decisions.publish_decision(
+    transitions.close_decision(people["facilitator"], did, clock.now)
+    transitions.publish_decision(
         people["facilitator"], did, memphis, "We meet in Memphis.", clock.now
     )
     db.session.commit()
@@ -268,8 +268,8 @@ def test_reopen_amend_and_several_options_read_in_dutch_hold_no_english(
     later = (clock.now + timedelta(days=2)).isoformat()
     outcomes.reopen_decision(fac, did, later, "STRO was ziek in de laatste week.", clock.now)
     db.session.commit()
-    decisions.close_decision(fac, did, clock.now)
-    decisions.publish_decision(
+    transitions.close_decision(fac, did, clock.now)
+    transitions.publish_decision(
         fac, did, None, "Deze drie vragen.", clock.now, option_ids=[youth, trade]
     )
     outcomes.amend_outcome(

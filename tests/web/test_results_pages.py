@@ -8,7 +8,7 @@ import pytest
 
 from cop_vote.extensions import db
 from cop_vote.services import ballots as ballot_service
-from cop_vote.services import decisions as decision_service
+from cop_vote.services import transitions
 
 from .helpers import make_decision, option_ids, sign_in
 
@@ -118,9 +118,9 @@ def test_outcome_of_a_published_and_a_withdrawn_decision(app, client, network, c
     assert "No outcome has been published yet." in client.get(
         f"/decisions/{published}/outcome"
     ).get_data(as_text=True)
-    decision_service.withdraw_decision(facilitator, withdrawn, "Merged with another.", clock.now)
+    transitions.withdraw_decision(facilitator, withdrawn, "Merged with another.", clock.now)
     clock.advance(days=2)
-    decision_service.publish_decision(
+    transitions.publish_decision(
         facilitator, published, nashville, "We meet in Nashville.", clock.now
     )
     db.session.commit()

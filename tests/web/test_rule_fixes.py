@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from cop_vote import clock
 from cop_vote.extensions import db
 from cop_vote.models import Decision, Organisation, Person
-from cop_vote.services import decisions as decision_service
+from cop_vote.services import transitions
 from cop_vote.services.ballots import cast_ballot
 
 from .helpers import make_decision, option_ids
@@ -89,7 +89,7 @@ def test_a_secret_double_majority_over_a_lone_ballot_tells_nothing_of_it(
         voters = {**people, "ids": ids, "kit": kit}
         for key, option in votes.items():
             cast_ballot(voters[key], did, {"option": option}, now)
-        decision_service.close_decision(people["facilitator"], did, now)
+        transitions.close_decision(people["facilitator"], did, now)
         db.session.commit()
         answers.append(_answers(client, network, did))
     assert answers[0] == answers[1]
@@ -142,8 +142,8 @@ def test_changing_an_organisations_kind_after_opening_rewrites_no_result(
     )
     assert response.status_code == 200, response.get_json()
     assert _by_kind_and_rule(client, network, did) == before
-    decision_service.close_decision(people["facilitator"], sealed, now)
-    decision_service.close_decision(people["facilitator"], did, now)
+    transitions.close_decision(people["facilitator"], sealed, now)
+    transitions.close_decision(people["facilitator"], did, now)
     db.session.commit()
     assert _by_kind_and_rule(client, network, did) == before
     by_kind, _rule = _by_kind_and_rule(client, network, sealed)

@@ -33,11 +33,11 @@ def test_the_verdict_is_explained_in_dutch(
     app: Flask, client: Any, network: dict[str, Any], clock: Any
 ) -> None:
     from cop_vote.extensions import db
-    from cop_vote.services import decisions
+    from cop_vote.services import transitions
 
     people = network["people"]
     decision_id = make_decision(people["facilitator"], clock.now, quorum=0.5)
-    decisions.close_decision(people["facilitator"], decision_id, clock.now)
+    transitions.close_decision(people["facilitator"], decision_id, clock.now)
     db.session.commit()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
     sign_in(client, app, people["adpc"])

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from cop_vote import clock
 from cop_vote.extensions import db
 from cop_vote.models import Decision, InterestDeclaration, Person
-from cop_vote.services import decisions as decision_service
 from cop_vote.services import interests as interest_service
 from cop_vote.services import network as network_service
+from cop_vote.services import transitions
 from cop_vote.services.ballots import cast_ballot
 from tests.web.admin_helpers import post_form
 from tests.web.test_admin_decisions import created_id, form_data, get
@@ -191,7 +191,7 @@ def test_the_recount_agrees_with_the_verdict_of_the_declared_rule(
     did = make_decision(people["facilitator"], now, double_majority=["diaspora"])
     first, second, _third = option_ids(did)
     _two_ngos_for_first(people, did, first, second)
-    decision_service.close_decision(people["facilitator"], did, now)
+    transitions.close_decision(people["facilitator"], did, now)
     db.session.commit()
     headers = network["headers"]["stro"]
     record = client.get(f"/api/v1/decisions/{did}/ballot-record", headers=headers).get_json()

@@ -15,8 +15,8 @@ from cop_vote.extensions import db
 from cop_vote.i18n import local_time
 from cop_vote.models import Decision
 from cop_vote.services import comments as comment_service
-from cop_vote.services import decisions as decision_service
 from cop_vote.services import network as network_service
+from cop_vote.services import transitions
 
 from .helpers import make_decision, sign_in
 
@@ -28,7 +28,7 @@ def test_the_home_page_shows_when_a_decision_closed_early(
     early = make_decision(facilitator, clock.now, title="Closed early", days=7)
     running = make_decision(facilitator, clock.now, title="Still open", days=3)
     closed_at = clock.now + timedelta(days=1)
-    decision_service.close_decision(facilitator, early, closed_at)
+    transitions.close_decision(facilitator, early, closed_at)
     db.session.commit()
     decision = db.session.get(Decision, early)
     open_one = db.session.get(Decision, running)

@@ -16,6 +16,7 @@ from cop_vote.extensions import db
 from cop_vote.models import Meeting, Notification, Person
 from cop_vote.services import decisions as decision_service
 from cop_vote.services import network as network_service
+from cop_vote.services import transitions
 from tests.web.admin_helpers import csrf_token, page_form, sign_in
 
 from .conftest import _client
@@ -49,7 +50,7 @@ def test_an_option_and_description_reworded_on_the_form_reach_dutch_readers(
         for label in ("Memphis", "Nashville", "Atlanta")
     ]
     decision_service.update_decision(facilitator, did, {"options": options}, clock.now)
-    decision_service.open_decision(facilitator, did, clock.now)
+    transitions.open_decision(facilitator, did, clock.now)
     db.session.commit()
     reader = _dutch_reader(app, people["adpc"])
     before = reader.get(f"/decisions/{did}").get_data(as_text=True)

@@ -26,7 +26,15 @@ from cop_vote import notifications, queue
 from cop_vote.clock import now
 from cop_vote.extensions import db
 from cop_vote.models import Comment, Decision, Organisation, Person
-from cop_vote.services import auth, ballots, calendar_feed, comments, decisions, moderation
+from cop_vote.services import (
+    auth,
+    ballots,
+    calendar_feed,
+    comments,
+    decisions,
+    moderation,
+    transitions,
+)
 from tests import dbstate
 from tests.seed import Seeded, seed
 
@@ -124,7 +132,7 @@ def build(app: Flask, now: datetime, extra: int, *, comments_per_org: int = 1) -
             },
             now,
         )
-        decisions.open_decision(facilitator, secret.id, now)
+        transitions.open_decision(facilitator, secret.id, now)
         seeded.decisions["closed"] = secret.id
         # An open-ballot decision closed with every organisation's ballot: one
         # that can be reopened (a secret one cannot).
@@ -137,7 +145,7 @@ def build(app: Flask, now: datetime, extra: int, *, comments_per_org: int = 1) -
             },
             now,
         )
-        decisions.open_decision(facilitator, reopenable.id, now)
+        transitions.open_decision(facilitator, reopenable.id, now)
         seeded.decisions["reopenable"] = reopenable.id
         previous: int | None = None
         for org_id, person in first.items():
@@ -151,8 +159,8 @@ def build(app: Flask, now: datetime, extra: int, *, comments_per_org: int = 1) -
             if previous is not None:
                 moderation.report_comment(person, previous, "Look at this.", now)
             previous = comment.id
-        decisions.close_decision(facilitator, secret.id, now)
-        decisions.close_decision(facilitator, reopenable.id, now)
+        transitions.close_decision(facilitator, secret.id, now)
+        transitions.close_decision(facilitator, reopenable.id, now)
         db.session.commit()
     return seeded
 

@@ -16,6 +16,7 @@ from cop_vote.models import Event
 from cop_vote.services import ballots as ballot_service
 from cop_vote.services import comments as comment_service
 from cop_vote.services import decisions as decision_service
+from cop_vote.services import transitions
 
 from .helpers import make_decision, option_ids, sign_in
 
@@ -36,7 +37,7 @@ def _decision_with_history(network: dict[str, Any], clock: Any, secrecy: str) ->
     decision_service.update_decision(people["facilitator"], did, {"closes_at": later}, clock.now)
     comment = comment_service.add_comment(people["stro"], did, "A question?", clock.now)
     comment_service.review_comment(people["facilitator"], comment.id, "flagged", clock.now)
-    decision_service.close_decision(people["facilitator"], did, clock.now)
+    transitions.close_decision(people["facilitator"], did, clock.now)
     db.session.commit()
     return did
 

@@ -12,6 +12,7 @@ from cop_vote import notifications
 from cop_vote.extensions import db
 from cop_vote.models import Decision, Notification
 from cop_vote.services import decisions as decision_service
+from cop_vote.services import transitions
 from tests.web.admin_helpers import page_form, post_form, sign_in
 
 from .conftest import _client
@@ -70,7 +71,7 @@ def test_a_draft_is_translated_on_its_page_and_read_in_each_language(
     again = client.get(url).get_data(as_text=True)
     assert 'value="Waar komen we samen?"' in again and 'lang="nl"' in again
 
-    decision_service.open_decision(fac, did, clock.now)
+    transitions.open_decision(fac, did, clock.now)
     db.session.commit()
     dutch = _reader(app, network["people"]["adpc"], "nl").get(f"/decisions/{did}")
     html = dutch.get_data(as_text=True)
@@ -149,7 +150,7 @@ def test_closed_decisions_are_not_translated_and_members_may_not(
 ) -> None:
     fac = network["people"]["facilitator"]
     did = make_decision(fac, clock.now, original_language="en")
-    decision_service.close_decision(fac, did, clock.now)
+    transitions.close_decision(fac, did, clock.now)
     db.session.commit()
     member = _reader(app, network["people"]["adpc"], "en")
     assert member.get(f"/admin/decisions/{did}/translation").status_code in (302, 403, 404)
@@ -171,7 +172,7 @@ def test_mail_reads_in_its_reader_language(app: Flask, network: dict[str, Any], 
             original_language="en",
             translations={"nl": {"title": "Waar komen we samen?"}},
         )
-    decision_service.open_decision(fac, did, clock.now)
+    transitions.open_decision(fac, did, clock.now)
     db.session.commit()
     mail = db.session.scalars(
         select(Notification).where(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from cop_vote.extensions import db
 from cop_vote.models import Comment, Person
-from cop_vote.services import ballots, decisions
+from cop_vote.services import ballots, transitions
 
 from . import test_rate_limits
 from .helpers import csrf_token, make_decision, option_ids, sign_in
@@ -130,7 +130,7 @@ def test_the_publish_page_marks_no_option_of_a_single_choice_tie_selected(
         (fourth, nashville),
     ):
         ballots.cast_ballot(who, did, {"option": option}, clock.now)
-    decisions.close_decision(people["facilitator"], did, clock.now)
+    transitions.close_decision(people["facilitator"], did, clock.now)
     db.session.commit()
     api = client.get(f"{API}/decisions/{did}/results", headers=network["headers"]["facilitator"])
     count = api.get_json()

@@ -31,6 +31,7 @@ from cop_vote.extensions import db
 from cop_vote.extensions import mail as mail_ext
 from cop_vote.models import Decision, Event, Notification
 from cop_vote.services import decisions as decision_service
+from cop_vote.services import transitions
 from tests.live.mailserver import MailServer
 from tests.live.worker import WorkerProcess, mail_env
 from tests.web.conftest import FreshClient
@@ -199,7 +200,7 @@ def test_a_deadline_with_no_request_and_no_cron_is_closed_by_the_workers_once(
             clock.now,
         )
         did = made.id
-        decision_service.open_decision(fac, did, clock.now)
+        transitions.open_decision(fac, did, clock.now)
         db.session.commit()  # schedules closing at the deadline, and the invitations
         # Four more closing tasks at the deadline: two processes with two
         # threads each run them at once.
