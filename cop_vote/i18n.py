@@ -182,7 +182,7 @@ def local_slot(starts: datetime, ends: datetime) -> str:
 def prefetch_network_zone() -> str:
     """The network's zone, read once a request (before a page renders, so that
     no template sends a query; see :func:`cop_vote.web.render.page`)."""
-    from .services.decisions import network_zone
+    from .services.decision_options import network_zone
 
     if "cop_network_zone" not in g:
         g.cop_network_zone = network_zone()
@@ -192,14 +192,14 @@ def prefetch_network_zone() -> str:
 def option_label(option: Any, *, decision_language: str | None = None) -> str:
     """An option as the reader reads it: its label, translated when it has a
     translation into the reader's language (cop_vote/content.py); a meeting
-    slot whose label was made from its times (``services.decisions.slot_label``)
+    slot whose label was made from its times (``services.decision_options.slot_label``)
     in the reader's language; a slot without a label by its times.
 
     :param decision_language: the original language of the option's decision,
         when the caller has the decision at hand (else looked up).
     """
     from .content import shown
-    from .services.decisions import slot_label
+    from .services.decision_options import slot_label
 
     label = str(option.label or "")
     starts, ends = getattr(option, "starts_at", None), getattr(option, "ends_at", None)

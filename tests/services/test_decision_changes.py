@@ -12,7 +12,7 @@ from sqlalchemy import select
 from cop_vote.domain.errors import Conflict, InvalidInput
 from cop_vote.extensions import db
 from cop_vote.models import Decision, Event
-from cop_vote.services import ballots, decisions, transitions
+from cop_vote.services import ballots, decision_options, decisions, transitions
 from tests.dbstate import changed_tables, snapshot
 from tests.web.helpers import make_decision, option_ids
 
@@ -216,15 +216,15 @@ def test_a_slot_is_named_in_the_networks_zone() -> None:
 
     starts = datetime(2010, 1, 12, 13, 0, tzinfo=UTC)
     assert (
-        decisions.slot_label(starts, starts + timedelta(hours=3), "Europe/Amsterdam")
+        decision_options.slot_label(starts, starts + timedelta(hours=3), "Europe/Amsterdam")
         == "Tue 2010-01-12 14:00–17:00 CET"
     )
     assert (
-        decisions.slot_label(starts, starts + timedelta(hours=12), "Europe/Amsterdam")
+        decision_options.slot_label(starts, starts + timedelta(hours=12), "Europe/Amsterdam")
         == "Tue 2010-01-12 14:00–Wed 2010-01-13 02:00 CET"
     )
     assert (
-        decisions.slot_label(starts, starts + timedelta(hours=1), "America/New_York")
+        decision_options.slot_label(starts, starts + timedelta(hours=1), "America/New_York")
         == "Tue 2010-01-12 08:00–09:00 EST"
     )
 

@@ -46,7 +46,7 @@ from cop_vote.models import (
     OutcomeHistory,
     Person,
 )
-from cop_vote.services import ballots, decisions, latecomers, transitions
+from cop_vote.services import ballots, decision_options, decisions, latecomers, transitions
 from tests.seed import ROLES, Seeded, seed
 
 from .conftest import _client
@@ -217,8 +217,8 @@ def content_values() -> list[str]:
                 values.update(line.strip() for line in value.splitlines() if line.strip())
     for option in db.session.execute(select(Option)).scalars():
         if option.starts_at is not None and option.ends_at is not None:
-            zone = decisions.network_zone()
-            values.discard(decisions.slot_label(option.starts_at, option.ends_at, zone))
+            zone = decision_options.network_zone()
+            values.discard(decision_options.slot_label(option.starts_at, option.ends_at, zone))
     return sorted(values, key=len, reverse=True)
 
 
