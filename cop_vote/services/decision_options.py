@@ -4,6 +4,7 @@ its comments), reworded while open (by id, wording only)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -66,12 +67,18 @@ def parse_options(decision: Decision, raw: Any, zone: str | None) -> list[dict[s
                 item["translations"], "option", f"options.{i}.translations"
             )
         parsed.append(option)
-    labels = [o["label"].casefold() for o in parsed if o["label"]]
-    if len(labels) != len(set(labels)):
+    _check_labels_differ(o["label"] for o in parsed)
+    return parsed
+
+
+def _check_labels_differ(labels: Iterable[str]) -> None:
+    """Refuse two options whose labels are the same but for case: a count, the
+    results and a screen reader could not tell them apart."""
+    folded = [label.casefold() for label in labels if label]
+    if len(folded) != len(set(folded)):
         raise InvalidInput(
             Message("Two options have the same label."), {"options": Message("Labels must differ.")}
         )
-    return parsed
 
 
 def check_option_count(method: str, count: int) -> None:
@@ -142,7 +149,8 @@ def set_options(decision: Decision, options: list[dict[str, Any]]) -> None:
 
 
 def reword_options(decision: Decision, raw: Any, now: datetime) -> None:
-    """Open decisions: change option wording only, matched by option ``id``."""
+    """Open decisions: change option wording only, matched by option ``id``;
+    the labels must still differ (ignoring case) afterwards."""
     if not isinstance(raw, list):
         raise InvalidInput("options must be a list.", {"options": "Must be a list."})
     by_id = {o.id: o for o in decision.options}
@@ -179,3 +187,5 @@ def reword_options(decision: Decision, raw: Any, now: datetime) -> None:
                 option.translations, "option", stale, given
             )
         option.edited_at = now
+    # A new label may be another option's, kept or reworded in the same body.
+    _check_labels_differ(o.label for o in decision.options)

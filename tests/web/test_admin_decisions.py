@@ -471,6 +471,17 @@ def test_reword_an_option_of_an_open_decision(client: FlaskClient, fac: Any, clo
     assert client.post(url, data=data).status_code == 400
     assert get(decision_id).options[0].label == "Remittances"
 
+    # Another option's label (in other case) is refused with the form's error summary.
+    page = client.get(url)
+    data["csrf_token"] = csrf_token(page)
+    data["options-0-id"] = ids[0][1]
+    data["options-0-label"] = "BRAIN GAIN (AND BRAIN CIRCULATION)"
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    assert 'class="error-summary"' in response.get_data(as_text=True)
+    assert "Labels must differ." in response.get_data(as_text=True)
+    assert get(decision_id).options[0].label == "Remittances"
+
 
 # --- bad input ----------------------------------------------------------------------------
 

@@ -1,0 +1,69 @@
+"""Two options of one decision never share a label (ignoring case), however it
+gets there: created, edited as a draft, or reworded while open. A count, the
+results and a screen reader could not tell such options apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from tests.dbstate import changed_tables, snapshot
+
+from .conftest import API
+
+
+def test_rewording_an_open_option_as_another_options_label_is_refused_and_changes_nothing(
+    client: FlaskClient, network: dict[str, Any], make_decision: Any
+) -> None:
+    fac = network["headers"]["facilitator"]
+    decision = make_decision("open")
+    first, second, third, _fourth = (o["id"] for o in decision["options"])
+    path = f"{API}/decisions/{decision['id']}"
+    refused_bodies = [
+        # Another option's label in other case.
+        {"options": [{"id": second, "label": "FOUNDATION"}]},
+        # Two options reworded to one label in the same body.
+        {"options": [{"id": second, "label": "Same"}, {"id": third, "label": "same"}]},
+        # The label one option gives up is taken by another while it keeps it.
+        {"options": [{"id": first, "label": "Association"}]},
+    ]
+    for body in refused_bodies:
+        before = snapshot()
+        response = client.patch(path, json=body, headers=fac)
+        assert response.status_code == 400, (body, response.get_json())
+        error = response.get_json()["error"]
+        assert error["code"] == "invalid_input"
+        assert error["fields"] == {"options": "Labels must differ."}
+        assert snapshot() == before, changed_tables(before, snapshot())
+
+    # Its own label in other case, and two labels swapped, are fine.
+    body = {
+        "options": [
+            {"id": first, "label": "FOUNDATION"},
+            {"id": second, "label": "Cooperative"},
+            {"id": _fourth, "label": "Association"},
+        ]
+    }
+    response = client.patch(path, json=body, headers=fac)
+    assert response.status_code == 200, response.get_json()
+    labels = [o["label"] for o in response.get_json()["options"]]
+    assert labels == ["FOUNDATION", "Cooperative", "Network without legal form", "Association"]
+
+
+def test_a_draft_or_a_new_decision_with_two_labels_alike_is_refused(
+    client: FlaskClient, network: dict[str, Any], make_decision: Any
+) -> None:
+    fac = network["headers"]["facilitator"]
+    body = {"title": "T", "method": "approval", "options": [{"label": "a"}, {"label": "A"}]}
+    response = client.post(f"{API}/decisions", json=body, headers=fac)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"options": "Labels must differ."}
+    draft = make_decision("draft")
+    response = client.patch(
+        f"{API}/decisions/{draft['id']}",
+        json={"options": [{"label": "Twice"}, {"label": "twice "}]},
+        headers=fac,
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"options": "Labels must differ."}
