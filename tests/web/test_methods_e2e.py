@@ -280,6 +280,10 @@ def test_ranked_irv_results_show_the_rounds_table(app, demo, token_for):
     assert rows["Exhausted ballots"] == ["0", "0"]
     assert re.search(r'<td class="num eliminated">1 <span class="tag">eliminated</span>', html)
     assert '<th scope="col" class="num">Round 2</th>' in html
+    # The winner is tagged as such, not as the option with the most votes: it
+    # had no more first preferences than Remittances.
+    assert re.search(r'<bdi>Education</bdi>\s*<span class="tag">winner</span>', html)
+    assert '<span class="tag">most</span>' not in html
     assert "Health is eliminated." in html
     assert "<bdi>Education</bdi> is elected with 3 of 5 votes." in html
     assert "Rule met: <bdi>Education</bdi>" in html
