@@ -252,6 +252,7 @@ def _decision_context(
     ballot_version: int | None = None,
     stale_ballot: Ballot | None = None,
     ballot_message: str | None = None,
+    ballot_refused: bool = False,
     written: ballot_service.BallotAck | None = None,
     comment_form: CommentForm | None = None,
     comment_errors: dict[str, str] | None = None,
@@ -335,6 +336,7 @@ def _decision_context(
         "ballot_errors": ballot_errors or {},
         "stale_ballot": stale_ballot,
         "ballot_message": ballot_message,
+        "ballot_refused": ballot_refused,
         "voted": counts.cast,
         "eligible": counts.eligible,
         "may_see_results": results_service.may_see_results(
@@ -403,6 +405,7 @@ def cast(decision_id: int) -> ResponseReturnValue:
             ballot_values=values,
             stale_ballot=current,
             ballot_version=current.version if current else 0,
+            ballot_refused=True,
             ballot_message=_(
                 "A colleague changed your organisation's ballot after you opened "
                 "this page. Their ballot is shown below; your change was not "
@@ -419,7 +422,7 @@ def cast(decision_id: int) -> ResponseReturnValue:
             )
         else:
             message = _("This decision does not accept ballots now; your ballot was not recorded.")
-        context = _decision_context(found, viewer, ballot_message=message)
+        context = _decision_context(found, viewer, ballot_message=message, ballot_refused=True)
         return page("decisions/decision.html", http_status=409, block="ballot", **context)
     except InvalidInput as error:
         db.session.rollback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from html import unescape
 
@@ -18,6 +19,17 @@ def _cast(client, decision_id, data):
         f"/decisions/{decision_id}/ballot",
         {"action": "cast", **data},
     )
+
+
+def _lands_on_the_refusal(page, answer):
+    """Without JavaScript the browser goes to the fragment of the ballot form's
+    action: the answer must hold that element, focusable, with the message."""
+    action = re.search(r'<form class="ballot-form" method="post" action="[^"#]*#([^"]+)"', page)
+    assert action, "no ballot form"
+    target = re.search(rf'<p class="notice warning" id="{action.group(1)}" tabindex="-1">', answer)
+    assert target, f"no focusable #{action.group(1)} in the answer"
+    assert answer.count(f'id="{action.group(1)}"') == 1
+    assert "<title>Error:" in answer
 
 
 def _ballots(decision_id):
@@ -110,6 +122,7 @@ def test_a_stale_change_asks_to_confirm_and_shows_the_colleagues_ballot(
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "A colleague changed your organisation" in html
+    _lands_on_the_refusal(stale_page, html)
     assert "Lotte Hendriks" in html and "<bdi>Atlanta</bdi>" in html
     assert "Confirm my change" in html
     assert 'name="version" value="1"' in html
@@ -149,6 +162,7 @@ def test_a_ballot_after_the_deadline_names_the_closing_time(app, client, network
     assert "This decision closed at" in html
     assert "(Europe/Amsterdam)" in html
     assert "your ballot was not recorded" in html
+    _lands_on_the_refusal(page, html)
     assert _ballots(decision_id) == []
 
 
