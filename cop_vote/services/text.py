@@ -4,11 +4,12 @@ No database stores every character: PostgreSQL refuses NUL in text, and a lone
 surrogate cannot be encoded as UTF-8. Other control characters are invisible
 on a page and can break a CSV export or a mail header. So text is refused
 (never silently changed) when it holds one; multi-line text keeps tab and line
-breaks, single-line text (titles, names, labels) keeps neither. The bidi
-overrides and embeddings (U+202A to U+202E) are refused too: an override shows
-the text after it reversed ("\u202eedirrevo" reads "overide"), so a comment or
-a label could display other than what it says; the isolates (U+2066 to U+2069),
-which mix directions without reordering what is around them, are kept.
+breaks (each line break stored as LF, however it was sent), single-line text
+(titles, names, labels) keeps neither. The bidi overrides and embeddings
+(U+202A to U+202E) are refused too: an override shows the text after it
+reversed ("\u202eedirrevo" reads "overide"), so a comment or a label could
+display other than what it says; the isolates (U+2066 to U+2069), which mix
+directions without reordering what is around them, are kept.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _DIRECTION_OVERRIDE = re.compile("[\u202a-\u202e]")
 #: What ends a line or jumps across it: refused in single-line text.
 _LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
+#: A line break as browsers (CRLF) or old Macs (CR) send it: stored as LF.
+_NEWLINES = re.compile("\r\n?")
 #: Every run of white space or control characters, for :func:`one_line`.
 _RUNS = re.compile("[\\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
@@ -62,7 +65,8 @@ def clean(
     :param field: the field name used in the error.
     :param max_length: the longest accepted text, in characters, after trimming.
     :param single_line: refuse tab and line breaks too (titles, names, labels).
-    :returns: the trimmed text, NFC-normalised.
+    :returns: the trimmed text, NFC-normalised, its line breaks LF (CRLF and CR
+        become LF before the length is counted).
     :raises InvalidInput: when not a string, holding a control character (NUL
         included) or a bidi override or embedding (U+202A to U+202E) or, for
         single-line text, a line break or tab; blank but required; or too long.
@@ -74,7 +78,10 @@ def clean(
         raise InvalidInput(
             Message("%(field)s must be text.", field=field), {field: Message("Must be text.")}
         )
-    text = unicodedata.normalize("NFC", _EDGES.sub("", value))
+    # Browsers send a textarea's line breaks as CRLF but count each as one
+    # character against its maxlength: stored and counted as LF, a text that
+    # fitted the form fits the service, and reads alike through the API.
+    text = unicodedata.normalize("NFC", _EDGES.sub("", _NEWLINES.sub("\n", value)))
     if has_control(text):
         raise InvalidInput(
             Message("%(field)s holds a control character that cannot be stored.", field=field),

@@ -41,8 +41,12 @@ def test_clean_refuses_control_characters_naming_the_field(bad: str) -> None:
     assert "control character" in info.value.message
 
 
-def test_multi_line_text_keeps_tabs_and_line_breaks() -> None:
-    assert clean("one\ttwo\r\nthree\nfour", "body", max_length=100) == "one\ttwo\r\nthree\nfour"
+def test_multi_line_text_keeps_tabs_and_line_breaks_each_stored_as_lf() -> None:
+    assert clean("one\ttwo\r\nthree\nfour\rfive", "body", max_length=100) == (
+        "one\ttwo\nthree\nfour\nfive"
+    )
+    # A browser's CRLF counts once, as the form's maxlength counted it.
+    assert clean("x\r\n" * 4 + "x", "body", max_length=9) == "x\n" * 4 + "x"
 
 
 @pytest.mark.parametrize("bad", ["two\nlines", "tab\there", "cr\rhere", "sep\u2028here"])
@@ -273,3 +277,20 @@ def test_a_direction_override_in_a_comment_is_400_on_the_page_and_the_api(
     assert api.status_code == 400
     assert list(api.get_json()["error"]["fields"]) == ["body"]
     assert _count(Comment) == 0
+
+
+def test_a_comment_from_a_form_reads_back_with_lf_and_fits_by_the_forms_count(
+    app: Flask, client: FlaskClient, member: dict, network: dict
+) -> None:
+    url = f"/decisions/{member['decision']}/comments"
+    limit = app.config["COMMENT_MAX_LENGTH"]
+    # As long as the textarea allows, counting each line break once; sent as CRLF.
+    lines = ["x" * 99] * (limit // 100)
+    body = "\r\n".join(lines)
+    assert len(body.replace("\r\n", "\n")) <= limit < len(body)
+    response = client.post(url, data={"csrf_token": member["csrf"], "body": body})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    read = client.get(
+        f"{API}/decisions/{member['decision']}/comments", headers=network["headers"]["adpc"]
+    ).get_json()
+    assert [c["body"] for c in read["items"]] == ["\n".join(lines)]
