@@ -377,10 +377,12 @@ def decision(decision_id: int) -> ResponseReturnValue:
 @database.locks_late
 @ratelimits.ballot_writes
 def cast(decision_id: int) -> ResponseReturnValue:
-    """Cast or change the organisation's ballot (the version guards against stale views)."""
+    """Cast, change or withdraw the organisation's ballot (the version guards
+    against stale views)."""
     viewer = _me()
     found = decision_service.get_decision(viewer, decision_id)
-    if request.form.get("action", "cast") not in ("cast", "abstain"):
+    action = request.form.get("action", "cast")
+    if action not in ("cast", "abstain", "withdraw"):
         abort(400)  # a button the form does not have: nothing is cast
     form = BallotForm()
     form.validate()
@@ -390,8 +392,11 @@ def cast(decision_id: int) -> ResponseReturnValue:
         version = -1
     values: dict[str, Any] = {}
     try:
-        body, values = _ballot_from_form(found, request.form)
-        ballot = ballot_service.cast_ballot(viewer, decision_id, body, now, version=version)
+        if action == "withdraw":
+            ballot = ballot_service.withdraw_ballot(viewer, decision_id, now, version=version)
+        else:
+            body, values = _ballot_from_form(found, request.form)
+            ballot = ballot_service.cast_ballot(viewer, decision_id, body, now, version=version)
     except StaleBallot:
         db.session.rollback()
         current = (
@@ -402,8 +407,9 @@ def cast(decision_id: int) -> ResponseReturnValue:
         context = _decision_context(
             found,
             viewer,
-            ballot_values=values,
             stale_ballot=current,
+            # A withdrawal sent no choices: the form shows the current ballot's.
+            ballot_values=values or _values_from_content(current.content if current else None),
             ballot_version=current.version if current else 0,
             ballot_refused=True,
             ballot_message=_(
@@ -436,7 +442,12 @@ def cast(decision_id: int) -> ResponseReturnValue:
         )
         return page("decisions/decision.html", http_status=400, block="ballot", **context)
     # The message describes this request's own write (a colleague's may follow at once).
-    if ballot.receipt:
+    if ballot.content is None:
+        message = _(
+            "Your organisation's ballot is withdrawn: it no longer counts. Any "
+            "representative may cast it again until the decision closes."
+        )
+    elif ballot.receipt:
         message = _(
             "Your organisation's ballot is recorded. Receipt code: %(receipt)s",
             receipt=ballot.receipt,

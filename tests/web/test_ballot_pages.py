@@ -312,3 +312,72 @@ def make_decision_with_slots(facilitator, now, start):
     transitions.open_decision(facilitator, decision.id, now)
     db.session.commit()
     return decision.id
+
+
+def test_a_ballot_is_withdrawn_on_the_page_as_through_the_api(
+    app, client, other_client, network, clock
+):
+    people = network["people"]
+    decision_id = make_decision(people["facilitator"], clock.now)
+    memphis = option_ids(decision_id)[0]
+    sign_in(client, app, people["oxfam1"])
+    page = client.get(f"/decisions/{decision_id}").get_data(as_text=True)
+    assert 'value="withdraw"' not in page  # nothing to withdraw yet
+    assert _cast(client, decision_id, {"option": str(memphis), "version": "0"}).status_code == 303
+    page = client.get(f"/decisions/{decision_id}").get_data(as_text=True)
+    assert '<button type="submit" name="action" value="withdraw" class="secondary">' in page
+
+    # A colleague's page, opened now, withdraws after a change made meanwhile: refused.
+    sign_in(other_client, app, people["oxfam2"])
+    stale = other_client.get(f"/decisions/{decision_id}").get_data(as_text=True)
+    assert _cast(client, decision_id, {"option": str(memphis), "version": "1"}).status_code == 303
+    response = other_client.post(
+        f"/decisions/{decision_id}/ballot",
+        data={"csrf_token": csrf_token(stale), "version": "1", "action": "withdraw"},
+    )
+    assert response.status_code == 409
+    assert "A colleague changed your organisation" in response.get_data(as_text=True)
+    # The answer shows the colleague's ballot and may withdraw that one.
+    assert 'value="withdraw"' in response.get_data(as_text=True)
+    assert 'name="version" value="2"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    (ballot,) = _ballots(decision_id)
+    assert (ballot.content, ballot.version) == ({"option": memphis}, 2)
+
+    # From a current page (with htmx): withdrawn, the count and the form follow.
+    current = other_client.get(f"/decisions/{decision_id}").get_data(as_text=True)
+    response = other_client.post(
+        f"/decisions/{decision_id}/ballot",
+        data={"csrf_token": csrf_token(current), "version": "2", "action": "withdraw"},
+        headers={"HX-Request": "true", "HX-Target": "ballot"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "ballot-cast"
+    assert "ballot is withdrawn: it no longer counts" in html
+    assert "Your organisation has not cast a ballot." in html
+    assert 'value="withdraw"' not in html
+    db.session.expire_all()
+    (ballot,) = _ballots(decision_id)
+    assert (ballot.content, ballot.version, ballot.cast_by_id) == (None, 3, people["oxfam2"].id)
+    assert [
+        c.action
+        for c in db.session.execute(
+            db.select(BallotChange)
+            .where(BallotChange.ballot_id == ballot.id)
+            .order_by(BallotChange.id)
+        ).scalars()
+    ] == ["cast", "change", "withdraw"]
+    api = client.get(
+        f"/api/v1/decisions/{decision_id}/ballot", headers=network["headers"]["oxfam1"]
+    )
+    assert api.status_code == 404
+
+    # Nothing left to withdraw: a tampered form is refused and changes nothing.
+    response = other_client.post(
+        f"/decisions/{decision_id}/ballot",
+        data={"csrf_token": csrf_token(current), "version": "3", "action": "withdraw"},
+    )
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert _ballots(decision_id)[0].version == 3
