@@ -381,3 +381,21 @@ def test_a_ballot_is_withdrawn_on_the_page_as_through_the_api(
     assert response.status_code == 404
     db.session.expire_all()
     assert _ballots(decision_id)[0].version == 3
+
+
+def test_a_ranked_decision_says_how_it_is_counted_before_anyone_votes(app, client, network, clock):
+    people = network["people"]
+    irv = make_decision(people["facilitator"], clock.now, method="ranked", counting="irv")
+    schulze = make_decision(people["facilitator"], clock.now, method="ranked", counting="schulze")
+    plain = make_decision(people["facilitator"], clock.now)
+    sign_in(client, app, people["adpc"])
+    counting = re.compile(r"<dt>(Counting|Telling)</dt><dd>([^<]*)</dd>")
+    found = counting.search(client.get(f"/decisions/{irv}").get_data(as_text=True))
+    assert found and found.group(2).startswith("instant-runoff: round by round the option")
+    found = counting.search(client.get(f"/decisions/{schulze}").get_data(as_text=True))
+    assert found and found.group(2).startswith("Schulze: every two options are compared")
+    assert not counting.search(client.get(f"/decisions/{plain}").get_data(as_text=True))
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
+    found = counting.search(client.get(f"/decisions/{schulze}").get_data(as_text=True))
+    assert found and found.group(1) == "Telling"
+    assert found.group(2).startswith("Schulze: elke twee opties worden")
