@@ -7,7 +7,8 @@ these types to 400/403/404/409.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -129,6 +130,45 @@ class InvalidInput(DomainError):
     ) -> None:
         super().__init__(message, code=code)
         self.fields: dict[str, str] = dict(fields or {})
+
+
+class FieldProblems:
+    """The :class:`InvalidInput` of several independent checks, refused together.
+
+    A form with three bad fields should say so once, not one field per submit::
+
+        problems = FieldProblems()
+        with problems.check():
+            title = clean(...)
+        with problems.check():
+            quorum = parse_quorum(...)
+        problems.raise_any()  # every bad field named, the first one's message
+
+    A field refused twice keeps the first sentence said of it.
+    """
+
+    def __init__(self) -> None:
+        self.first: InvalidInput | None = None
+        self.fields: dict[str, str] = {}
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        """Run one check; an :class:`InvalidInput` it raises is kept, not raised."""
+        try:
+            yield
+        except InvalidInput as error:
+            if self.first is None:
+                self.first = error
+            for field, sentence in error.fields.items():
+                self.fields.setdefault(field, sentence)
+
+    def __bool__(self) -> bool:
+        return self.first is not None
+
+    def raise_any(self) -> None:
+        """Raise one :class:`InvalidInput` naming every bad field, if any was found."""
+        if self.first is not None:
+            raise InvalidInput(self.first.message, self.fields, code=self.first.code)
 
 
 class NotAllowed(DomainError):

@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from .. import database
 from ..domain import lifecycle, selection
 from ..domain.ballots import METHODS
-from ..domain.errors import Conflict, InvalidInput, Message, NotFound
+from ..domain.errors import Conflict, FieldProblems, InvalidInput, Message, NotFound
 from ..domain.lifecycle import Status
 from ..extensions import db
 from ..models import (
@@ -246,69 +246,118 @@ def _quorum(value: Any) -> str:
     return text
 
 
-def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str | None) -> None:
+def _apply(
+    decision: Decision,
+    data: Mapping[str, Any],
+    now: datetime,
+    zone: str | None,
+    problems: FieldProblems | None = None,
+) -> None:
+    """Set ``data``'s fields on ``decision``, checking each.
+
+    The fields that stand alone are all checked before anything is refused, so
+    that one answer names every bad field. With ``problems`` given, what they
+    found is left in it for the caller (who may add its own checks, such as the
+    options') and the rules that combine fields are checked only when none was
+    found; without it, it is raised here.
+    """
+    found = FieldProblems() if problems is None else problems
+    _apply_fields(decision, data, now, zone, found)
+    if problems is None:
+        found.raise_any()
+    elif found:
+        return
+    _apply_rules(decision, data)
+
+
+def _apply_fields(
+    decision: Decision,
+    data: Mapping[str, Any],
+    now: datetime,
+    zone: str | None,
+    problems: FieldProblems,
+) -> None:
+    """The fields that are checked alone; each bad one is kept in ``problems``."""
     was = {"title": decision.title, "description": decision.description}
     if "title" in data:
-        decision.title = clean(data["title"], "title", max_length=300, single_line=True)
+        with problems.check():
+            decision.title = clean(data["title"], "title", max_length=300, single_line=True)
     if "description" in data:
-        decision.description = clean(
-            data["description"], "description", max_length=20000, required=False
-        )
-    if "original_language" in data:
-        decision.original_language = translations.language(data["original_language"])
-    given = translations.parse(data.get("translations", {}), "decision")
-    if "translations" in data or "original_language" in data:
-        decision.translations = translations.merged(
-            decision.translations, given, decision.original_language
-        )
-    stale = translations.reworded(was, decision)
-    if stale:  # the old wording's translation no longer says what the original does
-        decision.translations = translations.without_stale(
-            decision.translations, "decision", stale, given
-        )
+        with problems.check():
+            decision.description = clean(
+                data["description"], "description", max_length=20000, required=False
+            )
+    with problems.check():
+        if "original_language" in data:
+            decision.original_language = translations.language(data["original_language"])
+        given = translations.parse(data.get("translations", {}), "decision")
+        if "translations" in data or "original_language" in data:
+            decision.translations = translations.merged(
+                decision.translations, given, decision.original_language
+            )
+        stale = translations.reworded(was, decision)
+        if stale:  # the old wording's translation no longer says what the original does
+            decision.translations = translations.without_stale(
+                decision.translations, "decision", stale, given
+            )
     if "method" in data:
-        decision.method = _choice(data, "method", METHODS)
+        with problems.check():
+            decision.method = _choice(data, "method", METHODS)
     if "closes_at" in data:
-        if data["closes_at"] in (None, ""):
-            decision.closes_at = None
-        else:
-            closes_at = parse_instant(data["closes_at"], "closes_at", local_zone=zone)
-            if closes_at <= now:
-                raise InvalidInput(
-                    Message("The deadline has passed."),
-                    {"closes_at": Message("Must be in the future.")},
-                )
-            decision.closes_at = closes_at
+        with problems.check():
+            if data["closes_at"] in (None, ""):
+                decision.closes_at = None
+            else:
+                closes_at = parse_instant(data["closes_at"], "closes_at", local_zone=zone)
+                if closes_at <= now:
+                    raise InvalidInput(
+                        Message("The deadline has passed."),
+                        {"closes_at": Message("Must be in the future.")},
+                    )
+                decision.closes_at = closes_at
     if "quorum" in data:
-        decision.quorum = _quorum(data["quorum"])
+        with problems.check():
+            decision.quorum = _quorum(data["quorum"])
     if "results_visibility" in data:
-        decision.results_visibility = _choice(
-            data, "results_visibility", [v.value for v in lifecycle.Visibility]
-        )
+        with problems.check():
+            decision.results_visibility = _choice(
+                data, "results_visibility", [v.value for v in lifecycle.Visibility]
+            )
     if "ballot_secrecy" in data:
-        decision.ballot_secrecy = _choice(
-            data, "ballot_secrecy", [v.value for v in lifecycle.Secrecy]
-        )
+        with problems.check():
+            decision.ballot_secrecy = _choice(
+                data, "ballot_secrecy", [v.value for v in lifecycle.Secrecy]
+            )
     if "comments" in data:
-        decision.comments = _choice(data, "comments", ("open", "premoderated", "closed"))
+        with problems.check():
+            decision.comments = _choice(data, "comments", ("open", "premoderated", "closed"))
     if "counting" in data:
-        decision.counting = (
-            None if data["counting"] is None else _choice(data, "counting", ("irv", "schulze"))
-        )
-    if "max_score" in data:
-        decision.max_score = _int(data, "max_score", 1, 100)
-    if "dots" in data:
-        decision.dots = _int(data, "dots", 1, 100)
-    if "dots_per_option" in data:
-        decision.dots_per_option = _int(data, "dots_per_option", 1, 100)
+        with problems.check():
+            decision.counting = (
+                None if data["counting"] is None else _choice(data, "counting", ("irv", "schulze"))
+            )
+    for key, high in (("max_score", 100), ("dots", 100), ("dots_per_option", 100)):
+        if key in data:
+            with problems.check():
+                setattr(decision, key, _int(data, key, 1, high))
     if "reminder_hours" in data:
         # Hours before the deadline for the automatic reminder; None: the app's default.
-        decision.reminder_hours = _int(data, "reminder_hours", 1, 24 * 30)
+        with problems.check():
+            decision.reminder_hours = _int(data, "reminder_hours", 1, 24 * 30)
     for key in ("facilitator_votes", "proposals_open", "secret_receipts"):
         if key in data:
-            if not isinstance(data[key], bool):
-                raise InvalidInput(f"Invalid {key}.", {key: "Must be true or false."})
-            setattr(decision, key, data[key])
+            with problems.check():
+                if not isinstance(data[key], bool):
+                    raise InvalidInput(f"Invalid {key}.", {key: "Must be true or false."})
+                setattr(decision, key, data[key])
+    if "document_url" in data:
+        with problems.check():
+            decision.document_url = document_url(data["document_url"])
+
+
+def _apply_rules(decision: Decision, data: Mapping[str, Any]) -> None:
+    """The rules that combine fields (and the method's defaults): checked once
+    every field is good on its own; the first broken one is raised."""
     if "selects" in data:
         decision.selects = selection.check_selects(decision.method, data["selects"])
     elif (decision.selects or 1) > 1:  # the method changed: does it still select several?
@@ -319,8 +368,6 @@ def _apply(decision: Decision, data: Mapping[str, Any], now: datetime, zone: str
         decision.max_score = 5
     if decision.method == "dot_vote" and decision.dots is None:
         decision.dots = 3
-    if "document_url" in data:
-        decision.document_url = document_url(data["document_url"])
     if (
         decision.dots is not None
         and decision.dots_per_option is not None
@@ -404,8 +451,12 @@ def create_decision(
         created_by_id=actor.id,
         created_at=now,
     )
-    _apply(decision, data, now, zone)
-    options = parse_options(decision, data.get("options", []), zone)
+    problems = FieldProblems()
+    _apply(decision, data, now, zone, problems)
+    options: list[dict[str, Any]] = []
+    with problems.check():
+        options = parse_options(decision, data.get("options", []), zone)
+    problems.raise_any()
     check_option_count(decision.method, len(options))
     db.session.add(decision)
     set_options(decision, options)
@@ -425,7 +476,8 @@ def _check_values(
 ) -> None:
     """Validate every value of ``data`` on a scratch copy, changing nothing.
 
-    :raises InvalidInput: for the first bad field, whatever the decision's status.
+    :raises InvalidInput: naming every bad field (and the options'), whatever the
+        decision's status.
     """
     scratch = Decision(
         method=decision.method,
@@ -442,10 +494,13 @@ def _check_values(
         majority_share=decision.majority_share,
         double_majority=decision.double_majority,
     )
-    _apply(scratch, {k: v for k, v in data.items() if k != "options"}, now, zone)
+    problems = FieldProblems()
+    _apply(scratch, {k: v for k, v in data.items() if k != "options"}, now, zone, problems)
     count = len(decision.options)
     if "options" in data and decision.status == Status.DRAFT.value:
-        count = len(parse_options(scratch, data["options"], zone))
+        with problems.check():
+            count = len(parse_options(scratch, data["options"], zone))
+    problems.raise_any()
     check_option_count(scratch.method, count)
 
 

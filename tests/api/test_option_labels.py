@@ -67,3 +67,36 @@ def test_a_draft_or_a_new_decision_with_two_labels_alike_is_refused(
     )
     assert response.status_code == 400
     assert response.get_json()["error"]["fields"] == {"options": "Labels must differ."}
+
+
+def test_every_bad_field_of_a_decision_is_named_in_one_answer(
+    client: FlaskClient, network: dict[str, Any], make_decision: Any
+) -> None:
+    """A facilitator fixing a draft should not meet one refusal per submit."""
+    fac = network["headers"]["facilitator"]
+    body = {
+        "title": " ",
+        "method": "approval",
+        "quorum": 1.5,
+        "closes_at": "2001-01-01T10:00:00+01:00",
+        "comments": "sometimes",
+        "options": [{"label": "a"}, {"label": "A"}],
+    }
+    before = snapshot()
+    response = client.post(f"{API}/decisions", json=body, headers=fac)
+    assert response.status_code == 400
+    fields = response.get_json()["error"]["fields"]
+    assert set(fields) == {"title", "quorum", "closes_at", "comments", "options"}, fields
+    assert fields["options"] == "Labels must differ."
+    assert snapshot() == before
+    # A draft's edit likewise, and nothing of it is changed.
+    draft = make_decision("draft")
+    before = snapshot()
+    response = client.patch(
+        f"{API}/decisions/{draft['id']}",
+        json={"quorum": "lots", "max_score": 0, "options": [{"label": "x"}, {"label": "X"}]},
+        headers=fac,
+    )
+    assert response.status_code == 400
+    assert set(response.get_json()["error"]["fields"]) == {"quorum", "max_score", "options"}
+    assert snapshot() == before

@@ -517,6 +517,22 @@ def test_invalid_draft_rerenders_and_changes_nothing(
     assert decision_count() == 0
 
 
+def test_a_draft_with_a_past_deadline_and_two_labels_alike_names_both(
+    client: FlaskClient, fac: Any
+) -> None:
+    response = post_form(
+        client,
+        NEW,
+        form_data(closes_at="2001-01-01T10:00", options=["Remittances", "REMITTANCES", "Health"]),
+    )
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    summary = body.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert 'href="#closes_at"' in summary
+    assert "Labels must differ." in summary
+    assert decision_count() == 0
+
+
 def test_invalid_lifecycle_input_changes_nothing(
     app: Flask, client: FlaskClient, network: dict[str, Any], fac: Any
 ) -> None:
