@@ -28,7 +28,7 @@ from tests.live.server import Browser, LiveServer
 
 RECEIPT = re.compile(r"\b([0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})\b")
 _VERSION = re.compile(r'name="version" value="(\d+)"')
-_NOTICE = re.compile(r'<p class="(?:notice|flash flash-success)"[^>]*>(.*?)</p>', re.S)
+_NOTICE = re.compile(r'<p class="(?:notice(?: warning)?|flash flash-success)"[^>]*>(.*?)</p>', re.S)
 ENGLISH = {"Accept-Language": "en"}
 
 
