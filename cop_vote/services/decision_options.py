@@ -25,6 +25,13 @@ from .timefmt import parse_instant
 
 
 def parse_options(decision: Decision, raw: Any, zone: str | None) -> list[dict[str, Any]]:
+    """The options of a request body, checked: each an object with a label
+    (a meeting-time slot: its start and end, in ``zone`` when they carry no
+    offset, and a label made from them when none is given), at most 100, no two
+    labels alike ignoring case.
+
+    :raises InvalidInput: naming the first bad option field, or ``options``.
+    """
     if not isinstance(raw, list):
         raise InvalidInput("options must be a list.", {"options": "Must be a list."})
     if len(raw) > 100:
