@@ -246,9 +246,9 @@ def send_reminders_command() -> None:
 
     The worker does this every minute; this command is for cron, if you prefer.
     """
-    from .services import notify
+    from .services import reminders
 
-    written = notify.send_reminders(now, int(current_app.config["REMINDER_HOURS"]))
+    written = reminders.send_reminders(now, int(current_app.config["REMINDER_HOURS"]))
     db.session.commit()
     click.echo(f"{counted(written, 'reminder', 'reminders')} queued for delivery.", err=True)
 

@@ -282,9 +282,9 @@ def _close_due() -> None:
 
 
 def _send_reminders() -> None:
-    from .services import notify
+    from .services import reminders
 
-    written = notify.send_reminders(clock.now, int(current_app.config["REMINDER_HOURS"]))
+    written = reminders.send_reminders(clock.now, int(current_app.config["REMINDER_HOURS"]))
     db.session.commit()
     if written:
         current_app.logger.info("Wrote %s", counted(written, "reminder", "reminders"))

@@ -1,7 +1,7 @@
 """Remind the organisations that have not voted, now (``POST /decisions/{id}/reminders``).
 
 The facilitator's "Remind" button does the same through the same service
-(:func:`cop_vote.services.notify.remind`): one reminder to each active
+(:func:`cop_vote.services.reminders.remind`): one reminder to each active
 representative of each organisation of the electorate without a cast ballot,
 written to the outbox (the worker delivers it) and logged as
 ``decision.reminded``. Only while the decision is open (409 otherwise).
@@ -18,7 +18,7 @@ from flask.typing import ResponseReturnValue
 
 from .. import clock
 from ..extensions import db
-from ..services import access, notify
+from ..services import access, reminders
 from . import bp
 from .common import actor, auth, checks, error_responses, respond
 from .decisions import find_decision
@@ -60,7 +60,7 @@ def send_reminders(decision_id: int) -> ResponseReturnValue:
     of the last manual reminder that reached someone.
     """
     again = timedelta(hours=current_app.config["REMIND_AGAIN_AFTER"])
-    done = notify.remind(actor(), decision_id, clock.now, again_after=again)
+    done = reminders.remind(actor(), decision_id, clock.now, again_after=again)
     answer = {
         "decision": decision_id,
         "reminders": done.people,

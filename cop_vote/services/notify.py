@@ -32,16 +32,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import TextClause, and_, bindparam, select, text
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import lazyload
 
-from ..domain.errors import Conflict, Message
-from ..domain.lifecycle import Status
 from ..extensions import db
 from ..models import (
     BallotChange,
@@ -52,10 +52,8 @@ from ..models import (
     OutcomeHistory,
     Person,
 )
-from . import audit
-from .access import has_access, require_facilitator
+from .access import has_access
 from .ballots import cast_ballots, find_ballot
-from .decisions import get_decision, status_of
 from .timefmt import Now, instant
 
 #: The kinds of mail, as stored in ``Notification.kind``.
@@ -161,19 +159,21 @@ def receives_mail(person: Person) -> bool:
     )
 
 
+#: A representative who :func:`receives_mail`, as SQL.
+_GETS_MAIL = (
+    Person.role == "representative",
+    Person.active.is_(True),
+    Person.erased_at.is_(None),
+    Person.notifications == "immediate",
+    Person.email.is_not(None),
+    Person.email != "",
+)
+
 # Who gets mail is decided in the query too (receives_mail), and their
-# organisation is not joined: a ballot write's commit sends this (built once).
+# organisation is not joined (built once).
 _REPRESENTATIVES = (
     select(Person)
-    .where(
-        Person.organisation_id.in_(bindparam("ids", expanding=True)),
-        Person.role == "representative",
-        Person.active.is_(True),
-        Person.erased_at.is_(None),
-        Person.notifications == "immediate",
-        Person.email.is_not(None),
-        Person.email != "",
-    )
+    .where(Person.organisation_id.in_(bindparam("ids", expanding=True)), *_GETS_MAIL)
     .options(lazyload(Person.organisation))
     .order_by(Person.id)
 )
@@ -186,10 +186,6 @@ def representatives(organisation_ids: Iterable[int]) -> list[Person]:
         return []
     rows = db.session.execute(_REPRESENTATIVES, {"ids": ids}).scalars()
     return [p for p in rows if receives_mail(p)]
-
-
-def _electorate_ids(decision: Decision) -> list[int]:
-    return [e.organisation_id for e in decision.electorate]
 
 
 def silent_organisations(decision: Decision) -> list[Organisation]:
@@ -206,22 +202,41 @@ def _decision_of(event: Event) -> Decision | None:
     return db.session.get(Decision, int(raw))
 
 
-def mails_for_event(event: Event) -> list[Mail]:
-    """The mails an audit event causes (see the module's rules); ``[]`` for others.
+@dataclass(frozen=True)
+class Mailing:
+    """The same mail to each representative of some organisations who
+    :func:`receives_mail`, written by :func:`queue_mailing` in one statement:
+    the recipients are chosen in the database, not read into the request.
 
-    :param event: an entry of the event log, already committed.
-    :returns: one :class:`Mail` per recipient, keyed ``"<event kind>:<event id>:<person id>"``.
+    :ivar key_prefix: the person's id completes each mail's key, e.g.
+        ``"ballot.cast:81:"`` (keys as :class:`Mail`'s).
+    :ivar organisations: their ids; ``None``: the decision's electorate.
+    :ivar except_person: a person who gets none (who made the change).
+    """
+
+    key_prefix: str
+    kind: str
+    decision: Decision
+    context: dict[str, Any]
+    organisations: tuple[int, ...] | None = None
+    except_person: int | None = None
+
+
+def mailing_for_event(event: Event) -> Mailing | None:
+    """The mail an audit event causes (see the module's rules); ``None`` for others.
+
+    :param event: an entry of the event log, in the transaction that wrote it.
+    :returns: one mail to each recipient, keyed ``"<event kind>:<event id>:<person id>"``.
     """
     kind = EVENT_KINDS.get(event.kind)
     if kind is None:
-        return []
+        return None
     decision = _decision_of(event)
     if decision is None:
-        return []
-    actor = db.session.get(Person, event.actor_id) if event.actor_id is not None else None
+        return None
     context: dict[str, Any] = {"at": event.at}
+    prefix = f"{event.kind}:{event.id}:"
     if kind in ("invitation", "closed", "published", "reopened", "amended"):
-        people = representatives(_electorate_ids(decision))
         if kind in ("published", "amended"):
             context["statement"] = decision.outcome_statement or ""
             context["option"] = decision.outcome_option.label if decision.outcome_option else None
@@ -234,27 +249,24 @@ def mails_for_event(event: Event) -> list[Mail]:
             context["reason"] = _stated_reason(decision, kind)
         if kind == "reopened":
             context["closes_at"] = decision.closes_at
-    else:
-        org_id = event.data.get("organisation_id")
-        org = db.session.get(Organisation, org_id) if isinstance(org_id, int) else None
-        if org is None:
-            return []
-        people = representatives([org.id])
-        context["organisation"] = org.name
-        context["actor"] = actor.name if actor is not None else ""
-        if kind == "ballot":
-            people = [p for p in people if p.id != event.actor_id]
-            context["action"] = event.kind.split(".", 1)[1]
-        else:
-            # The name of who gave the ballot in the meeting is on the ballot row.
-            ballot = find_ballot(decision.id, org.id)
-            context["given_by"] = (ballot.given_by if ballot is not None else None) or ""
-            context["replaced"] = ballot is not None and _replaced_a_ballot(
-                ballot.id, event.data.get("version")
-            )
-    return [
-        Mail(f"{event.kind}:{event.id}:{p.id}", kind, p, decision, dict(context)) for p in people
-    ]
+        return Mailing(prefix, kind, decision, context)
+    org_id = event.data.get("organisation_id")
+    org = db.session.get(Organisation, org_id) if isinstance(org_id, int) else None
+    if org is None:
+        return None
+    actor = db.session.get(Person, event.actor_id) if event.actor_id is not None else None
+    context["organisation"] = org.name
+    context["actor"] = actor.name if actor is not None else ""
+    if kind == "ballot":
+        context["action"] = event.kind.split(".", 1)[1]
+        return Mailing(prefix, kind, decision, context, (org.id,), event.actor_id)
+    # The name of who gave the ballot in the meeting is on the ballot row.
+    ballot = find_ballot(decision.id, org.id)
+    context["given_by"] = (ballot.given_by if ballot is not None else None) or ""
+    context["replaced"] = ballot is not None and _replaced_a_ballot(
+        ballot.id, event.data.get("version")
+    )
+    return Mailing(prefix, kind, decision, context, (org.id,))
 
 
 def _stated_reason(decision: Decision, kind: str) -> str:
@@ -364,12 +376,94 @@ def queue(mails: Iterable[Mail], now: datetime) -> int:
     return written
 
 
+def queue_mailing(mailing: Mailing, now: datetime) -> int:
+    """Write ``mailing`` to the outbox as :func:`queue` would its mails, in one
+    ``INSERT ... SELECT ... ON CONFLICT (key) DO NOTHING``: one row for each
+    recipient, pending and due at ``now``; a key there already is skipped.
+
+    :returns: how many were written now.
+    """
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    electorate = mailing.organisations is None
+    excluding = mailing.except_person is not None
+    statement = _MAILING.get((postgresql, electorate, excluding))
+    if statement is None:
+        statement = _MAILING[postgresql, electorate, excluding] = _mailing_insert(
+            postgresql, electorate=electorate, excluding=excluding
+        )
+    values: dict[str, Any] = {
+        "key_prefix": mailing.key_prefix,
+        "decision_id": mailing.decision.id,
+        "kind": mailing.kind,
+        "context": stored_context(mailing.context),
+        "now": now,
+    }
+    if not electorate:
+        values["organisations"] = list(mailing.organisations or ())
+    if excluding:
+        values["except_person"] = mailing.except_person
+    written = len(db.session.execute(statement, values).all())
+    if written:
+        db.session.info[OUTBOX_WRITTEN] = True
+    return written
+
+
+#: The outbox's columns a mail fills (the others are its delivery's).
+_QUEUED_COLUMNS = (
+    "key",
+    "person_id",
+    "decision_id",
+    "kind",
+    "status",
+    "context",
+    "created_at",
+    "attempts",
+    "next_attempt_at",
+)
+
+#: :func:`queue_mailing`'s statements, built once each (see _mailing_insert).
+_MAILING: dict[tuple[bool, bool, bool], TextClause] = {}
+
+
+def _mailing_insert(postgresql: bool, *, electorate: bool, excluding: bool) -> TextClause:
+    """The ``INSERT ... SELECT`` of a mailing: to the representatives of the
+    decision's electorate or of some organisations, all or but one person.
+
+    Written as text because SQLAlchemy 2.0 compiles a dialect's ``INSERT ...
+    ON CONFLICT`` again at every execution (it is not cached) and a ballot
+    write sends this one; who gets mail is :data:`_GETS_MAIL` all the same,
+    compiled here once for the database.
+    """
+    dialect = (postgresql_dialect if postgresql else sqlite_dialect).dialect()
+    gets_mail = and_(*_GETS_MAIL).compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    among = (
+        "(SELECT elector.organisation_id FROM elector WHERE elector.decision_id = :decision_id)"
+        if electorate
+        else ":organisations"
+    )
+    columns = _NOTIFICATIONS.c
+    statement = text(
+        f"INSERT INTO notification ({', '.join(_QUEUED_COLUMNS)}) "
+        "SELECT :key_prefix || CAST(person.id AS VARCHAR(20)), person.id, :decision_id, "
+        "  :kind, 'pending', :context, :now, 0, :now "
+        f"FROM person WHERE person.organisation_id IN {among} "
+        f"{'AND person.id != :except_person ' if excluding else ''}AND {gets_mail} "
+        "ORDER BY person.id "
+        "ON CONFLICT (key) DO NOTHING RETURNING id"
+    ).bindparams(
+        bindparam("context", type_=columns.context.type),
+        bindparam("now", type_=columns.created_at.type),
+        *([] if electorate else [bindparam("organisations", expanding=True)]),
+    )
+    return statement
+
+
 #: What turns an event into mail: a function of the event giving its mails.
 MailSource = Callable[[Event], list[Mail]]
 
 
 def queue_for_events(event_ids: Iterable[int], now: Now, sources: Iterable[MailSource] = ()) -> int:
-    """Write the mails these events cause to the outbox: :func:`mails_for_event`'s
+    """Write the mails these events cause to the outbox: :func:`mailing_for_event`'s
     and those of each of ``sources`` (invitations, facilitators' alerts).
 
     Called in the transaction that wrote the events, before it commits, so that
@@ -395,208 +489,9 @@ def queue_for_loaded(events: Iterable[Event], now: Now, sources: Iterable[MailSo
     """:func:`queue_for_events` for events already read (:func:`events_of`)."""
     at = instant(now)
     written = 0
-    makers = (mails_for_event, *sources)
     for event in events:
-        written += queue([m for make in makers for m in make(event)], at)
+        mailing = mailing_for_event(event)
+        if mailing is not None:
+            written += queue_mailing(mailing, at)
+        written += queue([m for make in sources for m in make(event)], at)
     return written
-
-
-def _reminders(
-    decision: Decision, key: str, hours: int | None, silent: list[Organisation] | None = None
-) -> list[Mail]:
-    """Reminders for the silent organisations' representatives; ``key`` is a
-    format string with ``{decision}`` and ``{person}``."""
-    silent = silent_organisations(decision) if silent is None else silent
-    names = {o.id: o.name for o in silent}
-    return [
-        Mail(
-            key.format(decision=decision.id, person=p.id),
-            "reminder",
-            p,
-            decision,
-            {
-                "organisation": names.get(p.organisation_id or 0, ""),
-                "closes_at": decision.closes_at,
-                "hours": hours,
-            },
-        )
-        for p in representatives(names)
-    ]
-
-
-def _due_decision_ids(now: datetime) -> list[int]:
-    """Open decisions whose deadline is still ahead at ``now``."""
-    return list(
-        db.session.execute(
-            select(Decision.id)
-            .where(
-                Decision.status == Status.OPEN.value,
-                Decision.closes_at.is_not(None),
-                Decision.closes_at > now,
-            )
-            .order_by(Decision.id)
-        ).scalars()
-    )
-
-
-def _due_for(decision: Decision, now: datetime, default_hours: int) -> list[Mail]:
-    """The automatic reminders of ``decision`` due at ``now`` and not written yet."""
-    if status_of(decision, now) is not Status.OPEN or decision.closes_at is None:
-        return []
-    hours = decision.reminder_hours if decision.reminder_hours is not None else default_hours
-    if decision.closes_at - timedelta(hours=hours) > now:
-        return []
-    candidates = _reminders(decision, "reminder:auto:{decision}:{person}", hours)
-    if not candidates:
-        return []
-    written = set(
-        db.session.execute(
-            select(Notification.key).where(Notification.key.in_([m.key for m in candidates]))
-        ).scalars()
-    )
-    return [m for m in candidates if m.key not in written]
-
-
-def due_reminders(now: datetime, default_hours: int) -> list[Mail]:
-    """The automatic reminders due at ``now`` that have not been written yet.
-
-    A decision is due when it is open, its deadline is still ahead, and
-    ``closes_at - (decision.reminder_hours or default_hours)`` is at or before
-    ``now``. Each active representative of each elector organisation without a
-    cast ballot gets one, keyed ``"reminder:auto:<decision>:<person>"``.
-
-    :param default_hours: the app's ``REMINDER_HOURS``.
-    """
-    mails: list[Mail] = []
-    for decision_id in _due_decision_ids(now):
-        decision = db.session.get(Decision, decision_id)
-        if decision is not None:
-            mails += _due_for(decision, now, default_hours)
-    return mails
-
-
-def send_reminders(now: Now, default_hours: int) -> int:
-    """Write the due automatic reminders to the outbox (``cop send-reminders``
-    and the worker's schedule); safe to run twice, and by several at once.
-
-    Each decision is locked and re-read before its reminders are written, so a
-    decision closed or voted on meanwhile gets none it should not; the unique
-    key writes each reminder once.
-
-    :param default_hours: hours before ``closes_at`` for decisions without their own.
-    :returns: how many reminders were written now (0 on a second run).
-    """
-    written = 0
-    for decision_id in _due_decision_ids(instant(now)):
-        db.session.flush()
-        db.session.expire_all()
-        decision = db.session.execute(
-            select(Decision)
-            .where(Decision.id == decision_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalar_one()
-        at = instant(now)
-        queued = queue(_due_for(decision, at, default_hours), at)
-        if queued:
-            audit.record(
-                "decision.reminded",
-                f"decision:{decision_id}",
-                None,
-                {"manual": False, "people": queued},
-                at=at,
-            )
-            written += queued
-    return written
-
-
-@dataclass(frozen=True)
-class Reminded:
-    """What :func:`remind` wrote: ``people`` reminders, to the representatives
-    of ``organisations`` (those without a cast ballot, by name)."""
-
-    people: int
-    organisations: list[Organisation]
-
-
-#: How long after a manual reminder the next one is refused (``REMIND_AGAIN_AFTER``).
-REMIND_AGAIN_AFTER = timedelta(hours=12)
-
-
-def last_manual_reminder(decision_id: int) -> datetime | None:
-    """When a facilitator's reminder of this decision last reached someone, read
-    afresh from the log (``decision.reminded`` with ``manual``); ``None``: never."""
-    rows = db.session.execute(
-        select(Event.at, Event.data)
-        .where(Event.kind == "decision.reminded", Event.subject == f"decision:{decision_id}")
-        .order_by(Event.id.desc())
-    )
-    for at, data in rows:
-        if data.get("manual") and data.get("people"):
-            when: datetime = at
-            return when
-    return None
-
-
-def next_reminder_at(
-    decision_id: int, now: datetime, again_after: timedelta = REMIND_AGAIN_AFTER
-) -> datetime | None:
-    """When the next facilitator's reminder of this decision can be sent, if not
-    yet at ``now`` (``again_after`` since the last that reached someone); else ``None``."""
-    last = last_manual_reminder(decision_id)
-    if last is None or now - last >= again_after:
-        return None
-    return last + again_after
-
-
-def remind(
-    actor: Person | None,
-    decision_id: int,
-    now: Now,
-    *,
-    again_after: timedelta = REMIND_AGAIN_AFTER,
-) -> Reminded:
-    """A facilitator reminds the representatives of organisations that have not voted
-    (the facilitator's page and ``POST /api/v1/decisions/{id}/reminders``).
-
-    Keys are ``"reminder:manual:<decision>:<person>:<timestamp>"``: each press
-    of the button writes one reminder per person. Organisations that voted get
-    nothing. The worker delivers them.
-
-    :returns: how many reminders were written, and to which organisations.
-    :raises NotAllowed: for non-facilitators.
-    :raises NotFound: no such decision.
-    :param again_after: a manual reminder that reached someone less than this
-        long ago refuses the next (decided under the decision's lock).
-    :raises Conflict: the decision is not open at ``now``; ``reminded_recently``.
-    """
-    actor = require_facilitator(actor)
-    decision = get_decision(actor, decision_id, lock=True)
-    at = instant(now)
-    if status_of(decision, at) is not Status.OPEN:
-        raise Conflict("Reminders can be sent only while the decision is open.")
-    next_at = next_reminder_at(decision.id, at, again_after)
-    if next_at is not None:
-        raise Conflict(
-            Message(
-                "A reminder was sent less than %(hours)s hours ago; "
-                "the next can be sent from %(next)s.",
-                hours=f"{again_after.total_seconds() / 3600:g}",
-                next=next_at,
-            ),
-            code="reminded_recently",
-        )
-    stamp = at.strftime("%Y%m%dT%H%M%S%f")
-    silent = silent_organisations(decision)
-    mails = _reminders(decision, "reminder:manual:{decision}:{person}:" + stamp, None, silent)
-    written = queue(mails, at)
-    reached = {m.person.organisation_id or 0 for m in mails}
-    audit.record(
-        "decision.reminded",
-        f"decision:{decision.id}",
-        actor,
-        {"manual": True, "people": written, "organisations": sorted(reached)},
-        at=at,
-    )
-    # A second request at the same instant writes nothing again, and names nobody.
-    return Reminded(written, [o for o in silent if o.id in reached] if written else [])

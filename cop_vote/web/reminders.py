@@ -16,7 +16,7 @@ from flask_babel import ngettext
 
 from .. import clock
 from ..domain.lifecycle import Status
-from ..services import notify
+from ..services import notify, reminders
 from . import bp
 from .admin import (
     _actor,
@@ -46,7 +46,7 @@ def admin_decision_remind(decision_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         outcome = _submit(
             form,
-            lambda: notify.remind(_actor(), decision_id, clock.now, again_after=again),
+            lambda: reminders.remind(_actor(), decision_id, clock.now, again_after=again),
             done=lambda sent: ngettext(
                 "%(num)d reminder sent.", "%(num)d reminders sent.", sent.people
             ),
@@ -66,6 +66,6 @@ def admin_decision_remind(decision_id: int) -> ResponseReturnValue:
         row=_row(decision, now),
         silent=silent,
         recipients=len(recipients),
-        last_reminder=notify.last_manual_reminder(decision_id),
-        next_reminder=notify.next_reminder_at(decision_id, clock.now(), again),
+        last_reminder=reminders.last_manual_reminder(decision_id),
+        next_reminder=reminders.next_reminder_at(decision_id, clock.now(), again),
     )

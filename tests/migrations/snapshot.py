@@ -129,9 +129,9 @@ def _populate(now: datetime) -> None:
 
 def _remind(at: datetime) -> None:
     """The automatic reminders due at ``at`` (the open decision's), sent."""
-    from cop_vote.services import notify
+    from cop_vote.services import reminders
 
-    notify.send_reminders(at, 48)
+    reminders.send_reminders(at, 48)
     db.session.commit()  # the queue runs in place: the reminders go out now
 
 

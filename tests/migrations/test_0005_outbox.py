@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from cop_vote import notifications
 from cop_vote.extensions import db
 from cop_vote.models import Decision, Notification, Person
-from cop_vote.services import notify, transitions
+from cop_vote.services import reminders, transitions
 from tests.migrations.harness import database_at, populated
 from tests.web.helpers import outbox
 
@@ -43,7 +43,7 @@ def test_every_mail_sent_before_stays_sent_once(upgraded: tuple[Flask, dict[str,
         assert row.next_attempt_at is None and row.failed_at is None and row.last_error is None
         assert row.context is None
     # A sent reminder is not written, nor sent, again.
-    assert notify.send_reminders(sent_at, 48) == 0
+    assert reminders.send_reminders(sent_at, 48) == 0
 
 
 def test_the_upgraded_outbox_takes_new_mail_and_delivers_it(

@@ -17,7 +17,7 @@ from cop_vote import notifications
 from cop_vote.extensions import db
 from cop_vote.models import Decision, Event, Notification
 from cop_vote.services import ballots as ballot_service
-from cop_vote.services import notify, transitions
+from cop_vote.services import notify, reminders, transitions
 from tests.web.helpers import make_decision, option_ids, outbox
 
 LABELS = ("Memphis", "Nashville", "Atlanta")
@@ -180,9 +180,9 @@ def test_reminders_are_due_by_the_decision_s_own_hours(
     assert decision is not None
     decision.reminder_hours = 24  # no form or API field sets it yet
     db.session.commit()
-    assert notify.due_reminders(clock.now, 48) == []  # 72 h ahead, own rule 24 h
+    assert reminders.due_reminders(clock.now, 48) == []  # 72 h ahead, own rule 24 h
     later = clock.now + timedelta(hours=49)
-    due = notify.due_reminders(later, 48)
+    due = reminders.due_reminders(later, 48)
     assert {m.key for m in due} == {
         f"reminder:auto:{did}:{p.id}"
         for p in (people["adpc"], people["oxfam1"], people["oxfam2"], people["stro"])
@@ -233,3 +233,43 @@ def test_a_recorded_ballot_says_it_replaced_one_only_when_it_did(
     assert "It replaces" not in mail.body
     (mail,) = record(second)
     assert "It replaces the ballot cast before." in mail.body
+
+
+def test_a_mailing_reaches_exactly_whom_representatives_names(
+    app: Flask, network: dict[str, Any], make_person: Any, clock: Any
+) -> None:
+    """The mail of an event is written in one INSERT ... SELECT: its
+    recipients are those the rule of receives_mail picks, the same rule as
+    representatives() (an organisation of several, and the electorate)."""
+    orgs, people = network["orgs"], network["people"]
+    # Representatives who get no mail, each for another reason.
+    make_person(
+        orgs["oxfam"], name="No Mail", email="none@oxfam.example.org"
+    ).notifications = "none"
+    make_person(orgs["stro"], name="Gone", email="gone@stro.example.org").active = False
+    make_person(orgs["stro"], name="No Address", email="")
+    make_person(orgs["adpc"], name="Second", email="second@adpc.example.org")
+    db.session.commit()
+    did = make_decision(people["facilitator"], clock.now)
+    decision = db.session.get(Decision, did)
+    assert decision is not None
+    member_ids = (orgs["oxfam"].id, orgs["stro"].id)
+    electorate = tuple(e.organisation_id for e in decision.electorate)
+
+    def keys(prefix: str) -> set[str]:
+        found = select(Notification.key).where(Notification.key.startswith(prefix))
+        return set(db.session.execute(found).scalars())
+
+    to_members = notify.Mailing(
+        "test:1:", "ballot", decision, {"at": clock.now}, member_ids, people["oxfam1"].id
+    )
+    expected = {f"test:1:{p.id}" for p in notify.representatives(member_ids)}
+    expected.discard(f"test:1:{people['oxfam1'].id}")
+    assert notify.queue_mailing(to_members, clock.now) == len(expected) == 2
+    assert keys("test:1:") == expected
+    # Everyone of the electorate who gets mail; a second time, nothing more.
+    to_all = notify.Mailing("test:2:", "closed", decision, {"at": clock.now})
+    expected = {f"test:2:{p.id}" for p in notify.representatives(electorate)}
+    assert notify.queue_mailing(to_all, clock.now) == len(expected) == 5
+    assert notify.queue_mailing(to_all, clock.now) == 0
+    assert keys("test:2:") == expected

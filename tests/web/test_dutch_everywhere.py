@@ -388,7 +388,7 @@ def test_every_page_in_dutch_holds_no_english(app: Flask, seeded: Seeded, role: 
 
 def test_the_main_mails_in_dutch_hold_no_english(app: Flask, seeded: Seeded, clock: Any) -> None:
     """Opened, closed, published (a count with rounds, a tie), a reminder, a sign-in link."""
-    from cop_vote.services import notify
+    from cop_vote.services import reminders
 
     facilitator = seeded.people["facilitator"]
     for person in db.session.execute(select(Person)).scalars():
@@ -406,7 +406,7 @@ def test_the_main_mails_in_dutch_hold_no_english(app: Flask, seeded: Seeded, clo
         clock.now,
     )
     transitions.open_decision(facilitator, made.id, clock.now)
-    notify.remind(facilitator, made.id, clock.now)
+    reminders.remind(facilitator, made.id, clock.now)
     # Changes in the open: a voter of the reworded option is asked to confirm;
     # a latecomer is told it can vote.
     voter = seeded.people["representative"]
