@@ -322,30 +322,45 @@ def _locked(actor: Person, decision_id: int) -> Decision:
     return get_decision(actor, decision_id, lock=True, keep_loaded=True)
 
 
-#: Who asks, as stored: what :func:`require_member` and the organisation decide on.
-_STANDING = (
-    select(Person.active, Person.role, Person.organisation_id, Organisation.active)
+#: Who asks, as stored (what :func:`require_member` and the organisation
+#: decide on), and the ballot of the organisation the request read them in:
+#: one row, read afresh under the decision's lock (built once).
+_STANDING_AND_BALLOT = (
+    select(Person.active, Person.role, Person.organisation_id, Organisation.active, Ballot)
+    .select_from(Person)
     .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+    .outerjoin(
+        Ballot,
+        (Ballot.decision_id == bindparam("decision_id"))
+        & (Ballot.organisation_id == bindparam("organisation_id")),
+    )
     .where(Person.id == bindparam("person_id"))
+    .options(lazyload(Ballot.organisation))
+    .execution_options(populate_existing=True)
 )
 
 
 def _standing_afresh(
     actor: Person, org: Organisation, decision: Decision
-) -> tuple[Person, Organisation]:
-    """Under the lock: who asks, read again in one row. Unchanged since the
-    request read it (almost always), the checks made before the lock hold;
-    changed meanwhile (deactivated, moved to another organisation, the
-    organisation deactivated), they are made again on the stored state."""
-    stored = db.session.execute(_STANDING, {"person_id": actor.id}).one_or_none()
+) -> tuple[Person, Organisation, Ballot | None]:
+    """Under the lock: who asks and their organisation's ballot, read again in
+    one row. Unchanged since the request read it (almost always), the checks
+    made before the lock hold; changed meanwhile (deactivated, moved to
+    another organisation, the organisation deactivated), they are made again
+    on the stored state, and the ballot is that of the organisation now."""
+    stored = db.session.execute(
+        _STANDING_AND_BALLOT,
+        {"person_id": actor.id, "decision_id": decision.id, "organisation_id": org.id},
+    ).one_or_none()
     seen = (actor.active, actor.role, actor.organisation_id, org.active)
-    if stored is not None and tuple(stored) == seen:
-        return actor, org
+    if stored is not None and tuple(stored[:4]) == seen:
+        return actor, org, stored[4]
     db.session.refresh(actor)
     if actor.organisation is not None:
         db.session.refresh(actor.organisation)
     actor = require_member(actor)
-    return actor, _voter_organisation(actor, decision)
+    org = _voter_organisation(actor, decision)
+    return actor, org, find_ballot_locked(decision.id, org.id)
 
 
 def _check_version(version: Any) -> None:
@@ -362,17 +377,20 @@ def _write(
     now: datetime,
     *,
     action: str,
+    found: Ballot | None,
     given_by: str | None = None,
 ) -> BallotAck:
     """Write one ballot change under the decision's lock, already held
     (:func:`_locked`), the version already checked (:func:`_check_version`).
 
     :param now: the clock as read after the lock was taken.
+    :param found: the organisation's ballot row as read under the lock
+        (:func:`find_ballot_locked`, :func:`_standing_afresh`), or ``None``.
     :param action: ``cast`` (recorded as ``change`` when the organisation's
         ballot is cast already), ``withdraw`` or ``record``.
     """
     lifecycle.check_accepts_ballots(decision.status, decision.closes_at, now)
-    ballot = find_ballot_locked(decision.id, org.id)
+    ballot = found
     if action == "cast" and ballot is not None and ballot.is_cast:
         action = "change"
     current_version = ballot.version if ballot is not None else 0
@@ -506,11 +524,11 @@ def cast_ballot(
     _check_version(version)
     lifecycle.check_accepts_ballots(seen.status, seen.closes_at, instant(now))
     decision = _locked(actor, decision_id)
-    actor, org = _standing_afresh(actor, org, decision)
+    actor, org, found = _standing_afresh(actor, org, decision)
     if rules_for(decision) != rules:  # its options changed meanwhile
         content = validate_ballot(body, rules_for(decision))
     # "cast" becomes "change" in _write when a cast ballot is there.
-    return _write(decision, org, content, actor, version, instant(now), action="cast")
+    return _write(decision, org, content, actor, version, instant(now), action="cast", found=found)
 
 
 def withdraw_ballot(
@@ -529,8 +547,8 @@ def withdraw_ballot(
     _check_version(version)
     lifecycle.check_accepts_ballots(seen.status, seen.closes_at, instant(now))
     decision = _locked(actor, decision_id)
-    actor, org = _standing_afresh(actor, org, decision)
-    return _write(decision, org, None, actor, version, instant(now), action="withdraw")
+    actor, org, found = _standing_afresh(actor, org, decision)
+    return _write(decision, org, None, actor, version, instant(now), action="withdraw", found=found)
 
 
 def record_ballot(
@@ -564,7 +582,10 @@ def record_ballot(
     content = validate_ballot(body, rules_for(decision))
     name = clean(given_by, "given_by", max_length=200, single_line=True)
     _check_version(version)
-    return _write(decision, org, content, actor, version, at, action="record", given_by=name)
+    found = find_ballot_locked(decision.id, org.id)
+    return _write(
+        decision, org, content, actor, version, at, action="record", found=found, given_by=name
+    )
 
 
 def own_ballot(actor: Person | None, decision_id: int) -> Ballot:

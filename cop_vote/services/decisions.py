@@ -26,6 +26,7 @@ from ..models import (
     Decision,
     DecisionChange,
     Elector,
+    Option,
     Organisation,
     Person,
 )
@@ -106,8 +107,9 @@ _DECISION_LOCKED = (
     select(Decision)
     .where(Decision.id == bindparam("decision_id"))
     # Its options in the same statement (a ballot write validates
-    # against them); the lock is taken on the decision's row alone.
-    .options(joinedload(Decision.options))
+    # against them); the lock is taken on the decision's row alone. Who
+    # proposed an option is not read again: no write decides on it.
+    .options(joinedload(Decision.options).lazyload(Option.proposed_by))
     .with_for_update(of=Decision)
     .execution_options(populate_existing=True)
 )

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from cop_vote.extensions import db
 from cop_vote.models import Event, Notification
 from cop_vote.services import ballots as ballot_service
-from cop_vote.services import notify
+from cop_vote.services import decisions, notify
 from tests.races.drivers import run_threads
 from tests.web.helpers import make_decision, option_ids
 
@@ -32,7 +32,7 @@ def test_four_reminders_at_once_mail_each_silent_representative_once(
         p.id
         for p in notify.representatives(
             o.id
-            for o in notify.silent_organisations(notify.get_decision(people["facilitator"], did))
+            for o in notify.silent_organisations(decisions.get_decision(people["facilitator"], did))
         )
     ]
     db.session.commit()
