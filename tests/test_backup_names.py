@@ -1,6 +1,7 @@
-"""The backup carries the names of the time (format 2, revision 0016), and a
-format 1 file of revision 0015 is still restored: its acts then take the
-names their people and organisations have in the file."""
+"""The backup carries the names of the time (format 2, since revision 0016),
+and a format 1 file of revision 0015 is still restored: its acts then take
+the names their people and organisations have in the file. A format 2 file
+of revision 0016 is restored as it is (0017 added an index only)."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def test_a_round_trip_keeps_the_names_of_the_time_exactly(
     app: Flask, clock: Clock, tmp_path: Path
 ) -> None:
     stored = _renamed_after_acting(app, clock)
-    assert stored["version"] == 2 and stored["revision"] == "0016"
+    assert stored["version"] == 2 and stored["revision"] == "0017"
     for table, columns in ADDED.items():
         assert set(columns) <= set(stored["tables"][table]["columns"]), table
     file = tmp_path / "b.json"
@@ -94,6 +95,18 @@ def test_a_format_1_file_of_revision_0015_is_restored_with_the_names_in_it(
     assert ("Amina Later", "ADPC") in names["comments"].values()
     assert all(author for author, _org in names["comments"].values())
     assert names["ballots"] and all(org for org, _c, _r in names["ballots"].values())
+
+
+def test_a_format_2_file_of_revision_0016_is_restored_as_it_is(
+    app: Flask, clock: Clock, tmp_path: Path
+) -> None:
+    stored = _renamed_after_acting(app, clock)
+    stored.update(revision="0016")
+    file = tmp_path / "b.json"
+    file.write_text(json.dumps(stored))
+    names, again = _restored(file, tmp_path, clock)
+    assert ("Amina Warsame", "ADPC") in names["comments"].values()
+    assert again["revision"] == "0017" and again["tables"] == stored["tables"]
 
 
 def test_a_format_1_file_of_another_revision_is_still_refused(

@@ -9,7 +9,7 @@ table is either exported or named here.
 
 Shape (``FORMAT`` 2)::
 
-    {"format": "cop-vote-backup", "version": 2, "revision": "0016",
+    {"format": "cop-vote-backup", "version": 2, "revision": "0017",
      "exported_at": "...", "omitted": {...},
      "tables": {"organisation": {"columns": [...], "rows": [[...], ...]}, ...}}
 
@@ -23,7 +23,9 @@ flush, never commit: the command commits.
 Version 2 (revision 0016) carries the names of the time that acts keep
 (domain/names.py). A version 1 file of revision 0015, the one before, is
 still restored into a database at 0016: its acts then take the names their
-people and organisations have in the file, as the migration 0016 did.
+people and organisations have in the file, as the migration 0016 did. A
+version 2 file of revision 0016 is restored into a database at 0017 as it
+is: 0017 added an index, no table or column (:data:`SAME_DATA`).
 """
 
 from __future__ import annotations
@@ -57,7 +59,10 @@ VERSION = 2
 #: The earlier file still restored: format ``PREVIOUS_VERSION`` of schema
 #: revision ``PREVIOUS_REVISION``, into a database at ``REVISION`` (the names
 #: of the time are then filled in, :func:`_fill_names_of_the_time`).
-PREVIOUS_VERSION, PREVIOUS_REVISION, REVISION = 1, "0015", "0016"
+PREVIOUS_VERSION, PREVIOUS_REVISION, REVISION = 1, "0015", "0017"
+#: Earlier revisions whose files of ``VERSION`` hold the tables and columns of
+#: ``REVISION``'s (the revisions between added indexes only): restored as they are.
+SAME_DATA = frozenset({"0016"})
 
 #: Tables never written, and why. Sign-in links, sessions and API tokens are
 #: secrets (people ask for new ones after a restore); the outbox holds mail
@@ -229,7 +234,12 @@ def restore(backup: Mapping[str, Any], *, partial: bool = False) -> dict[str, in
         raise _refuse(
             "This is not a cop-vote backup of format version %(version)s.", version=VERSION
         )
-    if backup.get("revision") != revision and not previous:
+    same_data = (
+        backup.get("version") == VERSION
+        and backup.get("revision") in SAME_DATA
+        and revision == REVISION
+    )
+    if backup.get("revision") != revision and not (previous or same_data):
         raise _refuse(
             "The backup is of schema revision %(theirs)s, this database is at %(ours)s: "
             "restore it with the version of cop-vote that made it.",
