@@ -31,10 +31,11 @@ KILLED = {1, 3, 36, -24, 24, 152, 255, -11, -9, 37}
 # No test calls the function (33, 5): as bad as a survivor, and counted as one.
 SURVIVED = {0, 5, 33}
 #: Each area's source paths (prefixes); the decision service's area holds the
-#: modules split out of services/decisions.py (transitions, options).
+#: modules split out of services/decisions.py (transitions, options), the
+#: ballot service's the reads split out of services/ballots.py.
 AREAS: dict[str, tuple[str, ...]] = {
     "domain/": ("cop_vote/domain/",),
-    "services/ballots.py": ("cop_vote/services/ballots.py",),
+    "services/ballots.py": ("cop_vote/services/ballots.py", "cop_vote/services/ballot_reads.py"),
     "services/decisions.py": (
         "cop_vote/services/decisions.py",
         "cop_vote/services/transitions.py",

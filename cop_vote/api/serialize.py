@@ -14,7 +14,7 @@ from ..domain import names
 from ..domain.lifecycle import Status
 from ..models import Comment, Decision, DecisionChange, Organisation, OutcomeHistory, Person
 from ..services import (
-    ballots,
+    ballot_reads,
     change_notes,
     comments,
     decision_page,
@@ -280,7 +280,7 @@ def decisions_page(items: list[Decision], viewer: Person, now: datetime) -> list
     """Decision objects for a page of decisions, their turnouts and the viewer's
     own ballots read in one query each."""
     counts = results.turnout(items)
-    own = ballots.own_ballots([d.id for d in items], viewer.organisation_id)
+    own = ballot_reads.own_ballots([d.id for d in items], viewer.organisation_id)
     histories = selections.history([d.id for d in items])
     notes = change_notes.notes_of([d.id for d in items if d.opened_at is not None])
     return [

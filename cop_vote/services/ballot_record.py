@@ -35,7 +35,7 @@ from ..domain.tally import OptionRef, TallyResult, tally, verdict
 from ..extensions import db
 from ..models import AnonymousBallot, Decision, Event
 from . import decision_rules, rule_fields, sealing
-from .ballots import cast_ballots
+from .ballot_reads import cast_ballots
 from .decisions import eligible_organisations, quorum_of, status_of
 from .results import count
 from .timefmt import iso_utc

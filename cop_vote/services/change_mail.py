@@ -25,7 +25,7 @@ from typing import Any
 from ..domain.mentions import supports_option
 from ..extensions import db
 from ..models import Decision, Event
-from .ballots import cast_ballots
+from .ballot_reads import cast_ballots
 from .notify import Mail, representatives
 
 #: The kinds of mail written here (``Notification.kind``).

@@ -27,7 +27,7 @@ from ..models import (
     InterestDeclaration,
 )
 from . import interests, sealing, tally_cache
-from .ballots import cast_ballots
+from .ballot_reads import cast_ballots
 from .rule_fields import rule_of
 
 

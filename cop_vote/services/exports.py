@@ -586,7 +586,7 @@ def ballots_csv(
     receipt, cast_at (UTC, ``...Z``), cast_by, recorded_by, given_by (the last
     two for a ballot the facilitator recorded in a meeting).
 
-    :param ballots: the decision's cast ballots (``services.ballots.cast_ballots``).
+    :param ballots: the decision's cast ballots (``services.ballot_reads.cast_ballots``).
     :returns: UTF-8 with BOM, CRLF line ends, formula-like cells neutralised.
     :raises NotAllowed: a secret decision: its ballots are never exported.
     """

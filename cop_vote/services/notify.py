@@ -53,7 +53,8 @@ from ..models import (
     Person,
 )
 from .access import has_access
-from .ballots import cast_ballots, find_ballot
+from .ballot_reads import cast_ballots
+from .ballots import find_ballot
 from .timefmt import Now, instant
 
 #: The kinds of mail, as stored in ``Notification.kind``.

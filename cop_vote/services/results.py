@@ -16,7 +16,7 @@ from ..domain.tally import OptionRef, TallyResult, Verdict, tally
 from ..extensions import db
 from ..models import Ballot, Decision, Elector, InterestDeclaration, Organisation, Person
 from . import decision_rules, interests, sealing, tally_cache
-from .ballots import cast_ballots
+from .ballot_reads import cast_ballots
 from .decisions import electorate_size, eligible_organisations, quorum_of, status_of
 
 
@@ -26,7 +26,7 @@ def may_see_results(
     """Whether ``viewer`` may see the results now (the decision's visibility rule).
 
     :param own: whether the viewer's organisation holds a cast ballot, when the
-        caller knows it already (e.g. from :func:`cop_vote.services.ballots.own_ballots`).
+        caller knows it already (e.g. from :func:`cop_vote.services.ballot_reads.own_ballots`).
     """
     if viewer is None or decision.method == "discussion":
         return False

@@ -23,7 +23,7 @@ from ..domain.errors import InvalidInput, Message
 from ..i18n import option_label, select_timezone, translate
 from ..services import calendar, change_notes, decisions, exports, pack_documents, pack_rules
 from ..services import meeting_pack as pack_service
-from ..services.ballots import cast_ballots
+from ..services.ballot_reads import cast_ballots
 from . import bp
 from .admin import facilitator_required
 from .pack_follow_up import follow_up_tables

@@ -31,6 +31,7 @@ from ..domain.lifecycle import Status
 from ..extensions import db
 from ..i18n import option_label, translate
 from ..models import Ballot, Decision, Organisation
+from ..services import ballot_reads
 from ..services import ballots as ballot_service
 from ..services import decisions as decision_service
 from . import bp
@@ -88,7 +89,7 @@ def _record_page(
         accepts=decision_service.status_of(decision, at) is Status.OPEN
         and decision.method != "discussion",
         electors=electors,
-        cast={b.organisation_id: b for b in ballot_service.cast_ballots(decision)},
+        cast={b.organisation_id: b for b in ballot_reads.cast_ballots(decision)},
         selected=selected,
         current=current if current is not None and current.is_cast else None,
         secret=secret,

@@ -26,8 +26,7 @@ from ..clock import now
 from ..conditional import conditional
 from ..i18n import current_language, option_label, prefetch_network_zone
 from ..models import Decision, Option
-from ..services import ballots as ballot_service
-from ..services import decision_rules, tally_cache
+from ..services import ballot_reads, decision_rules, tally_cache
 from ..services import decisions as decision_service
 from ..services import interests as interest_service
 from ..services import results as results_service
@@ -174,7 +173,7 @@ def _panel(decision: Decision, facts: ResultsFacts, status: str) -> Markup:
     no tally may be kept (:func:`tally_cache.key`: a draft, a transaction
     that wrote ballots)."""
     declared = interest_service.by_option(decision) if facts.interests else {}
-    recorded = ballot_service.recorded_ballots(decision) if facts.recorded else []
+    recorded = ballot_reads.recorded_ballots(decision) if facts.recorded else []
     key = tally_cache.key(decision)
     shown = (
         "results panel",
@@ -219,7 +218,7 @@ def _render_panel(
     found: Decision,
     status: str,
     declared: dict[int, Any],
-    recorded: list[ballot_service.RecordedBallot],
+    recorded: list[ballot_reads.RecordedBallot],
 ) -> str:
     result = results_service.count(found)
     options = {o.id: o for o in found.options}

@@ -25,7 +25,7 @@ from ..domain.lifecycle import Status
 from ..extensions import db
 from ..i18n import LANGUAGES, local_time, option_label, translate
 from ..models import Ballot, Decision, Person
-from ..services import access, decision_page, decision_search
+from ..services import access, ballot_reads, decision_page, decision_search
 from ..services import auth as auth_service
 from ..services import ballots as ballot_service
 from ..services import comments as comment_service
@@ -74,7 +74,7 @@ def index() -> ResponseReturnValue:
         viewer, where=decision_search.condition(wanted.found, at)
     )
     ids = [d.id for d in found]
-    own = ballot_service.own_ballots(ids, viewer.organisation_id)
+    own = ballot_reads.own_ballots(ids, viewer.organisation_id)
     electors = ballot_service.elector_of(ids, viewer.organisation_id)
     for decision in found:
         status = decision_service.status_of(decision, at)
@@ -271,14 +271,14 @@ def _decision_context(
     status = decision_service.status_of(decision, at)
     # The organisation's ballot row, read once for the whole page.
     row = (
-        ballot_service.ballot_view(decision.id, viewer.organisation_id)
+        ballot_reads.ballot_view(decision.id, viewer.organisation_id)
         if viewer.organisation_id
         else None
     )
     # An observer reads along: the row still decides whether the results show
     # (their organisation cast), but its choice and receipt are never shown.
     sees_own = access.sees_own_ballot(viewer)
-    own: ballot_service.BallotView | ballot_service.BallotAck | None = (
+    own: ballot_reads.BallotView | ballot_service.BallotAck | None = (
         row if row is not None and row.is_cast and sees_own else None
     )
     if written is not None:

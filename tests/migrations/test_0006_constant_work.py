@@ -16,7 +16,7 @@ from sqlalchemy import inspect, select, text
 
 from cop_vote.extensions import db
 from cop_vote.models import Ballot, Decision, Elector, Person
-from cop_vote.services import ballots, results, tally_cache
+from cop_vote.services import ballot_reads, ballots, results, tally_cache
 from tests.migrations.harness import database_at, populated
 
 
@@ -60,7 +60,7 @@ def test_a_ballot_cast_after_the_upgrade_is_counted_at_once(
     assert open_one is not None
     before = results.count(open_one)
     stamp = open_one.tally_stamp
-    voted = {b.organisation_id for b in ballots.cast_ballots(open_one)}
+    voted = {b.organisation_id for b in ballot_reads.cast_ballots(open_one)}
     electors = db.session.scalars(
         select(Elector.organisation_id).where(Elector.decision_id == open_one.id)
     ).all()

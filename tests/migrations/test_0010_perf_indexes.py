@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from cop_vote.extensions import db
 from cop_vote.models import Decision
-from cop_vote.services import ballots, results, tally_cache
+from cop_vote.services import ballot_reads, results, tally_cache
 from tests.migrations.harness import database_at, populated
 
 INDEXES = {
@@ -114,7 +114,7 @@ def test_recorded_ballots_are_those_of_the_snapshot(
             and r["recorded_by_id"] is not None
             and (decision.id, r["organisation_id"]) in electors
         ]
-        recorded = [(b.organisation, b.given_by) for b in ballots.recorded_ballots(decision)]
+        recorded = [(b.organisation, b.given_by) for b in ballot_reads.recorded_ballots(decision)]
         assert recorded == expected
         found += len(recorded)
     assert found >= 1  # the kick-off meeting's ballots

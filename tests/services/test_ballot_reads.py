@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from cop_vote.domain.errors import DecisionClosed, InvalidInput, NotFound
 from cop_vote.extensions import db
-from cop_vote.services import ballots, decisions
+from cop_vote.services import ballot_reads, ballots, decisions
 from tests.web.helpers import make_decision, option_ids
 
 
@@ -42,10 +42,10 @@ def test_a_history_is_of_one_decision_only(network: dict[str, Any], clock: Any) 
     ballots.cast_ballot(people["adpc"], one, {"option": option_ids(one)[0]}, clock.now)
     db.session.commit()
     adpc = network["orgs"]["adpc"].id
-    assert [(c.version, c.content) for c in ballots.history(one, adpc)] == [
+    assert [(c.version, c.content) for c in ballot_reads.history(one, adpc)] == [
         (1, {"option": option_ids(one)[0]})
     ]
-    assert [(c.version, c.content) for c in ballots.history(other, adpc)] == [
+    assert [(c.version, c.content) for c in ballot_reads.history(other, adpc)] == [
         (1, {"option": option_ids(other)[1]})
     ]
 
@@ -63,7 +63,7 @@ def test_recorded_ballots_are_the_cast_ones_a_facilitator_recorded(
     ballots.withdraw_ballot(people["oxfam1"], did, clock.now)
     db.session.commit()
     decision = decisions.get_decision(facilitator, did)
-    recorded = ballots.recorded_ballots(decision)
+    recorded = ballot_reads.recorded_ballots(decision)
     # Organisation names and who gave each, in the order recorded; a recorded
     # ballot withdrawn since (oxfam-novib's) is not among them.
     assert [(b.organisation, b.given_by) for b in recorded] == [
@@ -89,9 +89,9 @@ def test_withdrawing_decides_on_the_stored_status_not_a_loaded_one(
     with pytest.raises(DecisionClosed):
         ballots.withdraw_ballot(people["adpc"], did, clock.now)
     db.session.rollback()
-    assert [(c.version, c.action) for c in ballots.history(did, network["orgs"]["adpc"].id)] == [
-        (1, "cast")
-    ]
+    assert [
+        (c.version, c.action) for c in ballot_reads.history(did, network["orgs"]["adpc"].id)
+    ] == [(1, "cast")]
 
 
 def test_recording_decides_on_the_stored_status_not_a_loaded_one(
@@ -111,7 +111,7 @@ def test_recording_decides_on_the_stored_status_not_a_loaded_one(
             facilitator, did, "stro", {"option": option_ids(did)[0]}, "Marieke", clock.now
         )
     db.session.rollback()
-    assert ballots.history(did, network["orgs"]["stro"].id) == []
+    assert ballot_reads.history(did, network["orgs"]["stro"].id) == []
 
 
 def test_casting_decides_on_the_stored_status_not_a_loaded_one(
@@ -128,7 +128,7 @@ def test_casting_decides_on_the_stored_status_not_a_loaded_one(
     with pytest.raises(DecisionClosed):
         ballots.cast_ballot(people["adpc"], did, {"option": option_ids(did)[0]}, clock.now)
     db.session.rollback()
-    assert ballots.history(did, network["orgs"]["adpc"].id) == []
+    assert ballot_reads.history(did, network["orgs"]["adpc"].id) == []
 
 
 def test_a_bad_version_or_nothing_to_withdraw_is_said_exactly(
@@ -150,7 +150,7 @@ def test_a_bad_version_or_nothing_to_withdraw_is_said_exactly(
             {"version": "A whole number."},
         )
         db.session.rollback()
-    assert ballots.history(did, network["orgs"]["adpc"].id) == []
+    assert ballot_reads.history(did, network["orgs"]["adpc"].id) == []
 
 
 def test_a_ballot_inserted_by_another_writer_first_is_updated_not_duplicated(

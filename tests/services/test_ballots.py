@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from cop_vote.domain.errors import DecisionClosed, NotAllowed, StaleBallot
 from cop_vote.extensions import db
 from cop_vote.models import Ballot, BallotChange, Person
-from cop_vote.services import ballots, decisions, results, transitions
+from cop_vote.services import ballot_reads, ballots, decisions, results, transitions
 
 
 def _open_decision(network: dict[str, Any], clock: Any, **extra: Any) -> int:
@@ -55,7 +55,7 @@ def test_two_representatives_share_one_ballot(network: dict[str, Any], clock: An
     assert ballot.cast_by is not None and ballot.cast_by.id == people["oxfam2"].id
     rows = db.session.execute(select(func.count()).select_from(Ballot)).scalar()
     assert rows == 1
-    history = ballots.history(decision_id, ballot.organisation_id)
+    history = ballot_reads.history(decision_id, ballot.organisation_id)
     assert [(c.version, c.action, c.person_id) for c in history] == [
         (1, "cast", people["oxfam1"].id),
         (2, "change", people["oxfam2"].id),

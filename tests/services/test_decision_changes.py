@@ -12,7 +12,7 @@ from sqlalchemy import select
 from cop_vote.domain.errors import Conflict, InvalidInput
 from cop_vote.extensions import db
 from cop_vote.models import Decision, Event
-from cop_vote.services import ballots, decision_options, decisions, transitions
+from cop_vote.services import ballot_reads, ballots, decision_options, decisions, transitions
 from tests.dbstate import changed_tables, snapshot
 from tests.web.helpers import make_decision, option_ids
 
@@ -179,13 +179,13 @@ def test_a_ballots_history_lists_every_write_oldest_first(
     ballots.cast_ballot(people["adpc"], did, {"option": memphis}, clock.now)
     db.session.commit()
     oxfam = network["orgs"]["oxfam"].id
-    changes = ballots.history(did, oxfam)
+    changes = ballot_reads.history(did, oxfam)
     assert [(c.version, c.action, c.content, c.person_id) for c in changes] == [
         (1, "cast", {"option": memphis}, people["oxfam1"].id),
         (2, "change", {"option": nashville}, people["oxfam2"].id),
         (3, "withdraw", None, people["oxfam1"].id),
     ]
-    assert ballots.history(did, network["orgs"]["stro"].id) == []
+    assert ballot_reads.history(did, network["orgs"]["stro"].id) == []
 
 
 def test_who_sees_which_decisions_in_the_list(network: dict[str, Any], clock: Any) -> None:

@@ -13,6 +13,7 @@ from docx import Document
 from cop_vote.domain.errors import NotAllowed
 from cop_vote.extensions import db
 from cop_vote.services import (
+    ballot_reads,
     ballots,
     comments,
     decisions,
@@ -219,7 +220,7 @@ def test_ballots_csv_lists_open_ballots_in_words(
         facilitator, decision.id, "stro", {"option": utrecht.id}, "=Marieke at the table", clock.now
     )
     db.session.commit()
-    rows = _rows(exports.ballots_csv(decision, ballots.cast_ballots(decision)))
+    rows = _rows(exports.ballots_csv(decision, ballot_reads.cast_ballots(decision)))
     assert rows[0][:2] == ["organisation", "ballot"]
     by_org = {r[0]: r for r in rows[1:]}
     assert set(by_org) == {
@@ -239,7 +240,7 @@ def test_ballots_csv_lists_open_ballots_in_words(
 def test_ballots_csv_refuses_a_secret_decision(network: dict[str, Any], clock: Any) -> None:
     decision = _decision(network, clock, ballot_secrecy="secret")
     with pytest.raises(NotAllowed):
-        exports.ballots_csv(decision, ballots.cast_ballots(decision))
+        exports.ballots_csv(decision, ballot_reads.cast_ballots(decision))
 
 
 @pytest.mark.parametrize(

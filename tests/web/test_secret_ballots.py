@@ -16,7 +16,7 @@ from sqlalchemy import inspect, select, text
 
 from cop_vote.extensions import db
 from cop_vote.models import AnonymousBallot, Ballot, BallotChange, Decision, Event
-from cop_vote.services import ballots as ballot_service
+from cop_vote.services import ballot_reads
 from cop_vote.services.sealing import canonical
 
 from .helpers import make_decision, option_ids, outbox, post_form, sign_in
@@ -275,4 +275,4 @@ def test_an_open_ballot_is_not_cut(
     ballot = db.session.execute(select(Ballot)).scalar_one()
     assert ballot.content == {"option": memphis} and ballot.receipt
     assert db.session.execute(select(AnonymousBallot)).first() is None
-    assert ballot_service.cast_ballots(db.session.get(Decision, did)) == [ballot]  # type: ignore[arg-type]
+    assert ballot_reads.cast_ballots(db.session.get(Decision, did)) == [ballot]  # type: ignore[arg-type]
