@@ -39,7 +39,11 @@ def outcome(decision_id: int) -> ResponseReturnValue:
         result = results_service.count(found)
         ruled = decision_rules.rules_view(found, result)
         rule = ruled.verdict
-        departs = not rule.rule_met or rule.option != found.outcome_option_id
+        if rule.rule_met:
+            departs = rule.option != found.outcome_option_id
+        else:
+            # A rule not met chooses nothing: publishing no option follows it.
+            departs = found.outcome_option_id is not None or bool(found.selection)
         selection = results_service.selection_of(found, result)
         if rule.rule_met and found.selects > 1 and selection is not None:
             departs = selection.selected != [s.option_id for s in found.selection]
