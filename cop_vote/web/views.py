@@ -404,6 +404,30 @@ def cast(decision_id: int) -> ResponseReturnValue:
             if viewer.organisation_id
             else None
         )
+        if action == "withdraw" and (current is None or not current.is_cast):
+            # What the withdrawal asked for holds already: nothing to confirm.
+            return _ballot_answer(
+                decision_id,
+                found,
+                viewer,
+                _(
+                    "A colleague already withdrew your organisation's ballot: it no "
+                    "longer counts. Any representative may cast it again until the "
+                    "decision closes."
+                ),
+            )
+        if action == "withdraw":
+            message = _(
+                "A colleague changed your organisation's ballot after you opened "
+                "this page, so it was not withdrawn. Their ballot is shown below; "
+                "withdraw it if you still want to."
+            )
+        else:
+            message = _(
+                "A colleague changed your organisation's ballot after you opened "
+                "this page. Their ballot is shown below; your change was not "
+                "saved. Check it and confirm if you still want to change it."
+            )
         context = _decision_context(
             found,
             viewer,
@@ -412,11 +436,7 @@ def cast(decision_id: int) -> ResponseReturnValue:
             ballot_values=values or _values_from_content(current.content if current else None),
             ballot_version=current.version if current else 0,
             ballot_refused=True,
-            ballot_message=_(
-                "A colleague changed your organisation's ballot after you opened "
-                "this page. Their ballot is shown below; your change was not "
-                "saved. Check it and confirm if you still want to change it."
-            ),
+            ballot_message=message,
         )
         return page("decisions/decision.html", http_status=409, block="ballot", **context)
     except DecisionClosed as error:
@@ -455,8 +475,22 @@ def cast(decision_id: int) -> ResponseReturnValue:
     else:  # a secret ballot without receipts
         message = _("Your organisation's ballot is recorded.")
     db.session.commit()
+    return _ballot_answer(decision_id, found, viewer, message, written=ballot)
+
+
+def _ballot_answer(
+    decision_id: int,
+    found: Decision,
+    viewer: Person,
+    message: str,
+    *,
+    written: ballot_service.BallotAck | None = None,
+) -> ResponseReturnValue:
+    """The answer to a ballot form whose wish holds: its block with ``message``
+    (htmx), or the page again with it (303). ``decision_id`` is the URL's: the
+    commit expired ``found``, and reading it again is a transaction more."""
     if is_htmx():
-        context = _decision_context(found, viewer, ballot_message=message, written=ballot)
+        context = _decision_context(found, viewer, ballot_message=message, written=written)
         response = page("decisions/decision.html", block="ballot", **context)
         response.headers["HX-Trigger"] = "ballot-cast"
         return response

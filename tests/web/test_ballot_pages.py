@@ -399,3 +399,43 @@ def test_a_ranked_decision_says_how_it_is_counted_before_anyone_votes(app, clien
     found = counting.search(client.get(f"/decisions/{schulze}").get_data(as_text=True))
     assert found and found.group(1) == "Telling"
     assert found.group(2).startswith("Schulze: elke twee opties worden")
+
+
+def test_withdrawing_a_ballot_a_colleague_withdrew_meanwhile_says_so_and_writes_nothing(
+    app, client, other_client, network, clock
+):
+    people = network["people"]
+    decision_id = make_decision(people["facilitator"], clock.now)
+    memphis = option_ids(decision_id)[0]
+    sign_in(client, app, people["oxfam1"])
+    sign_in(other_client, app, people["oxfam2"])
+    assert _cast(client, decision_id, {"option": str(memphis), "version": "0"}).status_code == 303
+    mine = client.get(f"/decisions/{decision_id}").get_data(as_text=True)
+    theirs = other_client.get(f"/decisions/{decision_id}").get_data(as_text=True)
+    withdraw = {"version": "1", "action": "withdraw"}
+    first = client.post(
+        f"/decisions/{decision_id}/ballot", data={"csrf_token": csrf_token(mine), **withdraw}
+    )
+    assert first.status_code == 303
+    # The colleague's page, opened before: what it asks for holds already.
+    for headers in ({}, {"HX-Request": "true", "HX-Target": "ballot"}):
+        response = other_client.post(
+            f"/decisions/{decision_id}/ballot",
+            data={"csrf_token": csrf_token(theirs), **withdraw},
+            headers=headers,
+        )
+        if headers:
+            html = response.get_data(as_text=True)
+            assert response.status_code == 200
+            assert "Confirm my change" not in html and "Cast the ballot" in html
+        else:
+            assert response.status_code == 303
+            html = other_client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "A colleague already withdrew your organisation&#39;s ballot" in html
+    db.session.expire_all()
+    (ballot,) = _ballots(decision_id)
+    assert (ballot.content, ballot.version) == (None, 2)
+    changes = db.session.execute(
+        db.select(BallotChange.action).where(BallotChange.ballot_id == ballot.id)
+    ).scalars()
+    assert sorted(changes) == ["cast", "withdraw"]
