@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -52,6 +51,7 @@ from .admin_forms import (
 )
 from .lead_forms import lead_context
 from .localised import render_template
+from .render import percent_text
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
@@ -496,17 +496,12 @@ def admin_decision(decision_id: int) -> ResponseReturnValue:
         row=row,
         decision=decision,
         participation=participation_page(decision, limit=PARTICIPATION_SHOWN).rows,
-        quorum_percent=_percent(decision.quorum),
+        quorum_percent=percent_text(decision.quorum),
         member_url=member_url(decision),
         can={t.value: _allowed(decision, t) for t in Status},
         history=outcome_history([decision.id])[decision.id],
         selected_options=published_options(decision),
     )
-
-
-def _percent(quorum: str) -> str:
-    value = (Decimal(quorum) * 100).normalize()
-    return format(value, "f")
 
 
 # --- decisions: lifecycle -----------------------------------------------------------------

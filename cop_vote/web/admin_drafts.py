@@ -39,7 +39,6 @@ from .admin import (
     _edition,
     _form_status,
     _page,
-    _percent,
     _status_name,
     _submit,
     _submit_update,
@@ -55,6 +54,7 @@ from .admin_forms import (
     DecisionForm,
     OpenDecisionForm,
 )
+from .render import percent_text
 
 
 def _option_rows(form: DecisionForm) -> tuple[list[dict[str, Any]], list[int]]:
@@ -244,7 +244,7 @@ def _draft_form_data(decision: Decision) -> dict[str, Any]:
             for o in decision.options
         ],
         "closes_at": local_input(decision.closes_at),
-        "quorum": _percent(decision.quorum),
+        "quorum": percent_text(decision.quorum, exact=True),
         "results_visibility": decision.results_visibility,
         "ballot_secrecy": decision.ballot_secrecy,
         "comments": decision.comments,

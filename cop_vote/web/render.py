@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from flask import Response, current_app, g, make_response, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -262,3 +264,19 @@ def _layout_context() -> dict[str, Any]:
         "viewer": viewer,
         "admin_url": admin_url,
     }
+
+
+def percent_text(share: Any, *, exact: bool = False) -> str:
+    """A share (``0.505``, a number, a fraction or its text) as a percentage for people,
+    in the page's language, without the sign: ``50``, ``66.7``, ``50,5``.
+
+    :param exact: every digit (a form's value, saved again as it is), not
+        one decimal.
+    """
+    if isinstance(share, Fraction):
+        value = Decimal(share.numerator) / Decimal(share.denominator) * 100
+    else:
+        value = Decimal(str(share)) * 100
+    if exact:
+        return str(format_decimal(value, format="0.##########"))
+    return str(format_decimal(round(value, 1), format="0.#"))

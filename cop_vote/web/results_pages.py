@@ -34,7 +34,7 @@ from ..services.count_tables import count_tables
 from ..services.results import ResultsFacts
 from . import bp
 from .localised import render_block
-from .render import page
+from .render import page, percent_text
 from .views import _int_arg, _me
 
 PARTICIPATION_FRAGMENTS = {"participation-panel": "panel"}
@@ -267,17 +267,11 @@ def _render_panel(
         selection=selection if found.selects > 1 else None,
         ranked=bool(places),
         status_value=status,
-        quorum_percent=_percent_text(result.quorum),
+        quorum_percent=percent_text(result.quorum),
         needed=_needed(result.quorum, result.eligible),
         recorded=recorded,
         ruled=ruled,
     )
-
-
-def _percent_text(share: Any) -> str:
-    """A share as a percentage for people: ``50``, ``66.7``."""
-    value = round(float(share) * 100, 1)
-    return str(int(value)) if value == int(value) else str(value)
 
 
 def _needed(quorum: Any, eligible: int) -> int:

@@ -173,3 +173,19 @@ def test_every_sideways_scrolling_box_is_focusable_and_named(app, client, networ
     for path in templates.rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         assert '<div class="table-wrap"' not in text and "table-scroll" not in text, path
+
+
+def test_a_quorum_is_written_in_the_pages_language(app, client, network, clock):
+    """50.5 % in English, 50,5 % in Dutch, on the results and the facilitator's
+    decision page; the edit form keeps every digit."""
+    people = network["people"]
+    decision_id = make_decision(people["facilitator"], clock.now, quorum=0.505)
+    draft_id = make_decision(people["facilitator"], clock.now, quorum="0.33335", open_it=False)
+    sign_in(client, app, people["facilitator"])
+    for language, point in (("en", "."), ("nl", ",")):
+        client.set_cookie("lang", language)
+        results = client.get(f"/decisions/{decision_id}/results").get_data(as_text=True)
+        admin = client.get(f"/admin/decisions/{decision_id}").get_data(as_text=True)
+        assert f"50{point}5%" in results and f"50{point}5%" in admin
+        edit = client.get(f"/admin/decisions/{draft_id}/edit").get_data(as_text=True)
+        assert f'value="33{point}335"' in edit
