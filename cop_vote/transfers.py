@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import brotli
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, redirect, request, url_for
 from flask_compress import Compress
 
 #: A hashed static URL's lifetime: a year (RFC 9111 ``max-age``, seconds).
@@ -129,6 +129,13 @@ def init_app(app: Flask) -> None:
             digest = hashes.get(str(values.get("filename", "")))
             if digest:
                 values["v"] = digest
+
+    def favicon() -> Response:
+        # Browsers and tools that ask for the old address before reading the
+        # page's <link rel="icon">: the icon is the static SVG.
+        return redirect(url_for("static", filename="favicon.svg"), 301)
+
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
 
     # Registered after Flask-Compress: after-request hooks run in reverse order,
     # so this one runs first and hands Compress a body it can cache.

@@ -183,8 +183,8 @@ TEMPLATES: tuple[Template, ...] = (
         texts={
             "nl": {
                 "title": "Kies een datum voor de volgende bijeenkomst",
-                "description": ("Geef per tijdvak aan of je organisatie kan: ja, zo nodig of nee."),
-                "hint": "Tijdvakken met ja, zo nodig of nee; voeg de tijdvakken zelf toe.",
+                "description": ("Geef per tijdvak aan of je organisatie kan: ja, desnoods of nee."),
+                "hint": "Tijdvakken met ja, desnoods of nee; voeg de tijdvakken zelf toe.",
             },
             "en": {
                 "title": "Find a date for the next meeting",

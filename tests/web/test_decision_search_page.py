@@ -115,3 +115,14 @@ def test_an_overlong_search_is_refused_with_the_error_summary(
     assert 'id="search-q" name="q" value=""' in html
     # What was understood still applies.
     assert _titles(html) == ["Follow-up meeting"]
+
+
+def test_a_draft_in_the_list_says_nothing_of_a_ballot(app, client, network, clock) -> None:
+    """A draft has no electorate yet: the list names no ballot line under it."""
+    people = network["people"]
+    make_decision(people["facilitator"], clock.now, title="Draft only", open_it=False)
+    sign_in(client, app, people["facilitator"])
+    html = client.get("/").get_data(as_text=True)
+    draft = html[html.index("Draft only") :]
+    draft = draft[: draft.find("</li>")]
+    assert "ballot" not in draft
