@@ -332,7 +332,9 @@ def _write(
     if action == "cast" and ballot is not None and ballot.is_cast:
         action = "change"
     current_version = ballot.version if ballot is not None else 0
-    if version is not None and version != current_version:
+    # 0: "no cast ballot", as after a withdrawal (the row keeps its version).
+    no_ballot = version == 0 and (ballot is None or not ballot.is_cast)
+    if version is not None and version != current_version and not no_ballot:
         raise StaleBallot(
             "The ballot changed since you loaded it: see the current ballot and confirm.",
             ballot_object(ballot, reader=actor) if ballot is not None else None,

@@ -373,3 +373,26 @@ def test_session_cookie_does_not_authenticate(client: FlaskClient, network: dict
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert client.get(f"{API}/me", headers={"Authorization": "Bearer nope"}).status_code == 401
     assert client.get(f"{API}/me", headers={"Authorization": "Basic eDp5"}).status_code == 401
+
+
+def test_version_0_means_no_cast_ballot_also_after_a_withdrawal(
+    client: FlaskClient, network: dict[str, Any], make_decision: Any
+) -> None:
+    """After a withdrawal GET answers 404 (no ballot, no ETag): a client that
+    saw that bases its cast on version 0, as for a first ballot, and a second
+    cast based on it finds the first and is refused."""
+    decision = make_decision("open")
+    did, options = decision["id"], [o["id"] for o in decision["options"]]
+    one, two = network["headers"]["oxfam1"], network["headers"]["oxfam2"]
+    url = f"{API}/decisions/{did}/ballot"
+    assert (
+        client.put(url, headers=one, json={"option": options[0], "version": 0}).status_code == 200
+    )
+    assert client.delete(url, headers={**one, "If-Match": "1"}).status_code == 204
+    assert client.get(url, headers=two).status_code == 404
+    again = client.put(url, headers=two, json={"option": options[1], "version": 0})
+    assert again.status_code == 200 and again.get_json()["version"] == 3
+    late = client.put(url, headers={**one, "If-Match": "0"}, json={"option": options[2]})
+    assert late.status_code == 409
+    assert late.get_json()["error"]["current"]["ballot"] == {"option": options[1]}
+    assert client.get(url, headers=one).get_json()["version"] == 3
