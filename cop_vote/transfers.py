@@ -135,6 +135,7 @@ def init_app(app: Flask) -> None:
         # page's <link rel="icon">: the icon is the static SVG.
         return redirect(url_for("static", filename="favicon.svg"), 301)
 
+    favicon._spec = {"hide": True}  # type: ignore[attr-defined]  # APIFlask: not in the API's document
     app.add_url_rule("/favicon.ico", "favicon", favicon)
 
     # Registered after Flask-Compress: after-request hooks run in reverse order,

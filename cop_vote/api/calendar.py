@@ -20,7 +20,7 @@ from ..extensions import db
 from ..services import calendar_feed
 from ..services.timefmt import iso_utc
 from . import bp
-from .common import actor, auth, error_responses, respond
+from .common import actor, auth, checks, error_responses, respond
 
 
 class CalendarFeedSchema(Schema):
@@ -57,8 +57,9 @@ def get_calendar() -> ResponseReturnValue:
 
 @bp.post("/me/calendar")
 @bp.auth_required(auth)
+@checks()
 @bp.output(CalendarFeedSchema, status_code=201)
-@bp.doc(responses=error_responses(401))
+@bp.doc(responses=error_responses(400, 401))
 def new_calendar() -> ResponseReturnValue:
     """Make a new calendar feed address (no body); the one before stops working at once."""
     key = str(current_app.config["SECRET_KEY"])

@@ -175,6 +175,12 @@ def only(body: dict[str, Any], allowed: Sequence[str]) -> dict[str, Any]:
     return body
 
 
+def _no_fields() -> None:
+    """A write that takes no body: refuse a JSON body naming any field."""
+    if request.is_json and request.get_data(cache=True).strip():
+        only(read_json_object(), ())
+
+
 # --- the order of refusal -------------------------------------------------------
 
 
@@ -182,6 +188,7 @@ def checks(
     role: Callable[[Person | None], Any] | None = None,
     find: Callable[..., Any] | None = None,
     body: bool = False,
+    own_body: bool = False,
 ) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Refuse in API.md's order before the view runs (401 is done by :data:`auth`).
 
@@ -189,7 +196,10 @@ def checks(
         a role that may never do this, before anything is looked up.
     :param find: ``find(actor, **view_args)`` raising NotFound (404). Path
         identifiers outside the database's range are 404 too.
-    :param body: read the body as a JSON object (413, then 400).
+    :param body: read the body as a JSON object (413, then 400). Without it a
+        write takes no body: a JSON one naming any field is refused (400, as
+        every unknown field), an empty one or ``{}`` is not.
+    :param own_body: the view reads a body of its own kind (a CSV file).
     """
 
     def decorator(view: Callable[..., T]) -> Callable[..., T]:
@@ -206,6 +216,8 @@ def checks(
                 find(person, **path_args)
             if body:
                 read_json_object()
+            elif not own_body and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+                _no_fields()
             return view(*args, **kwargs)
 
         return wrapper

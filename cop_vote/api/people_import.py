@@ -85,7 +85,7 @@ def _people(viewer: Person) -> list[Person]:
 
 @bp.post("/people/import")
 @bp.auth_required(auth)
-@checks(role=access.require_facilitator)
+@checks(role=access.require_facilitator, own_body=True)
 @bp.input(PeopleImportInSchema, validation=False)
 @bp.output(ImportedSchema, status_code=201)
 @bp.doc(

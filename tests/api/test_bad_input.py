@@ -400,3 +400,21 @@ def test_a_slug_no_organisation_can_have_names_nothing(
         queue = client.get(f"{API}/decisions/{did}/review?organisation={slug}", headers=headers)
         assert queue.status_code == 400
         assert "organisation" in queue.get_json()["error"]["fields"]
+
+
+def test_a_write_that_takes_no_body_refuses_fields_and_changes_nothing(
+    client: FlaskClient, network: dict[str, Any], make_decision: Any
+) -> None:
+    facilitator = network["headers"]["facilitator"]
+    decision = make_decision("open")
+    close = f"{API}/decisions/{decision['id']}/close"
+    refused = client.post(close, headers=facilitator, json={"reason": "x"})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["fields"] == {"reason": "Unknown field."}
+    answer = client.get(f"{API}/decisions/{decision['id']}", headers=facilitator)
+    assert answer.get_json()["status"] == "open"
+    calendar = client.post(f"{API}/me/calendar", headers=facilitator, json={"x": 1})
+    assert calendar.status_code == 400 and "x" in calendar.get_json()["error"]["fields"]
+    # Without a body, or with an empty object, as before.
+    assert client.post(close, headers=facilitator, json={}).status_code == 200
+    assert client.post(f"{API}/me/calendar", headers=facilitator).status_code == 201
