@@ -69,6 +69,8 @@ def parse_options(decision: Decision, raw: Any, zone: str | None) -> list[dict[s
         option["description"] = clean(
             item.get("description"), f"options.{i}.description", max_length=5000, required=False
         )
+        if item.get("id") is not None:
+            option["id"] = item["id"]  # checked against the decision's by set_options
         if "translations" in item:
             option["translations"] = translations.parse(
                 item["translations"], "option", f"options.{i}.translations"
@@ -117,11 +119,23 @@ def slot_label(starts: datetime, ends: datetime, zone: str) -> str:
 def set_options(decision: Decision, options: list[dict[str, Any]]) -> None:
     """Replace a draft's options. An option whose label is kept (ignoring case)
     keeps its row: its id, its proposing organisation and comments on it.
-    Comments on a removed option become comments on the decision as a whole."""
+    Comments on a removed option become comments on the decision as a whole.
+
+    :raises InvalidInput: an ``id`` given that is not one of the saved draft's
+        options (an option is matched by its label; the id only names it).
+    """
     kept = {o.label.casefold(): o for o in decision.options if o.label}
+    if decision.id is not None:  # a saved draft: an id given must be one of its options
+        ids = {o.id for o in decision.options}
+        for position, given in enumerate(options):
+            if "id" in given and given["id"] not in ids:
+                raise InvalidInput(
+                    Message("An option id that is not one of this decision's options."),
+                    {f"options.{position}.id": Message("Not an option of this decision.")},
+                )
     rows: list[Option] = []
     for position, given in enumerate(options):
-        data = {key: value for key, value in given.items() if key != "translations"}
+        data = {key: value for key, value in given.items() if key not in ("translations", "id")}
         row = kept.pop(data["label"].casefold(), None) if data.get("label") else None
         # A kept option keeps its translations unless the body gives them.
         row_translations = translations.merged(

@@ -100,3 +100,30 @@ def test_every_bad_field_of_a_decision_is_named_in_one_answer(
     assert response.status_code == 400
     assert set(response.get_json()["error"]["fields"]) == {"quorum", "max_score", "options"}
     assert snapshot() == before
+
+
+def test_a_draft_refuses_an_option_id_that_is_not_its_own_and_changes_nothing(
+    client: FlaskClient, network: dict[str, Any], make_decision: Any
+) -> None:
+    facilitator = network["headers"]["facilitator"]
+    other = make_decision("open")
+    draft = make_decision("draft")
+    url = f"{API}/decisions/{draft['id']}"
+    before = client.get(url, headers=facilitator).get_json()["options"]
+    foreign = other["options"][0]["id"]
+    refused = client.patch(
+        url,
+        headers=facilitator,
+        json={"options": [{"id": foreign, "label": "x"}, {"label": before[1]["label"]}]},
+    )
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["fields"] == {
+        "options.0.id": "Not an option of this decision."
+    }
+    assert client.get(url, headers=facilitator).get_json()["options"] == before
+    # Its own ids, as read, are taken (the options are matched by label).
+    own = [{"id": o["id"], "label": o["label"]} for o in before]
+    assert client.patch(url, headers=facilitator, json={"options": own}).status_code == 200
+    assert [o["id"] for o in client.get(url, headers=facilitator).get_json()["options"]] == [
+        o["id"] for o in before
+    ]
