@@ -252,3 +252,43 @@ def test_a_form_ballot_waiting_while_the_decision_closes_is_refused(
     assert out.statuses == [("form", 409)]
     assert db.session.execute(select(func.count()).select_from(Ballot)).scalar() == 0
     db.session.commit()
+
+
+def test_casts_based_on_no_ballot_after_a_withdrawal_let_one_through(
+    app: Any, network: dict[str, Any], live_server: Any
+) -> None:
+    """Version 0 means "no cast ballot", also after a withdrawal: four casts
+    based on it at once, from two colleagues, leave exactly one acknowledged
+    ballot; the others are stale and change nothing."""
+    facilitator = network["people"]["facilitator"]
+    decision_id = make_decision(facilitator, datetime.now(UTC))
+    options = option_ids(decision_id)
+    db.session.commit()
+    url = f"{live_server.url}/api/v1/decisions/{decision_id}/ballot"
+    one, two = network["headers"]["oxfam1"], network["headers"]["oxfam2"]
+    with httpx.Client(timeout=30) as http:
+        assert http.put(url, headers=one, json={"option": options[0]}).status_code == 200
+        assert http.delete(url, headers=one).status_code == 204
+    answers: list[httpx.Response] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(4)
+
+    def cast(headers: dict[str, str], option: int) -> None:
+        with httpx.Client(timeout=30) as http:
+            barrier.wait(timeout=30)
+            answer = http.put(url, headers=headers, json={"option": option, "version": 0})
+        with lock:
+            answers.append(answer)
+
+    colleagues = (one, two, one, two)
+    run_threads([partial(cast, h, options[i % len(options)]) for i, h in enumerate(colleagues)])
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200, 409, 409, 409], codes
+    (won,) = [a.json() for a in answers if a.status_code == 200]
+    assert won["version"] == 3
+    assert all(a.json()["error"]["code"] == "stale_ballot" for a in answers if a.status_code == 409)
+    oxfam = network["orgs"]["oxfam"].id
+    (ballot,) = db.session.execute(select(Ballot).where(Ballot.organisation_id == oxfam)).scalars()
+    assert (ballot.version, ballot.content) == (3, won["ballot"])
+    db.session.commit()
+    assert live_server.server_errors() == []
