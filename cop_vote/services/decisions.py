@@ -146,6 +146,24 @@ def get_decision(
     return decision
 
 
+def lock_afresh(decision_id: int) -> Decision:
+    """Decision ``decision_id`` locked (``SELECT ... FOR UPDATE``) and read
+    afresh, for the clock's own work on it (closing at the deadline, the
+    automatic reminders), which no viewer asks for: what was flushed stays,
+    every object the session holds is expired first.
+
+    :raises sqlalchemy.exc.NoResultFound: no such decision.
+    """
+    db.session.flush()
+    db.session.expire_all()
+    return db.session.execute(
+        select(Decision)
+        .where(Decision.id == decision_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
 def list_decisions(
     viewer: Person | None,
     *,

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import Decision, Event, Notification, Organisation, Person
 from . import audit
 from .access import require_facilitator
-from .decisions import get_decision, status_of
+from .decisions import get_decision, lock_afresh, status_of
 from .notify import Mail, queue, representatives, silent_organisations
 from .timefmt import Now, instant
 
@@ -112,14 +112,7 @@ def send_reminders(now: Now, default_hours: int) -> int:
     """
     written = 0
     for decision_id in _due_decision_ids(instant(now)):
-        db.session.flush()
-        db.session.expire_all()
-        decision = db.session.execute(
-            select(Decision)
-            .where(Decision.id == decision_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalar_one()
+        decision = lock_afresh(decision_id)
         at = instant(now)
         queued = queue(_due_for(decision, at, default_hours), at)
         if queued:

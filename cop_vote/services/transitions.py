@@ -22,7 +22,13 @@ from ..models import (
 )
 from . import audit, rule_fields, sealing, selections
 from .access import require_facilitator
-from .decisions import NO_OPTIONS_METHODS, eligible_organisations, get_decision, status_of
+from .decisions import (
+    NO_OPTIONS_METHODS,
+    eligible_organisations,
+    get_decision,
+    lock_afresh,
+    status_of,
+)
 from .text import clean
 from .timefmt import Now, instant, iso_utc
 
@@ -125,14 +131,7 @@ def close_due(now: Now) -> list[Decision]:
     ).scalars()
     closed: list[Decision] = []
     for decision_id in list(candidates):
-        db.session.flush()
-        db.session.expire_all()
-        decision = db.session.execute(
-            select(Decision)
-            .where(Decision.id == decision_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalar_one()
+        decision = lock_afresh(decision_id)
         at = instant(now)
         if decision.status == Status.OPEN.value and status_of(decision, at) is Status.CLOSED:
             record_close(decision, None, at)
