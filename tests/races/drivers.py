@@ -192,10 +192,12 @@ class Recorder:
         )
         ack = None
         if answer.status_code == 303:
+            # The notice with the receipt lives in this session's cookie: a
+            # concurrent request of the same session would replace it.
             landing = self.browser.get(answer.headers["Location"])
             receipt = RECEIPT.search(_notice(landing.text))
-            if receipt:
-                ack = Ack("record", self.person_id, organisation_id, option, receipt.group(1))
+            assert receipt, landing.text[:2000]
+            ack = Ack("record", self.person_id, organisation_id, option, receipt.group(1))
         out.add("record", answer.status_code, ack)
 
     def close(self, decision_id: int) -> int:
