@@ -27,19 +27,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain import lifecycle
 from ..domain.ballots import BallotRules, validate_ballot
 from ..domain.errors import InvalidInput, NotAllowed, NotFound, StaleBallot
 from ..extensions import db
-from ..models import Ballot, BallotChange, Decision, Elector, Organisation, Person, new_stamp
-from . import audit, tally_cache
+from ..models import Ballot, Decision, Elector, Organisation, Person
+from . import audit
 from .access import require_facilitator, require_member
 from .ballot_reads import PersonRef
+from .ballot_store import ballot_values, store
 from .decisions import get_decision, is_visible
 from .organisations import get_organisation
 from .text import clean
@@ -101,15 +101,6 @@ _FIND_BALLOT_LOCKED = _FIND_BALLOT.options(lazyload(Ballot.organisation)).execut
 
 
 # A write's statements on the tables, built once (see _write).
-_ADD_CHANGE = insert(BallotChange.__table__)
-_UPDATE_BALLOT = update(Ballot.__table__).where(Ballot.__table__.c.id == bindparam("ballot_id"))
-_NEW_STAMP = (
-    update(Decision.__table__)
-    .where(Decision.__table__.c.id == bindparam("decision_id"))
-    .values(tally_stamp=bindparam("tally_stamp"))
-)
-
-
 def find_ballot(decision_id: int, organisation_id: int) -> Ballot | None:
     """The ballot row of (decision, organisation), cast or withdrawn, or ``None``."""
     return db.session.execute(
@@ -342,7 +333,8 @@ def _write(
     if content is None and (ballot is None or not ballot.is_cast):
         raise NotFound("Your organisation has no ballot to withdraw.")
     receipt = new_receipt() if content is not None and gives_receipts(decision) else None
-    values = _values(org, content, actor, receipt, now, given_by, action)
+    values = ballot_values(org, content, actor, receipt, now, given_by, action)
+    change = {"action": action, "person_id": actor.id}
     if ballot is None:
         ballot = Ballot(decision_id=decision.id, organisation_id=org.id, version=1, **values)
         try:
@@ -357,28 +349,11 @@ def _write(
                 raise StaleBallot(
                     "The ballot changed since you loaded it.", ballot_object(ballot, reader=actor)
                 ) from None
-            _update(ballot, values)
+            store(decision, ballot, values, change)
+        else:
+            store(decision, None, values | {"version": 1}, change | {"ballot_id": ballot.id})
     else:
-        _update(ballot, values)
-    # The cached tally is keyed on this stamp: replaced under the decision's
-    # lock, in this write's transaction.
-    stamp = new_stamp()
-    db.session.execute(_NEW_STAMP, {"decision_id": decision.id, "tally_stamp": stamp})
-    set_committed_value(decision, "tally_stamp", stamp)
-    tally_cache.mark_written()
-    # Its history row (also on the table: nothing in this transaction reads it back).
-    db.session.execute(
-        _ADD_CHANGE,
-        {
-            "ballot_id": ballot.id,
-            "version": ballot.version,
-            "action": action,
-            "content": content,
-            "receipt": receipt,
-            "person_id": actor.id,
-            "at": now,
-        },
-    )
+        store(decision, ballot, values, change)
     secret = decision.ballot_secrecy == "secret"
     audit.record(
         f"ballot.{action}",
@@ -401,42 +376,6 @@ def gives_receipts(decision: Decision) -> bool:
     only when the decision turned receipts on (a receipt of a plaintext secret
     choice lets an organisation prove how it voted)."""
     return decision.ballot_secrecy != "secret" or bool(decision.secret_receipts)
-
-
-def _values(
-    org: Organisation,
-    content: dict[str, Any] | None,
-    actor: Person,
-    receipt: str | None,
-    now: datetime,
-    given_by: str | None,
-    action: str,
-) -> dict[str, Any]:
-    """The ballot's columns as this write leaves them (but its version)."""
-    record = action == "record"
-    return {
-        "content": content,
-        "is_cast": content is not None,
-        "receipt": receipt,
-        "cast_at": now,
-        "cast_by_id": None if record else actor.id,
-        "recorded_by_id": actor.id if record else None,
-        "given_by": given_by,
-        # The names of this write's time: the ballot record and the pack show
-        # them after a later rename.
-        "organisation_name": org.name,
-        "cast_by_name": None if record else actor.name,
-        "recorded_by_name": actor.name if record else None,
-    }
-
-
-def _update(ballot: Ballot, values: dict[str, Any]) -> None:
-    """Write the ballot's next version: one ``UPDATE`` on its table (the unit
-    of work costs more than the statement); the object then holds it as stored."""
-    values = {**values, "version": ballot.version + 1}
-    db.session.execute(_UPDATE_BALLOT, {"ballot_id": ballot.id, **values})
-    for name, value in values.items():
-        set_committed_value(ballot, name, value)
 
 
 def cast_ballot(
