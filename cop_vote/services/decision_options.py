@@ -80,13 +80,28 @@ def parse_options(decision: Decision, raw: Any, zone: str | None) -> list[dict[s
     return parsed
 
 
-def _check_labels_differ(labels: Iterable[str]) -> None:
+def _check_labels_differ(labels: Iterable[str], *, name_rows: bool = True) -> None:
     """Refuse two options whose labels are the same but for case: a count, the
-    results and a screen reader could not tell them apart."""
-    folded = [label.casefold() for label in labels if label]
-    if len(folded) != len(set(folded)):
+    results and a screen reader could not tell them apart. ``options`` says so.
+
+    :param name_rows: ``labels`` are in the body's order: each later option
+        with an earlier one's label is named too (``options.N.label``), so
+        that a form can mark the field.
+    """
+    first: dict[str, int] = {}
+    alike = False
+    named: dict[str, str] = {}
+    for position, label in enumerate(labels):
+        if not label:
+            continue
+        if first.setdefault(label.casefold(), position) != position:
+            alike = True
+            if name_rows:
+                named[f"options.{position}.label"] = Message("An earlier option has this label.")
+    if alike:
         raise InvalidInput(
-            Message("Two options have the same label."), {"options": Message("Labels must differ.")}
+            Message("Two options have the same label."),
+            {"options": Message("Labels must differ."), **named},
         )
 
 
@@ -209,4 +224,4 @@ def reword_options(decision: Decision, raw: Any, now: datetime) -> None:
             )
         option.edited_at = now
     # A new label may be another option's, kept or reworded in the same body.
-    _check_labels_differ(o.label for o in decision.options)
+    _check_labels_differ((o.label for o in decision.options), name_rows=False)

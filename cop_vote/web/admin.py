@@ -132,12 +132,19 @@ def show_errors(
     for path, raw in error.fields.items():
         message = translate(raw)
         field = _resolve(form, path_of(path) if path_of else path, rows)
+        if field is not None and field.type == "FieldList" and _named_inside(error, path):
+            continue  # the rows it names carry the message, next to their fields
         if field is None or field.type in ("FieldList", "FormField"):
             form.form_errors.append(
                 message if field is None else f"{translate(error.message)} {message}"
             )
         else:
             field.errors = [*field.errors, message]
+
+
+def _named_inside(error: InvalidInput, path: str) -> bool:
+    """Whether ``error`` also names a field inside the list at ``path``."""
+    return any(other.startswith(path + ".") for other in error.fields)
 
 
 def error_items(form: WTForm) -> list[FormError]:

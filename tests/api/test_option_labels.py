@@ -58,15 +58,22 @@ def test_a_draft_or_a_new_decision_with_two_labels_alike_is_refused(
     body = {"title": "T", "method": "approval", "options": [{"label": "a"}, {"label": "A"}]}
     response = client.post(f"{API}/decisions", json=body, headers=fac)
     assert response.status_code == 400
-    assert response.get_json()["error"]["fields"] == {"options": "Labels must differ."}
+    # "options" says so; each later option with an earlier one's label is named too.
+    assert response.get_json()["error"]["fields"] == {
+        "options": "Labels must differ.",
+        "options.1.label": "An earlier option has this label.",
+    }
     draft = make_decision("draft")
     response = client.patch(
         f"{API}/decisions/{draft['id']}",
-        json={"options": [{"label": "Twice"}, {"label": "twice "}]},
+        json={"options": [{"label": "Twice"}, {"label": "Once"}, {"label": "twice "}]},
         headers=fac,
     )
     assert response.status_code == 400
-    assert response.get_json()["error"]["fields"] == {"options": "Labels must differ."}
+    assert response.get_json()["error"]["fields"] == {
+        "options": "Labels must differ.",
+        "options.2.label": "An earlier option has this label.",
+    }
 
 
 def test_every_bad_field_of_a_decision_is_named_in_one_answer(
@@ -86,7 +93,14 @@ def test_every_bad_field_of_a_decision_is_named_in_one_answer(
     response = client.post(f"{API}/decisions", json=body, headers=fac)
     assert response.status_code == 400
     fields = response.get_json()["error"]["fields"]
-    assert set(fields) == {"title", "quorum", "closes_at", "comments", "options"}, fields
+    assert set(fields) == {
+        "title",
+        "quorum",
+        "closes_at",
+        "comments",
+        "options",
+        "options.1.label",
+    }, fields
     assert fields["options"] == "Labels must differ."
     assert snapshot() == before
     # A draft's edit likewise, and nothing of it is changed.
@@ -98,7 +112,12 @@ def test_every_bad_field_of_a_decision_is_named_in_one_answer(
         headers=fac,
     )
     assert response.status_code == 400
-    assert set(response.get_json()["error"]["fields"]) == {"quorum", "max_score", "options"}
+    assert set(response.get_json()["error"]["fields"]) == {
+        "quorum",
+        "max_score",
+        "options",
+        "options.1.label",
+    }
     assert snapshot() == before
 
 

@@ -144,7 +144,10 @@ EXPECTED: list[tuple[str, dict[str, str]]] = [
     ("Too many options.", {"options": "At most 100."}),
     ("Each option is an object.", {"options.0": "Must be an object."}),
     ("Unknown option field.", {"options.0.colour": "Unknown."}),
-    ("Two options have the same label.", {"options": "Labels must differ."}),
+    (
+        "Two options have the same label.",
+        {"options": "Labels must differ.", "options.1.label": "An earlier option has this label."},
+    ),
     (
         "options.0.label must be one line.",
         {"options.0.label": "Must be one line, without line breaks or tabs."},

@@ -500,7 +500,9 @@ def test_reword_an_option_of_an_open_decision(client: FlaskClient, fac: Any, clo
         ({"closes_at": "tomorrow"}, "closes_at"),
         ({"closes_at": "2001-01-01T10:00"}, "closes_at"),
         ({"results_visibility": "always"}, "results_visibility"),
-        ({"options-1-label": "remittances"}, None),  # duplicate label
+        ({"options-1-label": "remittances"}, "options-1-label"),  # duplicate label
+        # A blank row between: the form's row is named, not the service's index.
+        ({"options-1-label": "", "options-2-label": "REMITTANCES"}, "options-2-label"),
         ({"options-2-label": "y" * 501}, "options-2-label"),
     ],
 )
@@ -517,6 +519,26 @@ def test_invalid_draft_rerenders_and_changes_nothing(
     assert decision_count() == 0
 
 
+def test_the_forms_length_limits_are_the_services(client: FlaskClient, fac: Any) -> None:
+    """A browser stops typing where the service would refuse, not before."""
+    page = client.get(NEW + "?method=single_choice").get_data(as_text=True)
+    limits = {
+        name: int(found)
+        for name, found in re.findall(r'<input[^>]*\bid="([^"]+)"[^>]*\bmaxlength="(\d+)"', page)
+    }
+    assert limits["title"] == 300 and limits["options-0-label"] == 500, limits
+    for name, limit in (("title", 300), ("options-0-label", 500)):
+        refused = post_form(client, NEW, form_data(**{name: "x" * (limit + 1)}))
+        assert refused.status_code == 400
+        assert f'href="#{name}"' in refused.get_data(as_text=True)
+        assert decision_count() == 0
+    saved = post_form(
+        client, NEW, form_data(title="x" * 300, options=["y" * 500, "Return migration"])
+    )
+    assert saved.status_code == 303
+    assert decision_count() == 1
+
+
 def test_a_draft_with_a_past_deadline_and_two_labels_alike_names_both(
     client: FlaskClient, fac: Any
 ) -> None:
@@ -529,7 +551,10 @@ def test_a_draft_with_a_past_deadline_and_two_labels_alike_names_both(
     body = response.get_data(as_text=True)
     summary = body.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
     assert 'href="#closes_at"' in summary
-    assert "Labels must differ." in summary
+    # The repeated label is marked at its own field, once.
+    assert 'href="#options-1-label"' in summary
+    assert summary.count("An earlier option has this label.") == 1
+    assert 'aria-describedby="options-1-label-error"' in body
     assert decision_count() == 0
 
 
