@@ -42,7 +42,7 @@ MAX_ID = 2**31 - 1
 #: ``COMMENT_MAX_LENGTH`` in :mod:`cop_vote.config` (a comment's body).
 COMMENT_MAX = 5000
 #: Highest ``max_score``, ``dots`` and ``dots_per_option`` of a decision
-#: (``services.decisions._apply``); so also the highest score or dots per option.
+#: (``services.decision_fields.apply_data``); so also the highest score or dots per option.
 MAX_PER_OPTION = 100
 #: ``BallotRules.reason_max``: a consent reason.
 CONSENT_REASON_MAX = 2000

@@ -61,8 +61,12 @@ def parse_instant(value: object, field: str, *, local_zone: str | None = None) -
             )
         zone = ZoneInfo(local_zone)
         local = parsed.replace(tzinfo=zone)
+        try:
+            round_trip = local.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+        except OverflowError:  # before year 1 or after 9999 in UTC: refused below
+            round_trip = parsed
         # A wall-clock time in the spring-forward gap does not round-trip.
-        if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
+        if round_trip != parsed:
             raise InvalidInput(
                 Message(
                     "%(field)s does not exist in %(zone)s (clocks go forward then).",

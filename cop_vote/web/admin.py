@@ -121,19 +121,25 @@ def show_errors(
     error: InvalidInput,
     rows: list[int] | None = None,
     path_of: Callable[[str], str] | None = None,
+    *,
+    beside: bool = False,
 ) -> None:
     """Put the service's field messages on the form's fields; the rest on the form.
 
     :param path_of: turns the service's field path into the form's, where they differ.
+    :param beside: the form refused some fields itself: those keep the form's
+        message alone.
     """
     db.session.rollback()
-    if not error.fields:
+    if not error.fields and not beside:
         form.form_errors.append(translate(error.message))
     for path, raw in error.fields.items():
         message = translate(raw)
         field = _resolve(form, path_of(path) if path_of else path, rows)
         if field is not None and field.type == "FieldList" and _named_inside(error, path):
             continue  # the rows it names carry the message, next to their fields
+        if beside and (field is None or field.errors):
+            continue
         if field is None or field.type in ("FieldList", "FormField"):
             form.form_errors.append(
                 message if field is None else f"{translate(error.message)} {message}"

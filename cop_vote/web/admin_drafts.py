@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from .. import clock
 from ..content import reader_language
 from ..domain.ballots import METHODS
+from ..domain.errors import InvalidInput
 from ..domain.lifecycle import Status
 from ..domain.majority import MAJORITY_METHODS
 from ..domain.selection import selects_several
@@ -44,6 +45,7 @@ from .admin import (
     _submit_update,
     _zone,
     facilitator_required,
+    show_errors,
 )
 from .admin_forms import (
     MAX_OPTIONS,
@@ -82,13 +84,15 @@ def _decision_data(form: DecisionForm) -> tuple[dict[str, Any], list[int]]:
     """The service's decision body from the form, and the form row of each option."""
     method = form.method.data
     options, rows = _option_rows(form)
+    # A percentage the form refused (no fraction) is left to the form's error.
+    quorum = getattr(form.quorum, "fraction", None)
     data = {
         "title": form.title.data or "",
         "description": form.description.data or "",
         "method": method,
         "options": options,
         "closes_at": form.closes_at.data or None,
-        "quorum": format(form.quorum.fraction.normalize(), "f"),  # type: ignore[attr-defined]
+        "quorum": format(quorum.normalize(), "f") if quorum is not None else "0",
         "results_visibility": form.results_visibility.data,
         "ballot_secrecy": form.ballot_secrecy.data,
         "comments": form.comments.data,
@@ -112,6 +116,21 @@ def _decision_data(form: DecisionForm) -> tuple[dict[str, Any], list[int]]:
         else None,
     }
     return data, rows
+
+
+def _service_errors_beside(form: DecisionForm, decision_id: int | None) -> None:
+    """A draft form that refused some of its fields itself: the service's
+    refusals of the others are shown too, so that one answer names every bad
+    field (nothing is written)."""
+    if not form.is_submitted() or form.csrf_token.errors:
+        return
+    data, rows = _decision_data(form)
+    try:
+        decision_service.check_decision(
+            _actor(), data, clock.now(), zone=_zone(), decision_id=decision_id
+        )
+    except InvalidInput as error:
+        show_errors(form, error, rows, beside=True)
 
 
 def _add_rows(form: DecisionForm, n: int) -> None:
@@ -208,7 +227,9 @@ def admin_decision_new() -> ResponseReturnValue:
     if _redrawn(form):
         return _draft_form_page(form, None, 200)
     status = _form_status(form)
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        _service_errors_beside(form, None)
+    else:
         data, rows = _decision_data(form)
         data["original_language"] = reader_language()  # written in the facilitator's language
         outcome = _submit(
@@ -294,7 +315,9 @@ def admin_decision_edit(decision_id: int) -> ResponseReturnValue:
     if _redrawn(form):
         return _draft_form_page(form, decision, 200)
     status = _form_status(form)
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        _service_errors_beside(form, decision_id)
+    else:
         data, rows = _decision_data(form)
         outcome = _submit_update(form, decision_id, data, _("Draft saved."), rows)
         if not isinstance(outcome, int):

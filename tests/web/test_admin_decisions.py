@@ -373,6 +373,21 @@ def test_the_services_refuse_a_date_without_a_time(app: Flask) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [("0001-01-01T00:00", "Europe/Amsterdam"), ("9999-12-31T23:59", "America/Los_Angeles")],
+)
+def test_a_wall_clock_time_beyond_the_calendar_in_utc_is_refused_not_a_crash(
+    app: Flask, text: str, zone: str
+) -> None:
+    from cop_vote.domain.errors import InvalidInput
+    from cop_vote.services.timefmt import parse_instant
+
+    with pytest.raises(InvalidInput) as refused:
+        parse_instant(text, "closes_at", local_zone=zone)
+    assert refused.value.fields == {"closes_at": "A time between the years 2 and 9998."}
+
+
 def test_deadline_in_the_spring_forward_gap_is_a_field_error(client: FlaskClient, fac: Any) -> None:
     response = post_form(client, NEW, form_data(closes_at="2030-03-31T02:30"))
     assert response.status_code == 400
@@ -537,6 +552,39 @@ def test_the_forms_length_limits_are_the_services(client: FlaskClient, fac: Any)
     )
     assert saved.status_code == 303
     assert decision_count() == 1
+
+
+@pytest.mark.parametrize("editing", [False, True], ids=["new", "edit"])
+def test_the_forms_own_refusals_and_the_services_come_in_one_answer(
+    client: FlaskClient, fac: Any, editing: bool
+) -> None:
+    """A facilitator fixing a draft meets every refusal at once: the form's own
+    (a missing title, a percentage that is not one) and the service's (a past
+    deadline, two labels alike), each at its field; nothing is saved."""
+    url = NEW
+    if editing:
+        url = f"/admin/decisions/{created_id(post_form(client, NEW, form_data()))}/edit"
+    before = db.session.execute(select(Decision.title, Decision.quorum)).all()
+    response = post_form(
+        client,
+        url,
+        form_data(
+            title="",
+            quorum="lots",
+            closes_at="2001-01-01T10:00",
+            options=["Remittances", "", "REMITTANCES"],
+        ),
+    )
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    summary = body.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    for field_id in ("title", "quorum", "closes_at", "options-2-label"):
+        assert f'href="#{field_id}"' in summary, (field_id, summary)
+        assert re.search(rf'aria-describedby="[^"]*{field_id}-error"', body), field_id
+    # The form's own message stands alone at its field (the service's is not added).
+    assert summary.count('href="#title"') == 1 and summary.count('href="#quorum"') == 1
+    db.session.expire_all()
+    assert db.session.execute(select(Decision.title, Decision.quorum)).all() == before
 
 
 def test_a_draft_with_a_past_deadline_and_two_labels_alike_names_both(
