@@ -94,6 +94,11 @@ class LineError:
     message: Message
 
 
+#: A repeated address: ``line`` is where it first is (:func:`row_message`).
+#: (A ``Message`` here only so that the catalogue's extraction finds it.)
+SAME_ADDRESS = Message("The same address is on line %(line)s.").template
+
+
 def decode(data: bytes) -> str:
     """A file's text: UTF-8 (with or without a byte-order mark), else Windows-1252,
     as Excel writes CSV on a Dutch or English Windows."""
@@ -238,11 +243,7 @@ def _row(
     email = values.get("email", "")
     key = email.lower()
     if key and key in seen:
-        errors.append(
-            LineError(
-                line, "email", Message("The same address is on line %(line)s.", line=seen[key])
-            )
-        )
+        errors.append(LineError(line, "email", Message(SAME_ADDRESS, line=seen[key])))
     elif key:
         seen[key] = line
     return PersonRow(
@@ -291,6 +292,16 @@ def rows_text(rows: Any) -> tuple[str, dict[str, Message]]:
             problems.setdefault(f"{where}.name", Message("This field is required."))
         writer.writerow([row.get(column) or "" for column in COLUMNS])
     return buffer.getvalue(), problems
+
+
+def row_message(message: str) -> str:
+    """A problem's message for rows given as objects: a line that names
+    another names its row (``people.<n - 2>``), as the fields do."""
+    if isinstance(message, Message) and message.template == SAME_ADDRESS:
+        line = message.values["line"]
+        assert isinstance(line, int)
+        return Message("The same address as people.%(row)s.", row=line - 2)
+    return message
 
 
 def row_path(path: str) -> str:

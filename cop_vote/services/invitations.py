@@ -194,7 +194,10 @@ def import_people_rows(actor: Person | None, rows: Any, now: datetime) -> list[P
     try:
         return import_people(actor, text, now)
     except InvalidInput as refused:
-        fields = {people_csv.row_path(path): message for path, message in refused.fields.items()}
+        fields = {
+            people_csv.row_path(path): people_csv.row_message(message)
+            for path, message in refused.fields.items()
+        }
         raise InvalidInput(refused.message, fields, code=refused.code) from None
 
 

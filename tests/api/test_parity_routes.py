@@ -345,6 +345,11 @@ def test_people_are_imported_from_json_rows_with_the_same_rules(
         ({"people": [good], "invite": False}, "invite"),
     ):
         _refused(client, "POST", "/people/import", 400, field, headers=fac, json=body)
+    # A repeated address names the row it repeats, not a line of a file.
+    twice = _refused(
+        client, "POST", "/people/import", 400, headers=fac, json={"people": [good, good]}
+    )
+    assert twice["fields"] == {"people.1.email": "The same address as people.0."}
     response = client.post(
         f"{API}/people/import",
         headers=fac,
