@@ -33,7 +33,11 @@ the moment the lock is free. Without it a waiting writer sleeps in SQLite's
 busy handler (1, 2, 5 … 25, 50, 100 ms between tries) while the writer that
 just committed takes the lock again at once: as many writes a second, but
 some writers starved (16 clients writing ballots: p99 616 → 153 ms with the
-queue, p50 80–104 → 120 ms). SQLite's own lock is unchanged and still decides; a
+queue, p50 80–104 → 120 ms). A writer leaves the queue once its ``COMMIT``
+(``ROLLBACK``) is done, not when SQLAlchemy announces it: woken earlier, the
+next one met SQLite's lock still held and slept in the busy handler (``BEGIN
+IMMEDIATE`` took 2.0 ms on average, p99 8.6, against 0.27 after: ballot
+writes 125–130 → 149–163 a second, 16 clients). SQLite's own lock is unchanged and still decides; a
 writer that does not queue (the ``sqlite3`` shell) waits ``busy_timeout`` as
 before. A write that must never wait (a token's last use, in a reading
 request) only tries the queue (:func:`writing`).
@@ -56,6 +60,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -279,11 +284,28 @@ def _configure_sqlite(engine: Engine) -> None:
                 stacklevel=2,
             )
 
-    @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
-    def _on_end(connection: Connection) -> None:
+    def _end_then_leave(connection: Connection, end: str) -> None:
+        # SQLAlchemy tells of a commit (a rollback) before it sends it: the
+        # writer leaves the queue only once its transaction has ended, else the
+        # next one, woken, meets SQLite's lock still held and sleeps in its busy
+        # handler (1 ms, then 2 ...). Sent here, the driver's own ends nothing more.
         connection.info.pop(_READING, None)
-        _leave_queue(connection.connection.info)
+        info = connection.connection.info
+        if not info.get(_QUEUED):
+            return
+        try:
+            connection.connection.dbapi_connection.execute(end)  # type: ignore[union-attr]
+        except sqlite3.Error:
+            return  # the driver's own end tries again and reports it; then its rollback leaves
+        _leave_queue(info)
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(connection: Connection) -> None:
+        _end_then_leave(connection, "COMMIT")
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(connection: Connection) -> None:
+        _end_then_leave(connection, "ROLLBACK")
 
     # However a connection goes back to the pool or away, it leaves the queue.
     @event.listens_for(engine, "reset")

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
@@ -118,6 +118,51 @@ def test_a_waiting_writer_begins_as_soon_as_the_queue_is_free(
     writer.join(timeout=10)
     assert began and began[0] - freed < 0.1  # woken at once, not after a busy sleep
     assert not _held(queue)
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback"])
+def test_the_queue_is_left_only_once_sqlites_lock_is_free(
+    scratch: tuple[Flask, str], end: str
+) -> None:
+    """The writer woken by the queue finds SQLite's write lock free at once: it
+    never sleeps in the busy handler behind a COMMIT (a ROLLBACK) not yet sent.
+    SQLAlchemy tells of the end before it sends it; here a listener after the
+    app's waits 0.3 s at that moment, as a slow end would."""
+    app, queue = scratch
+    path = queue.removesuffix("-writers.lock")
+    with app.app_context():
+        engine = db.engine
+
+        def slow(_connection: Any) -> None:
+            time.sleep(0.3)
+
+        event.listen(engine, end, slow)
+        try:
+            db.session.execute(text("INSERT INTO t VALUES (1)"))
+            found: list[str] = []
+
+            def next_writer() -> None:
+                descriptor = os.open(queue, os.O_RDWR)
+                fcntl.flock(descriptor, fcntl.LOCK_EX)  # woken when the writer leaves
+                lite = sqlite3.connect(path, isolation_level=None, timeout=0)
+                try:
+                    lite.execute("BEGIN IMMEDIATE")  # no busy wait: fails if still held
+                    lite.execute("ROLLBACK")
+                    found.append("free")
+                except sqlite3.OperationalError as error:
+                    found.append(str(error))
+                finally:
+                    lite.close()
+                    os.close(descriptor)
+
+            waiter = threading.Thread(target=next_writer)
+            waiter.start()
+            time.sleep(0.1)
+            getattr(db.session, end)()
+            waiter.join(timeout=10)
+            assert found == ["free"]
+        finally:
+            event.remove(engine, end, slow)
 
 
 def test_a_write_that_never_waits_only_tries_the_queue(scratch: tuple[Flask, str]) -> None:
