@@ -85,6 +85,12 @@ class Story:
         if widths[0] > widths[1]:
             wide = page.evaluate(WIDEST)
             self.problems.append(f"{label}: scrolls sideways at 320 px {widths} {wide}")
+        broken = page.evaluate(BROKEN_WORDS)
+        if broken:
+            self.problems.append(f"{label}: words broken inside a results table {broken}")
+        clipped = page.evaluate(CLIPPED_CAPTIONS)
+        if clipped:
+            self.problems.append(f"{label}: captions beyond their scrolling box {clipped}")
         page.screenshot(path=str(self.folder / f"{label}-320.png"), full_page=True)
         page.set_viewport_size({"width": WIDE, "height": HEIGHT})
         if wide:
@@ -141,6 +147,36 @@ WIDEST = """() => {
     .filter(e => e.getBoundingClientRect().right > w + 1)
     .slice(0, 5).map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className);
 }"""
+
+
+#: Words of up to 12 characters split over two lines in a results table (a
+#: table of several figures per row scrolls in its box instead); a line may
+#: end after a hyphen, a dash or a slash.
+BROKEN_WORDS = """() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll('table.results th, table.results td')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest('.visually-hidden')) continue;
+      for (const m of node.data.matchAll(/[^\\s\\-\u2013\u2014\\/]+/g)) {
+        if (m[0].length > 12) continue;
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (lines.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken.slice(0, 10);
+}"""
+
+
+#: Captions of tables in a scrolling box that reach beyond the box's visible width.
+CLIPPED_CAPTIONS = """() => [...document.querySelectorAll('.table-wrap caption')]
+  .filter(c => c.getBoundingClientRect().right >
+               c.closest('.table-wrap').getBoundingClientRect().right + 1)
+  .map(c => c.textContent.trim().slice(0, 60))"""
 
 
 def focused(page: Any) -> dict[str, Any]:
